@@ -9,10 +9,12 @@ internal static class TestPaths
     public static string RepoRoot { get; } = FindUp(d => File.Exists(Path.Combine(d, "Alerting.Functions.sln")))
         ?? throw new InvalidOperationException("Alerting.Functions.sln not found above " + AppContext.BaseDirectory);
 
-    public static string SharedDir { get; } = Environment.GetEnvironmentVariable("ALERTING_SHARED_DIR")
-        ?? FindUp(d => Directory.Exists(Path.Combine(d, "shared", "conformance")), RepoRoot) is { } parent
-            ? Path.Combine(parent, "shared")
-            : throw new InvalidOperationException("shared/conformance not found above " + RepoRoot);
+    public static string SharedDir { get; } = Environment.GetEnvironmentVariable("ALERTING_SHARED_DIR") is { Length: > 0 } env
+        ? env
+        : Path.Combine(
+            FindUp(d => Directory.Exists(Path.Combine(d, "shared", "conformance")), RepoRoot)
+                ?? throw new InvalidOperationException("shared/conformance not found above " + RepoRoot),
+            "shared");
 
     public static string Conformance(params string[] parts) => Path.Combine([SharedDir, "conformance", .. parts]);
 
