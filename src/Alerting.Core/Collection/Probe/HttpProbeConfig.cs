@@ -1,0 +1,4 @@
+namespace Alerting.Core.Collection.Probe;
+
+/// <summary>Placeholder replaced by the full probe model.</summary>
+public sealed record HttpProbeConfig;
