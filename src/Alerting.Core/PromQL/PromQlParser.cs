@@ -1,0 +1,868 @@
+using System.Globalization;
+using Alerting.Core.Model;
+
+namespace Alerting.Core.PromQL;
+
+/// <summary>
+/// Parses PromQL into an <see cref="Expr"/> tree and type-checks it the way Prometheus' parser does,
+/// so the same queries are accepted and rejected with comparable messages.
+/// </summary>
+public static class PromQlParser
+{
+    public static Expr Parse(string input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var lexer = new Lexer(input);
+        var tokens = lexer.Tokenize();
+        var parser = new Parser(input, tokens, lexer.Decoded);
+        return parser.ParseTop();
+    }
+
+    /// <summary>Parses a duration such as <c>1h30m</c> or <c>500ms</c> into milliseconds.</summary>
+    public static long ParseDuration(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!TryParseDuration(text, out var ms))
+        {
+            throw new FormatException($"not a valid duration string: \"{text}\"");
+        }
+        return ms;
+    }
+
+    public static bool TryParseDuration(string text, out long ms)
+    {
+        ms = 0;
+        if (text.Length == 0)
+        {
+            return false;
+        }
+        var i = 0;
+        var lastUnit = long.MaxValue;
+        while (i < text.Length)
+        {
+            var start = i;
+            while (i < text.Length && char.IsAsciiDigit(text[i]))
+            {
+                i++;
+            }
+            if (i == start || i == text.Length)
+            {
+                return false;
+            }
+            var n = long.Parse(text.AsSpan(start, i - start), CultureInfo.InvariantCulture);
+            long unit;
+            if (text[i] == 'm' && i + 1 < text.Length && text[i + 1] == 's')
+            {
+                unit = 1;
+                i += 2;
+            }
+            else
+            {
+                unit = text[i] switch
+                {
+                    's' => 1000,
+                    'm' => 60_000,
+                    'h' => 3_600_000,
+                    'd' => 86_400_000,
+                    'w' => 7 * 86_400_000L,
+                    'y' => 365 * 86_400_000L,
+                    _ => 0,
+                };
+                if (unit == 0)
+                {
+                    return false;
+                }
+                i++;
+            }
+            if (unit >= lastUnit)
+            {
+                return false;
+            }
+            lastUnit = unit;
+            ms += n * unit;
+        }
+        return true;
+    }
+
+    private sealed class Parser(string input, List<Token> tokens, Dictionary<int, string> decoded)
+    {
+        private static readonly HashSet<string> AggregatorNames = new(StringComparer.Ordinal)
+        {
+            "sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk", "count_values", "quantile", "limitk", "limit_ratio",
+        };
+
+        private int _i;
+
+        private Token Cur => tokens[_i];
+
+        private Token PeekTok(int ahead = 1) => tokens[Math.Min(_i + ahead, tokens.Count - 1)];
+
+        private PromQlParseException Error(int pos, string detail) => PromQlParseException.At(input, pos, detail);
+
+        private PromQlParseException Unexpected(string? context = null)
+        {
+            var t = Cur;
+            var what = Describe(t);
+            return Error(t.Pos, "unexpected " + what + (context is null ? string.Empty : " " + context));
+        }
+
+        private static string Describe(Token t) => t.Kind switch
+        {
+            TokenKind.Eof => "end of input",
+            TokenKind.Identifier => IsKeyword(t.Text) ? t.Text : "identifier \"" + t.Text + "\"",
+            TokenKind.Number => "number \"" + t.Text + "\"",
+            TokenKind.Duration => "duration \"" + t.Text + "\"",
+            TokenKind.String => "string " + t.Text,
+            TokenKind.Operator => "<op:" + t.Text + ">",
+            TokenKind.LeftParen => "\"(\"",
+            TokenKind.RightParen => "\")\"",
+            TokenKind.LeftBrace => "\"{\"",
+            TokenKind.RightBrace => "\"}\"",
+            TokenKind.LeftBracket => "\"[\"",
+            TokenKind.RightBracket => "\"]\"",
+            TokenKind.Comma => "\",\"",
+            TokenKind.Colon => "\":\"",
+            TokenKind.At => "<@>",
+            TokenKind.Assign => "\"=\"",
+            _ => t.Text,
+        };
+
+        private static bool IsKeyword(string s) => s is "and" or "or" or "unless" or "atan2" or "by" or "without" or "on" or "ignoring"
+            or "group_left" or "group_right" or "bool" or "offset";
+
+        private Token Expect(TokenKind kind, string context)
+        {
+            if (Cur.Kind != kind)
+            {
+                throw Unexpected(context);
+            }
+            return tokens[_i++];
+        }
+
+        public Expr ParseTop()
+        {
+            if (Cur.Kind == TokenKind.Eof)
+            {
+                throw Error(0, "no expression found in input");
+            }
+            var e = ParseExpr(0);
+            if (Cur.Kind != TokenKind.Eof)
+            {
+                throw Unexpected();
+            }
+            return e;
+        }
+
+        private static int Precedence(BinaryOp op) => op switch
+        {
+            BinaryOp.Or => 1,
+            BinaryOp.And or BinaryOp.Unless => 2,
+            BinaryOp.Eql or BinaryOp.Neq or BinaryOp.Gtr or BinaryOp.Lss or BinaryOp.Gte or BinaryOp.Lte => 3,
+            BinaryOp.Add or BinaryOp.Sub => 4,
+            BinaryOp.Mul or BinaryOp.Div or BinaryOp.Mod or BinaryOp.Atan2 => 5,
+            BinaryOp.Pow => 6,
+            _ => 0,
+        };
+
+        private BinaryOp? CurrentBinaryOp()
+        {
+            var t = Cur;
+            if (t.Kind == TokenKind.Operator)
+            {
+                return t.Text switch
+                {
+                    "+" => BinaryOp.Add,
+                    "-" => BinaryOp.Sub,
+                    "*" => BinaryOp.Mul,
+                    "/" => BinaryOp.Div,
+                    "%" => BinaryOp.Mod,
+                    "^" => BinaryOp.Pow,
+                    "==" => BinaryOp.Eql,
+                    "!=" => BinaryOp.Neq,
+                    ">" => BinaryOp.Gtr,
+                    "<" => BinaryOp.Lss,
+                    ">=" => BinaryOp.Gte,
+                    "<=" => BinaryOp.Lte,
+                    _ => null,
+                };
+            }
+            if (t.Kind == TokenKind.Identifier)
+            {
+                return t.Text.ToLowerInvariant() switch
+                {
+                    "and" => BinaryOp.And,
+                    "or" => BinaryOp.Or,
+                    "unless" => BinaryOp.Unless,
+                    "atan2" => BinaryOp.Atan2,
+                    _ => null,
+                };
+            }
+            return null;
+        }
+
+        private Expr ParseExpr(int minPrec)
+        {
+            var lhs = ParseUnary();
+            while (true)
+            {
+                var op = CurrentBinaryOp();
+                if (op is null)
+                {
+                    if (Cur.Kind is TokenKind.Identifier or TokenKind.Number or TokenKind.String or TokenKind.LeftBrace or TokenKind.Duration)
+                    {
+                        throw Unexpected();
+                    }
+                    return lhs;
+                }
+                var prec = Precedence(op.Value);
+                if (prec < minPrec)
+                {
+                    return lhs;
+                }
+                var opTok = tokens[_i++];
+                var returnBool = false;
+                VectorMatching? matching = null;
+                if (IsWord("bool"))
+                {
+                    _i++;
+                    returnBool = true;
+                }
+                if (IsWord("on") || IsWord("ignoring"))
+                {
+                    matching = new VectorMatching { On = IsWord("on"), Explicit = true };
+                    _i++;
+                    matching.MatchingLabels = ParseLabelList();
+                    if (IsWord("group_left") || IsWord("group_right"))
+                    {
+                        matching.Card = IsWord("group_left") ? Cardinality.ManyToOne : Cardinality.OneToMany;
+                        _i++;
+                        if (Cur.Kind == TokenKind.LeftParen)
+                        {
+                            matching.Include = ParseLabelList();
+                        }
+                    }
+                }
+                else if (IsWord("group_left") || IsWord("group_right"))
+                {
+                    throw Unexpected();
+                }
+                var rhs = ParseExpr(op == BinaryOp.Pow ? prec : prec + 1);
+                lhs = MakeBinary(op.Value, opTok, lhs, rhs, returnBool, matching);
+            }
+        }
+
+        private bool IsWord(string word) => Cur.Kind == TokenKind.Identifier && string.Equals(Cur.Text, word, StringComparison.OrdinalIgnoreCase);
+
+        private Expr MakeBinary(BinaryOp op, Token opTok, Expr lhs, Expr rhs, bool returnBool, VectorMatching? matching)
+        {
+            var pos = new PositionRange(lhs.Position.Start, rhs.Position.End);
+            var lt = lhs.Type;
+            var rt = rhs.Type;
+            if (lt is not (ValueType.Scalar or ValueType.Vector) || rt is not (ValueType.Scalar or ValueType.Vector))
+            {
+                throw Error(lhs.Position.Start, "binary expression must contain only scalar and instant vector types");
+            }
+            var isCmp = BinaryExpr.IsComparison(op);
+            if (returnBool && !isCmp)
+            {
+                throw Error(lhs.Position.Start, "bool modifier can only be used on comparisons");
+            }
+            if (isCmp && !returnBool && lt == ValueType.Scalar && rt == ValueType.Scalar)
+            {
+                throw Error(lhs.Position.Start, "comparisons between scalars must use BOOL modifier");
+            }
+            var bothVectors = lt == ValueType.Vector && rt == ValueType.Vector;
+            if (BinaryExpr.IsSetOp(op))
+            {
+                if (!bothVectors)
+                {
+                    throw Error(lhs.Position.Start, $"set operator \"{BinaryExpr.OpText(op)}\" not allowed in binary scalar expression");
+                }
+                matching ??= new VectorMatching();
+                if (matching.Card is Cardinality.ManyToOne or Cardinality.OneToMany)
+                {
+                    throw Error(lhs.Position.Start, $"no grouping allowed for \"{BinaryExpr.OpText(op)}\" operation");
+                }
+                matching.Card = Cardinality.ManyToMany;
+            }
+            else if (matching is not null && !bothVectors)
+            {
+                throw Error(lhs.Position.Start, "vector matching only allowed between instant vectors");
+            }
+            if (bothVectors)
+            {
+                matching ??= new VectorMatching();
+                if (matching.On)
+                {
+                    foreach (var l in matching.Include)
+                    {
+                        if (matching.MatchingLabels.Contains(l))
+                        {
+                            throw Error(lhs.Position.Start, $"label \"{l}\" must not occur in ON and GROUP clause at once");
+                        }
+                    }
+                }
+            }
+            _ = opTok;
+            return new BinaryExpr(op, lhs, rhs) { Position = pos, ReturnBool = returnBool, Matching = bothVectors ? matching : null };
+        }
+
+        private Expr ParseUnary()
+        {
+            if (Cur.Kind == TokenKind.Operator && Cur.Text is "+" or "-")
+            {
+                var opTok = tokens[_i++];
+                // Unary minus binds like '*' in Prometheus' grammar: only '^' binds tighter.
+                var operand = ParseExpr(Precedence(BinaryOp.Pow));
+                if (operand.Type is not (ValueType.Scalar or ValueType.Vector))
+                {
+                    throw Error(opTok.Pos, "unary expression only allowed on expressions of type scalar or instant vector, got " + TypeName(operand.Type));
+                }
+                var pos = new PositionRange(opTok.Pos, operand.Position.End);
+                if (operand is NumberLiteral n)
+                {
+                    return new NumberLiteral(opTok.Text == "-" ? -n.Value : n.Value) { Position = pos };
+                }
+                return opTok.Text == "+" ? operand : new UnaryExpr('-', operand) { Position = pos };
+            }
+            return ParsePostfix(ParsePrimary());
+        }
+
+        internal static string TypeName(ValueType t) => t switch
+        {
+            ValueType.Scalar => "scalar",
+            ValueType.Vector => "instant vector",
+            ValueType.Matrix => "range vector",
+            ValueType.String => "string",
+            _ => "none",
+        };
+
+        private Expr ParsePostfix(Expr e)
+        {
+            while (true)
+            {
+                if (Cur.Kind == TokenKind.LeftBracket)
+                {
+                    e = ParseRange(e);
+                }
+                else if (IsWord("offset"))
+                {
+                    var offTok = tokens[_i++];
+                    var neg = false;
+                    if (Cur.Kind == TokenKind.Operator && Cur.Text is "-" or "+")
+                    {
+                        neg = Cur.Text == "-";
+                        _i++;
+                    }
+                    var d = ParseDurationToken("offset");
+                    SetOffset(e, neg ? -d : d, offTok.Pos);
+                }
+                else if (Cur.Kind == TokenKind.At)
+                {
+                    var atTok = tokens[_i++];
+                    var (kind, ms) = ParseAt();
+                    SetAt(e, kind, ms, atTok.Pos);
+                }
+                else
+                {
+                    return e;
+                }
+            }
+        }
+
+        private (AtKind Kind, long Ms) ParseAt()
+        {
+            if ((IsWord("start") || IsWord("end")) && PeekTok().Kind == TokenKind.LeftParen)
+            {
+                var kind = IsWord("start") ? AtKind.Start : AtKind.End;
+                _i++;
+                Expect(TokenKind.LeftParen, "in @ modifier");
+                Expect(TokenKind.RightParen, "in @ modifier");
+                return (kind, 0);
+            }
+            var sign = 1.0;
+            if (Cur.Kind == TokenKind.Operator && Cur.Text is "-" or "+")
+            {
+                sign = Cur.Text == "-" ? -1 : 1;
+                _i++;
+            }
+            if (Cur.Kind is not (TokenKind.Number or TokenKind.Duration))
+            {
+                throw Unexpected("in @ modifier");
+            }
+            var t = tokens[_i++];
+            var seconds = t.Kind == TokenKind.Duration ? ParseDuration(t.Text) / 1000.0 : ParseNumber(t);
+            seconds *= sign;
+            if (double.IsNaN(seconds) || double.IsInfinity(seconds) || Math.Abs(seconds * 1000) > long.MaxValue / 2.0)
+            {
+                throw Error(t.Pos, "timestamp out of bounds for @ modifier: " + Expr.FormatNumber(seconds));
+            }
+            return (AtKind.Timestamp, (long)Math.Round(seconds * 1000));
+        }
+
+        private void SetOffset(Expr e, long ms, int pos)
+        {
+            switch (e)
+            {
+                case VectorSelector vs:
+                    if (vs.OffsetMs != 0 || _offsetSet.Contains(vs))
+                    {
+                        throw Error(pos, "offset may not be set multiple times");
+                    }
+                    vs.OffsetMs = ms;
+                    _offsetSet.Add(vs);
+                    break;
+                case MatrixSelector ms2:
+                    SetOffset(ms2.Vector, ms, pos);
+                    break;
+                case SubqueryExpr sq:
+                    if (sq.OffsetMs != 0 || _offsetSet.Contains(sq))
+                    {
+                        throw Error(pos, "offset may not be set multiple times");
+                    }
+                    sq.OffsetMs = ms;
+                    _offsetSet.Add(sq);
+                    break;
+                default:
+                    throw Error(pos, "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery");
+            }
+        }
+
+        private readonly HashSet<Expr> _offsetSet = [];
+
+        private void SetAt(Expr e, AtKind kind, long ms, int pos)
+        {
+            switch (e)
+            {
+                case VectorSelector vs:
+                    if (vs.At != AtKind.None)
+                    {
+                        throw Error(pos, "@ <timestamp> may not be set multiple times");
+                    }
+                    vs.At = kind;
+                    vs.AtMs = ms;
+                    break;
+                case MatrixSelector m:
+                    SetAt(m.Vector, kind, ms, pos);
+                    break;
+                case SubqueryExpr sq:
+                    if (sq.At != AtKind.None)
+                    {
+                        throw Error(pos, "@ <timestamp> may not be set multiple times");
+                    }
+                    sq.At = kind;
+                    sq.AtMs = ms;
+                    break;
+                default:
+                    throw Error(pos, "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery");
+            }
+        }
+
+        private Expr ParseRange(Expr e)
+        {
+            var open = tokens[_i++];
+            var range = ParseDurationToken("in subquery or range selector");
+            if (range <= 0 && Cur.Kind != TokenKind.Colon)
+            {
+                throw Error(open.Pos, "duration must be greater than 0");
+            }
+            if (Cur.Kind == TokenKind.Colon)
+            {
+                _i++;
+                long step = 0;
+                if (Cur.Kind != TokenKind.RightBracket)
+                {
+                    step = ParseDurationToken("in subquery");
+                    if (step <= 0)
+                    {
+                        throw Error(open.Pos, "duration must be greater than 0");
+                    }
+                }
+                var close = Expect(TokenKind.RightBracket, "in subquery selector");
+                if (e.Type != ValueType.Vector)
+                {
+                    throw Error(e.Position.Start, "subquery is only allowed on instant vector, got " + TypeName(e.Type) + " instead");
+                }
+                if (range <= 0)
+                {
+                    throw Error(open.Pos, "duration must be greater than 0");
+                }
+                return new SubqueryExpr(e, range, step) { Position = new PositionRange(e.Position.Start, close.End) };
+            }
+            var end = Expect(TokenKind.RightBracket, "in range selector");
+            if (e is not VectorSelector vs)
+            {
+                throw Error(e.Position.Start, "ranges only allowed for vector selectors");
+            }
+            if (vs.OffsetMs != 0 || vs.At != AtKind.None || _offsetSet.Contains(vs))
+            {
+                throw Error(open.Pos, "no offset or @ modifiers allowed before range");
+            }
+            return new MatrixSelector(vs, range) { Position = new PositionRange(e.Position.Start, end.End) };
+        }
+
+        private long ParseDurationToken(string context)
+        {
+            var t = Cur;
+            if (t.Kind == TokenKind.Duration)
+            {
+                _i++;
+                if (!TryParseDuration(t.Text, out var ms))
+                {
+                    throw Error(t.Pos, $"bad duration syntax: \"{t.Text}\"");
+                }
+                return ms;
+            }
+            if (t.Kind == TokenKind.Number)
+            {
+                _i++;
+                var v = ParseNumber(t);
+                if (double.IsNaN(v) || double.IsInfinity(v))
+                {
+                    throw Error(t.Pos, $"bad duration syntax: \"{t.Text}\"");
+                }
+                return (long)Math.Round(v * 1000);
+            }
+            throw Unexpected(context);
+        }
+
+        private double ParseNumber(Token t)
+        {
+            var s = t.Text;
+            var lower = s.ToLowerInvariant();
+            if (lower == "inf")
+            {
+                return double.PositiveInfinity;
+            }
+            if (lower == "nan")
+            {
+                return double.NaN;
+            }
+            if (lower.StartsWith("0x", StringComparison.Ordinal))
+            {
+                if (ulong.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
+                {
+                    return hex;
+                }
+                throw Error(t.Pos, $"error parsing number: {s}");
+            }
+            if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+            {
+                return v;
+            }
+            throw Error(t.Pos, $"error parsing number: {s}");
+        }
+
+        private string StringValue(Token t) => decoded[t.Pos];
+
+        private Expr ParsePrimary()
+        {
+            var t = Cur;
+            switch (t.Kind)
+            {
+                case TokenKind.Number:
+                    _i++;
+                    return new NumberLiteral(ParseNumber(t)) { Position = new PositionRange(t.Pos, t.End) };
+                case TokenKind.Duration:
+                    // Prometheus 3 accepts a duration where a number is expected and reads it as seconds.
+                    _i++;
+                    return new NumberLiteral(ParseDuration(t.Text) / 1000.0) { Position = new PositionRange(t.Pos, t.End) };
+                case TokenKind.String:
+                    _i++;
+                    return new StringLiteral(StringValue(t)) { Position = new PositionRange(t.Pos, t.End) };
+                case TokenKind.LeftParen:
+                    {
+                        _i++;
+                        var inner = ParseExpr(0);
+                        var close = Expect(TokenKind.RightParen, "in paren expression");
+                        return new ParenExpr(inner) { Position = new PositionRange(t.Pos, close.End) };
+                    }
+                case TokenKind.LeftBrace:
+                    return ParseSelector(null, t.Pos);
+                case TokenKind.Identifier:
+                    return ParseIdentifierExpr();
+                default:
+                    throw Unexpected();
+            }
+        }
+
+        private Expr ParseIdentifierExpr()
+        {
+            var t = Cur;
+            var next = PeekTok();
+            if (AggregatorNames.Contains(t.Text.ToLowerInvariant()) &&
+                (next.Kind == TokenKind.LeftParen || (next.Kind == TokenKind.Identifier && next.Text.ToLowerInvariant() is "by" or "without")))
+            {
+                return ParseAggregation();
+            }
+            if (next.Kind == TokenKind.LeftParen)
+            {
+                return ParseCall();
+            }
+            if (IsKeyword(t.Text.ToLowerInvariant()))
+            {
+                throw Unexpected();
+            }
+            _i++;
+            return ParseSelector(t.Text, t.Pos);
+        }
+
+        private Expr ParseCall()
+        {
+            var nameTok = tokens[_i++];
+            if (!FunctionInfo.All.TryGetValue(nameTok.Text, out var fn))
+            {
+                throw Error(nameTok.Pos, $"unknown function with name \"{nameTok.Text}\"");
+            }
+            var args = ParseArgs();
+            var close = tokens[_i - 1];
+            var pos = new PositionRange(nameTok.Pos, close.End);
+            if (args.Count < fn.MinArgs || args.Count > fn.MaxArgs)
+            {
+                var expected = fn.MaxArgs == int.MaxValue ? $"at least {fn.MinArgs}" : fn.MinArgs == fn.MaxArgs ? $"{fn.MinArgs}" : $"at most {fn.MaxArgs}";
+                if (fn.MaxArgs != int.MaxValue && fn.MinArgs != fn.MaxArgs && args.Count < fn.MinArgs)
+                {
+                    expected = $"at least {fn.MinArgs}";
+                }
+                throw Error(nameTok.Pos, $"expected {expected} argument(s) in call to \"{fn.Name}\", got {args.Count}");
+            }
+            for (var i = 0; i < args.Count; i++)
+            {
+                var want = fn.ArgType(i);
+                if (args[i].Type != want)
+                {
+                    throw Error(args[i].Position.Start, $"expected type {TypeName(want)} in call to function \"{fn.Name}\", got {TypeName(args[i].Type)}");
+                }
+            }
+            return new Call(fn, args) { Position = pos };
+        }
+
+        private List<Expr> ParseArgs()
+        {
+            Expect(TokenKind.LeftParen, "in call");
+            var args = new List<Expr>();
+            if (Cur.Kind == TokenKind.RightParen)
+            {
+                _i++;
+                return args;
+            }
+            while (true)
+            {
+                args.Add(ParseExpr(0));
+                if (Cur.Kind == TokenKind.Comma)
+                {
+                    _i++;
+                    if (Cur.Kind == TokenKind.RightParen)
+                    {
+                        _i++;
+                        return args;
+                    }
+                    continue;
+                }
+                Expect(TokenKind.RightParen, "in call");
+                return args;
+            }
+        }
+
+        private Expr ParseAggregation()
+        {
+            var opTok = tokens[_i++];
+            var op = opTok.Text.ToLowerInvariant() switch
+            {
+                "sum" => AggregateOp.Sum,
+                "avg" => AggregateOp.Avg,
+                "count" => AggregateOp.Count,
+                "min" => AggregateOp.Min,
+                "max" => AggregateOp.Max,
+                "group" => AggregateOp.Group,
+                "stddev" => AggregateOp.Stddev,
+                "stdvar" => AggregateOp.Stdvar,
+                "topk" => AggregateOp.TopK,
+                "bottomk" => AggregateOp.BottomK,
+                "count_values" => AggregateOp.CountValues,
+                "quantile" => AggregateOp.Quantile,
+                "limitk" => AggregateOp.LimitK,
+                _ => AggregateOp.LimitRatio,
+            };
+            IReadOnlyList<string> grouping = [];
+            var without = false;
+            var hasGrouping = false;
+            if (IsWord("by") || IsWord("without"))
+            {
+                without = IsWord("without");
+                _i++;
+                grouping = ParseLabelList();
+                hasGrouping = true;
+            }
+            var args = ParseArgs();
+            var close = tokens[_i - 1];
+            if (IsWord("by") || IsWord("without"))
+            {
+                if (hasGrouping)
+                {
+                    throw Unexpected();
+                }
+                without = IsWord("without");
+                _i++;
+                grouping = ParseLabelList();
+                hasGrouping = true;
+                close = tokens[_i - 1];
+            }
+            var needsParam = op is AggregateOp.TopK or AggregateOp.BottomK or AggregateOp.CountValues or AggregateOp.Quantile or AggregateOp.LimitK or AggregateOp.LimitRatio;
+            var want = needsParam ? 2 : 1;
+            if (args.Count != want)
+            {
+                throw Error(opTok.Pos, $"wrong number of arguments for aggregate expression provided, expected {want}, got {args.Count}");
+            }
+            var inner = args[^1];
+            if (inner.Type != ValueType.Vector)
+            {
+                throw Error(inner.Position.Start, $"expected type instant vector in aggregation expression, got {TypeName(inner.Type)}");
+            }
+            Expr? param = null;
+            if (needsParam)
+            {
+                param = args[0];
+                var pt = op == AggregateOp.CountValues ? ValueType.String : ValueType.Scalar;
+                if (param.Type != pt)
+                {
+                    throw Error(param.Position.Start, $"expected type {TypeName(pt)} in aggregation parameter, got {TypeName(param.Type)}");
+                }
+            }
+            return new AggregateExpr(op, inner, param, grouping, without) { Position = new PositionRange(opTok.Pos, close.End), HasGrouping = hasGrouping };
+        }
+
+        private List<string> ParseLabelList()
+        {
+            Expect(TokenKind.LeftParen, "in grouping opts");
+            var labels = new List<string>();
+            while (Cur.Kind != TokenKind.RightParen)
+            {
+                if (Cur.Kind == TokenKind.Identifier && !Cur.Text.Contains(':', StringComparison.Ordinal))
+                {
+                    labels.Add(Cur.Text);
+                }
+                else if (Cur.Kind == TokenKind.String)
+                {
+                    labels.Add(StringValue(Cur));
+                }
+                else
+                {
+                    throw Unexpected("in grouping opts, expected label");
+                }
+                _i++;
+                if (Cur.Kind == TokenKind.Comma)
+                {
+                    _i++;
+                }
+                else if (Cur.Kind != TokenKind.RightParen)
+                {
+                    throw Unexpected("in grouping opts, expected \")\" or \",\"");
+                }
+            }
+            _i++;
+            return labels;
+        }
+
+        private VectorSelector ParseSelector(string? name, int start)
+        {
+            var matchers = new List<LabelMatcher>();
+            var end = start + (name?.Length ?? 0);
+            if (Cur.Kind == TokenKind.LeftBrace)
+            {
+                _i++;
+                while (Cur.Kind != TokenKind.RightBrace)
+                {
+                    var labelTok = Cur;
+                    string labelName;
+                    if (labelTok.Kind == TokenKind.Identifier && !labelTok.Text.Contains(':', StringComparison.Ordinal))
+                    {
+                        labelName = labelTok.Text;
+                    }
+                    else if (labelTok.Kind == TokenKind.String)
+                    {
+                        labelName = StringValue(labelTok);
+                    }
+                    else
+                    {
+                        throw Unexpected("in label matching, expected label");
+                    }
+                    _i++;
+                    if (labelTok.Kind == TokenKind.String && Cur.Kind is TokenKind.Comma or TokenKind.RightBrace)
+                    {
+                        // Prometheus 3: a bare quoted string inside braces names the metric.
+                        if (name is not null)
+                        {
+                            throw Error(labelTok.Pos, $"metric name must not be set twice: \"{name}\" or \"{labelName}\"");
+                        }
+                        name = labelName;
+                        matchers.Add(new LabelMatcher(MatcherType.Equal, Labels.MetricName, labelName));
+                    }
+                    else
+                    {
+                        var opTok = Cur;
+                        MatcherType type;
+                        if (opTok.Kind == TokenKind.Assign)
+                        {
+                            type = MatcherType.Equal;
+                        }
+                        else if (opTok.Kind == TokenKind.Operator && opTok.Text is "!=" or "=~" or "!~")
+                        {
+                            type = opTok.Text switch
+                            {
+                                "!=" => MatcherType.NotEqual,
+                                "=~" => MatcherType.Regex,
+                                _ => MatcherType.NotRegex,
+                            };
+                        }
+                        else
+                        {
+                            throw Unexpected("in label matching, expected label matching operator");
+                        }
+                        _i++;
+                        if (Cur.Kind != TokenKind.String)
+                        {
+                            throw Unexpected("in label matching, expected string");
+                        }
+                        var value = StringValue(Cur);
+                        _i++;
+                        try
+                        {
+                            matchers.Add(new LabelMatcher(type, labelName, value));
+                        }
+                        catch (ArgumentException ex)
+                        {
+                            throw Error(opTok.Pos, "invalid regular expression: " + ex.Message);
+                        }
+                    }
+                    if (Cur.Kind == TokenKind.Comma)
+                    {
+                        _i++;
+                    }
+                    else if (Cur.Kind != TokenKind.RightBrace)
+                    {
+                        throw Unexpected("in label matching, expected \",\" or \"}\"");
+                    }
+                }
+                end = Cur.End;
+                _i++;
+            }
+            if (name is not null && !matchers.Exists(m => m.Name == Labels.MetricName && m.Type == MatcherType.Equal && m.Value == name))
+            {
+                foreach (var m in matchers)
+                {
+                    if (m.Name == Labels.MetricName)
+                    {
+                        throw Error(start, $"metric name must not be set twice: \"{name}\" or \"{m.Value}\"");
+                    }
+                }
+                matchers.Insert(0, new LabelMatcher(MatcherType.Equal, Labels.MetricName, name));
+            }
+            if (!matchers.Exists(m => !m.MatchesEmpty))
+            {
+                throw Error(start, "vector selector must contain at least one non-empty matcher");
+            }
+            return new VectorSelector(name, matchers) { Position = new PositionRange(start, end) };
+        }
+    }
+}

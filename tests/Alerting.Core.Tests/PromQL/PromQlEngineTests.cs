@@ -1,0 +1,122 @@
+using Alerting.Core.Model;
+using Alerting.Core.PromQL;
+
+namespace Alerting.Core.Tests.PromQL;
+
+public sealed class PromQlEngineTests
+{
+    private static readonly PromQlEngine Engine = new();
+
+    private static MemorySeriesStore Store(params (Labels Labels, long StepMs, double[] Values)[] series)
+    {
+        var store = new MemorySeriesStore();
+        foreach (var (labels, step, values) in series)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                store.Append(labels, new Sample(i * step, values[i]));
+            }
+        }
+        return store;
+    }
+
+    private static IReadOnlyList<VectorSample> Vector(string query, ISeriesSource source, long timeMs) =>
+        Assert.IsType<VectorValue>(Engine.Instant(PromQlParser.Parse(query), source, timeMs)).Samples;
+
+    [Fact]
+    public void Rate_extrapolates_to_the_window_edges_like_prometheus()
+    {
+        // A counter growing 10 per 30s scraped from t=0: at 5m the 5m window (0, 300s] holds 10 samples
+        // from 30s to 300s; the start gap (30s) is within 1.1x the interval so it extrapolates fully.
+        var c = Labels.From(("__name__", "c_total"));
+        var store = Store((c, 30_000, Enumerable.Range(0, 11).Select(i => i * 10.0).ToArray()));
+        var rate = Vector("rate(c_total[5m])", store, 300_000).Single();
+        Assert.Equal(10.0 / 30, rate.Value, 9);
+        Assert.False(rate.Labels.Has("__name__"));
+        var increase = Vector("increase(c_total[5m])", store, 300_000).Single();
+        Assert.Equal(100, increase.Value, 9);
+    }
+
+    [Fact]
+    public void Rate_counts_counter_resets()
+    {
+        var c = Labels.From(("__name__", "c_total"));
+        var store = Store((c, 60_000, [0, 10, 20, 5, 15]));
+        // Samples at 0..240s in window (0, 240s]: 10, 20, 5, 15 -> increase 5 + 20 (reset) = 25 over 180s,
+        // extrapolated to 240s at the start (counter would reach zero 180*(10/25)=72s before, more than 60s).
+        var increase = Vector("increase(c_total[4m])", store, 240_000).Single();
+        Assert.Equal(25 * (180 + 60.0) / 180, increase.Value, 9);
+    }
+
+    [Fact]
+    public void Instant_selector_looks_back_five_minutes_and_stops_at_stale_markers()
+    {
+        var up = Labels.From(("__name__", "up"), ("job", "a"));
+        var store = Store((up, 60_000, [1, 1, Sample.StaleNaN]));
+        Assert.Single(Vector("up", store, 60_000));
+        Assert.Empty(Vector("up", store, 120_000));
+        var fresh = Store((up, 60_000, [1]));
+        Assert.Single(Vector("up", fresh, 299_999));
+        Assert.Empty(Vector("up", fresh, 300_000));
+        var shortLookback = new PromQlEngine(new PromQlEngineOptions { LookbackDelta = TimeSpan.FromMinutes(1) });
+        Assert.Empty(Assert.IsType<VectorValue>(shortLookback.Instant(PromQlParser.Parse("up"), fresh, 61_000)).Samples);
+    }
+
+    [Fact]
+    public void Many_to_many_and_implicit_many_to_one_matches_are_errors()
+    {
+        var store = Store(
+            (Labels.From(("__name__", "a"), ("job", "x"), ("i", "1")), 1000, [1]),
+            (Labels.From(("__name__", "a"), ("job", "x"), ("i", "2")), 1000, [2]),
+            (Labels.From(("__name__", "b"), ("job", "x")), 1000, [3]),
+            (Labels.From(("__name__", "c"), ("job", "x"), ("i", "3")), 1000, [3]));
+        var manyToOne = Assert.Throws<PromQlEvaluationException>(() => Vector("a + on(job) b", store, 0));
+        Assert.Equal("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)", manyToOne.Message);
+        var manyToMany = Assert.Throws<PromQlEvaluationException>(() => Vector("c + on(job) a", store, 0));
+        Assert.EndsWith("many-to-many matching not allowed: matching labels must be unique on one side", manyToMany.Message, StringComparison.Ordinal);
+        var grouped = Vector("a + on(job) group_left b", store, 0);
+        Assert.Equal([4.0, 5.0], grouped.Select(s => s.Value).Order());
+    }
+
+    [Fact]
+    public void Seed_rule_expressions_evaluate()
+    {
+        var store = new MemorySeriesStore();
+        for (var m = 0; m < 10; m++)
+        {
+            var up = Labels.From(("__name__", "up"), ("job", "fly-machines"), ("instance", "m" + m));
+            store.Append(up, new Sample(0, m == 3 ? 0 : 1));
+        }
+        for (var u = 0; u < 8; u++)
+        {
+            var errors = Labels.From(("__name__", "trader_errors_total"), ("user_id", "u" + u), ("instance", "i1"));
+            for (var t = 0; t <= 10; t++)
+            {
+                store.Append(errors, new Sample(t * 30_000, t * 60.0 * (u < 6 ? 1 : 0)));
+            }
+        }
+        store.Append(Labels.From(("__name__", "pool_usage"), ("pool", "p")), new Sample(0, 95));
+        store.Append(Labels.From(("__name__", "pool_size"), ("pool", "p")), new Sample(0, 100));
+        store.Append(Labels.From(("__name__", "last_seen"), ("instance", "m1")), new Sample(0, 200));
+
+        var down = Vector("up{job=\"fly-machines\"} == 0", store, 60_000);
+        Assert.Equal("m3", Assert.Single(down).Labels["instance"]);
+        var noisy = Vector("count(sum by(user_id) (rate(trader_errors_total[5m]) > 0.1)) > 5", store, 300_000);
+        Assert.Equal(6, Assert.Single(noisy).Value);
+        var pool = Vector("(pool_usage / pool_size) * 100 > 90", store, 60_000);
+        Assert.Equal(95, Assert.Single(pool).Value, 9);
+        var stale = Vector("time() - last_seen > 30", store, 240_000);
+        Assert.Equal(40, Assert.Single(stale).Value);
+    }
+
+    [Fact]
+    public void Range_query_returns_one_series_per_label_set_sorted()
+    {
+        var store = Store(
+            (Labels.From(("__name__", "x"), ("a", "2")), 60_000, [1, 2, 3]),
+            (Labels.From(("__name__", "x"), ("a", "1")), 60_000, [4, 5, 6]));
+        var m = Assert.IsType<MatrixValue>(Engine.Range(PromQlParser.Parse("x * 2"), store, 0, 120_000, 60_000));
+        Assert.Equal(["1", "2"], m.Series.Select(s => s.Labels["a"]));
+        Assert.Equal([8.0, 10, 12], m.Series[0].Samples.Select(s => s.Value));
+    }
+}
