@@ -1,0 +1,45 @@
+using Alerting.Core.Alertmanager;
+
+namespace Alerting.Cli.Commands;
+
+/// <summary><c>alerting check config FILE...</c>: validates alertmanager.yml files like <c>amtool check-config</c>.</summary>
+public sealed class CheckConfigCommand : ICliCommand
+{
+    public IReadOnlyList<string> Verb { get; } = ["check", "config"];
+
+    public string Summary => "validate alertmanager.yml files (amtool check-config)";
+
+    public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        if (args.Count == 0)
+        {
+            stderr.WriteLine("alerting: error: required argument 'check-files' not provided");
+            return Task.FromResult(2);
+        }
+        foreach (var path in args)
+        {
+            if (!File.Exists(path))
+            {
+                stderr.WriteLine($"alerting: error: path '{path}' does not exist");
+                return Task.FromResult(1);
+            }
+        }
+        stdout.Write(AmtoolCompat.CheckConfig(args, out var failed, out var configs));
+        foreach (var cfg in configs)
+        {
+            foreach (var u in cfg.Unsupported)
+            {
+                stderr.WriteLine($"note: {cfg.FileName}: receiver {u} is accepted but not delivered by Alerting.Functions");
+            }
+        }
+        if (failed > 0)
+        {
+            stderr.WriteLine($"alerting: error: failed to validate {failed} file(s)");
+            return Task.FromResult(1);
+        }
+        return Task.FromResult(0);
+    }
+}

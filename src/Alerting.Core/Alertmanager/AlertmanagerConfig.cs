@@ -1,0 +1,65 @@
+namespace Alerting.Core.Alertmanager;
+
+/// <summary>A validated <c>alertmanager.yml</c>, with Alertmanager's defaults and global inheritance applied.</summary>
+public sealed class AlertmanagerConfig
+{
+    internal AlertmanagerConfig(
+        string fileName,
+        GlobalConfig global,
+        Route root,
+        IReadOnlyList<Receiver> receivers,
+        IReadOnlyList<InhibitRule> inhibitRules,
+        IReadOnlyDictionary<string, TimeInterval> timeIntervals,
+        IReadOnlyList<string> templates)
+    {
+        FileName = fileName;
+        Global = global;
+        Root = root;
+        Receivers = receivers;
+        InhibitRules = inhibitRules;
+        TimeIntervals = timeIntervals;
+        Templates = templates;
+        Unsupported = receivers.SelectMany(r => r.Unsupported.Select(u => $"{r.Name}: {u}")).ToArray();
+    }
+
+    public string FileName { get; }
+
+    public GlobalConfig Global { get; }
+
+    public Route Root { get; }
+
+    public IReadOnlyList<Receiver> Receivers { get; }
+
+    public IReadOnlyList<InhibitRule> InhibitRules { get; }
+
+    /// <summary>Both <c>time_intervals</c> and the deprecated <c>mute_time_intervals</c>, by name.</summary>
+    public IReadOnlyDictionary<string, TimeInterval> TimeIntervals { get; }
+
+    /// <summary>Template globs as written (relative ones are relative to the config file's folder).</summary>
+    public IReadOnlyList<string> Templates { get; }
+
+    /// <summary>
+    /// Receiver integrations we accept (Alertmanager would) but do not deliver, as
+    /// <c>receiver: opsgenie_configs</c>. Alerts routed only to these reach no one.
+    /// </summary>
+    public IReadOnlyList<string> Unsupported { get; }
+
+    public Receiver? GetReceiver(string name) => Receivers.FirstOrDefault(r => r.Name == name);
+
+    public Inhibitor CreateInhibitor() => new(InhibitRules);
+
+    /// <summary>
+    /// Whether notifications of <paramref name="match"/> are suppressed at <paramref name="now"/>: a mute
+    /// interval is active, or active intervals are configured and none is active.
+    /// </summary>
+    public bool IsMuted(RouteMatch match, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        if (match.MuteTimeIntervals.Any(n => TimeIntervals.TryGetValue(n, out var ti) && ti.IsActive(now)))
+        {
+            return true;
+        }
+        return match.ActiveTimeIntervals.Count > 0
+            && !match.ActiveTimeIntervals.Any(n => TimeIntervals.TryGetValue(n, out var ti) && ti.IsActive(now));
+    }
+}
