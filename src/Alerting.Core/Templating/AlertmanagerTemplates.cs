@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Text;
+
+namespace Alerting.Core.Templating;
+
+/// <summary>
+/// Alertmanager's template environment: its function map (template.DefaultFuncs), <c>missingkey=zero</c>,
+/// and the default templates (default.tmpl, email.tmpl) that receivers' default fields refer to.
+/// </summary>
+public static class AlertmanagerTemplates
+{
+    /// <summary>Alertmanager's template functions; <paramref name="time"/> drives <c>since</c>.</summary>
+    public static IReadOnlyDictionary<string, TemplateFunction> Functions(TimeProvider? time = null)
+    {
+        var clock = time ?? TimeProvider.System;
+        return new Dictionary<string, TemplateFunction>(StringComparer.Ordinal)
+        {
+            ["toUpper"] = CommonFunctions.ToUpper,
+            ["toLower"] = CommonFunctions.ToLower,
+            ["title"] = args => CommonFunctions.Title(Args.String(Args.Exactly("title", args, 1)[0]), lowerRest: true),
+            ["trimSpace"] = args => Args.String(Args.Exactly("trimSpace", args, 1)[0]).Trim(GoSpace),
+            ["join"] = args =>
+            {
+                Args.Exactly("join", args, 2);
+                return string.Join(Args.String(args[0]), Args.StringSlice(args[1]));
+            },
+            ["match"] = args => CommonFunctions.Match(args),
+            ["safeHtml"] = args => Args.String(Args.Exactly("safeHtml", args, 1)[0]),
+            ["safeUrl"] = args => Args.String(Args.Exactly("safeUrl", args, 1)[0]),
+            ["urlUnescape"] = args => CommonFunctions.QueryUnescape(Args.String(Args.Exactly("urlUnescape", args, 1)[0])),
+            ["reReplaceAll"] = CommonFunctions.ReReplaceAll,
+            ["stringSlice"] = args => args.Select(Args.String).ToList(),
+            ["date"] = args =>
+            {
+                Args.Exactly("date", args, 2);
+                return GoTime.Format(Args.String(args[0]), CommonFunctions.Time(args[1]));
+            },
+            ["tz"] = args =>
+            {
+                Args.Exactly("tz", args, 2);
+                var name = Args.String(args[0]);
+                var t = CommonFunctions.Time(args[1]);
+                return TimeZoneInfo.ConvertTime(t, FindZone(name));
+            },
+            ["since"] = args => clock.GetUtcNow() - CommonFunctions.Time(Args.Exactly("since", args, 1)[0]),
+            ["humanizeDuration"] = args => CommonFunctions.HumanizeDuration(Args.Float(Args.Exactly("humanizeDuration", args, 1)[0])),
+            ["toJson"] = args => GoJsonMarshal.Marshal(Args.Exactly("toJson", args, 1)[0]),
+        };
+    }
+
+    private static readonly char[] GoSpace = [' ', '\t', '\n', '\v', '\f', '\r', '\u0085', '\u00A0'];
+
+    private static TimeZoneInfo FindZone(string name)
+    {
+        if (name is "" or "UTC")
+        {
+            return TimeZoneInfo.Utc;
+        }
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(name);
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw new InvalidOperationException($"unknown time zone {name}", e);
+        }
+    }
+
+    /// <summary>An empty set with Alertmanager's functions and options, for user template files.</summary>
+    public static TemplateSet CreateSet(TimeProvider? time = null) =>
+        TemplateSet.Create(Functions(time), MissingKeyMode.Zero);
+
+    /// <summary>
+    /// Loads Alertmanager's default.tmpl (and email.tmpl beside it, when present) unchanged into a set with
+    /// Alertmanager's functions; user template files can then be added with <see cref="TemplateSet.AddFile"/>.
+    /// </summary>
+    public static TemplateSet LoadDefault(string defaultTmplPath, TimeProvider? time = null)
+    {
+        var set = CreateSet(time);
+        set.AddFile(Path.GetFileName(defaultTmplPath), File.ReadAllText(defaultTmplPath));
+        var email = Path.Combine(Path.GetDirectoryName(defaultTmplPath) ?? ".", "email.tmpl");
+        if (File.Exists(email))
+        {
+            set.AddFile("email.tmpl", File.ReadAllText(email));
+        }
+        return set;
+    }
+}
+
+/// <summary>Go's <c>json.Marshal</c> for template values (toJson).</summary>
+internal static class GoJsonMarshal
+{
+    public static string Marshal(object? v)
+    {
+        var sb = new StringBuilder();
+        Write(sb, v);
+        return sb.ToString();
+    }
+
+    private static void Write(StringBuilder sb, object? v)
+    {
+        switch (v)
+        {
+            case null:
+                sb.Append("null");
+                return;
+            case string s:
+                sb.Append(GoJson.Quote(s));
+                return;
+            case bool b:
+                sb.Append(b ? "true" : "false");
+                return;
+            case DateTimeOffset t:
+                sb.Append(GoJson.Quote(GoTime.Rfc3339Nano(t)));
+                return;
+            case TimeSpan d:
+                sb.Append((d.Ticks * 100).ToString(CultureInfo.InvariantCulture));
+                return;
+            case NotificationData data:
+                var full = data.ToWebhookJson();
+                // template.Data alone has no webhook envelope fields.
+                var cut = full.IndexOf(",\"version\":", StringComparison.Ordinal);
+                sb.Append(full[..cut]).Append('}');
+                return;
+            case TemplateAlert a:
+                sb.Append("{\"status\":").Append(GoJson.Quote(a.Status)).Append(",\"labels\":");
+                Write(sb, a.Labels);
+                sb.Append(",\"annotations\":");
+                Write(sb, a.Annotations);
+                sb.Append(",\"startsAt\":").Append(GoJson.Quote(GoTime.Rfc3339Nano(a.StartsAt)));
+                sb.Append(",\"endsAt\":").Append(GoJson.Quote(GoTime.Rfc3339Nano(a.EndsAt)));
+                sb.Append(",\"generatorURL\":").Append(GoJson.Quote(a.GeneratorURL));
+                sb.Append(",\"fingerprint\":").Append(GoJson.Quote(a.Fingerprint)).Append('}');
+                return;
+        }
+        switch (GoValues.Kind(v))
+        {
+            case GoKind.Int:
+                sb.Append(GoValues.ToInt64(v).ToString(CultureInfo.InvariantCulture));
+                return;
+            case GoKind.Uint:
+                sb.Append(GoValues.ToUInt64(v).ToString(CultureInfo.InvariantCulture));
+                return;
+            case GoKind.Float:
+                var f = GoValues.ToDouble(v);
+                if (double.IsNaN(f) || double.IsInfinity(f))
+                {
+                    throw new InvalidOperationException($"json: unsupported value: {GoFmt.Value(f)}");
+                }
+                var abs = Math.Abs(f);
+                var fmt = abs != 0 && (abs < 1e-6 || abs >= 1e21) ? 'e' : 'f';
+                var str = GoFloat.Format(f, fmt, -1);
+                if (fmt == 'e')
+                {
+                    // Go trims "e-07" to "e-7".
+                    var n = str.Length;
+                    if (n >= 4 && str[n - 4] == 'e' && str[n - 3] == '-' && str[n - 2] == '0')
+                    {
+                        str = str[..(n - 2)] + str[(n - 1)..];
+                    }
+                }
+                sb.Append(str);
+                return;
+            case GoKind.Map:
+                sb.Append('{');
+                var first = true;
+                foreach (var kv in GoValues.AsMap(v)!.Sorted)
+                {
+                    if (!first)
+                    {
+                        sb.Append(',');
+                    }
+                    first = false;
+                    sb.Append(GoJson.Quote(Convert.ToString(kv.Key, CultureInfo.InvariantCulture) ?? "")).Append(':');
+                    Write(sb, kv.Value);
+                }
+                sb.Append('}');
+                return;
+            case GoKind.Slice:
+                sb.Append('[');
+                var list = GoValues.AsList(v);
+                for (var i = 0; i < list.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        sb.Append(',');
+                    }
+                    Write(sb, list[i]);
+                }
+                sb.Append(']');
+                return;
+            case GoKind.Func:
+                throw new InvalidOperationException("json: unsupported type: func");
+            default:
+                sb.Append('{');
+                var firstField = true;
+                foreach (var (name, value) in GoValues.Fields(v))
+                {
+                    if (!firstField)
+                    {
+                        sb.Append(',');
+                    }
+                    firstField = false;
+                    sb.Append(GoJson.Quote(name)).Append(':');
+                    Write(sb, value);
+                }
+                sb.Append('}');
+                return;
+        }
+    }
+}
