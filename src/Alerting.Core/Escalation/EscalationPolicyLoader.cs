@@ -1,3 +1,6 @@
+using Alerting.Core.Model;
+using YamlDotNet.RepresentationModel;
+
 namespace Alerting.Core.Escalation;
 
 /// <summary>
@@ -5,7 +8,7 @@ namespace Alerting.Core.Escalation;
 /// <code>
 /// policies:
 ///   - name: critical
-///     matchers: ['severity="critical"']
+///     matchers: ['severity="critical"']     # or match: { severity: critical }
 ///     steps:
 ///       - after: 0m
 ///         notify: [reliability-team]
@@ -26,14 +29,25 @@ public static class EscalationPolicyLoader
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in root.Require("policies").Items())
         {
-            p.Mapping("name", "matchers", "steps", "repeat");
+            p.Mapping("name", "match", "matchers", "steps", "repeat");
             var nameNode = p.Require("name");
             var name = nameNode.NonEmptyString();
             if (!names.Add(name))
             {
                 throw nameNode.Error($"duplicate policy name '{name}'");
             }
-            var matchers = p.Get("matchers")?.Items().Select(m => m.Matcher()).ToArray() ?? [];
+            var matchers = new List<LabelMatcher>();
+            if (p.Get("match") is { } match)
+            {
+                // Alertmanager's older form: a map of label name to exact value.
+                foreach (var (k, _) in match.Mapping(KeysOf(match)).Children)
+                {
+                    var label = ((YamlScalarNode)k).Value ?? string.Empty;
+                    var valueNode = match.Get(label);
+                    matchers.Add(new LabelMatcher(MatcherType.Equal, label, valueNode?.String() ?? string.Empty));
+                }
+            }
+            matchers.AddRange(p.Get("matchers")?.Items().Select(m => m.Matcher()) ?? []);
             var stepsNode = p.Require("steps");
             var steps = new List<EscalationStep>();
             foreach (var s in stepsNode.Items())
@@ -74,6 +88,9 @@ public static class EscalationPolicyLoader
         }
         return new EscalationPolicySet(policies);
     }
+
+    internal static string[] KeysOf(YamlNodes node) =>
+        node.Node is YamlMappingNode m ? m.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? string.Empty).ToArray() : [];
 
     private static EscalationTarget Target(YamlNodes node)
     {

@@ -34,7 +34,7 @@ public static class OnCallLoader
         var people = new Dictionary<string, OnCallPerson>(StringComparer.Ordinal);
         if (root.Get("people") is { } peopleNode)
         {
-            foreach (var (k, _) in peopleNode.Mapping(AnyKey(peopleNode)).Children)
+            foreach (var (k, _) in peopleNode.Mapping(EscalationPolicyLoader.KeysOf(peopleNode)).Children)
             {
                 var name = ((YamlDotNet.RepresentationModel.YamlScalarNode)k).Value!;
                 var p = peopleNode.Require(name);
@@ -161,9 +161,4 @@ public static class OnCallLoader
             throw node.Error($"time zone '{id}' could not be read");
         }
     }
-
-    private static string[] AnyKey(YamlNodes node) =>
-        node.Node is YamlDotNet.RepresentationModel.YamlMappingNode m
-            ? m.Children.Keys.OfType<YamlDotNet.RepresentationModel.YamlScalarNode>().Select(k => k.Value ?? string.Empty).ToArray()
-            : [];
 }

@@ -73,3 +73,23 @@ public sealed class EscalationPolicyLoaderTests
         Assert.StartsWith($"rules/escalation.yml:{line}:", e.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class EscalationMatchFormTests
+{
+    [Fact]
+    public void Match_map_and_matchers_list_combine_as_equality_and_parsed_matchers()
+    {
+        var set = EscalationPolicyLoader.Parse("""
+            policies:
+              - name: db
+                match: { severity: critical, service: db }
+                matchers: ['env!="staging"']
+                steps: [{ after: 0m, notify: [dba] }]
+            """);
+        var policy = set.Policies[0];
+        Assert.Equal(3, policy.Matchers.Count);
+        Assert.True(policy.Matches(Labels.From(("severity", "critical"), ("service", "db"), ("env", "prod"))));
+        Assert.False(policy.Matches(Labels.From(("severity", "critical"), ("service", "db"), ("env", "staging"))));
+        Assert.False(policy.Matches(Labels.From(("severity", "critical"), ("service", "web"))));
+    }
+}
