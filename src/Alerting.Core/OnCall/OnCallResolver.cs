@@ -64,11 +64,12 @@ public static class OnCallResolver
         {
             return null;
         }
+        var length = Math.Max(1, layer.LengthWeeks);
         var weeks = (long)Math.Floor((local - anchor).TotalDays / 7);
-        var turn = weeks / layer.LengthWeeks;
+        var turn = weeks / length;
         var who = layer.Participants[(int)(turn % layer.Participants.Count)];
-        var startLocal = anchor.AddDays(turn * layer.LengthWeeks * 7);
-        var endLocal = startLocal.AddDays(layer.LengthWeeks * 7);
+        var startLocal = anchor.AddDays(turn * length * 7);
+        var endLocal = startLocal.AddDays(length * 7);
         return (who, ToInstant(startLocal, zone), ToInstant(endLocal, zone));
     }
 
