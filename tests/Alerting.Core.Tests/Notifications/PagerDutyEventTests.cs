@@ -113,3 +113,39 @@ public sealed class PagerDutyEventTests
         Assert.Equal("success", (string?)PagerDutyEventValidator.SuccessResponse("k")["status"]);
     }
 }
+
+public sealed class PagerDutyDocumentedExampleTests
+{
+    // The trigger example from PagerDuty's "Send an Alert Event" page, with a routing key of the documented length.
+    private const string Example = """
+        {
+          "payload": {
+            "summary": "Example alert on host1.example.com",
+            "timestamp": "2015-07-17T08:42:58.315+0000",
+            "source": "monitoringtool:cloudvendor:central-region-dc-01:852559987:cluster/api-stats-prod-003",
+            "severity": "info",
+            "component": "postgres",
+            "group": "prod-datapipe",
+            "class": "deploy",
+            "custom_details": { "ping time": "1500ms", "load avg": 0.75 }
+          },
+          "routing_key": "0123456789abcdef0123456789abcdef",
+          "dedup_key": "samplekeyhere",
+          "images": [{ "src": "https://www.pagerduty.com/wp-content/uploads/2016/05/pagerduty-logo-green.png", "href": "https://example.com/", "alt": "Example text" }],
+          "links": [{ "href": "https://example.com/", "text": "Link text" }],
+          "event_action": "trigger",
+          "client": "Sample Monitoring Service",
+          "client_url": "https://monitoring.example.com"
+        }
+        """;
+
+    [Fact]
+    public void Documented_trigger_example_is_accepted() => Assert.Empty(PagerDutyEventValidator.Validate(Example));
+
+    [Fact]
+    public void Documented_example_with_its_placeholder_routing_key_is_rejected_for_length()
+    {
+        var errors = PagerDutyEventValidator.Validate(Example.Replace("0123456789abcdef0123456789abcdef", "samplekeyhere", StringComparison.Ordinal));
+        Assert.Equal(["Length of 'routing_key' is incorrect (should be 32 characters)"], errors);
+    }
+}

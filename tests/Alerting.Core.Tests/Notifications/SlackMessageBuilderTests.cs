@@ -114,3 +114,13 @@ public sealed class SlackMessageBuilderTests
         Assert.Contains("&lt;!channel&gt; a &amp; b", summary, StringComparison.Ordinal);
     }
 }
+
+public sealed class SlackMessageBuilderGuardTests
+{
+    [Fact]
+    public void Group_id_too_long_for_a_button_value_is_refused_rather_than_truncated()
+    {
+        var group = new AlertGroupSnapshot(new string('g', 2001), [NotificationFixtures.Alert("X", "info", "m1")], NotificationFixtures.Now);
+        Assert.Throws<ArgumentException>(() => new SlackMessageBuilder().Build(group));
+    }
+}

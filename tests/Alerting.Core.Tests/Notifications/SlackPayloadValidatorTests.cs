@@ -16,6 +16,8 @@ public sealed class SlackPayloadValidatorTests
         var hook = SlackPayloadValidator.Validate("""{"text":"  "}""", SlackEndpoint.IncomingWebhook);
         Assert.Equal("no_text", hook.Error);
         Assert.Equal(400, hook.HttpStatus);
+        Assert.Equal("no_text", hook.WebhookResponseText);
+        Assert.Equal("ok", SlackPayloadValidator.Validate("""{"text":"hi"}""", SlackEndpoint.IncomingWebhook).WebhookResponseText);
     }
 
     [Fact]

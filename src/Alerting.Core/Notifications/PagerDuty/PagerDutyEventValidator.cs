@@ -148,9 +148,7 @@ public static class PagerDutyEventValidator
             errors.Add("'payload.severity' is invalid (must be one of 'critical', 'error', 'warning' or 'info')");
         }
         var timestamp = Str(payload, "timestamp", errors, "payload.");
-        if (timestamp is not null &&
-            !DateTimeOffset.TryParse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _) &&
-            !DateTimeOffset.TryParseExact(timestamp, "yyyy-MM-dd'T'HH:mm:ss.fffzzzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        if (timestamp is not null && !DateTimeOffset.TryParse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _))
         {
             errors.Add("'payload.timestamp' is not a valid ISO 8601 timestamp");
         }

@@ -34,6 +34,11 @@ public sealed class SlackMessageBuilder
     /// </summary>
     public SlackMessage Build(AlertGroupSnapshot group, SlackStatusChange? change)
     {
+        // The button value is how a click finds its group again; a truncated id would acknowledge the wrong thing.
+        if (group.GroupId.Length is 0 or > SlackLimits.ButtonValue)
+        {
+            throw new ArgumentException($"Group id must be 1-{SlackLimits.ButtonValue} characters to fit a Slack button value.", nameof(group));
+        }
         var status = change?.Status ?? (group.IsResolved ? AlertStatus.Resolved : AlertStatus.Firing);
         var title = Title(group, status);
         var blocks = new JsonArray
@@ -174,7 +179,7 @@ public sealed class SlackMessageBuilder
             ["type"] = "button",
             ["text"] = PlainText(text),
             ["action_id"] = actionId,
-            ["value"] = Truncate(value, SlackLimits.ButtonValue),
+            ["value"] = value,
         };
         if (style is not null)
         {

@@ -22,6 +22,9 @@ public sealed record SlackValidationResult(string? Error, int HttpStatus, IReadO
 
     public bool Ok => Error is null;
 
+    /// <summary>The plain-text body an incoming webhook answers with: <c>ok</c>, or the error code.</summary>
+    public string WebhookResponseText => Error ?? "ok";
+
     /// <summary>The Web API response body, with <c>response_metadata.messages</c> as Slack sends for invalid_blocks.</summary>
     public JsonObject ToWebApiResponse()
     {
