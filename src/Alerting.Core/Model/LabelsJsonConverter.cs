@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Alerting.Core.Model;
+
+/// <summary>Labels as the JSON object Prometheus and Alertmanager use: <c>{"name": "value", ...}</c>.</summary>
+public sealed class LabelsJsonConverter : JsonConverter<Labels>
+{
+    public override Labels Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return Labels.Empty;
+        }
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("labels must be a JSON object of strings");
+        }
+        var list = new List<Label>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                throw new JsonException($"label '{name}' must have a string value");
+            }
+            list.Add(new Label(name, reader.GetString()!));
+        }
+        return Labels.From(list);
+    }
+
+    public override void Write(Utf8JsonWriter writer, Labels value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var l in value)
+        {
+            writer.WriteString(l.Name, l.Value);
+        }
+        writer.WriteEndObject();
+    }
+}
