@@ -1,0 +1,58 @@
+using Alerting.Functions.Notifying;
+using Alerting.Functions.Options;
+using Alerting.Functions.Pipeline;
+using Alerting.Functions.Scraping;
+using Alerting.Functions.Storage;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Alerting.Functions;
+
+/// <summary>
+/// Every registration the function app needs, shared by the Azure Functions worker (Program.cs) and the
+/// local host, so both run exactly the same code.
+/// </summary>
+public static class AlertingServices
+{
+    public static IServiceCollection AddAlerting(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AlertingOptions>().Bind(configuration.GetSection(AlertingOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+
+        var connection = configuration[StorageNames.Connection] ?? configuration.GetConnectionString(StorageNames.Connection);
+        if (string.IsNullOrEmpty(connection))
+        {
+            throw new InvalidOperationException($"App setting '{StorageNames.Connection}' (the storage connection string) is not set.");
+        }
+        services.AddSingleton(new TableServiceClient(connection));
+        services.AddSingleton(new BlobServiceClient(connection));
+        // The Functions queue trigger decodes base64 by default (host.json messageEncoding), so send base64.
+        services.AddSingleton(new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
+
+        services.AddSingleton<StorageInitializer>();
+        services.AddSingleton<QueueSender>();
+        services.AddSingleton<AlertStore>();
+        services.AddSingleton<GroupStore>();
+        services.AddSingleton<NotificationLogStore>();
+        services.AddSingleton<RuleStateStore>();
+        services.AddSingleton<ScrapeTickStore>();
+
+        services.AddSingleton<ConfigProvider>();
+        services.AddSingleton<TargetScraper>();
+        services.AddSingleton<ScrapeRunner>();
+        services.AddSingleton<RuleRunner>();
+        services.AddSingleton<AlertRouter>();
+        services.AddSingleton<GroupFlusher>();
+
+        services.AddHttpClient("scrape", c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton<INotifier, EmailNotifier>();
+        services.AddSingleton<INotifier, SlackNotifier>();
+        services.AddSingleton<INotifier, WebhookNotifier>();
+        return services;
+    }
+}

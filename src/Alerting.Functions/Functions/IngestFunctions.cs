@@ -1,0 +1,52 @@
+using Alerting.Functions.Options;
+using Alerting.Functions.Pipeline;
+using Alerting.Functions.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+
+namespace Alerting.Functions.Functions;
+
+/// <summary>
+/// Where alerts enter from outside: an Alertmanager webhook receiver (version 4 payload) and
+/// Alertmanager's own <c>POST /api/v2/alerts</c>, so Prometheus or an Alertmanager can hand alerts to us.
+/// Bad input is rejected before anything is queued.
+/// </summary>
+public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions> options)
+{
+    [Function("AlertmanagerWebhook")]
+    public Task<IActionResult> Webhook(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "alertmanager/webhook")] HttpRequest req,
+        CancellationToken ct) => IngestAsync(req, IngestParser.ParseWebhook, "webhook", ct);
+
+    [Function("PostAlertsV2")]
+    public Task<IActionResult> PostAlerts(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v2/alerts")] HttpRequest req,
+        CancellationToken ct) => IngestAsync(req, IngestParser.ParseV2Alerts, "api-v2", ct);
+
+    private delegate IReadOnlyList<AlertMessage> Parser(ReadOnlySpan<byte> body);
+
+    private async Task<IActionResult> IngestAsync(HttpRequest req, Parser parse, string source, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadLimitedAsync(req, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
+        if (body is null)
+        {
+            return new ObjectResult(new { error = $"request body exceeds {options.Value.MaxRequestBytes} bytes" }) { StatusCode = StatusCodes.Status413PayloadTooLarge };
+        }
+        IReadOnlyList<AlertMessage> alerts;
+        try
+        {
+            alerts = parse(body);
+        }
+        catch (IngestException e)
+        {
+            return new BadRequestObjectResult(new { error = e.Message });
+        }
+        foreach (var batch in RuleRunner.Batches(alerts))
+        {
+            await queues.SendAsync(StorageNames.AlertsQueue, new AlertBatchMessage(batch, source), ct).ConfigureAwait(false);
+        }
+        return new OkObjectResult(new { status = "success", alerts = alerts.Count });
+    }
+}

@@ -1,0 +1,18 @@
+using Alerting.Core.Model;
+using Alerting.Core.Templating;
+
+namespace Alerting.Functions.Notifying;
+
+/// <summary>What one flush tells one integration: the group and its alerts at a point in time.</summary>
+public sealed record Notification(string Receiver, Labels GroupLabels, IReadOnlyList<Alert> Alerts, DateTimeOffset Now, string ExternalUrl, string GroupKey)
+{
+    /// <summary>
+    /// Alertmanager's template data; with <paramref name="maxAlerts"/> the data is built from the first
+    /// alerts only and records how many were left out (the webhook's max_alerts).
+    /// </summary>
+    public NotificationData Data(long maxAlerts = 0)
+    {
+        var alerts = maxAlerts > 0 && Alerts.Count > maxAlerts ? Alerts.Take((int)maxAlerts).ToArray() : Alerts;
+        return NotificationData.Create(Receiver, GroupLabels, alerts, Now, ExternalUrl, GroupKey, (ulong)(Alerts.Count - alerts.Count));
+    }
+}

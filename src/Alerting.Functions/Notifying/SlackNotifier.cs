@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Alerting.Core.Alertmanager;
+using Alerting.Core.Templating;
+
+namespace Alerting.Functions.Notifying;
+
+/// <summary>
+/// Alertmanager's Slack integration: one attachment rendered from the config's templates, posted to
+/// the incoming-webhook URL, byte-compatible with what Alertmanager sends.
+/// </summary>
+public sealed class SlackNotifier(IHttpClientFactory httpFactory) : INotifier
+{
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault };
+
+    public string Kind => "slack";
+
+    public Task SendAsync(Integration integration, Notification notification, TemplateSet templates, CancellationToken ct)
+    {
+        var data = notification.Data();
+        var c = (SlackConfig)integration.Config;
+        string T(string? template) => string.IsNullOrEmpty(template) ? string.Empty : templates.ExecuteText(template, data);
+        var title = T(c.Title);
+        if (title.EnumerateRunes().Count() > 1024)
+        {
+            title = string.Concat(title.EnumerateRunes().Take(1023).Select(r => r.ToString())) + "…";
+        }
+        var payload = new SlackRequest(
+            T(c.Channel),
+            T(c.Username),
+            T(c.IconEmoji),
+            T(c.IconUrl),
+            c.LinkNames,
+            [
+                new SlackAttachment(
+                    title,
+                    T(c.TitleLink),
+                    T(c.Pretext),
+                    T(c.Text),
+                    T(c.Fallback),
+                    T(c.CallbackId),
+                    T(c.ImageUrl),
+                    T(c.ThumbUrl),
+                    T(c.Footer),
+                    T(c.Color),
+                    c.MrkdwnIn),
+            ]);
+        var url = c.ApiUrl ?? SecretFile.Read(c.ApiUrlFile) ?? throw new PermanentNotificationException("slack_config has no api_url");
+        return HttpDelivery.PostJsonAsync(httpFactory.CreateClient("notify"), url, JsonSerializer.SerializeToUtf8Bytes(payload, Json), "slack", ct);
+    }
+
+    private sealed record SlackRequest(
+        [property: JsonPropertyName("channel")] string Channel,
+        [property: JsonPropertyName("username")] string Username,
+        [property: JsonPropertyName("icon_emoji")] string IconEmoji,
+        [property: JsonPropertyName("icon_url")] string IconUrl,
+        [property: JsonPropertyName("link_names")] bool LinkNames,
+        [property: JsonPropertyName("attachments")] IReadOnlyList<SlackAttachment> Attachments);
+
+    private sealed record SlackAttachment(
+        [property: JsonPropertyName("title")] string Title,
+        [property: JsonPropertyName("title_link")] string TitleLink,
+        [property: JsonPropertyName("pretext")] string Pretext,
+        [property: JsonPropertyName("text"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string Text,
+        [property: JsonPropertyName("fallback"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string Fallback,
+        [property: JsonPropertyName("callback_id"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string CallbackId,
+        [property: JsonPropertyName("image_url")] string ImageUrl,
+        [property: JsonPropertyName("thumb_url")] string ThumbUrl,
+        [property: JsonPropertyName("footer"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string Footer,
+        [property: JsonPropertyName("color")] string Color,
+        [property: JsonPropertyName("mrkdwn_in")] IReadOnlyList<string> MrkdwnIn);
+}

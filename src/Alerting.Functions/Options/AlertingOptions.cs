@@ -1,0 +1,39 @@
+namespace Alerting.Functions.Options;
+
+/// <summary>The <c>Alerting</c> configuration section (app settings <c>Alerting__*</c> on Azure).</summary>
+public sealed class AlertingOptions
+{
+    public const string Section = "Alerting";
+
+    /// <summary>Prometheus scrape configuration (targets, intervals, relabelling).</summary>
+    public string ScrapeConfigPath { get; set; } = "rules/scrape.yml";
+
+    /// <summary>Rule files: paths or globs, separated by ';'.</summary>
+    public string RuleFiles { get; set; } = "rules/*.rules.yml";
+
+    public string AlertmanagerConfigPath { get; set; } = "rules/alertmanager.yml";
+
+    /// <summary>Alertmanager's default templates (default.tmpl, email.tmpl), loaded before the config's own.</summary>
+    public string DefaultTemplatesPath { get; set; } = "rules/templates";
+
+    /// <summary>Base URL of this deployment, used in links (Alertmanager's --web.external-url).</summary>
+    public string ExternalUrl { get; set; } = "http://127.0.0.1:7071";
+
+    /// <summary>How much sample history the evaluator keeps; must cover the longest range in any rule plus the lookback.</summary>
+    public TimeSpan SampleRetention { get; set; } = TimeSpan.FromMinutes(20);
+
+    public int ScrapeConcurrency { get; set; } = 64;
+
+    /// <summary>Prometheus' --rules.alert.resend-delay.</summary>
+    public TimeSpan ResendDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Real seconds of queue invisibility per application second of delay. 1 in production; a
+    /// sped-up demo clock uses 1/scale, and tests that drive time themselves use 0 (every delayed
+    /// message is checked against the application clock when it arrives).
+    /// </summary>
+    public double QueueDelayFactor { get; set; } = 1;
+
+    /// <summary>Largest HTTP body accepted by the ingest endpoints.</summary>
+    public long MaxRequestBytes { get; set; } = 1024 * 1024;
+}

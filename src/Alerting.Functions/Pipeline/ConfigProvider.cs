@@ -1,0 +1,127 @@
+using Alerting.Core.Alertmanager;
+using Alerting.Core.Rules;
+using Alerting.Core.Templating;
+using Alerting.Functions.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Alerting.Functions.Pipeline;
+
+/// <summary>
+/// Loads the user's files (rule files, alertmanager.yml with its templates) and reloads them when they
+/// change on disk. A file that fails to load is reported and the last good version stays in force, as
+/// Prometheus and Alertmanager do on a bad reload; with no good version the error propagates.
+/// </summary>
+public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, ILogger<ConfigProvider> logger)
+{
+    private readonly Lock _gate = new();
+    private Cached<IReadOnlyList<RuleFile>>? _rules;
+    private Cached<(AlertmanagerConfig Config, TemplateSet Templates)>? _alertmanager;
+
+    public static string ResolvePath(string path)
+    {
+        if (Path.IsPathRooted(path))
+        {
+            return path;
+        }
+        var fromCwd = Path.GetFullPath(path);
+        if (File.Exists(fromCwd) || Directory.Exists(fromCwd) || Directory.Exists(Path.GetDirectoryName(fromCwd)))
+        {
+            return fromCwd;
+        }
+        return Path.Combine(AppContext.BaseDirectory, path);
+    }
+
+    /// <summary>Expands ';'-separated paths and simple globs (<c>dir/*.yml</c>).</summary>
+    public static IReadOnlyList<string> ExpandFiles(string spec)
+    {
+        var result = new List<string>();
+        foreach (var part in spec.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var full = ResolvePath(part);
+            var name = Path.GetFileName(full);
+            if (name.Contains('*', StringComparison.Ordinal) || name.Contains('?', StringComparison.Ordinal))
+            {
+                var dir = Path.GetDirectoryName(full)!;
+                if (Directory.Exists(dir))
+                {
+                    result.AddRange(Directory.GetFiles(dir, name).OrderBy(f => f, StringComparer.Ordinal));
+                }
+            }
+            else
+            {
+                result.Add(full);
+            }
+        }
+        return result;
+    }
+
+    public IReadOnlyList<RuleFile> RuleFiles()
+    {
+        var files = ExpandFiles(options.Value.RuleFiles);
+        return Get(ref _rules, files, () => files.Select(RuleFileLoader.Load).ToArray(), "rule files");
+    }
+
+    public (AlertmanagerConfig Config, TemplateSet Templates) Alertmanager()
+    {
+        var path = ResolvePath(options.Value.AlertmanagerConfigPath);
+        var defaults = ResolvePath(options.Value.DefaultTemplatesPath);
+        return Get(ref _alertmanager, [path], () => LoadAlertmanager(path, defaults), "alertmanager config");
+    }
+
+    private static (AlertmanagerConfig, TemplateSet) LoadAlertmanager(string path, string defaultTemplates)
+    {
+        var config = AlertmanagerConfigLoader.Load(path);
+        var templates = AlertmanagerTemplates.LoadDefault(Path.Combine(defaultTemplates, "default.tmpl"));
+        var email = Path.Combine(defaultTemplates, "email.tmpl");
+        if (File.Exists(email))
+        {
+            templates.AddFile(email, File.ReadAllText(email));
+        }
+        var baseDir = Path.GetDirectoryName(path)!;
+        foreach (var pattern in config.Templates)
+        {
+            foreach (var file in ExpandFiles(Path.IsPathRooted(pattern) ? pattern : Path.Combine(baseDir, pattern)))
+            {
+                if (File.Exists(file))
+                {
+                    templates.AddFile(file, File.ReadAllText(file));
+                }
+            }
+        }
+        return (config, templates);
+    }
+
+    private T Get<T>(ref Cached<T>? slot, IReadOnlyList<string> files, Func<T> load, string what)
+    {
+        var stamp = string.Join('|', files.Select(f => File.Exists(f) ? f + "@" + File.GetLastWriteTimeUtc(f).Ticks : f + "@missing"));
+        lock (_gate)
+        {
+            if (slot is not null && slot.Stamp == stamp)
+            {
+                return slot.Value;
+            }
+            try
+            {
+                var value = load();
+                slot = new Cached<T>(stamp, value);
+                LogLoaded(logger, what, files.Count);
+                return value;
+            }
+            catch (Exception e) when (slot is not null)
+            {
+                LogReloadFailed(logger, e, what, e.Message);
+                slot = slot with { Stamp = stamp };
+                return slot.Value;
+            }
+        }
+    }
+
+    private sealed record Cached<T>(string Stamp, T Value);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {What} ({Files} files)")]
+    private static partial void LogLoaded(ILogger logger, string what, int files);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reloading {What} failed, keeping the previous version: {Error}")]
+    private static partial void LogReloadFailed(ILogger logger, Exception e, string what, string error);
+}

@@ -1,0 +1,184 @@
+using Alerting.Core.Dispatch;
+using Alerting.Core.Model;
+using Alerting.Core.Templating;
+using Alerting.Functions.Notifying;
+using Alerting.Functions.Options;
+using Alerting.Functions.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Alerting.Functions.Pipeline;
+
+/// <summary>
+/// The "notifications" queue handler: flushes one aggregation group. For each integration of the
+/// group's receiver it applies Alertmanager's dedup decision against the notification log, renders and
+/// sends, then logs. A redelivered flush skips integrations already logged under its token, so a retry
+/// after a partial failure resends only what failed. Afterwards resolved alerts leave the group and the
+/// next flush is scheduled group_interval later, or the empty group is deleted.
+/// </summary>
+public sealed partial class GroupFlusher(
+    ConfigProvider config,
+    AlertStore alerts,
+    GroupStore groups,
+    NotificationLogStore log,
+    QueueSender queues,
+    IEnumerable<INotifier> notifiers,
+    TimeProvider time,
+    IOptions<AlertingOptions> options,
+    ILogger<GroupFlusher> logger)
+{
+    private readonly Dictionary<string, INotifier> _notifiers = notifiers.ToDictionary(n => n.Kind, StringComparer.Ordinal);
+
+    public async Task FlushAsync(FlushGroupMessage message, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var group = await groups.GetAsync(message.GroupId, ct).ConfigureAwait(false);
+        if (group is null || group.FlushToken != message.Token)
+        {
+            return; // superseded or duplicate flush
+        }
+        if (message.NotBefore > now)
+        {
+            // Arrived early (delays are scaled, or the queue woke us early): wait the remainder.
+            await queues.SendAsync(StorageNames.NotificationsQueue, message, message.NotBefore - now, ct).ConfigureAwait(false);
+            return;
+        }
+
+        var (am, templates) = config.Alertmanager();
+        var held = await alerts.GetManyAsync(group.Fingerprints, ct).ConfigureAwait(false);
+        var current = held.Select(h => h.Alert).OrderBy(a => a.Labels.ToString(), StringComparer.Ordinal).ToArray();
+        var firing = current.Where(a => !a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
+        var resolved = current.Where(a => a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
+
+        var receiver = am.Receivers.FirstOrDefault(r => r.Name == group.Receiver);
+        var failures = new List<Exception>();
+        if (receiver is null)
+        {
+            LogUnknownReceiver(logger, group.Receiver, group.GroupKey);
+        }
+        else
+        {
+            foreach (var integration in Integration.For(receiver))
+            {
+                var error = await NotifyIntegrationAsync(integration, group, message.Token, current, firing, resolved, templates, now, ct).ConfigureAwait(false);
+                if (error is not null)
+                {
+                    failures.Add(error);
+                }
+            }
+        }
+        if (failures.Count > 0)
+        {
+            // Redelivery retries only the failed integrations (the others logged this token).
+            throw new AggregateException($"flush of group {group.GroupKey} failed for {failures.Count} integration(s)", failures);
+        }
+        await FinishFlushAsync(group, resolved, now, ct).ConfigureAwait(false);
+    }
+
+    private async Task<Exception?> NotifyIntegrationAsync(
+        Integration integration,
+        GroupRecord group,
+        string token,
+        IReadOnlyList<Alert> current,
+        IReadOnlySet<string> firing,
+        IReadOnlySet<string> resolved,
+        TemplateSet templates,
+        DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var last = await log.GetAsync(group.GroupId, integration.Id, ct).ConfigureAwait(false);
+        if (last?.FlushToken == token)
+        {
+            return null;
+        }
+        if (!DedupPolicy.NeedsUpdate(last?.Entry, firing, resolved, integration.SendResolved, group.RepeatInterval, now))
+        {
+            return null;
+        }
+        var toSend = integration.SendResolved ? current : current.Where(a => firing.Contains(a.Fingerprint)).ToArray();
+        var entry = new NotificationLogEntry(firing.ToArray(), resolved.ToArray(), now);
+        if (toSend.Count == 0)
+        {
+            await log.WriteAsync(group.GroupId, integration.Id, entry, token, delivered: false, ct).ConfigureAwait(false);
+            return null;
+        }
+        if (!_notifiers.TryGetValue(integration.Kind, out var notifier))
+        {
+            LogUnsupported(logger, integration.Kind, group.Receiver);
+            return null;
+        }
+        var notification = new Notification(group.Receiver, group.GroupLabels, toSend, now, options.Value.ExternalUrl, group.GroupKey);
+        try
+        {
+            await notifier.SendAsync(integration, notification, templates, ct).ConfigureAwait(false);
+        }
+        catch (PermanentNotificationException e)
+        {
+            // Retrying an identical request cannot succeed; record it so we do not loop, and say so loudly.
+            LogPermanentFailure(logger, e, integration.Id, group.Receiver, e.Message);
+            await log.WriteAsync(group.GroupId, integration.Id, entry, token, delivered: false, ct).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogDeliveryFailed(logger, e, integration.Id, group.Receiver, e.Message);
+            return e;
+        }
+        await log.WriteAsync(group.GroupId, integration.Id, entry, token, delivered: true, ct).ConfigureAwait(false);
+        LogNotified(logger, group.Receiver, integration.Id, firing.Count, resolved.Count, group.GroupKey);
+        return null;
+    }
+
+    private async Task FinishFlushAsync(GroupRecord group, IReadOnlySet<string> resolvedAtFlush, DateTimeOffset now, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var latest = attempt == 0 ? group : await groups.GetAsync(group.GroupId, ct).ConfigureAwait(false);
+            if (latest is null || latest.FlushToken != group.FlushToken)
+            {
+                return;
+            }
+            // Only drop alerts that are still resolved now: one may have fired again meanwhile.
+            var stillResolved = (await alerts.GetManyAsync(resolvedAtFlush, ct).ConfigureAwait(false))
+                .Where(a => a.Alert.IsResolvedAt(now))
+                .Select(a => a.Alert.Fingerprint)
+                .ToHashSet(StringComparer.Ordinal);
+            var remaining = latest.Fingerprints.Where(f => !stillResolved.Contains(f)).ToArray();
+            if (remaining.Length == 0)
+            {
+                if (await groups.TryDeleteAsync(latest, ct).ConfigureAwait(false))
+                {
+                    return;
+                }
+                continue;
+            }
+            var next = latest with
+            {
+                Fingerprints = remaining,
+                FlushToken = Guid.NewGuid().ToString("N"),
+                NextFlushAt = now + latest.GroupInterval,
+            };
+            if (await groups.TryReplaceAsync(next, ct).ConfigureAwait(false))
+            {
+                await queues.SendAsync(StorageNames.NotificationsQueue, new FlushGroupMessage(next.GroupId, next.FlushToken, next.NextFlushAt), latest.GroupInterval, ct).ConfigureAwait(false);
+                return;
+            }
+        }
+        throw new InvalidOperationException($"could not finish flush of group {group.GroupId} after repeated write conflicts");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Notified {Receiver}/{Integration}: {Firing} firing, {Resolved} resolved, group {GroupKey}")]
+    private static partial void LogNotified(ILogger logger, string receiver, string integration, int firing, int resolved, string groupKey);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Receiver {Receiver} for group {GroupKey} no longer exists in the configuration")]
+    private static partial void LogUnknownReceiver(ILogger logger, string receiver, string groupKey);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Integration kind {Kind} of receiver {Receiver} is not delivered by this version")]
+    private static partial void LogUnsupported(ILogger logger, string kind, string receiver);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery to {Integration} of {Receiver} failed, will retry: {Error}")]
+    private static partial void LogDeliveryFailed(ILogger logger, Exception e, string integration, string receiver, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Delivery to {Integration} of {Receiver} was rejected permanently: {Error}")]
+    private static partial void LogPermanentFailure(ILogger logger, Exception e, string integration, string receiver, string error);
+}

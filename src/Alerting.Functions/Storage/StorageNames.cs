@@ -1,0 +1,20 @@
+namespace Alerting.Functions.Storage;
+
+/// <summary>Every queue, table and container name in one place: function attributes and clients must agree.</summary>
+public static class StorageNames
+{
+    public const string Connection = "AzureWebJobsStorage";
+
+    public const string AlertsQueue = "alerts";
+    public const string NotificationsQueue = "notifications";
+
+    public const string RuleStateTable = "rulestate";
+    public const string AlertsTable = "alerts";
+    public const string GroupsTable = "groups";
+    public const string NotificationLogTable = "nflog";
+
+    public const string SamplesContainer = "samples";
+
+    public static readonly string[] Queues = [AlertsQueue, NotificationsQueue];
+    public static readonly string[] Tables = [RuleStateTable, AlertsTable, GroupsTable, NotificationLogTable];
+}

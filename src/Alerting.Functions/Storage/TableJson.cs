@@ -1,0 +1,18 @@
+using System.Text.Json;
+using Alerting.Core.Model;
+
+namespace Alerting.Functions.Storage;
+
+/// <summary>How structured values are kept in table properties (JSON strings).</summary>
+internal static class TableJson
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { Converters = { new LabelsJsonConverter() } };
+
+    public static string Write<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static T Read<T>(string? json, T fallback) => string.IsNullOrEmpty(json) ? fallback : JsonSerializer.Deserialize<T>(json, Options) ?? fallback;
+
+    public static Labels Labels(string? json) => Read(json, Core.Model.Labels.Empty);
+
+    public static bool IsConflict(Azure.RequestFailedException e) => e.Status is 409 or 412;
+}
