@@ -1,0 +1,189 @@
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace Alerting.LocalHost;
+
+/// <summary>
+/// Pumps one Azure Storage queue into one <c>[QueueTrigger]</c> function with the Functions host's
+/// semantics: batches of <c>batchSize</c>, a failed message becomes visible again after
+/// <c>visibilityTimeout</c>, and a message that has failed <c>maxDequeueCount</c> times is copied to
+/// <c>&lt;queue&gt;-poison</c> and deleted so it cannot block the queue.
+/// </summary>
+public sealed partial class QueuePump
+{
+    // How long a received message stays hidden while its function runs (the host renews a lease;
+    // our invocations are short so a generous fixed lease is equivalent).
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+
+    private readonly FunctionDescriptor _function;
+    private readonly FunctionInvoker _invoker;
+    private readonly QueueSettings _settings;
+    private readonly QueueClient _queue;
+    private readonly QueueClient _poison;
+    private readonly ILogger _logger;
+
+    public QueuePump(FunctionDescriptor function, FunctionInvoker invoker, QueueSettings settings, QueueServiceClient service, Func<string, string> resolve, ILogger logger)
+    {
+        _function = function;
+        _invoker = invoker;
+        _settings = settings;
+        _logger = logger;
+        var attr = (QueueTriggerAttribute)function.Trigger;
+        QueueName = resolve(attr.QueueName);
+        _queue = service.GetQueueClient(QueueName);
+        _poison = service.GetQueueClient(QueueName + "-poison");
+    }
+
+    public string QueueName { get; }
+
+    public string FunctionName => _function.Name;
+
+    public async Task EnsureQueuesAsync(CancellationToken ct)
+    {
+        await _queue.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
+        await _poison.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs until cancelled, backing off up to <c>maxPollingInterval</c> while the queue is empty.</summary>
+    public async Task RunAsync(TimeProvider time, CancellationToken ct)
+    {
+        var idle = TimeSpan.FromMilliseconds(100);
+        while (!ct.IsCancellationRequested)
+        {
+            int handled;
+            try
+            {
+                handled = await ProcessBatchAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+            {
+                LogPollFailed(_logger, QueueName, e.Message);
+                handled = 0;
+            }
+            if (handled > 0)
+            {
+                idle = TimeSpan.FromMilliseconds(100);
+                continue;
+            }
+            try
+            {
+                // Real time on purpose: polling cadence is an I/O concern, not application time.
+                await Task.Delay(idle, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _settings.MaxPollingInterval.Ticks));
+        }
+    }
+
+    /// <summary>Receives one batch and processes it; returns how many messages were received.</summary>
+    public async Task<int> ProcessBatchAsync(CancellationToken ct)
+    {
+        var response = await _queue.ReceiveMessagesAsync(Math.Clamp(_settings.BatchSize, 1, 32), Lease, ct).ConfigureAwait(false);
+        var messages = response.Value;
+        if (messages.Length == 0)
+        {
+            return 0;
+        }
+        await Task.WhenAll(messages.Select(m => ProcessOneAsync(m, ct))).ConfigureAwait(false);
+        return messages.Length;
+    }
+
+    private async Task ProcessOneAsync(QueueMessage message, CancellationToken ct)
+    {
+        if (message.DequeueCount > _settings.MaxDequeueCount)
+        {
+            // A message that was received more often than allowed without completing (e.g. the
+            // process died while running it) is poisoned without running it again.
+            await PoisonAsync(message, "dequeue count exceeded before processing", ct).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await _invoker.InvokeAsync(_function, p => Bind(p, message), ct).ConfigureAwait(false);
+            await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutdown: leave the message; it reappears after its lease like on a host restart.
+        }
+        catch (Exception e)
+        {
+            LogFunctionFailed(_logger, e, _function.Name, message.MessageId, message.DequeueCount);
+            if (message.DequeueCount >= _settings.MaxDequeueCount)
+            {
+                await PoisonAsync(message, e.Message, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _settings.VisibilityTimeout, cancellationToken: ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task PoisonAsync(QueueMessage message, string reason, CancellationToken ct)
+    {
+        await _poison.SendMessageAsync(message.Body, cancellationToken: ct).ConfigureAwait(false);
+        await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct).ConfigureAwait(false);
+        LogPoisoned(_logger, message.MessageId, QueueName, message.DequeueCount, reason);
+    }
+
+    private object? Bind(System.Reflection.ParameterInfo p, QueueMessage message)
+    {
+        if (p == _function.TriggerParameter)
+        {
+            var t = p.ParameterType;
+            if (t == typeof(QueueMessage))
+            {
+                return message;
+            }
+            if (t == typeof(string))
+            {
+                return message.Body.ToString();
+            }
+            if (t == typeof(BinaryData))
+            {
+                return message.Body;
+            }
+            if (t == typeof(byte[]))
+            {
+                return message.Body.ToArray();
+            }
+            return JsonSerializer.Deserialize(message.Body.ToString(), t, PocoJson);
+        }
+        return p.Name switch
+        {
+            "dequeueCount" when p.ParameterType == typeof(long) => message.DequeueCount,
+            "dequeueCount" when p.ParameterType == typeof(int) => (int)message.DequeueCount,
+            "id" when p.ParameterType == typeof(string) => message.MessageId,
+            _ => throw new InvalidOperationException($"cannot bind {p.Name}"),
+        };
+    }
+
+    public static bool CanBindExtra(System.Reflection.ParameterInfo p) =>
+        (p.Name == "dequeueCount" && (p.ParameterType == typeof(long) || p.ParameterType == typeof(int)))
+        || (p.Name == "id" && p.ParameterType == typeof(string));
+
+    private static readonly JsonSerializerOptions PocoJson = new(JsonSerializerDefaults.Web);
+
+    public static string Decode(BinaryData body) => Encoding.UTF8.GetString(body.ToArray());
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling queue {Queue} failed: {Error}")]
+    private static partial void LogPollFailed(ILogger logger, string queue, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Function {Function} failed on message {MessageId} (dequeue count {DequeueCount})")]
+    private static partial void LogFunctionFailed(ILogger logger, Exception e, string function, string messageId, long dequeueCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} moved to {Queue}-poison after {DequeueCount} attempts: {Reason}")]
+    private static partial void LogPoisoned(ILogger logger, string messageId, string queue, long dequeueCount, string reason);
+}
