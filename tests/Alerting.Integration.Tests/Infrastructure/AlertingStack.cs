@@ -1,0 +1,160 @@
+using System.Text.Json.Nodes;
+using Alerting.Core.Tests;
+using Alerting.DemoFleet;
+using Alerting.Fakes;
+using Alerting.LocalHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Alerting.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// The whole product on one machine, for end-to-end tests: Azurite, MailDev, the Slack fake, a real
+/// node-exporter, the demo fleet and the function app on the local host, with the application clock
+/// under the test's control. Timers and queue pumps are driven by the test, step by step.
+/// </summary>
+public sealed class AlertingStack : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    private AlertingStack()
+    {
+    }
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 * 60));
+
+    public Azurite Azurite { get; private set; } = null!;
+
+    public MailDev Mail { get; private set; } = null!;
+
+    public SlackWebhookFake Slack { get; private set; } = null!;
+
+    public NodeExporter NodeExporter { get; private set; } = null!;
+
+    public DemoFleet.DemoFleet Fleet { get; private set; } = null!;
+
+    public LocalFunctionHost Host { get; private set; } = null!;
+
+    public string ConfigDir { get; } = Directory.CreateTempSubdirectory("alerting-e2e-").FullName;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public static async Task<AlertingStack> StartAsync(IReadOnlyList<(string UserId, MachineMode Mode)> machines, string? alertmanagerYaml = null)
+    {
+        var s = new AlertingStack();
+        s.Azurite = s.Own(await Azurite.StartAsync());
+        s.Mail = s.Own(await MailDev.StartAsync());
+        s.Slack = s.Own(await SlackWebhookFake.StartAsync());
+        s.NodeExporter = s.Own(await NodeExporter.StartAsync());
+        var origin = s.Time.GetUtcNow();
+        s.Fleet = s.Own(await DemoFleet.DemoFleet.StartAsync(machines.Select(m => new FleetMachine(m.UserId, m.Mode, s.Time, origin)).ToArray(), 0));
+
+        await File.WriteAllTextAsync(Path.Combine(s.ConfigDir, "scrape.yml"),
+            "global:\n  scrape_interval: 30s\n  scrape_timeout: 2s\nscrape_configs:\n" +
+            "  - job_name: 'fly-machines'\n    static_configs:\n" + s.Fleet.StaticConfigsYaml() +
+            "    relabel_configs:\n      - source_labels: [machine]\n        target_label: instance\n" +
+            $"  - job_name: 'node'\n    static_configs:\n      - targets: ['127.0.0.1:{s.NodeExporter.Port}']\n");
+        await File.WriteAllTextAsync(Path.Combine(s.ConfigDir, "alertmanager.yml"), alertmanagerYaml ?? DefaultAlertmanagerYaml(s));
+
+        s.Host = s.Own(await LocalFunctionHost.StartAsync(
+            new LocalHostOptions
+            {
+                Urls = "http://127.0.0.1:0",
+                HostJsonPath = Path.Combine(TestPaths.RepoRoot, "host.json"),
+                EnableTimers = false,
+                EnableQueuePumps = false,
+            },
+            new Dictionary<string, string?>
+            {
+                ["AzureWebJobsStorage"] = s.Azurite.ConnectionString,
+                ["ScrapeSchedule"] = "*/30 * * * * *",
+                ["EvaluateSchedule"] = "*/30 * * * * *",
+                ["Alerting:ScrapeConfigPath"] = Path.Combine(s.ConfigDir, "scrape.yml"),
+                ["Alerting:RuleFiles"] = Path.Combine(TestPaths.RepoRoot, "rules", "multi-machine.rules.yml"),
+                ["Alerting:AlertmanagerConfigPath"] = Path.Combine(s.ConfigDir, "alertmanager.yml"),
+                ["Alerting:DefaultTemplatesPath"] = Path.Combine(TestPaths.RepoRoot, "rules", "templates"),
+                ["Alerting:ExternalUrl"] = "http://alerting.test",
+                // Delayed messages wait a thousandth of their application delay in real time; the
+                // handlers compare due times with the test's clock.
+                ["Alerting:QueueDelayFactor"] = "0.001",
+            },
+            services => services.AddSingleton<TimeProvider>(s.Time)));
+        s.Http = new HttpClient { BaseAddress = s.Host.BaseAddress };
+        return s;
+    }
+
+    public static string DefaultAlertmanagerYaml(AlertingStack s) => $"""
+        global:
+          resolve_timeout: 5m
+          smtp_from: 'alerting@test.local'
+          smtp_smarthost: '127.0.0.1:{s.Mail.SmtpPort}'
+          smtp_require_tls: false
+        route:
+          receiver: 'reliability-team'
+          group_by: ['alertname', 'severity']
+          group_wait: 10s
+          group_interval: 1m
+          repeat_interval: 4h
+        receivers:
+          - name: 'reliability-team'
+            email_configs:
+              - to: 'reliability@team.local'
+                send_resolved: true
+            slack_configs:
+              - api_url: '{s.Slack.WebhookUrl}'
+                channel: '#incidents'
+                send_resolved: true
+        """;
+
+    /// <summary>One step of application time: scrape, evaluate, route and notify, then advance the clock.</summary>
+    public async Task StepAsync(TimeSpan step)
+    {
+        await Host.InvokeTimerAsync("Scrape");
+        await Host.InvokeTimerAsync("Evaluate");
+        await DrainAsync();
+        Time.Advance(step);
+    }
+
+    /// <summary>Processes queued work, including delayed messages whose (scaled) delay is tiny in real time.</summary>
+    public async Task DrainAsync()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await Host.DrainQueuesAsync();
+            await Task.Delay(30);
+        }
+    }
+
+    /// <summary>Slack attachment titles received so far.</summary>
+    public IReadOnlyList<string> SlackTitles() =>
+        Slack.Received.SelectMany(r => r.Body["attachments"]?.AsArray() ?? []).Select(a => a?["title"]?.GetValue<string>() ?? string.Empty).ToArray();
+
+    public async Task<IReadOnlyList<string>> EmailSubjectsAsync() =>
+        (await Mail.EmailsAsync()).Select(e => e?["subject"]?.GetValue<string>() ?? string.Empty).ToArray();
+
+    private T Own<T>(T d)
+        where T : IAsyncDisposable
+    {
+        _owned.Add(d);
+        return d;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http?.Dispose();
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+        try
+        {
+            Directory.Delete(ConfigDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public static JsonObject? FirstEmailWithSubject(JsonArray emails, string contains) =>
+        emails.OfType<JsonObject>().FirstOrDefault(e => e["subject"]?.GetValue<string>().Contains(contains, StringComparison.Ordinal) == true);
+}

@@ -1,0 +1,54 @@
+using Alerting.Core.Tests;
+
+namespace Alerting.Integration.Tests.Infrastructure;
+
+/// <summary>A private Azurite (npm, pinned in package.json) on free loopback ports with a temp data folder.</summary>
+public sealed class Azurite : IAsyncDisposable
+{
+    private const string Account = "devstoreaccount1";
+    private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly ExternalProcess _process;
+    private readonly string _dir;
+
+    private Azurite(ExternalProcess process, string dir, int blob, int queue, int table)
+    {
+        _process = process;
+        _dir = dir;
+        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};" +
+            $"BlobEndpoint=http://127.0.0.1:{blob}/{Account};QueueEndpoint=http://127.0.0.1:{queue}/{Account};TableEndpoint=http://127.0.0.1:{table}/{Account};";
+    }
+
+    public string ConnectionString { get; }
+
+    public static async Task<Azurite> StartAsync()
+    {
+        var bin = Path.Combine(TestPaths.RepoRoot, "node_modules", ".bin", "azurite");
+        if (!File.Exists(bin))
+        {
+            throw new InvalidOperationException($"{bin} is missing: run .ci/install-deps (npm ci) first");
+        }
+        var dir = Directory.CreateTempSubdirectory("azurite-").FullName;
+        int blob = ExternalProcess.FreePort(), queue = ExternalProcess.FreePort(), table = ExternalProcess.FreePort();
+        var p = ExternalProcess.Start(bin, "--silent", "--skipApiVersionCheck", "--loose", "--location", dir,
+            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
+            "--tableHost", "127.0.0.1", "--tablePort", $"{table}");
+        var azurite = new Azurite(p, dir, blob, queue, table);
+        await p.WaitForPortAsync(blob);
+        await p.WaitForPortAsync(queue);
+        await p.WaitForPortAsync(table);
+        return azurite;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
