@@ -81,6 +81,9 @@ public sealed partial class LocalFunctionHost : IAsyncDisposable
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
         });
+        // Per-request chatter from HttpClient and Kestrel drowns the pipeline's own log lines.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         TimeProvider time = options.TimeScale == 1 ? TimeProvider.System : new ScaledTimeProvider(options.TimeScale);
         builder.Services.TryAddSingleton(time);
@@ -142,6 +145,17 @@ public sealed partial class LocalFunctionHost : IAsyncDisposable
             host._background.AddRange(timers.Select(t => Task.Run(() => t.RunAsync(host.Time, host._stop.Token), CancellationToken.None)));
         }
         return host;
+    }
+
+    /// <summary>Completes when the process is asked to stop (Ctrl-C, SIGTERM), then stops the host.</summary>
+    public async Task WaitForShutdownAsync()
+    {
+        var stopping = new TaskCompletionSource();
+        using (_app.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult()))
+        {
+            await stopping.Task.ConfigureAwait(false);
+        }
+        await StopAsync().ConfigureAwait(false);
     }
 
     /// <summary>Stops the timers and queue pumps but keeps serving HTTP (tests use this to simulate a crash of the workers).</summary>

@@ -16,21 +16,7 @@ for (var i = 0; i < args.Length - 1; i++)
     }
 }
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-
-await using var host = await LocalFunctionHost.StartAsync(options, args: args, ct: stop.Token);
+await using var host = await LocalFunctionHost.StartAsync(options, args: args);
 Console.WriteLine($"Alerting.LocalHost ready at {host.BaseAddress} (function key: {options.FunctionKey}); Ctrl-C stops.");
-try
-{
-    await Task.Delay(Timeout.Infinite, stop.Token);
-}
-catch (OperationCanceledException)
-{
-}
-await host.StopAsync();
+// ASP.NET's console lifetime turns Ctrl-C and SIGTERM into a graceful stop.
+await host.WaitForShutdownAsync();

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Alerting.DemoFleet;
@@ -49,6 +50,10 @@ public sealed class DemoFleet : IAsyncDisposable
     /// <summary>Scrape targets for a Prometheus <c>static_configs</c> section, one group per machine.</summary>
     public string StaticConfigsYaml(string indent = "      ") => string.Concat(_machines.Select(m =>
         $"{indent}- targets: ['127.0.0.1:{m.Port}']\n{indent}  labels:\n{indent}    machine: '{m.Machine.Name}'\n"));
+
+    /// <summary>Completes when the process is asked to stop (Ctrl-C, SIGTERM).</summary>
+    public Task WaitForShutdownAsync() =>
+        _machines.FirstOrDefault(m => m.App is not null).App is { } app ? app.WaitForShutdownAsync() : Task.Delay(Timeout.Infinite);
 
     private static int FreePort()
     {

@@ -29,17 +29,4 @@ if (Str("--targets-file") is { } file)
 {
     await File.WriteAllTextAsync(file, fleet.StaticConfigsYaml());
 }
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-try
-{
-    await Task.Delay(Timeout.Infinite, stop.Token);
-}
-catch (OperationCanceledException)
-{
-}
+await fleet.WaitForShutdownAsync();

@@ -11,18 +11,5 @@ if (args.Length == 0 || args[0] != "slack")
 var port = int.Parse(Str("--port") ?? "0", CultureInfo.InvariantCulture);
 await using var slack = await SlackWebhookFake.StartAsync(port, Str("--log"));
 Console.WriteLine($"Slack webhook fake: {slack.WebhookUrl}  (messages: {slack.BaseAddress}_fake/messages)");
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-try
-{
-    await Task.Delay(Timeout.Infinite, stop.Token);
-}
-catch (OperationCanceledException)
-{
-}
+await slack.WaitForShutdownAsync();
 return 0;

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Alerting.Fakes;
@@ -147,6 +148,9 @@ public sealed class SlackWebhookFake : IAsyncDisposable
         Rejected++;
         return Results.Text(code, "text/plain", statusCode: StatusCodes.Status400BadRequest);
     }
+
+    /// <summary>Completes when the process is asked to stop (Ctrl-C, SIGTERM).</summary>
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync().ConfigureAwait(false);
 }

@@ -20,53 +20,55 @@ public sealed class SlackNotifier(IHttpClientFactory httpFactory) : INotifier
         var data = notification.Data();
         var c = (SlackConfig)integration.Config;
         string T(string? template) => string.IsNullOrEmpty(template) ? string.Empty : templates.ExecuteText(template, data);
+        // Alertmanager marks these omitempty: an empty rendering leaves the key out.
+        string? O(string? template) => T(template) is { Length: > 0 } v ? v : null;
         var title = T(c.Title);
         if (title.EnumerateRunes().Count() > 1024)
         {
             title = string.Concat(title.EnumerateRunes().Take(1023).Select(r => r.ToString())) + "…";
         }
         var payload = new SlackRequest(
-            T(c.Channel),
-            T(c.Username),
-            T(c.IconEmoji),
-            T(c.IconUrl),
+            O(c.Channel),
+            O(c.Username),
+            O(c.IconEmoji),
+            O(c.IconUrl),
             c.LinkNames,
             [
                 new SlackAttachment(
-                    title,
-                    T(c.TitleLink),
-                    T(c.Pretext),
+                    title.Length > 0 ? title : null,
+                    O(c.TitleLink),
+                    O(c.Pretext),
                     T(c.Text),
                     T(c.Fallback),
                     T(c.CallbackId),
-                    T(c.ImageUrl),
-                    T(c.ThumbUrl),
+                    O(c.ImageUrl),
+                    O(c.ThumbUrl),
                     T(c.Footer),
-                    T(c.Color),
-                    c.MrkdwnIn),
+                    O(c.Color),
+                    c.MrkdwnIn.Count > 0 ? c.MrkdwnIn : null),
             ]);
         var url = c.ApiUrl ?? SecretFile.Read(c.ApiUrlFile) ?? throw new PermanentNotificationException("slack_config has no api_url");
         return HttpDelivery.PostJsonAsync(httpFactory.CreateClient("notify"), url, JsonSerializer.SerializeToUtf8Bytes(payload, Json), "slack", ct);
     }
 
     private sealed record SlackRequest(
-        [property: JsonPropertyName("channel")] string Channel,
-        [property: JsonPropertyName("username")] string Username,
-        [property: JsonPropertyName("icon_emoji")] string IconEmoji,
-        [property: JsonPropertyName("icon_url")] string IconUrl,
+        [property: JsonPropertyName("channel")] string? Channel,
+        [property: JsonPropertyName("username")] string? Username,
+        [property: JsonPropertyName("icon_emoji")] string? IconEmoji,
+        [property: JsonPropertyName("icon_url")] string? IconUrl,
         [property: JsonPropertyName("link_names")] bool LinkNames,
         [property: JsonPropertyName("attachments")] IReadOnlyList<SlackAttachment> Attachments);
 
     private sealed record SlackAttachment(
-        [property: JsonPropertyName("title")] string Title,
-        [property: JsonPropertyName("title_link")] string TitleLink,
-        [property: JsonPropertyName("pretext")] string Pretext,
+        [property: JsonPropertyName("title")] string? Title,
+        [property: JsonPropertyName("title_link")] string? TitleLink,
+        [property: JsonPropertyName("pretext")] string? Pretext,
         [property: JsonPropertyName("text"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string Text,
         [property: JsonPropertyName("fallback"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string Fallback,
         [property: JsonPropertyName("callback_id"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string CallbackId,
-        [property: JsonPropertyName("image_url")] string ImageUrl,
-        [property: JsonPropertyName("thumb_url")] string ThumbUrl,
+        [property: JsonPropertyName("image_url")] string? ImageUrl,
+        [property: JsonPropertyName("thumb_url")] string? ThumbUrl,
         [property: JsonPropertyName("footer"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string Footer,
-        [property: JsonPropertyName("color")] string Color,
-        [property: JsonPropertyName("mrkdwn_in")] IReadOnlyList<string> MrkdwnIn);
+        [property: JsonPropertyName("color")] string? Color,
+        [property: JsonPropertyName("mrkdwn_in")] IReadOnlyList<string>? MrkdwnIn);
 }

@@ -52,7 +52,7 @@ public sealed class AlertingStack : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(s.ConfigDir, "scrape.yml"),
             "global:\n  scrape_interval: 30s\n  scrape_timeout: 2s\nscrape_configs:\n" +
             "  - job_name: 'fly-machines'\n    static_configs:\n" + s.Fleet.StaticConfigsYaml() +
-            "    relabel_configs:\n      - source_labels: [machine]\n        target_label: instance\n" +
+            "    relabel_configs:\n      - source_labels: [machine]\n        target_label: instance\n      - action: labeldrop\n        regex: machine\n" +
             $"  - job_name: 'node'\n    static_configs:\n      - targets: ['127.0.0.1:{s.NodeExporter.Port}']\n");
         await File.WriteAllTextAsync(Path.Combine(s.ConfigDir, "alertmanager.yml"), alertmanagerYaml ?? DefaultAlertmanagerYaml(s));
 
