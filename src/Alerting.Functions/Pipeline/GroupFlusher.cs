@@ -46,17 +46,25 @@ public sealed partial class GroupFlusher(
 
         var (am, templates) = config.Alertmanager();
         var held = await alerts.GetManyAsync(group.Fingerprints, ct).ConfigureAwait(false);
-        var current = held.Select(h => h.Alert).OrderBy(a => a.Labels.ToString(), StringComparer.Ordinal).ToArray();
+        var all = held.Select(h => h.Alert).OrderBy(a => a.Labels.ToString(), StringComparer.Ordinal).ToArray();
+        var resolvedAll = all.Where(a => a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
+        // Alertmanager's mute stages run before dedup: inhibited alerts are not part of the notification.
+        var current = await WithoutInhibitedAsync(am, all, now, ct).ConfigureAwait(false);
         var firing = current.Where(a => !a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
         var resolved = current.Where(a => a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
 
         var receiver = am.Receivers.FirstOrDefault(r => r.Name == group.Receiver);
+        var route = am.Root.Walk().FirstOrDefault(r => r.Id == group.RouteId);
         var failures = new List<Exception>();
         if (receiver is null)
         {
             LogUnknownReceiver(logger, group.Receiver, group.GroupKey);
         }
-        else
+        else if (route is not null && am.IsMuted(new Core.Alertmanager.RouteMatch(route), now))
+        {
+            LogMuted(logger, group.GroupKey);
+        }
+        else if (current.Count > 0)
         {
             foreach (var integration in Integration.For(receiver))
             {
@@ -72,7 +80,22 @@ public sealed partial class GroupFlusher(
             // Redelivery retries only the failed integrations (the others logged this token).
             throw new AggregateException($"flush of group {group.GroupKey} failed for {failures.Count} integration(s)", failures);
         }
-        await FinishFlushAsync(group, resolved, now, ct).ConfigureAwait(false);
+        await FinishFlushAsync(group, resolvedAll, now, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Drops alerts that a firing source alert inhibits under the config's inhibit_rules.</summary>
+    private async Task<IReadOnlyList<Alert>> WithoutInhibitedAsync(Core.Alertmanager.AlertmanagerConfig am, IReadOnlyList<Alert> candidates, DateTimeOffset now, CancellationToken ct)
+    {
+        if (am.InhibitRules.Count == 0)
+        {
+            return candidates;
+        }
+        var sources = (await alerts.ListAsync(ct).ConfigureAwait(false))
+            .Where(a => !a.Alert.IsResolvedAt(now))
+            .Select(a => a.Alert.Labels)
+            .ToArray();
+        var inhibitor = am.CreateInhibitor();
+        return candidates.Where(a => a.IsResolvedAt(now) || !inhibitor.IsInhibited(a.Labels, sources)).ToArray();
     }
 
     private async Task<Exception?> NotifyIntegrationAsync(
@@ -169,6 +192,9 @@ public sealed partial class GroupFlusher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Notified {Receiver}/{Integration}: {Firing} firing, {Resolved} resolved, group {GroupKey}")]
     private static partial void LogNotified(ILogger logger, string receiver, string integration, int firing, int resolved, string groupKey);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupKey} is muted by its time intervals; nothing sent")]
+    private static partial void LogMuted(ILogger logger, string groupKey);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Receiver {Receiver} for group {GroupKey} no longer exists in the configuration")]
     private static partial void LogUnknownReceiver(ILogger logger, string receiver, string groupKey);
