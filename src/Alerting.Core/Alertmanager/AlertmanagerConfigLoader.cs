@@ -116,11 +116,32 @@ internal sealed partial class ConfigParser(string fileName)
             var text = line >= 1 && line <= lines.Length ? lines[line - 1] : string.Empty;
             var start = Math.Clamp(col - 1, 0, text.Length);
             var key = text[start..].Split(':')[0].Trim().Trim('"', '\'');
-            return new ConfigException(_ctx.File, line, col, key, $"yaml: unmarshal errors:\n  line {line}: field {key} already set in type config.plain");
+            // YamlDotNet refuses duplicate keys while loading, before we know the target type; the
+            // parent key tells whether go-yaml would have been filling a map or a struct.
+            var indent = text.Length - text.TrimStart().Length;
+            var parent = string.Empty;
+            for (var i = line - 2; i >= 0; i--)
+            {
+                var t = lines[i];
+                var trimmed = t.TrimStart(' ', '-');
+                if (trimmed.Length > 0 && !trimmed.StartsWith('#') && t.Length - t.TrimStart().Length < indent)
+                {
+                    parent = trimmed.Split(':')[0].Trim();
+                    break;
+                }
+            }
+            var detail = MapKeys.Contains(parent) ? $"key \"{key}\" already set in map" : $"field {key} already set in type config.plain";
+            return new ConfigException(_ctx.File, line, col, key, $"yaml: unmarshal errors:\n  line {line}: {detail}");
         }
         var reason = e.InnerException?.Message ?? e.Message;
         return new ConfigException(_ctx.File, line, col, string.Empty, $"yaml: line {line}: {reason}");
     }
+
+    private static readonly HashSet<string> MapKeys = new(StringComparer.Ordinal)
+    {
+        "match", "match_re", "source_match", "source_match_re", "target_match", "target_match_re",
+        "headers", "details", "attributes", "custom_fields", "http_headers", "proxy_connect_header",
+    };
 
     // ---------------------------------------------------------------- global
 

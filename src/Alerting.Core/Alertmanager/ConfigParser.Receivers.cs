@@ -475,12 +475,12 @@ internal sealed partial class ConfigParser
             case "pushover_configs":
                 if (V("user_key") is null && V("user_key_file") is null)
                 {
-                    Fail("one of user_key or user_key_file must be configured");
+                    Fail("missing user key in Pushover config");
                 }
                 AtMostOne("user_key", "user_key_file");
                 if (V("token") is null && V("token_file") is null)
                 {
-                    Fail("one of token or token_file must be configured");
+                    Fail("missing token in Pushover config");
                 }
                 AtMostOne("token", "token_file");
                 break;
