@@ -73,6 +73,36 @@ public sealed class TargetTests
     }
 
     [Fact]
+    public void Http_sd_rejects_non_json_content_types()
+    {
+        var ex = Assert.Throws<ScrapeConfigException>(() => TargetGroupParser.ParseHttp("[]", new Uri("http://sd/t"), "text/html"));
+        Assert.Contains("unsupported content type", ex.Reason, StringComparison.Ordinal);
+        Assert.Empty(TargetGroupParser.ParseHttp("[]", new Uri("http://sd/t"), "application/json; charset=utf-8"));
+    }
+
+    [Fact]
+    public void Fly_internal_aaaa_answers_become_bracketed_targets_with_dns_meta_labels()
+    {
+        var group = DnsSdTargets.FromAddresses("vyx-user-35682909.internal",
+            [System.Net.IPAddress.Parse("fdaa:0:1::3"), System.Net.IPAddress.Parse("10.0.0.7")], 8080);
+        Assert.Equal(["[fdaa:0:1::3]:8080", "10.0.0.7:8080"], group.Targets);
+        var job = Job(new RelabelConfig { SourceLabels = ["__meta_dns_name"], Regex = new RelabelRegex("(.+)\\.internal"), TargetLabel = "app" });
+        var t = TargetBuilder.BuildAll([group], job).First().Target!;
+        Assert.Equal("vyx-user-35682909", t.Labels["app"]);
+        Assert.Equal(new Uri("http://[fdaa:0:1::3]:8080/metrics"), t.Url);
+    }
+
+    [Fact]
+    public void Srv_answers_carry_target_and_port_labels()
+    {
+        var groups = DnsSdTargets.FromSrv("_metrics._tcp.fleet.internal", [new SrvRecord("m1.fleet.internal.", 9100)]);
+        var g = Assert.Single(groups);
+        Assert.Equal(["m1.fleet.internal:9100"], g.Targets);
+        Assert.Equal("9100", g.Labels[DnsSdTargets.SrvPortLabel]);
+        Assert.Equal("m1.fleet.internal.", g.Labels[DnsSdTargets.SrvTargetLabel]);
+    }
+
+    [Fact]
     public void Relabelling_can_rewrite_address_path_scheme_and_params()
     {
         var job = Job(

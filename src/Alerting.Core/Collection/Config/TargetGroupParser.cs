@@ -27,10 +27,15 @@ public static class TargetGroupParser
         }).ToArray();
     }
 
-    /// <summary>Parses an http_sd response body (always JSON).</summary>
-    public static IReadOnlyList<TargetGroup> ParseHttp(string content, Uri url)
+    /// <summary>Parses an http_sd response body; like Prometheus, only <c>application/json</c> is accepted.</summary>
+    public static IReadOnlyList<TargetGroup> ParseHttp(string content, Uri url, string? contentType = "application/json")
     {
         ArgumentNullException.ThrowIfNull(url);
+        var mediaType = contentType?.Split(';')[0].Trim();
+        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ScrapeConfigException(url.ToString(), 0, 0, string.Empty, $"unsupported content type \"{contentType}\"");
+        }
         var groups = ParseJson(content, url.ToString());
         return groups.Select((g, i) => g with
         {
