@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Alerting.Core.Collection.Config;
+using Alerting.Core.Collection.Exposition;
 using Alerting.Core.Collection.Targets;
 using Alerting.Core.Model;
 
@@ -44,5 +45,56 @@ public sealed class PrometheusConformanceTests
         var bare = TargetBuilder.BuildAll(job.StaticConfigs, job).Select(r => r.Target!).Single(t => t.Url.Host == "plainhost");
         Assert.Equal("plainhost", bare.Instance);
         Assert.Equal(new Uri("http://plainhost/metrics"), bare.Url);
+    }
+
+    /// <summary>
+    /// Where we knowingly differ from Prometheus 2.42's scrape parser. CRLF line ends and leading blanks
+    /// are accepted (Prometheus fails those scrapes with confusing errors); duplicate series fail the scrape
+    /// (Prometheus silently keeps the first), because a duplicate means a broken exporter we should surface.
+    /// </summary>
+    private static readonly Dictionary<string, bool> Deviations = new(StringComparer.Ordinal)
+    {
+        ["t_crlf"] = true,
+        ["t_leading_space"] = true,
+        ["t_dup_series"] = false,
+    };
+
+    public static TheoryData<string> EdgeCaseNames()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(DataFile("exposition-edge-cases.prometheus-2.42.json")));
+        var data = new TheoryData<string>();
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            data.Add(e.GetProperty("name").GetString()!);
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// Data/exposition-edge-cases.prometheus-2.42.json: 35 bodies served to a real Prometheus 2.42, with
+    /// the target health it reported. We must accept exactly the bodies it accepted, except the listed deviations.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EdgeCaseNames))]
+    public void Exposition_bodies_are_accepted_or_rejected_like_prometheus_2_42(string name)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(DataFile("exposition-edge-cases.prometheus-2.42.json")));
+        var e = doc.RootElement.EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+        var body = Convert.FromBase64String(e.GetProperty("bodyBase64").GetString()!);
+        var contentType = e.GetProperty("contentType").GetString();
+        var prometheusAccepted = e.GetProperty("prometheusHealth").GetString() == "up";
+
+        bool weAccept;
+        try
+        {
+            ExpositionParser.Parse(body, contentType);
+            weAccept = true;
+        }
+        catch (ExpositionParseException)
+        {
+            weAccept = false;
+        }
+        var expected = Deviations.TryGetValue(name, out var deviation) ? deviation : prometheusAccepted;
+        Assert.Equal(expected, weAccept);
     }
 }
