@@ -88,6 +88,44 @@ public sealed class PushStore
         return result;
     }
 
+    /// <summary>
+    /// The store as the Pushgateway's <c>/metrics</c> page renders it: one family per name across all
+    /// groups, the push-time gauges with the Pushgateway's help text.
+    /// </summary>
+    public string ToExposition()
+    {
+        var families = new SortedDictionary<string, (MetricType Type, string? Help, List<ScrapedSample> Samples)>(StringComparer.Ordinal);
+        foreach (var g in _groups.Values.OrderBy(g => g.Key.Labels.ToString(), StringComparer.Ordinal))
+        {
+            foreach (var f in g.Families.Values)
+            {
+                if (!families.TryGetValue(f.Name, out var entry))
+                {
+                    entry = (f.Type, f.Help, []);
+                    families[f.Name] = entry;
+                }
+                entry.Samples.AddRange(f.Samples.Select(s => new ScrapedSample(Expose(s.Labels, g.Key), s.Value, null)));
+            }
+        }
+        var pushTimes = new List<ScrapedSample>();
+        var failureTimes = new List<ScrapedSample>();
+        foreach (var s in Gather())
+        {
+            if (s.Labels.Name == PushTimeMetric)
+            {
+                pushTimes.Add(s);
+            }
+            else if (s.Labels.Name == PushFailureTimeMetric)
+            {
+                failureTimes.Add(s);
+            }
+        }
+        var writable = families.Select(kv => new WritableFamily(kv.Key, kv.Value.Type, kv.Value.Help, kv.Value.Samples)).ToList();
+        writable.Add(new WritableFamily(PushTimeMetric, MetricType.Gauge, "Last Unix time when changing this group in the Pushgateway succeeded.", pushTimes));
+        writable.Add(new WritableFamily(PushFailureTimeMetric, MetricType.Gauge, "Last Unix time when changing this group in the Pushgateway failed.", failureTimes));
+        return ExpositionWriter.Write(writable);
+    }
+
     private static Labels Expose(Labels sample, PushGroupingKey key)
     {
         var merged = sample.ToDictionary();
