@@ -14,7 +14,7 @@ public static class ScrapeConfigLoader
     /// <summary>Sections of prometheus.yml that are valid but belong to parts we replace; accepted with a warning.</summary>
     private static readonly HashSet<string> IgnoredTopLevel = new(StringComparer.Ordinal)
     {
-        "alerting", "remote_write", "remote_read", "storage", "tracing", "scrape_config_files", "otlp", "runtime",
+        "alerting", "remote_write", "remote_read", "storage", "tracing", "otlp", "runtime",
     };
 
     public static CollectionConfig Load(string path)
@@ -61,6 +61,11 @@ public static class ScrapeConfigLoader
                     ruleFiles.AddRange(r.StringList(value, path));
                     break;
                 default:
+                    if (key == "scrape_config_files")
+                    {
+                        // Ignoring it would silently lose every job those files define.
+                        throw r.Error(value, path, "scrape_config_files is not supported; put the jobs under scrape_configs");
+                    }
                     if (IgnoredTopLevel.Contains(key))
                     {
                         warnings.Add($"{fileName}:{value.Start.Line}: {key}: accepted but not used by this system");
@@ -175,7 +180,6 @@ public static class ScrapeConfigLoader
     private static readonly HashSet<string> UnsupportedScrapeKeys = new(StringComparer.Ordinal)
     {
         "oauth2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "http_headers",
-        "scrape_config_files",
     };
 
     private static BasicAuth ParseBasicAuth(YamlReader r, YamlNode node, string path)
