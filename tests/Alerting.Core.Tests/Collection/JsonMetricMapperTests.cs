@@ -136,6 +136,19 @@ public sealed class JsonMetricMapperTests
     }
 
     [Fact]
+    public void Numeric_strings_are_numbers_and_info_labels_keep_the_json_text()
+    {
+        const string doc = """{"rate": "0.07", "enabled": true}""";
+        var result = JsonMetricMapper.Map(doc, new JsonMapping
+        {
+            MapAll = true,
+            Metrics = [new JsonMetricRule { Path = "enabled", Kind = JsonMetricKind.Info }],
+        });
+        Assert.Equal(0.07, Value(result, "rate"));
+        Assert.Equal(1, Value(result, "enabled_info", ("value", "true")));
+    }
+
+    [Fact]
     public void Two_paths_mapping_to_one_series_fail_the_document()
     {
         var ex = Assert.Throws<ExpositionParseException>(() =>

@@ -140,7 +140,7 @@ public static class JsonMetricMapper
 
             if (kind is JsonMetricKind.Info or JsonMetricKind.Label)
             {
-                var s = text ?? FormatNumber(value!.Value);
+                var s = text ?? e.GetRawText();
                 var metric = kind == JsonMetricKind.Info && !explicitName ? name + "_info" : name;
                 Add(metric, 1, extraLabels.Append(new Label(label ?? "value", s)), constLabels, path, MetricType.Gauge, help);
                 return;
@@ -150,6 +150,10 @@ public static class JsonMetricMapper
                 if (kind != JsonMetricKind.Timestamp && valueMap.TryGetValue(text, out var mapped))
                 {
                     value = mapped;
+                }
+                else if (kind != JsonMetricKind.Timestamp && ExpositionLineParser.ParseFloat(text.AsSpan().Trim()) is { } numeric)
+                {
+                    value = numeric; // numbers serialised as strings ("0.07") are still numbers
                 }
                 else if (kind != JsonMetricKind.Gauge && TryTimestamp(text, out var seconds))
                 {
@@ -256,7 +260,5 @@ public static class JsonMetricMapper
         }
 
         private static string Unbracket(string s) => s.StartsWith('[') && s.EndsWith(']') ? s[1..^1] : s;
-
-        private static string FormatNumber(double v) => v.ToString("R", CultureInfo.InvariantCulture);
     }
 }
