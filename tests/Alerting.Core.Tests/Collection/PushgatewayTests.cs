@@ -224,6 +224,24 @@ public sealed class PushgatewayTests
     }
 
     [Fact]
+    public void Help_from_one_group_covers_the_family_on_the_metrics_page()
+    {
+        // PUT job/a "# TYPE m1 gauge\nm1 1"; PUT job/i "# HELP m1 other help\n# TYPE m1 gauge\nm1 2" => "# HELP m1 other help".
+        var store = new PushStore(new FakeTimeProvider(T0));
+        store.Put(PushGroupingKey.Parse("/metrics/job/a"), Body("# TYPE m1 gauge\nm1 1\n"));
+        store.Put(PushGroupingKey.Parse("/metrics/job/i"), Body("# HELP m1 other help\n# TYPE m1 gauge\nm1 2\n"));
+        var text = store.ToExposition();
+        Assert.Contains("# HELP m1 other help\n# TYPE m1 gauge\nm1{job=\"a\"} 1\nm1{job=\"i\"} 2\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Protobuf_bodies_are_refused_rather_than_misread()
+    {
+        var ex = Assert.Throws<PushException>(() => PushStore.ParseBody([1, 2, 3], "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"));
+        Assert.Equal(415, ex.StatusCode);
+    }
+
+    [Fact]
     public void Pushed_push_time_metrics_are_accepted_and_ignored()
     {
         var store = new PushStore(new FakeTimeProvider(T0));

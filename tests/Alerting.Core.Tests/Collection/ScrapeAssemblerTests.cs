@@ -103,6 +103,20 @@ public sealed class ScrapeAssemblerTests
     }
 
     [Fact]
+    public void Probe_results_go_through_the_same_assembly_with_target_labels()
+    {
+        var (target, cfg) = Seed000Target();
+        var probe = Alerting.Core.Collection.Probe.ProbeSeries.From(
+            new Alerting.Core.Collection.Probe.ProbeOutcome { StatusCode = 503, Duration = TimeSpan.FromMilliseconds(40) },
+            new Alerting.Core.Collection.Probe.HttpProbeConfig());
+        var r = ScrapeAssembler.Assemble(target, cfg, probe.ToScrapeResult(), null, T0, TimeSpan.FromMilliseconds(40));
+        Assert.Equal(1, One(r, "up").Samples[0].Value);
+        var success = One(r, "probe_success");
+        Assert.Equal(0, success.Samples[0].Value);
+        Assert.Equal("vyx-user-35682909.internal:8080", success.Labels["instance"]);
+    }
+
+    [Fact]
     public void Auth_and_tls_keys_load_and_unsupported_ones_are_named()
     {
         var cfg = ScrapeConfigLoader.Parse("""

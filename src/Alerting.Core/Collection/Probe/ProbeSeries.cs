@@ -29,7 +29,18 @@ public sealed record ProbeOutcome
 }
 
 /// <summary>The judged probe: success, why not, the budget verdict and the series to store.</summary>
-public sealed record ProbeEvaluation(bool Success, string? FailureReason, bool? WithinBudget, IReadOnlyList<ScrapedSample> Samples);
+public sealed record ProbeEvaluation(bool Success, string? FailureReason, bool? WithinBudget, IReadOnlyList<ScrapedSample> Samples)
+{
+    /// <summary>
+    /// The probe series as a scrape body, so <c>ScrapeAssembler</c> stamps target labels and adds <c>up</c>
+    /// (1: the probe ran; whether the endpoint is healthy is <c>probe_success</c>, as with blackbox_exporter).
+    /// </summary>
+    public ScrapeResult ToScrapeResult() => new(
+        ExpositionFormat.PrometheusText,
+        Samples,
+        Samples.Select(s => s.Labels.Name!).Distinct(StringComparer.Ordinal)
+            .ToDictionary(n => n, n => new MetricMetadata(n, MetricType.Gauge, null, null), StringComparer.Ordinal));
+}
 
 /// <summary>Turns a probe outcome into blackbox_exporter-style series.</summary>
 public static class ProbeSeries

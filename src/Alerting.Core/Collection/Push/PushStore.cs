@@ -47,6 +47,10 @@ public sealed class PushStore
     /// <summary>Parses a push body; a syntax error is a 400 that, as in the Pushgateway, does not touch the group.</summary>
     public static ScrapeResult ParseBody(ReadOnlySpan<byte> body, string? contentType)
     {
+        if (contentType is not null && contentType.TrimStart().StartsWith("application/vnd.google.protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new PushException(415, "protobuf push bodies are not supported; push the text format");
+        }
         try
         {
             return ExpositionParser.Parse(body, ExpositionParser.DetectFormat(contentType), rejectDuplicates: false);
@@ -102,6 +106,12 @@ public sealed class PushStore
                 if (!families.TryGetValue(f.Name, out var entry))
                 {
                     entry = (f.Type, f.Help, []);
+                    families[f.Name] = entry;
+                }
+                else if (entry.Help is null && f.Help is not null)
+                {
+                    // A group that declared HELP supplies it for groups that did not, as on the Pushgateway page.
+                    entry = entry with { Help = f.Help };
                     families[f.Name] = entry;
                 }
                 entry.Samples.AddRange(f.Samples.Select(s => new ScrapedSample(Expose(s.Labels, g.Key), s.Value, null)));
