@@ -8,7 +8,7 @@ internal sealed partial class Evaluator
     {
         public Labels Labels { get; } = labels;
 
-        public bool DropName { get; } = dropName;
+        public bool DropName { get; set; } = dropName;
 
         public double Value;
         public double C;
@@ -96,13 +96,19 @@ internal sealed partial class Evaluator
                 order.Add(g);
                 if (a.Op is AggregateOp.Stddev or AggregateOp.Stdvar)
                 {
-                    g.Value = 0;
+                    // A lone non-finite value has no defined spread.
+                    g.Value = double.IsFinite(s.F) ? 0 : double.NaN;
                 }
                 if (a.Op is AggregateOp.TopK or AggregateOp.BottomK or AggregateOp.LimitK or AggregateOp.LimitRatio or AggregateOp.Quantile)
                 {
                     g.Members = [s];
                 }
                 continue;
+            }
+            if (keepsName && s.DropName)
+            {
+                // by(__name__): the group's name goes if any member's name was due to be dropped.
+                g.DropName = true;
             }
             switch (a.Op)
             {

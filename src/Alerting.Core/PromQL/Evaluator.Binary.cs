@@ -184,6 +184,11 @@ internal sealed partial class Evaluator
             {
                 continue;
             }
+            // Cardinality is checked before filtering so an error does not depend on the values.
+            if (matchedOneToOne is not null && !matchedOneToOne.Add(sig))
+            {
+                throw new PromQlEvaluationException("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+            }
             var vl = l.F;
             var vr = r.F;
             if (card == Cardinality.OneToMany)
@@ -201,14 +206,7 @@ internal sealed partial class Evaluator
             }
             var metric = ResultMetric(l.Metric, r.Metric, m);
             var drop = l.DropName || DropsName(b.Op) || b.ReturnBool;
-            if (matchedOneToOne is not null)
-            {
-                if (!matchedOneToOne.Add(sig))
-                {
-                    throw new PromQlEvaluationException("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
-                }
-            }
-            else
+            if (matchedOneToOne is null)
             {
                 if (!matchedMany!.TryGetValue(sig, out var inserted))
                 {

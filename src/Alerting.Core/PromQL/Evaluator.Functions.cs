@@ -15,6 +15,24 @@ internal sealed partial class Evaluator
                 return new ScalarResult(ts / 1000.0);
             case "pi":
                 return new ScalarResult(Math.PI);
+            case "step":
+                return new ScalarResult(_stepMs / 1000.0);
+            case "range":
+                return new ScalarResult((_endMs - _startMs) / 1000.0);
+            case "start":
+                return new ScalarResult(_startMs / 1000.0);
+            case "end":
+                return new ScalarResult(_endMs / 1000.0);
+            case "min_of" or "max_of":
+                {
+                    var acc = EvalScalarArg(c.Args[0], ts);
+                    for (var i = 1; i < c.Args.Count; i++)
+                    {
+                        var x = EvalScalarArg(c.Args[i], ts);
+                        acc = name == "min_of" ? Math.Min(acc, x) : Math.Max(acc, x);
+                    }
+                    return new ScalarResult(acc);
+                }
             case "vector":
                 return new VectorResult([new VSample(Labels.Empty, EvalScalarArg(c.Args[0], ts), ts, false)]);
             case "scalar":

@@ -11,6 +11,7 @@ internal sealed partial class Evaluator
     private readonly ISeriesSource _source;
     private readonly long _startMs;
     private readonly long _endMs;
+    private readonly long _stepMs;
     private readonly long _lookbackMs;
     private readonly long _defaultSubqueryStepMs;
     private readonly CancellationToken _ct;
@@ -22,6 +23,7 @@ internal sealed partial class Evaluator
         _source = source;
         _startMs = startMs;
         _endMs = endMs;
+        _stepMs = stepMs;
         _lookbackMs = (long)options.LookbackDelta.TotalMilliseconds;
         // Prometheus uses the query step for subqueries without an explicit step in range queries.
         _defaultSubqueryStepMs = stepMs > 0 ? stepMs : (long)options.DefaultSubqueryStep.TotalMilliseconds;

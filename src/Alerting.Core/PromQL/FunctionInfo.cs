@@ -66,6 +66,12 @@ public sealed record FunctionInfo(string Name, ValueType[] ArgTypes, int MinArgs
         Add("vector", [S], V);
         Add("time", [], S);
         Add("pi", [], S);
+        foreach (var name in new[] { "step", "range", "start", "end" })
+        {
+            Add(name, [], S, experimental: true);
+        }
+        Add("min_of", [S], S, min: 1, max: int.MaxValue, experimental: true);
+        Add("max_of", [S], S, min: 1, max: int.MaxValue, experimental: true);
         return list.ToFrozenDictionary(f => f.Name, StringComparer.Ordinal);
     }
 }
