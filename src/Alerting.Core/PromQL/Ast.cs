@@ -26,7 +26,8 @@ public abstract class Expr
 
     public abstract override string ToString();
 
-    internal static string FormatNumber(double v)
+    /// <summary>A number as PromQL prints it (Inf, -Inf, NaN, shortest round-trip digits).</summary>
+    public static string FormatNumber(double v)
     {
         if (double.IsPositiveInfinity(v))
         {

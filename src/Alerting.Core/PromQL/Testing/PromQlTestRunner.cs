@@ -145,7 +145,8 @@ public static partial class PromQlTestRunner
         }
     }
 
-    internal static long ParseTime(string text)
+    /// <summary>A test-script time: a duration from 0 (<c>50m</c>), <c>0</c>, or seconds; may be negative.</summary>
+    public static long ParseTime(string text)
     {
         if (text == "0")
         {
