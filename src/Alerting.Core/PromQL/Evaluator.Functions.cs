@@ -81,6 +81,17 @@ internal sealed partial class Evaluator
                 return LabelJoin(c, ts);
             case "histogram_quantile":
                 return HistogramQuantile(EvalScalarArg(c.Args[0], ts), EvalVectorArg(c.Args[1], ts), ts);
+            case "histogram_quantiles":
+                {
+                    var input = EvalVectorArg(c.Args[0], ts);
+                    var label = ((StringResult)Eval(c.Args[1], ts)).Value;
+                    var qs = new double[c.Args.Count - 2];
+                    for (var i = 0; i < qs.Length; i++)
+                    {
+                        qs[i] = EvalScalarArg(c.Args[i + 2], ts);
+                    }
+                    return HistogramQuantiles(input, label, qs, ts);
+                }
             case "histogram_fraction":
                 return HistogramFraction(EvalScalarArg(c.Args[0], ts), EvalScalarArg(c.Args[1], ts), EvalVectorArg(c.Args[2], ts), ts);
             case "histogram_count" or "histogram_sum" or "histogram_avg" or "histogram_stddev" or "histogram_stdvar":

@@ -78,6 +78,31 @@ internal sealed partial class Evaluator
         return new VectorResult(result);
     }
 
+    /// <summary>One series per quantile, told apart by <paramref name="label"/> set to the quantile as Prometheus formats bucket bounds.</summary>
+    private VectorResult HistogramQuantiles(List<VSample> input, string label, double[] qs, long ts)
+    {
+        if (!LabelOps.IsValidLabelName(label))
+        {
+            throw new PromQlEvaluationException("invalid label name " + LabelOps.GoQuote(label));
+        }
+        var result = new List<VSample>();
+        foreach (var g in GroupBuckets(input))
+        {
+            foreach (var q in qs)
+            {
+                result.Add(new VSample(LabelOps.Set(g.Labels, label, FormatBound(q)), BucketQuantile(q, g.Buckets), ts, true));
+            }
+        }
+        return new VectorResult(result);
+    }
+
+    /// <summary>A float as OpenMetrics writes bucket bounds: integral values keep a ".0".</summary>
+    internal static string FormatBound(double v)
+    {
+        var s = FormatGoFloat(v);
+        return double.IsFinite(v) && !s.Contains('.', StringComparison.Ordinal) ? s + ".0" : s;
+    }
+
     private VectorResult HistogramFraction(double lower, double upper, List<VSample> input, long ts)
     {
         var result = new List<VSample>();

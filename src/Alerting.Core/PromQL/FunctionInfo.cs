@@ -58,6 +58,7 @@ public sealed record FunctionInfo(string Name, ValueType[] ArgTypes, int MinArgs
         Add("holt_winters", [M, S, S], V);
         Add("histogram_quantile", [S, V], V);
         Add("histogram_fraction", [S, S, V], V);
+        Add("histogram_quantiles", [V, Str, S], V, min: 3, max: int.MaxValue, experimental: true);
         Add("label_replace", [V, Str, Str, Str, Str], V);
         Add("label_join", [V, Str, Str, Str], V, min: 3, max: int.MaxValue);
         Add("sort_by_label", [V, Str], V, min: 1, max: int.MaxValue, experimental: true);

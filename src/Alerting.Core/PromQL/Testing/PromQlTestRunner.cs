@@ -31,7 +31,7 @@ public sealed record TestFileResult(string Name, IReadOnlyList<CaseOutcome> Case
 public static partial class PromQlTestRunner
 {
     /// <summary>Functions that only exist behind Prometheus feature flags and that this engine does not implement.</summary>
-    private static readonly HashSet<string> UnsupportedFlaggedFunctions = new(StringComparer.Ordinal) { "info", "histogram_quantiles", "limit_ratio" };
+    private static readonly HashSet<string> UnsupportedFlaggedFunctions = new(StringComparer.Ordinal) { "info", "limit_ratio" };
 
     public static TestFileResult RunFile(string path, CancellationToken ct = default) =>
         Run(Path.GetFileName(path), File.ReadAllText(path), ct);
@@ -410,22 +410,102 @@ public static partial class PromQlTestRunner
         {
             return error;
         }
-        // Like Prometheus' promqltest: the same query as a range query around t must agree at t.
-        var range = (MatrixValue)engine.Range(PromQlParser.Parse(c.Query), state.Store, c.Start - 60_000, c.Start + 60_000, 60_000, ct);
+        error = CheckRangeMode(engine, state, c, PromQlParser.Parse(c.Query), c.Start, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+        // Like promqltest: pinning every selector to the evaluation time with @ must give the same
+        // result whenever the query is evaluated.
+        var pinned = PromQlParser.Parse(c.Query);
+        if (!PinToTime(pinned, c.Start))
+        {
+            return null;
+        }
+        long[] times = c.Start == 0 ? [-1000, 0, 1000] : [-10 * c.Start, 0, c.Start / 5, c.Start, 10 * c.Start];
+        foreach (var t in times)
+        {
+            var r = engine.Instant(pinned, state.Store, t, ct);
+            var e = CompareInstant(c, r) ?? CheckRangeMode(engine, state, c, pinned, t, ct);
+            if (e is not null)
+            {
+                return $"with @ {c.Start / 1000.0} evaluated at {t / 1000.0}: {e}";
+            }
+        }
+        return null;
+    }
+
+    private static readonly HashSet<string> AtUnsafeFunctions = new(StringComparer.Ordinal)
+    {
+        "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month", "year",
+        "predict_linear", "time", "timestamp", "step", "range", "start", "end",
+    };
+
+    /// <summary>Sets <c>@ t</c> on selectors and outermost subqueries lacking one; false if the query reads the clock.</summary>
+    private static bool PinToTime(Expr e, long t)
+    {
+        switch (e)
+        {
+            case VectorSelector vs:
+                if (vs.At == AtKind.None)
+                {
+                    vs.At = AtKind.Timestamp;
+                    vs.AtMs = t;
+                }
+                return true;
+            case MatrixSelector ms:
+                return PinToTime(ms.Vector, t);
+            case SubqueryExpr sq:
+                if (sq.At == AtKind.None)
+                {
+                    sq.At = AtKind.Timestamp;
+                    sq.AtMs = t;
+                }
+                return !ContainsUnsafe(sq.Inner);
+            case ParenExpr p:
+                return PinToTime(p.Inner, t);
+            case UnaryExpr u:
+                return PinToTime(u.Operand, t);
+            case BinaryExpr b:
+                return PinToTime(b.Lhs, t) & PinToTime(b.Rhs, t);
+            case AggregateExpr a:
+                return PinToTime(a.Inner, t) & (a.Param is null || PinToTime(a.Param, t));
+            case Call call:
+                var safe = !AtUnsafeFunctions.Contains(call.Function.Name);
+                foreach (var arg in call.Args)
+                {
+                    safe &= PinToTime(arg, t);
+                }
+                return safe;
+            default:
+                return true;
+        }
+    }
+
+    private static bool ContainsUnsafe(Expr e)
+    {
+        var found = false;
+        Visit(e, x => found |= x is Call call && AtUnsafeFunctions.Contains(call.Function.Name));
+        return found;
+    }
+
+    /// <summary>Like Prometheus' promqltest: the same query as a range query around t must agree at t.</summary>
+    private static string? CheckRangeMode(PromQlEngine engine, ScriptState state, EvalCase c, Expr expr, long at, CancellationToken ct)
+    {
+        var range = (MatrixValue)engine.Range(expr, state.Store, at - 60_000, at + 60_000, 60_000, ct);
         var middle = new List<VectorSample>();
         foreach (var series in range.Series)
         {
             foreach (var p in series.Samples)
             {
-                if (p.TimestampMs == c.Start)
+                if (p.TimestampMs == at)
                 {
                     middle.Add(new VectorSample(series.Labels, p.TimestampMs, p.Value));
                 }
             }
         }
-        QueryValue asInstant = result is ScalarValue
-            ? (middle.Count == 1 ? new ScalarValue(c.Start, middle[0].Value) : new VectorValue(middle))
-            : new VectorValue(middle);
+        var expectScalar = expr.Type == ValueType.Scalar;
+        QueryValue asInstant = expectScalar && middle.Count == 1 ? new ScalarValue(at, middle[0].Value) : new VectorValue(middle);
         var ordered = c.Ordered;
         c.Ordered = false;
         var rangeError = CompareInstant(c, asInstant);
