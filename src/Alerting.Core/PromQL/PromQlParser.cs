@@ -253,16 +253,14 @@ public static class PromQlParser
 
         private bool IsWord(string word) => Cur.Kind == TokenKind.Identifier && string.Equals(Cur.Text, word, StringComparison.OrdinalIgnoreCase);
 
+        /// <summary>Type-checks a binary operation in the order Prometheus' checkAST reports problems.</summary>
         private Expr MakeBinary(BinaryOp op, Token opTok, Expr lhs, Expr rhs, bool returnBool, VectorMatching? matching)
         {
             var pos = new PositionRange(lhs.Position.Start, rhs.Position.End);
             var lt = lhs.Type;
             var rt = rhs.Type;
-            if (lt is not (ValueType.Scalar or ValueType.Vector) || rt is not (ValueType.Scalar or ValueType.Vector))
-            {
-                throw Error(lhs.Position.Start, "binary expression must contain only scalar and instant vector types");
-            }
             var isCmp = BinaryExpr.IsComparison(op);
+            var opText = BinaryExpr.OpText(op);
             if (returnBool && !isCmp)
             {
                 throw Error(opTok.Pos, "bool modifier can only be used on comparison operators");
@@ -271,39 +269,51 @@ public static class PromQlParser
             {
                 throw Error(opTok.Pos, "comparisons between scalars must use BOOL modifier");
             }
-            var bothVectors = lt == ValueType.Vector && rt == ValueType.Vector;
-            if (BinaryExpr.IsSetOp(op))
+            if (matching is { On: true })
             {
-                if (!bothVectors)
+                foreach (var l in matching.Include)
                 {
-                    throw Error(lhs.Position.Start, $"set operator \"{BinaryExpr.OpText(op)}\" not allowed in binary scalar expression");
-                }
-                matching ??= new VectorMatching();
-                if (matching.Card is Cardinality.ManyToOne or Cardinality.OneToMany)
-                {
-                    throw Error(lhs.Position.Start, $"no grouping allowed for \"{BinaryExpr.OpText(op)}\" operation");
-                }
-                matching.Card = Cardinality.ManyToMany;
-            }
-            else if (matching is not null && !bothVectors)
-            {
-                throw Error(lhs.Position.Start, "vector matching only allowed between instant vectors");
-            }
-            if (bothVectors)
-            {
-                matching ??= new VectorMatching();
-                if (matching.On)
-                {
-                    foreach (var l in matching.Include)
+                    if (matching.MatchingLabels.Contains(l))
                     {
-                        if (matching.MatchingLabels.Contains(l))
-                        {
-                            throw Error(opTok.Pos, $"label \"{l}\" must not occur in ON and GROUP clause at once");
-                        }
+                        throw Error(opTok.Pos, $"label \"{l}\" must not occur in ON and GROUP clause at once");
                     }
                 }
             }
-            return new BinaryExpr(op, lhs, rhs) { Position = pos, ReturnBool = returnBool, Matching = bothVectors ? matching : null };
+            if (lt is not (ValueType.Scalar or ValueType.Vector))
+            {
+                throw Error(lhs.Position.Start, "binary expression must contain only scalar and instant vector types");
+            }
+            if (rt is not (ValueType.Scalar or ValueType.Vector))
+            {
+                throw Error(rhs.Position.Start, "binary expression must contain only scalar and instant vector types");
+            }
+            var bothVectors = lt == ValueType.Vector && rt == ValueType.Vector;
+            if (!bothVectors)
+            {
+                if (matching is { MatchingLabels.Count: > 0 })
+                {
+                    throw Error(pos.Start, "vector matching only allowed between instant vectors");
+                }
+                if (BinaryExpr.IsSetOp(op))
+                {
+                    throw Error(pos.Start, $"set operator \"{opText}\" not allowed in binary scalar expression");
+                }
+                if (matching is { Card: not Cardinality.OneToOne })
+                {
+                    throw Error(pos.Start, "vector matching only allowed between instant vectors");
+                }
+                return new BinaryExpr(op, lhs, rhs) { Position = pos, ReturnBool = returnBool };
+            }
+            matching ??= new VectorMatching();
+            if (BinaryExpr.IsSetOp(op))
+            {
+                if (matching.Card is Cardinality.ManyToOne or Cardinality.OneToMany)
+                {
+                    throw Error(pos.Start, $"no grouping allowed for \"{opText}\" operation");
+                }
+                matching.Card = Cardinality.ManyToMany;
+            }
+            return new BinaryExpr(op, lhs, rhs) { Position = pos, ReturnBool = returnBool, Matching = matching };
         }
 
         private Expr ParseUnary()

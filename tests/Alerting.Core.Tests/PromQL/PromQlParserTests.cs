@@ -98,6 +98,7 @@ public sealed class PromQlParserTests
     [InlineData("round(x, 1,)", 10, "trailing commas not allowed in function call args")]
     [InlineData("\"\\c\"", 0, "unknown escape sequence U+0063 'c'")]
     [InlineData("a>b()", 2, "unknown function with name \"b\"")]
+    [InlineData("y != \"\"", 5, "binary expression must contain only scalar and instant vector types")]
     public void Errors_match_prometheus_messages_and_positions(string query, int offset, string message)
     {
         var ex = Assert.Throws<PromQlParseException>(() => PromQlParser.Parse(query));
