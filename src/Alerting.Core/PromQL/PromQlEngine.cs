@@ -27,7 +27,7 @@ public sealed class PromQlEngine
                 return new StringValue(timeMs, str.Value);
             case VectorResult vec:
                 {
-                    var cleaned = Evaluator.Cleanup(vec.Samples);
+                    var cleaned = ev.Cleanup(vec.Samples);
                     var result = new VectorSample[cleaned.Count];
                     for (var i = 0; i < result.Length; i++)
                     {
@@ -84,7 +84,7 @@ public sealed class PromQlEngine
                 Add(series, Labels.Empty, new Sample(ts, s.Value));
                 continue;
             }
-            foreach (var sample in Evaluator.Cleanup(((VectorResult)v).Samples))
+            foreach (var sample in ev.Cleanup(((VectorResult)v).Samples))
             {
                 Add(series, sample.Metric, new Sample(ts, sample.F));
             }

@@ -497,7 +497,7 @@ public static class PromQlParser
                 var close = Expect(TokenKind.RightBracket, "in subquery selector");
                 if (e.Type != ValueType.Vector)
                 {
-                    throw Error(e.Position.Start, "subquery is only allowed on instant vector, got " + TypeName(e.Type) + " instead");
+                    throw Error(e.Position.Start, "subquery is only allowed on instant vector, got " + (e.Type == ValueType.Matrix ? "matrix" : TypeName(e.Type)) + " instead");
                 }
                 return new SubqueryExpr(e, range, step) { Position = new PositionRange(e.Position.Start, close.End) };
             }
