@@ -321,10 +321,10 @@ public sealed class BinaryExpr(BinaryOp op, Expr lhs, Expr rhs) : Expr
         }
         if (Matching is { } m && (m.Explicit || m.Card is Cardinality.ManyToOne or Cardinality.OneToMany))
         {
-            sb.Append(m.On ? " on(" : " ignoring(").Append(string.Join(", ", m.MatchingLabels)).Append(')');
+            sb.Append(m.On ? " on (" : " ignoring (").Append(string.Join(", ", m.MatchingLabels)).Append(')');
             if (m.Card is Cardinality.ManyToOne or Cardinality.OneToMany)
             {
-                sb.Append(m.Card == Cardinality.ManyToOne ? " group_left(" : " group_right(").Append(string.Join(", ", m.Include)).Append(')');
+                sb.Append(m.Card == Cardinality.ManyToOne ? " group_left (" : " group_right (").Append(string.Join(", ", m.Include)).Append(')');
             }
         }
         return sb.Append(' ').Append(Rhs).ToString();

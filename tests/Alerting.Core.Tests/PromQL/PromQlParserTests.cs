@@ -141,3 +141,54 @@ public sealed class PromQlParserTests
         Assert.Equal("z\\d", expr.Vector.Matchers.Single(m => m.Name == "c").Value);
     }
 }
+
+public sealed class PromQlPrinterTests
+{
+    public static TheoryData<string> ConformanceFiles()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(TestPaths.Conformance("promql"), "*.test").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(f));
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ConformanceFiles))]
+    public void Printing_and_reparsing_every_conformance_query_gives_the_same_query(string file)
+    {
+        var checkedCount = 0;
+        foreach (var raw in File.ReadLines(TestPaths.Conformance("promql", file)))
+        {
+            var line = raw.Trim();
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^eval(?:_\w+)?\s+(?:instant\s+at\s+\S+|range\s+from\s+\S+\s+to\s+\S+\s+step\s+\S+)\s+(.+)$");
+            if (!m.Success)
+            {
+                continue;
+            }
+            Expr expr;
+            try
+            {
+                expr = PromQlParser.Parse(m.Groups[1].Value);
+            }
+            catch (PromQlParseException)
+            {
+                continue; // queries that are meant to fail
+            }
+            var printed = expr.ToString();
+            Assert.Equal(printed, PromQlParser.Parse(printed).ToString());
+            checkedCount++;
+        }
+        Assert.True(checkedCount > 0);
+    }
+
+    [Theory]
+    [InlineData("sum by (job) (rate(x{a=\"b\"}[5m] offset 1m))", "sum by (job) (rate(x{a=\"b\"}[5m] offset 1m))")]
+    [InlineData("a + on(job) group_left(v) b", "a + on (job) group_left (v) b")]
+    [InlineData("x @ 100 offset -5m", "x @ 100.000 offset -5m")]
+    [InlineData("rate(x[1h30m])[5m:]", "rate(x[1h30m])[5m:]")]
+    [InlineData("-(a > bool 1)", "-(a > bool 1)")]
+    public void Prints_promql_like_prometheus(string query, string expected) =>
+        Assert.Equal(expected, PromQlParser.Parse(query).ToString());
+}
