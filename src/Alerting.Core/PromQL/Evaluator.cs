@@ -25,8 +25,8 @@ internal sealed partial class Evaluator
         _endMs = endMs;
         _stepMs = stepMs;
         _lookbackMs = (long)options.LookbackDelta.TotalMilliseconds;
-        // Prometheus uses the query step for subqueries without an explicit step in range queries.
-        _defaultSubqueryStepMs = stepMs > 0 ? stepMs : (long)options.DefaultSubqueryStep.TotalMilliseconds;
+        // Like Prometheus, subqueries without a step use the evaluation interval, not the query step.
+        _defaultSubqueryStepMs = (long)options.DefaultSubqueryStep.TotalMilliseconds;
         _ct = ct;
     }
 

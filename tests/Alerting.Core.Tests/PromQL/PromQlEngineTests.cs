@@ -182,4 +182,12 @@ public sealed class PromQlEngineTests
         var ex = Assert.Throws<PromQlEvaluationException>(() => Eval(series, "label_replace(x, \"a\", \"\", \"\", \"\")", 0));
         Assert.Equal("vector cannot contain metrics with the same labelset", ex.Message);
     }
+
+    [Fact]
+    public void Subqueries_without_a_step_use_the_evaluation_interval_even_in_range_queries()
+    {
+        var store = Alerting.Core.PromQL.Testing.LoadFormat.Read("load 10s\nx 0+1x100");
+        var m = Assert.IsType<MatrixValue>(Engine.Range(PromQlParser.Parse("count_over_time(x[5m:])"), store, 600_000, 660_000, 10_000));
+        Assert.All(m.Series.Single().Samples, p => Assert.Equal(5, p.Value));
+    }
 }
