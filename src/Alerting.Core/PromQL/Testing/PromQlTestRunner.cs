@@ -314,7 +314,7 @@ public static partial class PromQlTestRunner
                     {
                         if (vs.Matchers.All(m => m.Matches(h)))
                         {
-                            reason ??= "native histogram series " + h;
+                            reason ??= "native histograms: the query reads histogram series " + h;
                         }
                     }
                     foreach (var h in state.NhcbSeries)
