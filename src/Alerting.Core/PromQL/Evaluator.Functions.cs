@@ -327,7 +327,7 @@ internal sealed partial class Evaluator
         Regex regex;
         try
         {
-            regex = new Regex("^(?s:" + pattern + ")$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            regex = new Regex(@"\A(?s:" + TranslateRe2(pattern) + @")\z", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         }
         catch (ArgumentException ex)
         {
@@ -352,6 +352,12 @@ internal sealed partial class Evaluator
         }
         return new VectorResult(result);
     }
+
+    /// <summary>
+    /// Go's RE2 spells named groups <c>(?P&lt;name&gt;...)</c>, which .NET does not accept; the anchors above use
+    /// \A and \z because .NET's $ would also match before a trailing newline.
+    /// </summary>
+    internal static string TranslateRe2(string pattern) => pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
 
     /// <summary>Go's regexp.Expand: <c>$1</c>, <c>${name}</c>, <c>$$</c>; a name takes the longest run of word characters.</summary>
     private static string ExpandTemplate(string template, Match m, Regex regex)

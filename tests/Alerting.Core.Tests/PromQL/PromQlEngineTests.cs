@@ -190,4 +190,14 @@ public sealed class PromQlEngineTests
         var m = Assert.IsType<MatrixValue>(Engine.Range(PromQlParser.Parse("count_over_time(x[5m:])"), store, 600_000, 660_000, 10_000));
         Assert.All(m.Series.Single().Samples, p => Assert.Equal(5, p.Value));
     }
+
+    [Fact]
+    public void Label_replace_understands_re2_named_groups_and_anchors_like_go()
+    {
+        const string series = "load 1m\nx{host=\"web-01\"} 1";
+        var v = Eval(series, "label_replace(x, \"n\", \"${num}\", \"host\", \"web-(?P<num>\\\\d+)\")", 0).Single();
+        Assert.Equal("01", v.Labels["n"]);
+        var unchanged = Eval(series, "label_replace(x, \"n\", \"$1\", \"host\", \"(web)\")", 0).Single();
+        Assert.False(unchanged.Labels.Has("n"));
+    }
 }
