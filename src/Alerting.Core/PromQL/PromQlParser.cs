@@ -853,7 +853,7 @@ public static class PromQlParser
                         _i++;
                         try
                         {
-                            matchers.Add(new LabelMatcher(type, labelName, value));
+                            matchers.Add(new LabelMatcher(type, labelName, type is MatcherType.Regex or MatcherType.NotRegex ? Evaluator.TranslateRe2(value) : value));
                         }
                         catch (ArgumentException ex)
                         {
