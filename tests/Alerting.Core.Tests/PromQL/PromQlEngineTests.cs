@@ -200,4 +200,27 @@ public sealed class PromQlEngineTests
         var unchanged = Eval(series, "label_replace(x, \"n\", \"$1\", \"host\", \"(web)\")", 0).Single();
         Assert.False(unchanged.Labels.Has("n"));
     }
+
+    private sealed class CountingSource(ISeriesSource inner) : ISeriesSource
+    {
+        public int Calls { get; private set; }
+
+        public IEnumerable<Series> Select(IReadOnlyList<LabelMatcher> matchers, long minTimeMs, long maxTimeMs)
+        {
+            Calls++;
+            return inner.Select(matchers, minTimeMs, maxTimeMs);
+        }
+    }
+
+    [Fact]
+    public void Caching_source_scans_the_store_once_per_selector_and_window()
+    {
+        var counting = new CountingSource(Alerting.Core.PromQL.Testing.LoadFormat.Read("load 1m\nx{a=\"1\"} 0+1x10\ny 1x10"));
+        var cached = new CachingSeriesSource(counting);
+        var first = Vector("sum(rate(x[5m]))", cached, 600_000);
+        var second = Vector("sum(rate(x[5m])) > 0", cached, 600_000);
+        Vector("y", cached, 600_000);
+        Assert.Equal(first.Single().Value, second.Single().Value);
+        Assert.Equal(2, counting.Calls);
+    }
 }
