@@ -103,7 +103,7 @@ internal sealed partial class Evaluator
             case "clamp" or "clamp_min" or "clamp_max" or "round":
                 return ClampOrRound(c, ts);
         }
-        if (c.Function.ArgTypes.Length == 1 && c.Function.ArgTypes[0] == ValueType.Vector)
+        if (c.Function.ArgTypes.Length == 1 && c.Function.ArgTypes[0] == PromQlValueType.Vector)
         {
             var fn = MathFunction(name);
             var v = EvalVectorArg(c.Args[0], ts);

@@ -3,22 +3,22 @@ using System.Collections.Frozen;
 namespace Alerting.Core.PromQL;
 
 /// <summary>The signature of a PromQL function: argument types, arity and result type.</summary>
-public sealed record FunctionInfo(string Name, ValueType[] ArgTypes, int MinArgs, int MaxArgs, ValueType ReturnType, bool Experimental = false)
+public sealed record FunctionInfo(string Name, PromQlValueType[] ArgTypes, int MinArgs, int MaxArgs, PromQlValueType ReturnType, bool Experimental = false)
 {
     /// <summary>The expected type of argument <paramref name="i"/>; the last type repeats for variadic tails.</summary>
-    public ValueType ArgType(int i) => ArgTypes[Math.Min(i, ArgTypes.Length - 1)];
+    public PromQlValueType ArgType(int i) => ArgTypes[Math.Min(i, ArgTypes.Length - 1)];
 
-    private static readonly ValueType V = ValueType.Vector;
-    private static readonly ValueType M = ValueType.Matrix;
-    private static readonly ValueType S = ValueType.Scalar;
-    private static readonly ValueType Str = ValueType.String;
+    private static readonly PromQlValueType V = PromQlValueType.Vector;
+    private static readonly PromQlValueType M = PromQlValueType.Matrix;
+    private static readonly PromQlValueType S = PromQlValueType.Scalar;
+    private static readonly PromQlValueType Str = PromQlValueType.String;
 
     public static FrozenDictionary<string, FunctionInfo> All { get; } = Build();
 
     private static FrozenDictionary<string, FunctionInfo> Build()
     {
         var list = new List<FunctionInfo>();
-        void Add(string name, ValueType[] args, ValueType ret, int? min = null, int? max = null, bool experimental = false) =>
+        void Add(string name, PromQlValueType[] args, PromQlValueType ret, int? min = null, int? max = null, bool experimental = false) =>
             list.Add(new FunctionInfo(name, args, min ?? args.Length, max ?? args.Length, ret, experimental));
 
         foreach (var name in new[]

@@ -68,7 +68,7 @@ public sealed class PromQlEngine
         {
             throw new ArgumentException("end timestamp must not be before start time", nameof(endMs));
         }
-        if (expr.Type is not (ValueType.Scalar or ValueType.Vector))
+        if (expr.Type is not (PromQlValueType.Scalar or PromQlValueType.Vector))
         {
             throw new PromQlEvaluationException($"invalid expression type \"{TypeName(expr.Type)}\" for range query, must be Scalar or instant Vector");
         }
@@ -108,10 +108,10 @@ public sealed class PromQlEngine
         }
     }
 
-    private static string TypeName(ValueType t) => t switch
+    private static string TypeName(PromQlValueType t) => t switch
     {
-        ValueType.Matrix => "range vector",
-        ValueType.String => "string",
+        PromQlValueType.Matrix => "range vector",
+        PromQlValueType.String => "string",
         _ => t.ToString().ToLowerInvariant(),
     };
 }

@@ -265,7 +265,7 @@ public static class PromQlParser
             {
                 throw Error(opTok.Pos, "bool modifier can only be used on comparison operators");
             }
-            if (isCmp && !returnBool && lt == ValueType.Scalar && rt == ValueType.Scalar)
+            if (isCmp && !returnBool && lt == PromQlValueType.Scalar && rt == PromQlValueType.Scalar)
             {
                 throw Error(opTok.Pos, "comparisons between scalars must use BOOL modifier");
             }
@@ -279,15 +279,15 @@ public static class PromQlParser
                     }
                 }
             }
-            if (lt is not (ValueType.Scalar or ValueType.Vector))
+            if (lt is not (PromQlValueType.Scalar or PromQlValueType.Vector))
             {
                 throw Error(lhs.Position.Start, "binary expression must contain only scalar and instant vector types");
             }
-            if (rt is not (ValueType.Scalar or ValueType.Vector))
+            if (rt is not (PromQlValueType.Scalar or PromQlValueType.Vector))
             {
                 throw Error(rhs.Position.Start, "binary expression must contain only scalar and instant vector types");
             }
-            var bothVectors = lt == ValueType.Vector && rt == ValueType.Vector;
+            var bothVectors = lt == PromQlValueType.Vector && rt == PromQlValueType.Vector;
             if (!bothVectors)
             {
                 if (matching is { MatchingLabels.Count: > 0 })
@@ -323,7 +323,7 @@ public static class PromQlParser
                 var opTok = tokens[_i++];
                 // Unary minus binds like '*' in Prometheus' grammar: only '^' binds tighter.
                 var operand = ParseExpr(Precedence(BinaryOp.Pow));
-                if (operand.Type is not (ValueType.Scalar or ValueType.Vector))
+                if (operand.Type is not (PromQlValueType.Scalar or PromQlValueType.Vector))
                 {
                     throw Error(opTok.Pos, "unary expression only allowed on expressions of type scalar or instant vector, got \"" + TypeName(operand.Type) + "\"");
                 }
@@ -337,12 +337,12 @@ public static class PromQlParser
             return ParsePostfix(ParsePrimary());
         }
 
-        internal static string TypeName(ValueType t) => t switch
+        internal static string TypeName(PromQlValueType t) => t switch
         {
-            ValueType.Scalar => "scalar",
-            ValueType.Vector => "instant vector",
-            ValueType.Matrix => "range vector",
-            ValueType.String => "string",
+            PromQlValueType.Scalar => "scalar",
+            PromQlValueType.Vector => "instant vector",
+            PromQlValueType.Matrix => "range vector",
+            PromQlValueType.String => "string",
             _ => "none",
         };
 
@@ -495,9 +495,9 @@ public static class PromQlParser
                     }
                 }
                 var close = Expect(TokenKind.RightBracket, "in subquery selector");
-                if (e.Type != ValueType.Vector)
+                if (e.Type != PromQlValueType.Vector)
                 {
-                    throw Error(e.Position.Start, "subquery is only allowed on instant vector, got " + (e.Type == ValueType.Matrix ? "matrix" : TypeName(e.Type)) + " instead");
+                    throw Error(e.Position.Start, "subquery is only allowed on instant vector, got " + (e.Type == PromQlValueType.Matrix ? "matrix" : TypeName(e.Type)) + " instead");
                 }
                 return new SubqueryExpr(e, range, step) { Position = new PositionRange(e.Position.Start, close.End) };
             }
@@ -740,7 +740,7 @@ public static class PromQlParser
                 throw Error(opTok.Pos, $"wrong number of arguments for aggregate expression provided, expected {want}, got {args.Count}");
             }
             var inner = args[^1];
-            if (inner.Type != ValueType.Vector)
+            if (inner.Type != PromQlValueType.Vector)
             {
                 throw Error(inner.Position.Start, $"expected type instant vector in aggregation expression, got {TypeName(inner.Type)}");
             }
@@ -748,7 +748,7 @@ public static class PromQlParser
             if (needsParam)
             {
                 param = args[0];
-                var pt = op == AggregateOp.CountValues ? ValueType.String : ValueType.Scalar;
+                var pt = op == AggregateOp.CountValues ? PromQlValueType.String : PromQlValueType.Scalar;
                 if (param.Type != pt)
                 {
                     throw Error(param.Position.Start, $"expected type {TypeName(pt)} in aggregation parameter, got {TypeName(param.Type)}");

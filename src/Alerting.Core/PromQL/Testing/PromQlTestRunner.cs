@@ -504,7 +504,7 @@ public static partial class PromQlTestRunner
                 }
             }
         }
-        var expectScalar = expr.Type == ValueType.Scalar;
+        var expectScalar = expr.Type == PromQlValueType.Scalar;
         QueryValue asInstant = expectScalar && middle.Count == 1 ? new ScalarValue(at, middle[0].Value) : new VectorValue(middle);
         var ordered = c.Ordered;
         c.Ordered = false;
