@@ -223,4 +223,16 @@ public sealed class PromQlEngineTests
         Assert.Equal(first.Single().Value, second.Single().Value);
         Assert.Equal(2, counting.Calls);
     }
+
+    [Theory]
+    [InlineData("year(vector(0))", 1970)]
+    [InlineData("day_of_week(vector(0))", 4)]
+    [InlineData("hour(vector(-1))", 23)]
+    [InlineData("year(vector(-1))", 1969)]
+    [InlineData("days_in_month(vector(1709164800))", 29)]
+    [InlineData("day_of_year(vector(1709164800))", 60)]
+    [InlineData("minute(vector(1709164800 + 125))", 2)]
+    [InlineData("year(vector(253402300800))", 10000)]
+    public void Date_functions_follow_go_time_for_any_year(string query, double expected) =>
+        Assert.Equal(expected, Vector(query, new MemorySeriesStore(), 0).Single().Value);
 }
