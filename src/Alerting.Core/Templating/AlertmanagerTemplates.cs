@@ -25,8 +25,8 @@ public static class AlertmanagerTemplates
                 return string.Join(Args.String(args[0]), Args.StringSlice(args[1]));
             },
             ["match"] = args => CommonFunctions.Match(args),
-            ["safeHtml"] = args => Args.String(Args.Exactly("safeHtml", args, 1)[0]),
-            ["safeUrl"] = args => Args.String(Args.Exactly("safeUrl", args, 1)[0]),
+            ["safeHtml"] = args => new SafeHtml(Args.String(Args.Exactly("safeHtml", args, 1)[0])),
+            ["safeUrl"] = args => new SafeUrl(Args.String(Args.Exactly("safeUrl", args, 1)[0])),
             ["urlUnescape"] = args => CommonFunctions.QueryUnescape(Args.String(Args.Exactly("urlUnescape", args, 1)[0])),
             ["reReplaceAll"] = CommonFunctions.ReReplaceAll,
             ["stringSlice"] = args => args.Select(Args.String).ToList(),

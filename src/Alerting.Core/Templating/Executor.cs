@@ -5,7 +5,7 @@ using System.Text;
 namespace Alerting.Core.Templating;
 
 /// <summary>Executes parsed trees with Go's text/template semantics (exec.go).</summary>
-internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, TemplateTree> trees)
+internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, TemplateTree> trees, bool html = false)
 {
     private const int MaxDepth = 1000;
 
@@ -24,6 +24,7 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
     private TemplateTree _tree = null!;
     private Node? _node;
     private int _depth;
+    private bool _inHtmlComment;
 
     public string Run(TemplateTree tree, object? data)
     {
@@ -113,7 +114,7 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
                 WalkTemplate(dot, t);
                 return Flow.Normal;
             case TextNode text:
-                _out.Append(text.Text);
+                _out.Append(html ? HtmlEscaping.StripComments(text.Text, ref _inHtmlComment) : text.Text);
                 return Flow.Normal;
             default:
                 Errorf($"unknown node: {node}");
@@ -610,9 +611,19 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
         return null;
     }
 
-    private void PrintValue(Node n, object? v)
+    private void PrintValue(ActionNode n, object? v)
     {
         At(n);
+        if (html)
+        {
+            if (GoValues.Kind(v) == GoKind.Func)
+            {
+                Errorf($"can't print {n} of type {GoValues.TypeName(v)}");
+            }
+            var last = n.Pipe.Cmds[^1].Args[0] as IdentifierNode;
+            _out.Append(HtmlEscaping.Escape(_out, ReferenceEquals(v, Missing) ? null : v, last?.Ident));
+            return;
+        }
         if (v is null || ReferenceEquals(v, Missing))
         {
             _out.Append("<no value>");

@@ -69,7 +69,7 @@ public static partial class PrometheusRuleTemplates
                 return (IReadOnlyDictionary<string, object?>)result;
             },
             ["reReplaceAll"] = CommonFunctions.ReReplaceAll,
-            ["safeHtml"] = args => Args.String(Args.Exactly("safeHtml", args, 1)[0]),
+            ["safeHtml"] = args => new SafeHtml(Args.String(Args.Exactly("safeHtml", args, 1)[0])),
             ["match"] = args => CommonFunctions.Match(args),
             ["title"] = args => CommonFunctions.Title(Args.String(Args.Exactly("title", args, 1)[0]), lowerRest: false),
             ["toUpper"] = CommonFunctions.ToUpper,

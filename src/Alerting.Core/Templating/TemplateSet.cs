@@ -97,21 +97,34 @@ public sealed class TemplateSet
         return result;
     }
 
-    public string Execute(string templateName, object? data)
+    public string Execute(string templateName, object? data) => Execute(templateName, data, html: false);
+
+    /// <summary>
+    /// Executes with html/template-style contextual escaping of printed values (Alertmanager renders email
+    /// HTML this way). See <see cref="HtmlEscaping"/> for how closely it follows Go.
+    /// </summary>
+    public string ExecuteHtml(string templateName, object? data) => Execute(templateName, data, html: true);
+
+    private string Execute(string templateName, object? data, bool html)
     {
         var trees = _trees;
         if (!trees.TryGetValue(templateName, out var tree))
         {
             throw new TemplateExecutionException($"template: no template {GoQuote.Quote(templateName)} associated with template {GoQuote.Quote("")}");
         }
-        return new Executor(this, trees).Run(tree, data);
+        return new Executor(this, trees, html).Run(tree, data);
     }
 
     /// <summary>
     /// Alertmanager's <c>ExecuteTextString</c>: parses <paramref name="inlineText"/> as an anonymous template that
     /// may call this set's templates, and executes it. An empty text yields an empty string.
     /// </summary>
-    public string ExecuteText(string inlineText, object? data)
+    public string ExecuteText(string inlineText, object? data) => ExecuteInline(inlineText, data, html: false);
+
+    /// <summary>Alertmanager's <c>ExecuteHTMLString</c>: like <see cref="ExecuteText"/> with HTML escaping.</summary>
+    public string ExecuteHtmlText(string inlineText, object? data) => ExecuteInline(inlineText, data, html: true);
+
+    private string ExecuteInline(string inlineText, object? data, bool html)
     {
         if (inlineText.Length == 0)
         {
@@ -119,6 +132,6 @@ public sealed class TemplateSet
         }
         var parsed = Parser.Parse("", inlineText, _functions.ContainsKey);
         var trees = Merge(_trees, parsed);
-        return new Executor(this, trees).Run(trees[""], data);
+        return new Executor(this, trees, html).Run(trees[""], data);
     }
 }
