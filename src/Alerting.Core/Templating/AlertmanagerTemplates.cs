@@ -42,9 +42,37 @@ public static class AlertmanagerTemplates
                 var t = CommonFunctions.Time(args[1]);
                 return TimeZoneInfo.ConvertTime(t, FindZone(name));
             },
+            ["now"] = args =>
+            {
+                Args.Exactly("now", args, 0);
+                return clock.GetUtcNow();
+            },
             ["since"] = args => clock.GetUtcNow() - CommonFunctions.Time(Args.Exactly("since", args, 1)[0]),
             ["humanizeDuration"] = args => CommonFunctions.HumanizeDuration(Args.Float(Args.Exactly("humanizeDuration", args, 1)[0])),
             ["toJson"] = args => GoJsonMarshal.Marshal(Args.Exactly("toJson", args, 1)[0]),
+            ["list"] = args => args.ToList(),
+            ["append"] = args =>
+            {
+                Args.AtLeast("append", args, 1);
+                var list = args[0] is null ? [] : GoValues.Kind(args[0]) == GoKind.Slice
+                    ? GoValues.AsList(args[0]!).ToList()
+                    : throw new TemplateArgumentException($"wrong type for value; expected []interface {{}}; got {GoValues.TypeName(args[0])}");
+                list.AddRange(args.Skip(1));
+                return list;
+            },
+            ["dict"] = args =>
+            {
+                if (args.Length % 2 != 0)
+                {
+                    throw new InvalidOperationException("dict requires an even number of arguments");
+                }
+                var map = new Dictionary<string, object?>(StringComparer.Ordinal);
+                for (var i = 0; i < args.Length; i += 2)
+                {
+                    map[args[i] as string ?? throw new InvalidOperationException("dict keys must be strings")] = args[i + 1];
+                }
+                return (IReadOnlyDictionary<string, object?>)map;
+            },
         };
     }
 

@@ -1,0 +1,66 @@
+using Alerting.Core.Templating;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Alerting.Core.Tests.Templating;
+
+public sealed class AlertmanagerFunctionTests
+{
+    private static readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+
+    private static string Render(string text, object? data = null)
+    {
+        var set = AlertmanagerTemplates.CreateSet(Clock);
+        return set.ExecuteText(text, data ?? AlertmanagerDefaultTemplateTests.FiringGroup());
+    }
+
+    [Theory]
+    [InlineData("{{ \"hello wORLD\" | title }}", "Hello World")]
+    [InlineData("{{ \"Mixed\" | toUpper }} {{ \"Mixed\" | toLower }}", "MIXED mixed")]
+    [InlineData("[{{ \"  padded \\n\" | trimSpace }}]", "[padded]")]
+    [InlineData("{{ .CommonLabels.Names | join \",\" }}", "alertname,job,severity")]
+    [InlineData("{{ stringSlice \"a\" \"b\" | join \"-\" }}", "a-b")]
+    [InlineData("{{ match \"^web-[0-9]\" (index .Alerts 0).Labels.instance }}", "true")]
+    [InlineData("{{ reReplaceAll \"web-(\\\\d+):.*\" \"host$1\" (index .Alerts 1).Labels.instance }}", "host2")]
+    [InlineData("{{ reReplaceAll \"(a)\" \"${1}x$1x\" \"a\" }}", "ax")]
+    [InlineData("{{ urlUnescape \"a%20b+c\" }}", "a b c")]
+    [InlineData("{{ safeHtml \"<b>\" }}", "<b>")]
+    [InlineData("{{ (index .Alerts 0).StartsAt | date \"2006-01-02T15:04:05Z07:00 Mon Jan 2 3PM\" }}", "2026-11-24T11:00:00Z Tue Nov 24 11AM")]
+    [InlineData("{{ (index .Alerts 0).StartsAt | tz \"Asia/Kolkata\" | date \"15:04 -07:00\" }}", "16:30 +05:30")]
+    [InlineData("{{ since (index .Alerts 0).StartsAt }}", "1h0m0s")]
+    [InlineData("{{ since (index .Alerts 1).StartsAt | humanizeDuration }}", "30m 0s")]
+    [InlineData("{{ humanizeDuration 90061 }} {{ humanizeDuration \"0.25\" }}", "1d 1h 1m 1s 250ms")]
+    [InlineData("{{ now }}", "2026-11-24 12:00:00 +0000 UTC")]
+    [InlineData("{{ .GroupLabels | toJson }} {{ \"<x>\" | toJson }} {{ list 1 \"a\" 1.5 | toJson }}", "{\"alertname\":\"InstanceDown\"} \"\\u003cx\\u003e\" [1,\"a\",1.5]")]
+    [InlineData("{{ with dict \"a\" 1 \"b\" \"two\" }}{{ .a }} {{ .b }}{{ end }} {{ append (list 1) 2 3 }}", "1 two [1 2 3]")]
+    [InlineData("{{ .CommonLabels }} | {{ .CommonLabels.SortedPairs }}", "alertname=InstanceDown, job=node, severity=critical | alertname=InstanceDown, job=node, severity=critical")]
+    [InlineData("[{{ .CommonLabels.nope }}]", "[]")]
+    public void FunctionsBehaveLikeAlertmanager(string text, string expected)
+    {
+        Assert.Equal(expected, Render(text));
+    }
+
+    [Fact]
+    public void AlertsSerialiseToWebhookAlertObjects()
+    {
+        var json = Render("{{ (index .Alerts 0) | toJson }}");
+
+        Assert.StartsWith("{\"status\":\"firing\",\"labels\":{\"alertname\":\"InstanceDown\",\"instance\":\"web-1:9100\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"startsAt\":\"2026-11-24T11:00:00Z\",\"endsAt\":\"0001-01-01T00:00:00Z\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FunctionErrorsNameTheFunction()
+    {
+        var error = Assert.Throws<TemplateExecutionException>(() => Render("{{ tz \"Nowhere/Land\" (index .Alerts 0).StartsAt }}"));
+
+        Assert.Equal("template: :1:3: executing \"\" at <tz \"Nowhere/Land\" (index .Alerts 0).StartsAt>: error calling tz: unknown time zone Nowhere/Land", error.Message);
+    }
+
+    [Fact]
+    public void WrongArgumentTypesAreReportedLikeGo()
+    {
+        var error = Assert.Throws<TemplateExecutionException>(() => Render("{{ toUpper 3 }}"));
+
+        Assert.Equal("template: :1:3: executing \"\" at <toUpper 3>: wrong type for value; expected string; got int", error.Message);
+    }
+}
