@@ -92,7 +92,7 @@ internal static class Builtins
                     break;
                 case GoKind.Map:
                     var map = GoValues.AsMap(item!)!;
-                    if (index is null || (map.Sorted.Count > 0 && map.Sorted[0].Key.GetType() != index.GetType()))
+                    if (index is not string && (index is null || (map.Count > 0 && map.Sorted[0].Key.GetType() != index.GetType())))
                     {
                         throw new InvalidOperationException($"value has type {GoValues.TypeName(index)}; should be string");
                     }

@@ -449,23 +449,26 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
     private object? CallMethod(object? dot, object receiver, MethodInfo method, Node node, string name, List<Node> args, object? final)
     {
         var ps = method.GetParameters();
-        var argValues = new List<object?>();
+        var given = Math.Max(args.Count - 1, 0) + (ReferenceEquals(final, Missing) ? 0 : 1);
+        if (given != ps.Length)
+        {
+            Errorf($"wrong number of args for {name}: want {ps.Length} got {given}");
+        }
+        var converted = new object?[ps.Length];
         for (var i = 1; i < args.Count; i++)
         {
-            argValues.Add(EvalArg(dot, args[i]));
+            var t = ps[i - 1].ParameterType;
+            if (args[i] is StringNode or NumberNode or BoolNode && !Literal(args[i], t))
+            {
+                At(args[i]);
+                var expected = t == typeof(string) ? "string" : t == typeof(bool) ? "bool" : t == typeof(double) ? "float" : t == typeof(long) || t == typeof(int) ? "integer" : null;
+                Errorf(expected is null ? $"can't handle {args[i]} for arg of type {GoTypeOf(t)}" : $"expected {expected}; found {args[i]}");
+            }
+            converted[i - 1] = ConvertArg(EvalArg(dot, args[i]), t);
         }
         if (!ReferenceEquals(final, Missing))
         {
-            argValues.Add(final);
-        }
-        if (argValues.Count != ps.Length)
-        {
-            Errorf($"wrong number of args for {name}: want {ps.Length} got {argValues.Count}");
-        }
-        var converted = new object?[ps.Length];
-        for (var i = 0; i < ps.Length; i++)
-        {
-            converted[i] = ConvertArg(argValues[i], ps[i].ParameterType);
+            converted[^1] = ConvertArg(final, ps[^1].ParameterType);
         }
         try
         {
@@ -487,7 +490,7 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
             {
                 return null;
             }
-            Errorf($"invalid value; expected {t.Name}");
+            Errorf($"invalid value; expected {GoTypeOf(t)}");
         }
         if (t.IsInstanceOfType(v))
         {
@@ -509,15 +512,48 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
             {
                 if (item is not string s)
                 {
-                    Errorf($"wrong type for value; expected []string; got {GoValues.TypeName(v)}");
+                    Errorf($"wrong type for value; expected {GoTypeOf(t)}; got {GoValues.TypeName(v)}");
                     return null;
                 }
                 strings.Add(s);
             }
             return strings.ToArray();
         }
-        Errorf($"wrong type for value; expected {t.Name}; got {GoValues.TypeName(v)}");
+        Errorf($"wrong type for value; expected {GoTypeOf(t)}; got {GoValues.TypeName(v)}");
         return null;
+    }
+
+    private static bool Literal(Node n, Type t) => n switch
+    {
+        StringNode => t.IsAssignableFrom(typeof(string)),
+        BoolNode => t.IsAssignableFrom(typeof(bool)),
+        NumberNode num => t.IsAssignableFrom(typeof(long)) || t.IsAssignableFrom(typeof(double)) || (num.IsInt && t == typeof(int)),
+        _ => true,
+    };
+
+    private static string GoTypeOf(Type t)
+    {
+        if (t == typeof(string))
+        {
+            return "string";
+        }
+        if (t == typeof(double))
+        {
+            return "float64";
+        }
+        if (t == typeof(long) || t == typeof(int))
+        {
+            return "int";
+        }
+        if (t == typeof(bool))
+        {
+            return "bool";
+        }
+        if (t.IsAssignableFrom(typeof(string[])))
+        {
+            return "[]string";
+        }
+        return t.GetCustomAttribute<GoTypeNameAttribute>()?.Name ?? t.Name;
     }
 
     private object? EvalFunction(object? dot, IdentifierNode id, CommandNode cmd, List<Node> args, object? final)

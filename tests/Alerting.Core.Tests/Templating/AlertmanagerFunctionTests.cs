@@ -56,11 +56,15 @@ public sealed class AlertmanagerFunctionTests
         Assert.Equal("template: :1:3: executing \"\" at <tz \"Nowhere/Land\" (index .Alerts 0).StartsAt>: error calling tz: unknown time zone Nowhere/Land", error.Message);
     }
 
-    [Fact]
-    public void WrongArgumentTypesAreReportedLikeGo()
+    [Theory]
+    [InlineData("{{ toUpper 3 }}", "template: :1:3: executing \"\" at <toUpper 3>: wrong type for value; expected string; got int")]
+    [InlineData("{{ .CommonLabels.Remove \"job\" }}", "template: :1:24: executing \"\" at <\"job\">: can't handle \"job\" for arg of type []string")]
+    [InlineData("{{ \"job\" | .CommonLabels.Remove }}", "template: :1:24: executing \"\" at <.CommonLabels.Remove>: wrong type for value; expected []string; got string")]
+    [InlineData("{{ .CommonLabels.Remove }}", "template: :1:16: executing \"\" at <.CommonLabels.Remove>: wrong number of args for Remove: want 1 got 0")]
+    public void WrongArgumentsAreReportedLikeGo(string text, string expected)
     {
-        var error = Assert.Throws<TemplateExecutionException>(() => Render("{{ toUpper 3 }}"));
+        var error = Assert.Throws<TemplateExecutionException>(() => Render(text));
 
-        Assert.Equal("template: :1:3: executing \"\" at <toUpper 3>: wrong type for value; expected string; got int", error.Message);
+        Assert.Equal(expected, error.Message);
     }
 }

@@ -198,6 +198,25 @@ public sealed class GoTemplateSemanticsTests
         Assert.Equal("1.234e+04 1.235e+04 2 0.1", Render("{{ printf \"%.4g\" 12345.0 }} {{ printf \"%.4g\" 12345.5 }} {{ printf \"%.0f\" 2.5 }} {{ printf \"%.1f\" 0.05 }}"));
     }
 
+    [Fact]
+    public void UnboundedRecursionStopsWithAnError()
+    {
+        var message = ExecError("{{define \"r\"}}{{template \"r\" .}}{{end}}{{template \"r\" .}}");
+
+        Assert.EndsWith("exceeded maximum template depth (1000)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATemplateSetCanBeExecutedConcurrently()
+    {
+        var set = TemplateSet.Create();
+        set.AddFile("t", "{{range .}}{{.}}{{end}}");
+
+        var results = Enumerable.Range(0, 200).AsParallel().Select(i => set.Execute("t", new[] { i, i + 1 })).ToList();
+
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"{i}{i + 1}"), results);
+    }
+
     private sealed record Host(string Name, IReadOnlyList<string> Tags)
     {
         public string Upper() => Name.ToUpperInvariant();
