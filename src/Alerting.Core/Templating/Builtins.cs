@@ -425,6 +425,10 @@ public static class Args
     /// <summary>Prometheus' <c>convertToFloat</c>: numbers, numeric strings and durations (as seconds).</summary>
     public static double Float(object? v)
     {
+        if (v is TimeSpan duration)
+        {
+            return duration.TotalSeconds;
+        }
         switch (GoValues.Kind(v))
         {
             case GoKind.Int:
@@ -441,10 +445,6 @@ public static class Args
                 return f;
             }
             throw new InvalidOperationException($"strconv.ParseFloat: parsing {GoQuote.Quote(s)}: invalid syntax");
-        }
-        if (v is TimeSpan d)
-        {
-            return d.TotalSeconds;
         }
         throw new InvalidOperationException($"can't convert {GoValues.TypeName(v)} to float");
     }

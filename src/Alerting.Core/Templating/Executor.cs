@@ -407,6 +407,10 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
             }
             return null;
         }
+        if (GoTimeMethods.Has(receiver, fieldName))
+        {
+            return CallTimeMethod(dot, receiver, node, fieldName, args, final);
+        }
         var member = receiver is Model.Labels ? null : GoValues.FindMember(receiver, fieldName);
         var hasArgs = args.Count > 1 || !ReferenceEquals(final, Missing);
         if (member is MethodInfo method)
@@ -444,6 +448,29 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
         }
         Errorf($"can't evaluate field {fieldName} in type {GoValues.TypeName(receiver)}");
         return null;
+    }
+
+    private object? CallTimeMethod(object? dot, object receiver, Node node, string name, List<Node> args, object? final)
+    {
+        var argValues = new List<object?>();
+        for (var i = 1; i < args.Count; i++)
+        {
+            argValues.Add(EvalArg(dot, args[i]));
+        }
+        if (!ReferenceEquals(final, Missing))
+        {
+            argValues.Add(final);
+        }
+        At(node);
+        try
+        {
+            return GoTimeMethods.Invoke(receiver, name, argValues.ToArray());
+        }
+        catch (TemplateArgumentException e)
+        {
+            Errorf(e.Message);
+            return null;
+        }
     }
 
     private object? CallMethod(object? dot, object receiver, MethodInfo method, Node node, string name, List<Node> args, object? final)
@@ -499,7 +526,7 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
         var kind = GoValues.Kind(v);
         if (t == typeof(double) && kind is GoKind.Int or GoKind.Float)
         {
-            return kind == GoKind.Int ? GoValues.ToInt64(v) : GoValues.ToDouble(v);
+            return kind == GoKind.Int ? (double)GoValues.ToInt64(v) : GoValues.ToDouble(v);
         }
         if ((t == typeof(long) || t == typeof(int)) && kind == GoKind.Int)
         {

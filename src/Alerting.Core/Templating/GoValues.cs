@@ -56,7 +56,7 @@ internal static class GoValues
     {
         null => GoKind.Invalid,
         bool => GoKind.Bool,
-        sbyte or short or int or long or char => GoKind.Int,
+        sbyte or short or int or long or char or TimeSpan => GoKind.Int,
         byte or ushort or uint or ulong => GoKind.Uint,
         float or double or decimal => GoKind.Float,
         string => GoKind.String,
@@ -78,6 +78,7 @@ internal static class GoValues
         int x => x,
         long x => x,
         char x => x,
+        TimeSpan d => d.Ticks * 100,
         _ => throw new InvalidCastException(),
     };
 

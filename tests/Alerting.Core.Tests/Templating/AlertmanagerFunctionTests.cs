@@ -34,6 +34,9 @@ public sealed class AlertmanagerFunctionTests
     [InlineData("{{ with dict \"a\" 1 \"b\" \"two\" }}{{ .a }} {{ .b }}{{ end }} {{ append (list 1) 2 3 }}", "1 two [1 2 3]")]
     [InlineData("{{ .CommonLabels }} | {{ .CommonLabels.SortedPairs }}", "alertname=InstanceDown, job=node, severity=critical | alertname=InstanceDown, job=node, severity=critical")]
     [InlineData("[{{ .CommonLabels.nope }}]", "[]")]
+    [InlineData("{{ with index .Alerts 0 }}{{ .StartsAt.Format \"Jan 2, 15:04 MST\" }} {{ .StartsAt.Unix }} {{ .EndsAt.IsZero }} {{ .StartsAt.Hour }}{{ end }}", "Nov 24, 11:00 UTC 1795518000 true 11")]
+    [InlineData("{{ ((index .Alerts 1).StartsAt.Sub (index .Alerts 0).StartsAt) }} {{ ((index .Alerts 1).StartsAt.Sub (index .Alerts 0).StartsAt).Minutes }}", "30m0s 30")]
+    [InlineData("{{ if gt (since (index .Alerts 0).StartsAt) 0 }}old{{ end }} {{ printf \"%d\" (since (index .Alerts 1).StartsAt) }}", "old 1800000000000")]
     public void FunctionsBehaveLikeAlertmanager(string text, string expected)
     {
         Assert.Equal(expected, Render(text));
