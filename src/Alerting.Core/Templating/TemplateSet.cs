@@ -67,6 +67,9 @@ public sealed class TemplateSet
 
     public bool HasTemplate(string name) => _trees.ContainsKey(name);
 
+    /// <summary>A copy sharing the parsed templates, so files added to it do not affect this set (e.g. per-configuration sets built on the defaults).</summary>
+    public TemplateSet Clone() => new(_functions, MissingKey) { _trees = _trees };
+
     internal bool TryGetFunction(string name, out TemplateFunction function) => _functions.TryGetValue(name, out function!);
 
     /// <summary>Parses a template file: its top level becomes template <paramref name="fileName"/>, each <c>define</c> a named template.</summary>
