@@ -167,6 +167,8 @@ public sealed class GoTemplateSemanticsTests
     [InlineData("{{ printf 3 }}", "template: t:1:3: executing \"t\" at <printf 3>: wrong type for value; expected string; got int")]
     [InlineData("{{ len 3 }}", "template: t:1:3: executing \"t\" at <len 3>: error calling len: len of type int")]
     [InlineData("{{ range .Name }}{{ end }}", "template: t:1:9: executing \"t\" at <.Name>: range can't iterate over web")]
+    [InlineData("a\nb\n  {{ .Zero.Y }}", "template: t:3:10: executing \"t\" at <.Zero.Y>: can't evaluate field Y in type int")]
+    [InlineData("{{define \"inner\"}}\n{{ .Nope 1 }}{{end}}{{template \"inner\" .}}", "template: t:2:3: executing \"inner\" at <.Nope>: Nope is not a method but has arguments")]
     public void ExecutionErrorsReadLikeGo(string text, string expected)
     {
         Assert.Equal(expected, ExecError(text, Data));
