@@ -13,7 +13,7 @@ public static class AlertmanagerTemplates
     public static IReadOnlyDictionary<string, TemplateFunction> Functions(TimeProvider? time = null)
     {
         var clock = time ?? TimeProvider.System;
-        return new Dictionary<string, TemplateFunction>(StringComparer.Ordinal)
+        var functions = new Dictionary<string, TemplateFunction>(StringComparer.Ordinal)
         {
             ["toUpper"] = CommonFunctions.ToUpper,
             ["toLower"] = CommonFunctions.ToLower,
@@ -74,6 +74,17 @@ public static class AlertmanagerTemplates
                 return (IReadOnlyDictionary<string, object?>)map;
             },
         };
+        GoParamType s = GoParamType.String, any = GoParamType.Any, t = GoParamType.Time;
+        return GoFunction.Sign(
+            functions,
+            new Dictionary<string, GoParamType[]>
+            {
+                ["toUpper"] = [s], ["toLower"] = [s], ["title"] = [s], ["trimSpace"] = [s], ["join"] = [s, GoParamType.StringSlice],
+                ["match"] = [s, s], ["safeHtml"] = [s], ["safeUrl"] = [s], ["urlUnescape"] = [s], ["reReplaceAll"] = [s, s, s],
+                ["stringSlice"] = [s], ["date"] = [s, t], ["tz"] = [s, t], ["now"] = [], ["since"] = [t],
+                ["humanizeDuration"] = [any], ["toJson"] = [any], ["list"] = [any], ["append"] = [GoParamType.AnySlice, any], ["dict"] = [any],
+            },
+            new HashSet<string> { "stringSlice", "list", "append", "dict" });
     }
 
     private static readonly char[] GoSpace = [' ', '\t', '\n', '\v', '\f', '\r', '\u0085', '\u00A0'];

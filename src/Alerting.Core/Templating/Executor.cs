@@ -591,40 +591,51 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
         {
             Errorf($"{GoQuote.Quote(name)} is not a defined function");
         }
+        var sig = GoFunction.SignatureOf(fn);
+        var explicitArgs = Math.Max(args.Count - 1, 0);
+        var hasFinal = !ReferenceEquals(final, Missing);
+        var numIn = explicitArgs + (hasFinal ? 1 : 0);
+        var numFixed = sig.Variadic ? sig.Parameters.Count - 1 : sig.Parameters.Count;
+        if (sig.Variadic && numIn < numFixed)
+        {
+            Errorf($"wrong number of args for {name}: want at least {numFixed} got {explicitArgs}");
+        }
+        else if (!sig.Variadic && numIn != sig.Parameters.Count)
+        {
+            Errorf($"wrong number of args for {name}: want {sig.Parameters.Count} got {numIn}");
+        }
+        GoParamType ParamAt(int i) => i < numFixed ? sig.Parameters[i] : sig.Parameters[^1];
+
         var isBuiltin = Builtins.Functions.TryGetValue(name, out var builtin) && ReferenceEquals(builtin, fn);
         if (isBuiltin && name is "and" or "or")
         {
-            if (args.Count - 1 + (ReferenceEquals(final, Missing) ? 0 : 1) < 1)
-            {
-                Errorf($"wrong number of args for {name}: want at least 1 got 0");
-            }
             object? v = null;
             for (var i = 1; i < args.Count; i++)
             {
-                v = EvalArg(dot, args[i]);
+                v = EvalTypedArg(dot, ParamAt(i - 1), args[i]);
                 if (GoValues.IsTrue(v) == (name == "or"))
                 {
                     return v;
                 }
             }
-            if (!ReferenceEquals(final, Missing))
+            if (hasFinal)
             {
                 v = final;
             }
             return v;
         }
-        var argValues = new List<object?>();
+        var argValues = new object?[numIn];
         for (var i = 1; i < args.Count; i++)
         {
-            argValues.Add(EvalArg(dot, args[i]));
+            argValues[i - 1] = EvalTypedArg(dot, ParamAt(i - 1), args[i]);
         }
-        if (!ReferenceEquals(final, Missing))
+        if (hasFinal)
         {
-            argValues.Add(final);
+            argValues[^1] = ValidateType(final, ParamAt(numIn - 1));
         }
         try
         {
-            return fn(argValues.ToArray());
+            return fn(argValues);
         }
         catch (TemplateArgumentException e)
         {
@@ -642,6 +653,73 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
             Errorf($"error calling {name}: {e.Message}");
             return null;
         }
+    }
+
+    /// <summary>Go's evalArg for a typed parameter: literals must match the type's kind, other values are validated.</summary>
+    private object? EvalTypedArg(object? dot, GoParamType type, Node n)
+    {
+        At(n);
+        switch (n)
+        {
+            case NilNode:
+                if (type.Nilable && !ReferenceEquals(type, GoParamType.Value))
+                {
+                    return null;
+                }
+                Errorf($"cannot assign nil to {type.Name}");
+                return null;
+            case BoolNode or NumberNode or StringNode:
+                switch (type.Literal)
+                {
+                    case GoParamType.LiteralKind.Any:
+                        return EvalArg(dot, n);
+                    case GoParamType.LiteralKind.String when n is StringNode str:
+                        return str.Text;
+                    case GoParamType.LiteralKind.String:
+                        Errorf($"expected string; found {n}");
+                        break;
+                    case GoParamType.LiteralKind.Bool when n is BoolNode b:
+                        return b.True;
+                    case GoParamType.LiteralKind.Bool:
+                        Errorf($"expected bool; found {n}");
+                        break;
+                    case GoParamType.LiteralKind.Int when n is NumberNode { IsInt: true } i:
+                        return i.Int64;
+                    case GoParamType.LiteralKind.Int:
+                        Errorf($"expected integer; found {n}");
+                        break;
+                    case GoParamType.LiteralKind.Float when n is NumberNode { IsFloat: true } f:
+                        return f.Float64;
+                    case GoParamType.LiteralKind.Float:
+                        Errorf($"expected float; found {n}");
+                        break;
+                }
+                Errorf($"can't handle {n} for arg of type {type.Name}");
+                return null;
+            default:
+                return ValidateType(EvalArg(dot, n), type);
+        }
+    }
+
+    private object? ValidateType(object? value, GoParamType type)
+    {
+        if (value is null)
+        {
+            if (type.Nilable)
+            {
+                return null;
+            }
+            // A zero interface value (missingkey=zero on a map of interfaces) is typed in Go; a missing one is not.
+            Errorf(set.MissingKey == MissingKeyMode.Zero
+                ? $"wrong type for value; expected {type.Name}; got interface {{}}"
+                : $"invalid value; expected {type.Name}");
+        }
+        if (type.TryConvert(value!, out var converted))
+        {
+            return converted;
+        }
+        Errorf($"wrong type for value; expected {type.Name}; got {GoValues.TypeName(value)}");
+        return null;
     }
 
     private object? EvalArg(object? dot, Node n)

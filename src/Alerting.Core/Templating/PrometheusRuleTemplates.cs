@@ -13,7 +13,7 @@ public sealed class QuerySample(Labels labels, double value)
 }
 
 /// <summary>The data an alerting rule's annotations and labels are expanded with (Prometheus' AlertTemplateData).</summary>
-[GoTypeName("struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value interface {} }")]
+[GoTypeName("struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value float64 }")]
 public sealed class AlertTemplateData(Labels labels, Labels externalLabels, string externalURL, double value)
 {
     public Labels Labels { get; } = labels;
@@ -36,7 +36,7 @@ public static partial class PrometheusRuleTemplates
         Func<string, IReadOnlyList<(Labels Labels, double Value)>>? query = null,
         DateTimeOffset? timestamp = null)
     {
-        return new Dictionary<string, TemplateFunction>(StringComparer.Ordinal)
+        var functions = new Dictionary<string, TemplateFunction>(StringComparer.Ordinal)
         {
             ["query"] = args =>
             {
@@ -122,6 +122,21 @@ public static partial class PrometheusRuleTemplates
                 return ok && port.Length > 0 ? (host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]:" + port : host + ":" + port) : host;
             },
         };
+        GoParamType s = GoParamType.String, any = GoParamType.Any;
+        var result = GoParamType.Of<IEnumerable<QuerySample>>("template.queryResult");
+        var sample = GoParamType.Of<QuerySample>("*template.sample");
+        return GoFunction.Sign(
+            functions,
+            new Dictionary<string, GoParamType[]>
+            {
+                ["query"] = [s], ["first"] = [result], ["label"] = [s, sample], ["value"] = [sample], ["strvalue"] = [sample], ["args"] = [any],
+                ["reReplaceAll"] = [s, s, s], ["safeHtml"] = [s], ["match"] = [s, s], ["title"] = [s], ["toUpper"] = [s], ["toLower"] = [s],
+                ["graphLink"] = [s], ["tableLink"] = [s], ["sortByLabel"] = [s, result], ["humanize"] = [any], ["humanize1024"] = [any],
+                ["humanizeDuration"] = [any], ["humanizePercentage"] = [any], ["humanizeTimestamp"] = [any], ["toTime"] = [any],
+                ["toDuration"] = [any], ["pathPrefix"] = [], ["externalURL"] = [], ["parseDuration"] = [s], ["now"] = [],
+                ["stripPort"] = [s], ["stripDomain"] = [s],
+            },
+            new HashSet<string> { "args" });
     }
 
     /// <summary>The decoded path of a URL, as Go's <c>url.URL.Path</c> ("" when there is none).</summary>

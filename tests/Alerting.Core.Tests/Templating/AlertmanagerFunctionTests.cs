@@ -60,7 +60,8 @@ public sealed class AlertmanagerFunctionTests
     }
 
     [Theory]
-    [InlineData("{{ toUpper 3 }}", "template: :1:3: executing \"\" at <toUpper 3>: wrong type for value; expected string; got int")]
+    [InlineData("{{ toUpper 3 }}", "template: :1:11: executing \"\" at <3>: expected string; found 3")]
+    [InlineData("{{ .Receiver | join \",\" }}", "template: :1:20: executing \"\" at <\",\">: wrong type for value; expected []string; got string")]
     [InlineData("{{ .CommonLabels.Remove \"job\" }}", "template: :1:24: executing \"\" at <\"job\">: can't handle \"job\" for arg of type []string")]
     [InlineData("{{ \"job\" | .CommonLabels.Remove }}", "template: :1:24: executing \"\" at <.CommonLabels.Remove>: wrong type for value; expected []string; got string")]
     [InlineData("{{ .CommonLabels.Remove }}", "template: :1:16: executing \"\" at <.CommonLabels.Remove>: wrong number of args for Remove: want 1 got 0")]

@@ -164,7 +164,7 @@ public sealed class GoTemplateSemanticsTests
     [InlineData("x\n{{template \"nope\"}}", "template: t:2:11: executing \"t\" at <{{template \"nope\"}}>: template \"nope\" not defined")]
     [InlineData("{{ nil }}", "template: t:1:3: executing \"t\" at <nil>: nil is not a command")]
     [InlineData("{{ .Name 1 }}", "template: t:1:3: executing \"t\" at <.Name>: Name is not a method but has arguments")]
-    [InlineData("{{ printf 3 }}", "template: t:1:3: executing \"t\" at <printf 3>: wrong type for value; expected string; got int")]
+    [InlineData("{{ printf 3 }}", "template: t:1:10: executing \"t\" at <3>: expected string; found 3")]
     [InlineData("{{ len 3 }}", "template: t:1:3: executing \"t\" at <len 3>: error calling len: len of type int")]
     [InlineData("{{ range .Name }}{{ end }}", "template: t:1:9: executing \"t\" at <.Name>: range can't iterate over web")]
     [InlineData("a\nb\n  {{ .Zero.Y }}", "template: t:3:10: executing \"t\" at <.Zero.Y>: can't evaluate field Y in type int")]
