@@ -218,10 +218,6 @@ internal static class HtmlEscaping
 
     private static string Html(string s, bool normalize, bool noSpace = false)
     {
-        if (noSpace && s.Length == 0)
-        {
-            return "ZgotmplZ";
-        }
         var sb = new StringBuilder(s.Length + 16);
         foreach (var c in s)
         {
