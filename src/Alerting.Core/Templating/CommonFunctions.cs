@@ -80,7 +80,7 @@ internal static class CommonFunctions
                 sign = "-";
                 v = -v;
             }
-            var duration = (long)v;
+            var duration = GoInt64(v);
             var seconds = duration % 60;
             var minutes = duration / 60 % 60;
             var hours = duration / 60 / 60 % 24;
@@ -111,6 +111,10 @@ internal static class CommonFunctions
         }
         return G4(v) + prefix + "s";
     }
+
+    /// <summary>Go's <c>int64(v)</c> on amd64: out-of-range values become math.MinInt64 (.NET would saturate).</summary>
+    private static long GoInt64(double v) =>
+        double.IsNaN(v) || v >= 9.2233720368547758e18 || v < -9.2233720368547758e18 ? long.MinValue : (long)v;
 
     public static string HumanizePercentage(double v) => GoFmt.Sprintf("%.4g%%", [v * 100]);
 
