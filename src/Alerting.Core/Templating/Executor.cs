@@ -5,7 +5,7 @@ using System.Text;
 namespace Alerting.Core.Templating;
 
 /// <summary>Executes parsed trees with Go's text/template semantics (exec.go).</summary>
-internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, TemplateTree> trees, bool html = false)
+internal sealed class Executor(TemplateSet set, Func<string, TemplateTree?> lookup, bool html = false)
 {
     private const int MaxDepth = 1000;
 
@@ -248,7 +248,8 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
     private void WalkTemplate(object? dot, TemplateNode t)
     {
         At(t);
-        if (!trees.TryGetValue(t.Name, out var tree))
+        var tree = lookup(t.Name);
+        if (tree is null)
         {
             Errorf($"template {GoQuote.Quote(t.Name)} not defined");
         }

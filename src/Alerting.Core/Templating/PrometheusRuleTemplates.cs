@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Alerting.Core.Model;
@@ -25,6 +26,12 @@ public sealed class AlertTemplateData(Labels labels, Labels externalLabels, stri
 /// <summary>Prometheus' rule template functions (template.NewTemplateExpander) and alert template expansion.</summary>
 public static partial class PrometheusRuleTemplates
 {
+    private static readonly Lazy<HashSet<string>> FunctionNames = new(() =>
+        [.. Functions("").Keys, .. Builtins.Functions.Keys]);
+
+    // Rule annotations are expanded for every alert at every evaluation; their text rarely changes.
+    private static readonly ConcurrentDictionary<string, object> ParseCache = new(StringComparer.Ordinal);
+
     private const string Defs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
 
     /// <summary>
@@ -192,6 +199,30 @@ public static partial class PrometheusRuleTemplates
     [GeneratedRegex(@"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$", RegexOptions.CultureInvariant)]
     private static partial Regex DurationRegex();
 
+    private static object ParseCached(string name, string text)
+    {
+        var key = name + "\0" + text;
+        if (ParseCache.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+        object result;
+        try
+        {
+            result = Parser.Parse(name, text, FunctionNames.Value.Contains);
+        }
+        catch (TemplateParseException e)
+        {
+            result = e.Message;
+        }
+        if (ParseCache.Count > 10_000)
+        {
+            ParseCache.Clear();
+        }
+        ParseCache[key] = result;
+        return result;
+    }
+
     /// <summary>Prometheus' <c>model.ParseDuration</c> (units y, w, d, h, m, s, ms, largest first).</summary>
     public static TimeSpan ParseDuration(string s)
     {
@@ -254,14 +285,12 @@ public static partial class PrometheusRuleTemplates
         DateTimeOffset? timestamp = null)
     {
         var set = TemplateSet.Create(Functions(externalUrl, query, timestamp), MissingKeyMode.Zero);
-        try
+        var parsed = ParseCached(name, Defs + text);
+        if (parsed is string error)
         {
-            set.AddFile(name, Defs + text);
+            throw new TemplateParseException($"error parsing template {name}: {error}");
         }
-        catch (TemplateParseException e)
-        {
-            throw new TemplateParseException($"error parsing template {name}: {e.Message}");
-        }
+        set.AddParsed((Dictionary<string, TemplateTree>)parsed);
         try
         {
             return set.Execute(name, new AlertTemplateData(labels, externalLabels, externalUrl, value));

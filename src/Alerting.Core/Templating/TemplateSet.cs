@@ -41,6 +41,9 @@ public sealed class TemplateSet
     private Dictionary<string, TemplateTree> _trees = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
+    // Receivers' inline texts are the same for every notification; keep their parse.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, TemplateTree>> _inlineCache = new(StringComparer.Ordinal);
+
     private TemplateSet(Dictionary<string, TemplateFunction> functions, MissingKeyMode missingKey)
     {
         _functions = functions;
@@ -70,12 +73,24 @@ public sealed class TemplateSet
     /// <summary>A copy sharing the parsed templates, so files added to it do not affect this set (e.g. per-configuration sets built on the defaults).</summary>
     public TemplateSet Clone() => new(_functions, MissingKey) { _trees = _trees };
 
+    private static Func<string, TemplateTree?> Lookup(Dictionary<string, TemplateTree> trees) =>
+        name => trees.TryGetValue(name, out var t) ? t : null;
+
     internal bool TryGetFunction(string name, out TemplateFunction function) => _functions.TryGetValue(name, out function!);
 
     /// <summary>Parses a template file: its top level becomes template <paramref name="fileName"/>, each <c>define</c> a named template.</summary>
     public void AddFile(string fileName, string text)
     {
         var parsed = Parser.Parse(fileName, text, _functions.ContainsKey);
+        lock (_gate)
+        {
+            _trees = Merge(_trees, parsed);
+        }
+    }
+
+    /// <summary>Adds trees parsed earlier (parsing does not depend on anything but function names).</summary>
+    internal void AddParsed(Dictionary<string, TemplateTree> parsed)
+    {
         lock (_gate)
         {
             _trees = Merge(_trees, parsed);
@@ -115,7 +130,7 @@ public sealed class TemplateSet
         {
             throw new TemplateExecutionException($"template: no template {GoQuote.Quote(templateName)} associated with template {GoQuote.Quote("")}");
         }
-        return new Executor(this, trees, html).Run(tree, data);
+        return new Executor(this, Lookup(trees), html).Run(tree, data);
     }
 
     /// <summary>
@@ -133,8 +148,23 @@ public sealed class TemplateSet
         {
             return "";
         }
-        var parsed = Parser.Parse("", inlineText, _functions.ContainsKey);
-        var trees = Merge(_trees, parsed);
-        return new Executor(this, trees, html).Run(trees[""], data);
+        if (!_inlineCache.TryGetValue(inlineText, out var parsed))
+        {
+            parsed = Parser.Parse("", inlineText, _functions.ContainsKey);
+            if (_inlineCache.Count > 10_000)
+            {
+                _inlineCache.Clear();
+            }
+            _inlineCache[inlineText] = parsed;
+        }
+        var trees = _trees;
+        TemplateTree? Find(string name)
+        {
+            // The inline text's own definitions win, except empty ones over non-empty (Go's AddParseTree rule).
+            var hasOwn = parsed.TryGetValue(name, out var own);
+            var hasSet = trees.TryGetValue(name, out var existing);
+            return hasOwn && (!hasSet || !own!.IsEmpty || existing!.IsEmpty) ? own : existing;
+        }
+        return new Executor(this, Find, html).Run(Find("")!, data);
     }
 }
