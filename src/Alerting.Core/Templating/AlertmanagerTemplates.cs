@@ -33,14 +33,14 @@ public static class AlertmanagerTemplates
             ["date"] = args =>
             {
                 Args.Exactly("date", args, 2);
-                return GoTime.Format(Args.String(args[0]), CommonFunctions.Time(args[1]));
+                return GoTime.Format(Args.String(args[0]), CommonFunctions.Time(args[1]), (args[1] as ZonedTime)?.Zone);
             },
             ["tz"] = args =>
             {
                 Args.Exactly("tz", args, 2);
                 var name = Args.String(args[0]);
                 var t = CommonFunctions.Time(args[1]);
-                return TimeZoneInfo.ConvertTime(t, FindZone(name));
+                return ZonedTime.In(t, FindZone(name));
             },
             ["now"] = args =>
             {
@@ -151,6 +151,9 @@ internal static class GoJsonMarshal
                 return;
             case DateTimeOffset t:
                 sb.Append(GoJson.Quote(GoTime.Rfc3339Nano(t)));
+                return;
+            case ZonedTime z:
+                sb.Append(GoJson.Quote(GoTime.Rfc3339Nano(z.Value)));
                 return;
             case TimeSpan d:
                 sb.Append((d.Ticks * 100).ToString(CultureInfo.InvariantCulture));

@@ -287,6 +287,7 @@ internal static class CommonFunctions
     public static DateTimeOffset Time(object? v) => v switch
     {
         DateTimeOffset t => t,
+        ZonedTime z => z.Value,
         DateTime d => new DateTimeOffset(d.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : d),
         null => throw new TemplateArgumentException("invalid value; expected time.Time"),
         _ => throw new TemplateArgumentException($"wrong type for value; expected time.Time; got {GoValues.TypeName(v)}"),

@@ -63,7 +63,7 @@ public sealed class GoParamType
 
     public static readonly GoParamType AnySlice = new("[]interface {}", LiteralKind.None, nilable: true, v => v is System.Collections.IEnumerable and not string and not System.Collections.IDictionary && GoValues.Kind(v) == GoKind.Slice ? v : null);
 
-    public static readonly GoParamType Time = new("time.Time", LiteralKind.None, nilable: false, v => v is DateTimeOffset t ? t : null);
+    public static readonly GoParamType Time = new("time.Time", LiteralKind.None, nilable: false, v => v is DateTimeOffset or ZonedTime ? v : null);
 
     /// <summary>A parameter of a named Go type accepting values of <typeparamref name="T"/>.</summary>
     public static GoParamType Of<T>(string goName, bool nilable = true) => new(goName, LiteralKind.None, nilable, v => v is T ? v : null);

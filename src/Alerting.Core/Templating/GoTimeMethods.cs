@@ -10,7 +10,7 @@ internal static class GoTimeMethods
 {
     public static bool Has(object receiver, string name) => receiver switch
     {
-        DateTimeOffset => name is "Format" or "Unix" or "UnixMilli" or "UnixNano" or "UTC" or "Local" or "Sub" or "Add" or "IsZero"
+        DateTimeOffset or ZonedTime => name is "Format" or "Unix" or "UnixMilli" or "UnixNano" or "UTC" or "Local" or "Sub" or "Add" or "IsZero"
             or "Before" or "After" or "Equal" or "Year" or "Month" or "Day" or "Hour" or "Minute" or "Second" or "Nanosecond"
             or "Weekday" or "YearDay" or "String" or "Round" or "Truncate",
         TimeSpan => name is "Seconds" or "Minutes" or "Hours" or "Milliseconds" or "Microseconds" or "Nanoseconds" or "String"
@@ -20,7 +20,8 @@ internal static class GoTimeMethods
 
     public static object? Invoke(object receiver, string name, object?[] args) => receiver switch
     {
-        DateTimeOffset t => Time(t, name, args),
+        DateTimeOffset t => Time(t, null, name, args),
+        ZonedTime z => Time(z.Value, z.Zone, name, args),
         TimeSpan d => Duration(d, name, args),
         _ => throw new InvalidOperationException($"no method {name}"),
     };
@@ -34,8 +35,8 @@ internal static class GoTimeMethods
         return args;
     }
 
-    private static DateTimeOffset TimeArg(object? v) => v is DateTimeOffset t
-        ? t
+    private static DateTimeOffset TimeArg(object? v) => v is DateTimeOffset or ZonedTime
+        ? CommonFunctions.Time(v)
         : throw new TemplateArgumentException($"wrong type for value; expected time.Time; got {GoValues.TypeName(v)}");
 
     private static TimeSpan DurationArg(object? v) => v switch
@@ -46,12 +47,12 @@ internal static class GoTimeMethods
         _ => throw new TemplateArgumentException($"wrong type for value; expected time.Duration; got {GoValues.TypeName(v)}"),
     };
 
-    private static object? Time(DateTimeOffset t, string name, object?[] args)
+    private static object? Time(DateTimeOffset t, string? zone, string name, object?[] args)
     {
         switch (name)
         {
             case "Format":
-                return GoTime.Format(Args.String(Want(name, args, 1)[0]), t);
+                return GoTime.Format(Args.String(Want(name, args, 1)[0]), t, zone);
             case "Sub":
                 return t - TimeArg(Want(name, args, 1)[0]);
             case "Add":
@@ -95,7 +96,7 @@ internal static class GoTimeMethods
             "Nanosecond" => t.Ticks % TimeSpan.TicksPerSecond * 100,
             "Weekday" => t.DayOfWeek.ToString(),
             "YearDay" => (long)t.DayOfYear,
-            "String" => GoTime.String(t),
+            "String" => GoTime.String(t, zone),
             _ => throw new InvalidOperationException($"no method {name}"),
         };
     }

@@ -26,6 +26,8 @@ public sealed class AlertmanagerFunctionTests
     [InlineData("{{ safeHtml \"<b>\" }}", "<b>")]
     [InlineData("{{ (index .Alerts 0).StartsAt | date \"2006-01-02T15:04:05Z07:00 Mon Jan 2 3PM\" }}", "2026-11-24T11:00:00Z Tue Nov 24 11AM")]
     [InlineData("{{ (index .Alerts 0).StartsAt | tz \"Asia/Kolkata\" | date \"15:04 -07:00\" }}", "16:30 +05:30")]
+    [InlineData("{{ (index .Alerts 0).StartsAt | tz \"Europe/Paris\" | date \"15:04 MST\" }} {{ (index .Alerts 0).StartsAt | tz \"Europe/Paris\" }}", "12:00 CET 2026-11-24 12:00:00 +0100 CET")]
+    [InlineData("{{ ((index .Alerts 0).StartsAt | tz \"America/New_York\").Format \"Jan 2 3:04PM MST\" }}", "Nov 24 6:00AM EST")]
     [InlineData("{{ since (index .Alerts 0).StartsAt }}", "1h0m0s")]
     [InlineData("{{ since (index .Alerts 1).StartsAt | humanizeDuration }}", "30m 0s")]
     [InlineData("{{ humanizeDuration 90061 }} {{ humanizeDuration \"0.25\" }}", "1d 1h 1m 1s 250ms")]
