@@ -143,11 +143,30 @@ internal static class CommonFunctions
         return GoTime.String(FloatToTime(v));
     }
 
+    private static readonly (string Posix, string Net)[] PosixClasses =
+    [
+        ("[:alnum:]", "0-9A-Za-z"), ("[:alpha:]", "A-Za-z"), ("[:ascii:]", "\\x00-\\x7F"), ("[:blank:]", "\\t "),
+        ("[:cntrl:]", "\\x00-\\x1F\\x7F"), ("[:digit:]", "0-9"), ("[:graph:]", "!-~"), ("[:lower:]", "a-z"), ("[:print:]", " -~"),
+        ("[:punct:]", "!-/:-@\\[-`{-~"), ("[:space:]", "\\t\\n\\v\\f\\r "), ("[:upper:]", "A-Z"), ("[:word:]", "0-9A-Za-z_"),
+        ("[:xdigit:]", "0-9A-Fa-f"),
+    ];
+
+    /// <summary>Go (RE2) syntax that .NET spells differently: <c>(?P&lt;name&gt;</c> groups and POSIX classes.</summary>
+    private static string TranslateRegex(string pattern)
+    {
+        var p = pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
+        foreach (var (posix, net) in PosixClasses)
+        {
+            p = p.Replace(posix, net, StringComparison.Ordinal);
+        }
+        return p;
+    }
+
     public static Regex CompileRegex(string pattern)
     {
         try
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
+            return new Regex(TranslateRegex(pattern), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
         }
         catch (ArgumentException e)
         {

@@ -22,6 +22,7 @@ public sealed class AlertmanagerFunctionTests
     [InlineData("{{ match \"^web-[0-9]\" (index .Alerts 0).Labels.instance }}", "true")]
     [InlineData("{{ reReplaceAll \"web-(\\\\d+):.*\" \"host$1\" (index .Alerts 1).Labels.instance }}", "host2")]
     [InlineData("{{ reReplaceAll \"(a)\" \"${1}x$1x\" \"a\" }}", "ax")]
+    [InlineData("{{ reReplaceAll \"(?P<host>[^:]+):(?P<port>[[:digit:]]+)\" \"$port@$host\" \"web-1:9100\" }}", "9100@web-1")]
     [InlineData("{{ urlUnescape \"a%20b+c\" }}", "a b c")]
     [InlineData("{{ safeHtml \"<b>\" }}", "<b>")]
     [InlineData("{{ (index .Alerts 0).StartsAt | date \"2006-01-02T15:04:05Z07:00 Mon Jan 2 3PM\" }}", "2026-11-24T11:00:00Z Tue Nov 24 11AM")]
