@@ -9,6 +9,12 @@ public sealed class CheckConfigCommand : ICliCommand
 
     public string Summary => "validate alertmanager.yml files (amtool check-config)";
 
+    private static string FirstProblem(string detail)
+    {
+        var lines = detail.Split('\n');
+        return lines.Length > 1 && lines[0] == "yaml: unmarshal errors:" ? lines[1].Trim() : lines[0];
+    }
+
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -28,6 +34,18 @@ public sealed class CheckConfigCommand : ICliCommand
             }
         }
         stdout.Write(AmtoolCompat.CheckConfig(args, out var failed, out var configs));
+        foreach (var path in args.Where(p => configs.All(c => c.FileName != p)))
+        {
+            // amtool's text has no position; say where the problem is on stderr.
+            try
+            {
+                AlertmanagerConfigLoader.Load(path);
+            }
+            catch (ConfigException e) when (e.Line > 0)
+            {
+                stderr.WriteLine($"{e.File}:{e.Line}:{e.Column}: {(e.Key.Length > 0 ? e.Key + ": " : string.Empty)}{FirstProblem(e.Detail)}");
+            }
+        }
         foreach (var cfg in configs)
         {
             foreach (var u in cfg.Unsupported)

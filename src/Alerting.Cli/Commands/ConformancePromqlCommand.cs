@@ -2,7 +2,10 @@ using Alerting.Core.PromQL.Testing;
 
 namespace Alerting.Cli.Commands;
 
-/// <summary>`alerting conformance promql [dir]`: runs Prometheus' PromQL test scripts and reports per file.</summary>
+/// <summary>
+/// `alerting conformance promql &lt;dir&gt;`: runs Prometheus' PromQL test scripts and reports per file the
+/// passed, failed and skipped cases, each failure with its cause and each skip with its reason.
+/// </summary>
 public sealed class ConformancePromqlCommand : ICliCommand
 {
     public IReadOnlyList<string> Verb { get; } = ["conformance", "promql"];
@@ -11,8 +14,13 @@ public sealed class ConformancePromqlCommand : ICliCommand
 
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        var verbose = args.Contains("-v") || args.Contains("--verbose");
-        var dir = args.FirstOrDefault(a => !a.StartsWith('-')) ?? Path.Combine("..", "shared", "conformance", "promql");
+        var quiet = args.Contains("-q") || args.Contains("--quiet");
+        var dir = args.FirstOrDefault(a => !a.StartsWith('-'));
+        if (dir is null)
+        {
+            stderr.WriteLine("usage: alerting conformance promql <dir> [--quiet]   (--quiet hides the list of skipped cases)");
+            return Task.FromResult(2);
+        }
         if (!Directory.Exists(dir))
         {
             stderr.WriteLine($"promql: directory not found: {dir}");
@@ -29,10 +37,14 @@ public sealed class ConformancePromqlCommand : ICliCommand
             stdout.WriteLine($"{r.Name}: {r.Passed} passed, {r.Failed} failed, {r.Skipped} skipped");
             foreach (var c in r.Cases)
             {
-                if (c.Status == CaseStatus.Failed || (verbose && c.Status == CaseStatus.Skipped))
+                if (c.Status == CaseStatus.Failed)
                 {
-                    stdout.WriteLine($"  {(c.Status == CaseStatus.Failed ? "FAIL" : "SKIP")} line {c.Line}: {c.Command}");
+                    stdout.WriteLine($"  FAIL line {c.Line}: {c.Command}");
                     stdout.WriteLine($"       {c.Message}");
+                }
+                else if (c.Status == CaseStatus.Skipped && !quiet)
+                {
+                    stdout.WriteLine($"  SKIP line {c.Line}: {c.Message}");
                 }
             }
         }

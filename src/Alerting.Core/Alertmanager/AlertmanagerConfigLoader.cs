@@ -39,21 +39,11 @@ internal sealed partial class ConfigParser(string fileName)
     private readonly List<InhibitRule> _inhibitRules = [];
     private readonly List<(TimeInterval Interval, YamlNode Node, bool Mute)> _intervals = [];
     private List<string> _templates = [];
+    private readonly List<(int Line, string Key)> _duplicates = [];
 
     public AlertmanagerConfig Parse(string yaml)
     {
-        YamlNode? rootNode;
-        try
-        {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
-            rootNode = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
-        }
-        catch (YamlException e)
-        {
-            throw SyntaxError(yaml, e);
-        }
-
+        var rootNode = LoadYaml(yaml);
         var root = YamlMap.Open(_ctx, rootNode, string.Empty);
         if (root is not null && root.Node is YamlMappingNode rootMapping)
         {
@@ -72,13 +62,13 @@ internal sealed partial class ConfigParser(string fileName)
                         _route = routeMap is null ? null : ParseRoute(routeMap);
                         break;
                     case "receivers":
-                        foreach (var (node, path) in root.Items("receivers", "[]config.Receiver"))
+                        foreach (var (node, path) in root.Items("receivers", "[]*config.Receiver"))
                         {
                             _receivers.Add(ParseReceiver(node, path));
                         }
                         break;
                     case "inhibit_rules":
-                        foreach (var (node, path) in root.Items("inhibit_rules", "[]config.InhibitRule"))
+                        foreach (var (node, path) in root.Items("inhibit_rules", "[]*config.InhibitRule"))
                         {
                             if (ParseInhibitRule(node, path) is { } rule)
                             {
@@ -102,25 +92,161 @@ internal sealed partial class ConfigParser(string fileName)
             }
             root.Done();
         }
+        _ctx.ReclassifyDuplicates(_duplicates);
         _ctx.ThrowIfTypeErrors();
         return Validate(root);
     }
 
-    private ConfigException SyntaxError(string yaml, YamlException e)
+    /// <summary>
+    /// Loads the document. YamlDotNet refuses duplicate keys outright, whereas go-yaml reports each one
+    /// among its other unmarshal errors and keeps the first value; so each duplicate is recorded as a type
+    /// error, commented out (keeping line numbers) and the text loaded again.
+    /// </summary>
+    private YamlNode? LoadYaml(string yaml)
+    {
+        var text = yaml;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var stream = new YamlStream();
+                stream.Load(new StringReader(text));
+                return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+            }
+            catch (YamlException e) when (e.Message.Contains("Duplicate key", StringComparison.Ordinal) && attempt < 200
+                && RemoveDuplicate(text, (int)e.Start.Line, (int)e.Start.Column) is { } next)
+            {
+                text = next;
+            }
+            catch (YamlException e) when (e.Message.Contains("<document end>", StringComparison.Ordinal) && attempt < 200
+                && DedentLeadingBlock(text) is { } dedented)
+            {
+                text = dedented;
+            }
+            catch (YamlException e)
+            {
+                throw SyntaxError(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// go-yaml accepts a document whose first keys are indented and later ones are not, reading them all
+    /// as one top-level mapping (as when a user deletes the <c>global:</c> line); YamlDotNet does not.
+    /// </summary>
+    private static string? DedentLeadingBlock(string text)
+    {
+        var lines = text.Split('\n');
+        var first = Array.FindIndex(lines, l => KeyColumn(l) is not null);
+        if (first < 0 || KeyColumn(lines[first]) is not { } indent || indent == 0 || lines[first].TrimStart().StartsWith('-'))
+        {
+            return null;
+        }
+        for (var i = first; i < lines.Length && KeyColumn(lines[i]) is not 0; i++)
+        {
+            if (lines[i].Length >= indent && lines[i][..indent].Trim().Length == 0)
+            {
+                lines[i] = lines[i][indent..];
+            }
+        }
+        return string.Join('\n', lines);
+    }
+
+    private string? RemoveDuplicate(string text, int line, int col)
+    {
+        var lines = text.Split('\n');
+        if (line < 1 || line > lines.Length)
+        {
+            return null;
+        }
+        var current = lines[line - 1];
+        var keyCol = Math.Clamp(col - 1, 0, current.Length);
+        if (current[..keyCol].Contains('{', StringComparison.Ordinal))
+        {
+            return null; // inside a flow mapping: cannot comment out a single key
+        }
+        var key = current[keyCol..].Split(':')[0].Trim().Trim('"', '\'');
+        var parent = string.Empty;
+        (int Line, int Column) anchor = (line, col);
+        for (var i = line - 2; i >= 0; i--)
+        {
+            if (KeyColumn(lines[i]) is not { } c)
+            {
+                continue;
+            }
+            if (anchor == (line, col) && c <= keyCol)
+            {
+                // The duplicate's text is commented out below; a sibling (or the parent) key stands in for it
+                // when deciding which block had type errors.
+                anchor = (i + 1, c + 1);
+            }
+            if (c < keyCol)
+            {
+                parent = lines[i].TrimStart(' ', '-').Split(':')[0].Trim();
+                break;
+            }
+        }
+        var detail = MapKeys.Contains(parent) ? $"key \"{key}\" already set in map" : $"field {key} already set in type {(parent == "sigv4" ? "sigv4.plain" : "config.plain")}";
+        _ctx.TypeError(line, col, key, detail, anchor.Line, anchor.Column);
+        _duplicates.Add((line, key));
+        lines[line - 1] = "#" + current;
+        var last = line;
+        for (var i = line; i < lines.Length && (KeyColumn(lines[i]) is not { } c || c > keyCol); i++)
+        {
+            lines[i] = "#" + lines[i];
+            last = i + 1;
+        }
+        // YamlDotNet reports duplicates inside the discarded value first; go-yaml never decodes that value.
+        if (last > line)
+        {
+            _ctx.RemoveTypeErrors(line + 1, last);
+            _duplicates.RemoveAll(d => d.Line > line && d.Line <= last);
+        }
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The column where a line's content (after indentation and list dashes) starts; null for blank/comment lines.</summary>
+    private static int? KeyColumn(string line)
+    {
+        var i = 0;
+        while (i < line.Length && (line[i] == ' ' || (line[i] == '-' && i + 1 < line.Length && line[i + 1] == ' ')))
+        {
+            i++;
+        }
+        return i >= line.Length || line[i] == '#' ? null : i;
+    }
+
+    /// <summary>A YAML syntax error in go-yaml's words ("yaml: line N: did not find expected key").</summary>
+    private ConfigException SyntaxError(YamlException e)
     {
         var line = (int)e.Start.Line;
         var col = (int)e.Start.Column;
-        if (e.Message.Contains("Duplicate key", StringComparison.Ordinal))
+        var reason = e.Message;
+        var parserError = reason.StartsWith("While parsing", StringComparison.Ordinal);
+        var comma = reason.IndexOf(", ", StringComparison.Ordinal);
+        if (reason.StartsWith("While ", StringComparison.Ordinal) && comma > 0)
         {
-            var lines = yaml.Split('\n');
-            var text = line >= 1 && line <= lines.Length ? lines[line - 1] : string.Empty;
-            var start = Math.Clamp(col - 1, 0, text.Length);
-            var key = text[start..].Split(':')[0].Trim().Trim('"', '\'');
-            return new ConfigException(_ctx.File, line, col, key, $"yaml: unmarshal errors:\n  line {line}: field {key} already set in type config.plain");
+            reason = reason[(comma + 2)..];
         }
-        var reason = e.InnerException?.Message ?? e.Message;
-        return new ConfigException(_ctx.File, line, col, string.Empty, $"yaml: line {line}: {reason}");
+        reason = reason.TrimEnd('.');
+        if (reason.Length > 0)
+        {
+            reason = char.ToLowerInvariant(reason[0]) + reason[1..];
+        }
+        if (reason.StartsWith("found invalid mapping", StringComparison.Ordinal) || reason.Contains("mapping values are not allowed", StringComparison.OrdinalIgnoreCase))
+        {
+            reason = "mapping values are not allowed in this context";
+        }
+        // go-yaml prints parser (not scanner) errors with a zero-based line number.
+        var shown = parserError && line > 1 ? line - 1 : line;
+        return new ConfigException(_ctx.File, line, col, string.Empty, $"yaml: line {shown}: {reason}");
     }
+
+    private static readonly HashSet<string> MapKeys = new(StringComparer.Ordinal)
+    {
+        "match", "match_re", "source_match", "source_match_re", "target_match", "target_match_re",
+        "headers", "details", "attributes", "custom_fields", "http_headers", "proxy_connect_header",
+    };
 
     // ---------------------------------------------------------------- global
 
@@ -153,9 +279,9 @@ internal sealed partial class ConfigParser(string fileName)
             SmtpHello = m.String("smtp_hello") ?? "localhost",
             SmtpSmarthost = HostPort(m, "smtp_smarthost"),
             SmtpAuthUsername = m.String("smtp_auth_username"),
-            SmtpAuthPassword = m.String("smtp_auth_password"),
+            SmtpAuthPassword = m.String("smtp_auth_password", "config.plain"),
             SmtpAuthPasswordFile = m.String("smtp_auth_password_file"),
-            SmtpAuthSecret = m.String("smtp_auth_secret"),
+            SmtpAuthSecret = m.String("smtp_auth_secret", "config.plain"),
             SmtpAuthSecretFile = m.String("smtp_auth_secret_file"),
             SmtpAuthIdentity = m.String("smtp_auth_identity"),
             SmtpRequireTls = m.Bool("smtp_require_tls") ?? true,
@@ -182,9 +308,9 @@ internal sealed partial class ConfigParser(string fileName)
         var basic = YamlMap.Open(_ctx, m.Get("basic_auth"), m.KeyPath("basic_auth"), "config.BasicAuth");
         var auth = YamlMap.Open(_ctx, m.Get("authorization"), m.KeyPath("authorization"), "config.Authorization");
         var proxy = m.String("proxy_url");
-        if (proxy is not null && !Uri.TryCreate(proxy, UriKind.RelativeOrAbsolute, out _))
+        if (proxy is not null && GoUrlParseError(proxy) is { } proxyError)
         {
-            throw _ctx.Error(m.At("proxy_url"), m.KeyPath("proxy_url"), $"parse \"{proxy}\": invalid URL");
+            throw _ctx.Error(m.At("proxy_url"), m.KeyPath("proxy_url"), proxyError);
         }
         var cfg = new HttpClientConfig
         {
@@ -267,8 +393,36 @@ internal sealed partial class ConfigParser(string fileName)
         }
     }
 
+    /// <summary>The failures of Go's <c>url.Parse</c> that realistic config values hit.</summary>
+    internal static string? GoUrlParseError(string v)
+    {
+        if (v.Any(c => c < 0x20 || c == 0x7f))
+        {
+            return $"parse \"{v}\": net/url: invalid control character in URL";
+        }
+        for (var i = 0; i < v.Length; i++)
+        {
+            var c = v[i];
+            if (char.IsAsciiLetter(c) || (i > 0 && (char.IsAsciiDigit(c) || c is '+' or '-' or '.')))
+            {
+                continue;
+            }
+            if (c == ':')
+            {
+                return i == 0 ? $"parse \"{v}\": missing protocol scheme" : null;
+            }
+            break;
+        }
+        var firstSegment = v.Split('/', '?', '#')[0];
+        return firstSegment.Contains(':', StringComparison.Ordinal) ? $"parse \"{v}\": first path segment in URL cannot contain colon" : null;
+    }
+
     internal static string? UrlError(string v)
     {
+        if (GoUrlParseError(v) is { } parseError)
+        {
+            return parseError;
+        }
         var scheme = string.Empty;
         var colon = v.IndexOf(':', StringComparison.Ordinal);
         if (colon == 0)
@@ -531,7 +685,7 @@ internal sealed partial class ConfigParser(string fileName)
         var target = ParseMatchMap(m, "target_match", regex: false);
         target.AddRange(ParseMatchMap(m, "target_match_re", regex: true));
         target.AddRange(ParseMatchers(m, "target_matchers"));
-        var equal = m.StringList("equal") ?? [];
+        var equal = m.StringList("equal", "model.LabelNames") ?? [];
         foreach (var l in equal)
         {
             if (!IsValidLabelName(l))
@@ -631,30 +785,31 @@ internal sealed partial class ConfigParser(string fileName)
         return new AlertmanagerConfig(_ctx.File, global, new Route(null, _route), receivers, _inhibitRules, intervals, _templates);
     }
 
+    // Alertmanager checks children before their parent, so the deepest bad reference is reported.
     private void CheckReceivers(RouteSpec r, string path, HashSet<string> names)
     {
-        if (r.Receiver is not null && !names.Contains(r.Receiver))
-        {
-            throw new ConfigException(_ctx.File, r.Line, 0, path + ".receiver", $"undefined receiver \"{r.Receiver}\" used in route");
-        }
         for (var i = 0; i < r.Routes.Count; i++)
         {
             CheckReceivers(r.Routes[i], $"{path}.routes[{i}]", names);
+        }
+        if (r.Receiver is not null && !names.Contains(r.Receiver))
+        {
+            throw new ConfigException(_ctx.File, r.Line, 0, path + ".receiver", $"undefined receiver \"{r.Receiver}\" used in route");
         }
     }
 
     private void CheckTimeIntervals(RouteSpec r, string path, Dictionary<string, TimeInterval> intervals)
     {
-        foreach (var name in r.MuteTimeIntervals.Concat(r.ActiveTimeIntervals))
+        for (var i = 0; i < r.Routes.Count; i++)
+        {
+            CheckTimeIntervals(r.Routes[i], $"{path}.routes[{i}]", intervals);
+        }
+        foreach (var name in r.ActiveTimeIntervals.Concat(r.MuteTimeIntervals))
         {
             if (!intervals.ContainsKey(name))
             {
                 throw new ConfigException(_ctx.File, r.Line, 0, path, $"undefined time interval \"{name}\" used in route");
             }
-        }
-        for (var i = 0; i < r.Routes.Count; i++)
-        {
-            CheckTimeIntervals(r.Routes[i], $"{path}.routes[{i}]", intervals);
         }
     }
 }

@@ -46,6 +46,34 @@ internal sealed partial class ConfigParser
         ["incidentio_configs"] = ["url", "url_file", "alert_source_token", "alert_source_token_file", "max_alerts", "timeout"],
     };
 
+    private static readonly Dictionary<string, string> GoTypeNames = new(StringComparer.Ordinal)
+    {
+        ["opsgenie_configs"] = "OpsGenieConfig", ["pushover_configs"] = "PushoverConfig", ["victorops_configs"] = "VictorOpsConfig",
+        ["wechat_configs"] = "WechatConfig", ["sns_configs"] = "SNSConfig", ["telegram_configs"] = "TelegramConfig",
+        ["discord_configs"] = "DiscordConfig", ["webex_configs"] = "WebexConfig", ["msteams_configs"] = "MSTeamsConfig",
+        ["msteamsv2_configs"] = "MSTeamsV2Config", ["rocketchat_configs"] = "RocketchatConfig", ["mattermost_configs"] = "MattermostConfig",
+        ["jira_configs"] = "JiraConfig", ["incidentio_configs"] = "IncidentioConfig",
+    };
+
+    /// <summary>Keys holding lists or maps; everything else in an unsupported integration is a scalar.</summary>
+    private static readonly HashSet<string> StructuredKeys = new(StringComparer.Ordinal)
+    {
+        "details", "responders", "sigv4", "attributes", "custom_fields", "fields", "attachments", "props", "labels",
+    };
+
+    /// <summary>Keys of Go's <c>Secret</c> type, whose type errors name <c>config.plain</c>.</summary>
+    private static readonly HashSet<string> SecretKeys = new(StringComparer.Ordinal)
+    {
+        "api_key", "token", "user_key", "api_secret", "bot_token", "token_id", "alert_source_token",
+    };
+
+    private static readonly HashSet<string> BoolKeys = new(StringComparer.Ordinal)
+    {
+        "update_alerts", "disable_notifications", "html", "monospace", "short_fields", "link_names",
+    };
+
+    private static readonly HashSet<string> DurationKeys = new(StringComparer.Ordinal) { "retry", "expire", "ttl", "reopen_duration", "timeout" };
+
     private (Receiver, ReceiverDraft) ParseReceiver(YamlNode node, string path)
     {
         var draft = new ReceiverDraft(node, path);
@@ -82,7 +110,7 @@ internal sealed partial class ConfigParser
         var unsupported = new List<string>();
         foreach (var (kind, keys) in UnsupportedKinds)
         {
-            var items = m.Items(kind, "[]*config." + kind).ToList();
+            var items = m.Items(kind, "[]*config." + GoTypeNames[kind]).ToList();
             foreach (var (n, p) in items)
             {
                 ParseOther(kind, keys, n, p, draft);
@@ -127,9 +155,9 @@ internal sealed partial class ConfigParser
             Hello = m.String("hello") ?? string.Empty,
             Smarthost = HostPort(m, "smarthost") ?? string.Empty,
             AuthUsername = m.String("auth_username"),
-            AuthPassword = m.String("auth_password"),
+            AuthPassword = m.String("auth_password", "config.plain"),
             AuthPasswordFile = m.String("auth_password_file"),
-            AuthSecret = m.String("auth_secret"),
+            AuthSecret = m.String("auth_secret", "config.plain"),
             AuthSecretFile = m.String("auth_secret_file"),
             AuthIdentity = m.String("auth_identity"),
             Html = m.String("html") ?? "{{ template \"email.default.html\" . }}",
@@ -221,7 +249,7 @@ internal sealed partial class ConfigParser
             HttpConfig = http ?? new HttpClientConfig(),
             ApiUrl = Url(m, "api_url"),
             ApiUrlFile = m.String("api_url_file"),
-            AppToken = m.String("app_token"),
+            AppToken = m.String("app_token", "config.plain"),
             AppTokenFile = m.String("app_token_file"),
             AppUrl = Url(m, "app_url"),
             Channel = m.String("channel"),
@@ -357,9 +385,9 @@ internal sealed partial class ConfigParser
         {
             SendResolved = m.Bool("send_resolved") ?? true,
             HttpConfig = http ?? new HttpClientConfig(),
-            ServiceKey = Empty(m.String("service_key")),
+            ServiceKey = Empty(m.String("service_key", "config.plain")),
             ServiceKeyFile = Empty(m.String("service_key_file")),
-            RoutingKey = Empty(m.String("routing_key")),
+            RoutingKey = Empty(m.String("routing_key", "config.plain")),
             RoutingKeyFile = Empty(m.String("routing_key_file")),
             Url = url ?? d.Url,
             Client = m.String("client") ?? d.Client,
@@ -443,13 +471,46 @@ internal sealed partial class ConfigParser
         var http = ParseHttpConfig(m, "http_config");
         foreach (var key in keys)
         {
-            var v = m.Get(key);
-            if (v is YamlScalarNode s && !YamlScalars.IsNull(s))
+            if (key == "sigv4")
             {
-                values[key] = s.Value ?? string.Empty;
-                if (key is "api_url" or "webhook_url" or "url" or "app_url")
+                ParseSigV4(m);
+                continue;
+            }
+            if (key == "attributes" || (key == "details" && kind == "opsgenie_configs") || (key == "custom_fields" && kind == "victorops_configs"))
+            {
+                YamlMap.ReadStringMap(_ctx, m.Get(key), m.KeyPath(key), "map[string]string");
+                continue;
+            }
+            if (StructuredKeys.Contains(key) || (kind == "mattermost_configs" && key == "priority"))
+            {
+                m.Get(key);
+                continue;
+            }
+            if (BoolKeys.Contains(key))
+            {
+                m.Bool(key);
+                continue;
+            }
+            if (DurationKeys.Contains(key))
+            {
+                m.Duration(key);
+                continue;
+            }
+            if (key is "chat_id" or "message_thread_id")
+            {
+                if (m.Int(key, key == "chat_id" ? "int64" : "int") is { } n)
                 {
-                    CheckUrl(m, key, values[key]);
+                    values[key] = n.ToString(CultureInfo.InvariantCulture);
+                }
+                continue;
+            }
+            if (m.String(key, SecretKeys.Contains(key) ? "config.plain" : "string") is { } v)
+            {
+                values[key] = v;
+                // sns' api_url is a plain string in Alertmanager; the others are URL types.
+                if (key is "api_url" or "webhook_url" or "url" && kind != "sns_configs" && v.Length > 0)
+                {
+                    CheckUrl(m, key, v);
                 }
             }
         }
@@ -475,12 +536,12 @@ internal sealed partial class ConfigParser
             case "pushover_configs":
                 if (V("user_key") is null && V("user_key_file") is null)
                 {
-                    Fail("one of user_key or user_key_file must be configured");
+                    Fail("missing user key in Pushover config");
                 }
                 AtMostOne("user_key", "user_key_file");
                 if (V("token") is null && V("token_file") is null)
                 {
-                    Fail("one of token or token_file must be configured");
+                    Fail("missing token in Pushover config");
                 }
                 AtMostOne("token", "token_file");
                 break;
@@ -549,6 +610,26 @@ internal sealed partial class ConfigParser
                 break;
         }
         draft.Others.Add((kind, values, node, path));
+    }
+
+    private void ParseSigV4(YamlMap parent)
+    {
+        var m = YamlMap.Open(_ctx, parent.Get("sigv4"), parent.KeyPath("sigv4"), "sigv4.plain");
+        if (m is null)
+        {
+            return;
+        }
+        var access = m.String("access_key");
+        var secret = m.String("secret_key", "config.plain");
+        m.String("region");
+        m.String("profile");
+        m.String("role_arn");
+        m.Accept("use_fips_sts_endpoint", "external_id");
+        m.Done();
+        if (!m.HadTypeErrors && string.IsNullOrEmpty(access) != string.IsNullOrEmpty(secret))
+        {
+            throw _ctx.Error(m.Node, m.Path, "must provide a AWS SigV4 Access key and Secret Key if credentials are specified in the SigV4 config");
+        }
     }
 
     /// <summary>Fills what each integration left unset from <c>global</c>, failing like Alertmanager when neither has it.</summary>

@@ -165,14 +165,44 @@ public static partial class MatcherParser
             RegexParseError.ReversedQuantifierRange => "invalid repeat count",
             _ => "invalid regular expression (" + e.Error.ToString() + ")",
         };
-        return $"error parsing regexp: {code}: `^(?:{value})$`";
+        var expr = "^(?:" + value + ")$";
+        if (e.Error == RegexParseError.UnterminatedBracket)
+        {
+            // RE2 quotes the unterminated class from its '[' to the end of the expression.
+            var open = LastUnescaped(value, '[');
+            if (open >= 0)
+            {
+                expr = expr[(open + 4)..];
+            }
+        }
+        return $"error parsing regexp: {code}: `{expr}`";
     }
 
-    /// <summary>Alertmanager's rendering of a matcher: name, operator, Go-quoted value.</summary>
+    private static int LastUnescaped(string s, char c)
+    {
+        var found = -1;
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (s[i] == '\\')
+            {
+                i++;
+            }
+            else if (s[i] == c)
+            {
+                found = i;
+            }
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Alertmanager's rendering of a matcher: name, operator and the value in double quotes with only
+    /// backslash, double quote and newline escaped (OpenMetrics escaping; other characters stay as is).
+    /// </summary>
     public static string Format(LabelMatcher m)
     {
         ArgumentNullException.ThrowIfNull(m);
-        return m.Name + LabelMatcher.OperatorText(m.Type) + GoQuote(m.Value);
+        return m.Name + LabelMatcher.OperatorText(m.Type) + "\"" + Labels.Escape(m.Value) + "\"";
     }
 
     /// <summary><c>{a="b",c=~"d"}</c>, the form Alertmanager uses in route keys and the routing tree.</summary>

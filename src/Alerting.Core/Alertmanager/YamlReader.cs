@@ -12,14 +12,73 @@ namespace Alerting.Core.Alertmanager;
 /// </summary>
 internal sealed class YamlContext(string file)
 {
-    private readonly List<(int Line, int Column, string Key, string Text)> _typeErrors = [];
+    // Anchor is where the error counts for "did this block have type errors" (see RemoveDuplicate).
+    private readonly List<(int Line, int Column, string Key, string Text, int AnchorLine, int AnchorColumn)> _typeErrors = [];
 
     public string File { get; } = file;
 
     public int TypeErrorCount => _typeErrors.Count;
 
-    public void TypeError(YamlNode node, string key, string text) =>
-        _typeErrors.Add(((int)node.Start.Line, (int)node.Start.Column, key, text));
+    private readonly List<((long, long) Start, (long, long) End)> _undecoded = [];
+
+    public void TypeError(YamlNode node, string key, string text)
+    {
+        _typeErrors.Add(((int)node.Start.Line, (int)node.Start.Column, key, text, (int)node.Start.Line, (int)node.Start.Column));
+        MarkUndecoded(node);
+    }
+
+    /// <summary>go-yaml does not decode a value it could not place (unknown field, wrong type), so nothing inside it is reported.</summary>
+    public void MarkUndecoded(YamlNode node) => _undecoded.Add(((node.Start.Line, node.Start.Column), LastMark(node)));
+
+    public void TypeError(int line, int column, string key, string text, int anchorLine, int anchorColumn) =>
+        _typeErrors.Add((line, column, key, text, anchorLine, anchorColumn));
+
+    private static bool Inside((long L, long C) p, (long L, long C) start, (long L, long C) end) =>
+        (p.L > start.L || (p.L == start.L && p.C >= start.C)) && (p.L < end.L || (p.L == end.L && p.C <= end.C));
+
+    /// <summary>Whether a type error was recorded inside <paramref name="node"/>'s span.</summary>
+    public bool HasTypeErrorsWithin(YamlNode node)
+    {
+        var start = (node.Start.Line, node.Start.Column);
+        var end = LastMark(node);
+        return _typeErrors.Any(e => Before(start, (e.AnchorLine, e.AnchorColumn), inclusive: true) && Before((e.AnchorLine, e.AnchorColumn), end, inclusive: false));
+
+        static bool Before((long L, long C) a, (long L, long C) b, bool inclusive) =>
+            a.L < b.L || (a.L == b.L && (inclusive ? a.C <= b.C : a.C < b.C));
+    }
+
+    /// <summary>
+    /// The end of a node's content. YamlDotNet only records where a collection starts, so the end is
+    /// the furthest end among its descendants.
+    /// </summary>
+    private static (long Line, long Column) LastMark(YamlNode node) => node switch
+    {
+        YamlMappingNode m when m.Children.Count > 0 => m.Children.Select(kv => LastMark(kv.Value)).Append(LastMark(m.Children.Last().Key)).Max(),
+        YamlSequenceNode q when q.Children.Count > 0 => q.Children.Select(LastMark).Max(),
+        _ => (node.End.Line, node.End.Column),
+    };
+
+    /// <summary>Forgets type errors recorded on lines that turned out to belong to a discarded duplicate.</summary>
+    public void RemoveTypeErrors(int fromLine, int toLine) => _typeErrors.RemoveAll(e => e.Line >= fromLine && e.Line <= toLine);
+
+    public bool HasUnknownField(string key) => _typeErrors.Any(e => e.Text == $"field {key} not found in type config.plain");
+
+    /// <summary>Rewrites "already set" for a key that is not a field at all: go-yaml calls both "not found".</summary>
+    public void ReclassifyDuplicates(IEnumerable<(int Line, string Key)> duplicates)
+    {
+        foreach (var (line, key) in duplicates)
+        {
+            if (!HasUnknownField(key))
+            {
+                continue;
+            }
+            var i = _typeErrors.FindIndex(e => e.Line == line && e.Text.StartsWith($"field {key} already set", StringComparison.Ordinal));
+            if (i >= 0)
+            {
+                _typeErrors[i] = _typeErrors[i] with { Text = $"field {key} not found in type config.plain" };
+            }
+        }
+    }
 
     public void ThrowIfTypeErrors()
     {
@@ -27,7 +86,9 @@ internal sealed class YamlContext(string file)
         {
             return;
         }
-        var sorted = _typeErrors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
+        var sorted = _typeErrors
+            .Where(e => !(e.Text.Contains("already set", StringComparison.Ordinal) && _undecoded.Any(u => Inside((e.AnchorLine, e.AnchorColumn), u.Start, u.End))))
+            .OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
         var detail = "yaml: unmarshal errors:\n" + string.Join('\n', sorted.Select(e => $"  line {e.Line}: {e.Text}"));
         throw new ConfigException(File, sorted[0].Line, sorted[0].Column, sorted[0].Key, detail);
     }
@@ -142,7 +203,7 @@ internal sealed class YamlMap
     public string Path { get; }
 
     /// <summary>True when this block (or anything under it) had a type error, so Go would skip its validation.</summary>
-    public bool HadTypeErrors => Ctx.TypeErrorCount > _errorsAtStart;
+    public bool HadTypeErrors => Ctx.TypeErrorCount > _errorsAtStart || Ctx.HasTypeErrorsWithin(Node);
 
     /// <summary>
     /// Opens <paramref name="node"/> as a struct. Null yields null (Go leaves the pointer nil); a scalar
@@ -188,7 +249,10 @@ internal sealed class YamlMap
         }
     }
 
-    public string? String(string key)
+    public string? String(string key) => String(key, "string");
+
+    /// <summary>A scalar as text; <paramref name="goType"/> names the Go type in a type error (Secrets say <c>config.plain</c>).</summary>
+    public string? String(string key, string goType)
     {
         var node = Get(key);
         if (YamlScalars.IsNull(node))
@@ -199,7 +263,7 @@ internal sealed class YamlMap
         {
             return s.Value ?? string.Empty;
         }
-        Ctx.TypeError(node!, KeyPath(key), $"cannot unmarshal {YamlScalars.Describe(node!)} into string");
+        Ctx.TypeError(node!, KeyPath(key), $"cannot unmarshal {YamlScalars.Describe(node!)} into {goType}");
         return null;
     }
 
@@ -250,7 +314,7 @@ internal sealed class YamlMap
         return d;
     }
 
-    public List<string>? StringList(string key)
+    public List<string>? StringList(string key, string goType = "[]string")
     {
         var node = Get(key);
         if (YamlScalars.IsNull(node))
@@ -259,7 +323,7 @@ internal sealed class YamlMap
         }
         if (node is not YamlSequenceNode seq)
         {
-            Ctx.TypeError(node!, KeyPath(key), $"cannot unmarshal {YamlScalars.Describe(node!)} into []string");
+            Ctx.TypeError(node!, KeyPath(key), $"cannot unmarshal {YamlScalars.Describe(node!)} into {goType}");
             return null;
         }
         var list = new List<string>();
@@ -346,6 +410,7 @@ internal sealed class YamlMap
             if (!_used.Contains(name))
             {
                 Ctx.TypeError(keyNode, KeyPath(name), $"field {name} not found in type {_goType}");
+                Ctx.MarkUndecoded(_entries[name].Value);
             }
         }
     }

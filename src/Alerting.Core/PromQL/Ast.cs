@@ -5,7 +5,7 @@ using Alerting.Core.Model;
 namespace Alerting.Core.PromQL;
 
 /// <summary>The PromQL value types an expression can produce, as the parser's type checker sees them.</summary>
-public enum ValueType
+public enum PromQlValueType
 {
     None,
     Scalar,
@@ -22,11 +22,12 @@ public abstract class Expr
 {
     public PositionRange Position { get; init; }
 
-    public abstract ValueType Type { get; }
+    public abstract PromQlValueType Type { get; }
 
     public abstract override string ToString();
 
-    internal static string FormatNumber(double v)
+    /// <summary>A number as PromQL prints it (Inf, -Inf, NaN, shortest round-trip digits).</summary>
+    public static string FormatNumber(double v)
     {
         if (double.IsPositiveInfinity(v))
         {
@@ -72,7 +73,7 @@ public sealed class NumberLiteral(double value) : Expr
 {
     public double Value { get; } = value;
 
-    public override ValueType Type => ValueType.Scalar;
+    public override PromQlValueType Type => PromQlValueType.Scalar;
 
     public override string ToString() => FormatNumber(Value);
 }
@@ -81,7 +82,7 @@ public sealed class StringLiteral(string value) : Expr
 {
     public string Value { get; } = value;
 
-    public override ValueType Type => ValueType.String;
+    public override PromQlValueType Type => PromQlValueType.String;
 
     public override string ToString() => "\"" + Labels.Escape(Value) + "\"";
 }
@@ -113,7 +114,7 @@ public sealed class VectorSelector : Expr
 
     public long AtMs { get; internal set; }
 
-    public override ValueType Type => ValueType.Vector;
+    public override PromQlValueType Type => PromQlValueType.Vector;
 
     public override string ToString()
     {
@@ -166,7 +167,7 @@ public sealed class MatrixSelector(VectorSelector vector, long rangeMs) : Expr
 
     public long RangeMs { get; } = rangeMs;
 
-    public override ValueType Type => ValueType.Matrix;
+    public override PromQlValueType Type => PromQlValueType.Matrix;
 
     public override string ToString()
     {
@@ -192,7 +193,7 @@ public sealed class SubqueryExpr(Expr inner, long rangeMs, long stepMs) : Expr
 
     public long AtMs { get; internal set; }
 
-    public override ValueType Type => ValueType.Matrix;
+    public override PromQlValueType Type => PromQlValueType.Matrix;
 
     public override string ToString()
     {
@@ -211,7 +212,7 @@ public sealed class ParenExpr(Expr inner) : Expr
 {
     public Expr Inner { get; } = inner;
 
-    public override ValueType Type => Inner.Type;
+    public override PromQlValueType Type => Inner.Type;
 
     public override string ToString() => "(" + Inner + ")";
 }
@@ -223,7 +224,7 @@ public sealed class UnaryExpr(char op, Expr operand) : Expr
 
     public Expr Operand { get; } = operand;
 
-    public override ValueType Type => Operand.Type;
+    public override PromQlValueType Type => Operand.Type;
 
     public override string ToString() => Op + Operand.ToString();
 }
@@ -283,8 +284,8 @@ public sealed class BinaryExpr(BinaryOp op, Expr lhs, Expr rhs) : Expr
 
     public VectorMatching? Matching { get; internal set; }
 
-    public override ValueType Type =>
-        Lhs.Type == ValueType.Scalar && Rhs.Type == ValueType.Scalar ? ValueType.Scalar : ValueType.Vector;
+    public override PromQlValueType Type =>
+        Lhs.Type == PromQlValueType.Scalar && Rhs.Type == PromQlValueType.Scalar ? PromQlValueType.Scalar : PromQlValueType.Vector;
 
     public static string OpText(BinaryOp op) => op switch
     {
@@ -320,10 +321,10 @@ public sealed class BinaryExpr(BinaryOp op, Expr lhs, Expr rhs) : Expr
         }
         if (Matching is { } m && (m.Explicit || m.Card is Cardinality.ManyToOne or Cardinality.OneToMany))
         {
-            sb.Append(m.On ? " on(" : " ignoring(").Append(string.Join(", ", m.MatchingLabels)).Append(')');
+            sb.Append(m.On ? " on (" : " ignoring (").Append(string.Join(", ", m.MatchingLabels)).Append(')');
             if (m.Card is Cardinality.ManyToOne or Cardinality.OneToMany)
             {
-                sb.Append(m.Card == Cardinality.ManyToOne ? " group_left(" : " group_right(").Append(string.Join(", ", m.Include)).Append(')');
+                sb.Append(m.Card == Cardinality.ManyToOne ? " group_left (" : " group_right (").Append(string.Join(", ", m.Include)).Append(')');
             }
         }
         return sb.Append(' ').Append(Rhs).ToString();
@@ -363,7 +364,7 @@ public sealed class AggregateExpr(AggregateOp op, Expr inner, Expr? param, IRead
     /// <summary>True when <c>by</c>/<c>without</c> was written (even with an empty list).</summary>
     public bool HasGrouping { get; init; }
 
-    public override ValueType Type => ValueType.Vector;
+    public override PromQlValueType Type => PromQlValueType.Vector;
 
     public static string OpName(AggregateOp op) => op switch
     {
@@ -397,7 +398,7 @@ public sealed class Call(FunctionInfo function, IReadOnlyList<Expr> args) : Expr
 
     public IReadOnlyList<Expr> Args { get; } = args;
 
-    public override ValueType Type => Function.ReturnType;
+    public override PromQlValueType Type => Function.ReturnType;
 
     public override string ToString() => Function.Name + "(" + string.Join(", ", Args) + ")";
 }

@@ -136,8 +136,45 @@ internal static class LabelOps
         return list.Count == l.Count ? l : Labels.From(list);
     }
 
+    /// <summary>
+    /// A 64-bit FNV-1a hash of the labels selected by <paramref name="on"/>/<paramref name="names"/>
+    /// (when not <paramref name="on"/>: all but <paramref name="names"/> and the metric name), so matching
+    /// and grouping can key dictionaries without building a label set per sample, as Prometheus does.
+    /// </summary>
+    public static ulong Hash(Labels l, IReadOnlyList<string> names, bool on)
+    {
+        var h = 14695981039346656037UL;
+        for (var i = 0; i < l.Count; i++)
+        {
+            var name = l[i].Name;
+            var include = on ? Contains(names, name) : name != Labels.MetricName && !Contains(names, name);
+            if (!include)
+            {
+                continue;
+            }
+            h = Mix(h, name);
+            h = (h ^ 0xff) * 1099511628211UL;
+            h = Mix(h, l[i].Value);
+            h = (h ^ 0xfe) * 1099511628211UL;
+        }
+        return h;
+
+        static ulong Mix(ulong h, string s)
+        {
+            foreach (var c in s)
+            {
+                h = (h ^ c) * 1099511628211UL;
+            }
+            return h;
+        }
+    }
+
     public static Labels Drop(Labels l, IReadOnlyList<string> names, bool dropName)
     {
+        if (names.Count == 0 && (!dropName || !l.Has(Labels.MetricName)))
+        {
+            return l;
+        }
         var list = new List<Label>(l.Count);
         for (var i = 0; i < l.Count; i++)
         {

@@ -8,7 +8,7 @@ internal sealed partial class Evaluator
     {
         public Labels Labels { get; } = labels;
 
-        public bool DropName { get; } = dropName;
+        public bool DropName { get; set; } = dropName;
 
         public double Value;
         public double C;
@@ -79,30 +79,44 @@ internal sealed partial class Evaluator
             return new VectorResult([]);
         }
 
-        var groups = new Dictionary<Labels, Group>();
+        // Groups are keyed by a hash of the grouping labels; the label set is only built per new group.
+        var groups = new Dictionary<ulong, Group>();
         var order = new List<Group>();
         var keepsName = !a.Without && a.Grouping.Contains(Labels.MetricName);
         foreach (var s in input)
         {
-            var key = a.Without ? LabelOps.Drop(s.Metric, a.Grouping, true) : LabelOps.Keep(s.Metric, a.Grouping);
+            var hash = LabelOps.Hash(s.Metric, a.Grouping, !a.Without);
+            string? countValue = null;
             if (a.Op == AggregateOp.CountValues)
             {
-                key = LabelOps.Set(key, labelParam!, FormatGoFloat(s.F));
+                countValue = FormatGoFloat(s.F);
+                hash = (hash ^ (ulong)StringComparer.Ordinal.GetHashCode(countValue)) * 1099511628211UL;
             }
-            if (!groups.TryGetValue(key, out var g))
+            if (!groups.TryGetValue(hash, out var g))
             {
+                var key = a.Without ? LabelOps.Drop(s.Metric, a.Grouping, true) : LabelOps.Keep(s.Metric, a.Grouping);
+                if (countValue is not null)
+                {
+                    key = LabelOps.Set(key, labelParam!, countValue);
+                }
                 g = new Group(key, keepsName && s.DropName) { Value = s.F, Mean = s.F, Count = 1 };
-                groups[key] = g;
+                groups[hash] = g;
                 order.Add(g);
                 if (a.Op is AggregateOp.Stddev or AggregateOp.Stdvar)
                 {
-                    g.Value = 0;
+                    // A lone non-finite value has no defined spread.
+                    g.Value = double.IsFinite(s.F) ? 0 : double.NaN;
                 }
                 if (a.Op is AggregateOp.TopK or AggregateOp.BottomK or AggregateOp.LimitK or AggregateOp.LimitRatio or AggregateOp.Quantile)
                 {
                     g.Members = [s];
                 }
                 continue;
+            }
+            if (keepsName && s.DropName)
+            {
+                // by(__name__): the group's name goes if any member's name was due to be dropped.
+                g.DropName = true;
             }
             switch (a.Op)
             {

@@ -96,17 +96,19 @@ internal sealed partial class Evaluator
     private static Labels Signature(Labels l, VectorMatching m) =>
         m.On ? LabelOps.Keep(l, m.MatchingLabels) : LabelOps.Drop(l, m.MatchingLabels, true);
 
+    private static ulong SignatureHash(Labels l, VectorMatching m) => LabelOps.Hash(l, m.MatchingLabels, m.On);
+
     private List<VSample> And(List<VSample> lhs, List<VSample> rhs, VectorMatching m)
     {
-        var sigs = new HashSet<Labels>(rhs.Count);
+        var sigs = new HashSet<ulong>(rhs.Count);
         foreach (var r in rhs)
         {
-            sigs.Add(Signature(r.Metric, m));
+            sigs.Add(SignatureHash(r.Metric, m));
         }
         var result = new List<VSample>();
         foreach (var l in lhs)
         {
-            if (sigs.Contains(Signature(l.Metric, m)))
+            if (sigs.Contains(SignatureHash(l.Metric, m)))
             {
                 result.Add(l);
             }
@@ -116,16 +118,16 @@ internal sealed partial class Evaluator
 
     private List<VSample> Or(List<VSample> lhs, List<VSample> rhs, VectorMatching m)
     {
-        var sigs = new HashSet<Labels>(lhs.Count);
+        var sigs = new HashSet<ulong>(lhs.Count);
         var result = new List<VSample>(lhs.Count + rhs.Count);
         foreach (var l in lhs)
         {
-            sigs.Add(Signature(l.Metric, m));
+            sigs.Add(SignatureHash(l.Metric, m));
             result.Add(l);
         }
         foreach (var r in rhs)
         {
-            if (!sigs.Contains(Signature(r.Metric, m)))
+            if (!sigs.Contains(SignatureHash(r.Metric, m)))
             {
                 result.Add(r);
             }
@@ -135,15 +137,15 @@ internal sealed partial class Evaluator
 
     private List<VSample> Unless(List<VSample> lhs, List<VSample> rhs, VectorMatching m)
     {
-        var sigs = new HashSet<Labels>(rhs.Count);
+        var sigs = new HashSet<ulong>(rhs.Count);
         foreach (var r in rhs)
         {
-            sigs.Add(Signature(r.Metric, m));
+            sigs.Add(SignatureHash(r.Metric, m));
         }
         var result = new List<VSample>();
         foreach (var l in lhs)
         {
-            if (!sigs.Contains(Signature(l.Metric, m)))
+            if (!sigs.Contains(SignatureHash(l.Metric, m)))
             {
                 result.Add(l);
             }
@@ -163,26 +165,31 @@ internal sealed partial class Evaluator
         {
             (lhs, rhs) = (rhs, lhs);
         }
-        var oneSide = new Dictionary<Labels, VSample>(rhs.Count);
+        var oneSide = new Dictionary<ulong, VSample>(rhs.Count);
         foreach (var r in rhs)
         {
-            var sig = Signature(r.Metric, m);
+            var sig = SignatureHash(r.Metric, m);
             if (oneSide.TryGetValue(sig, out var dup))
             {
                 var side = card == Cardinality.OneToMany ? "left" : "right";
                 throw new PromQlEvaluationException(
-                    $"found duplicate series for the match group {LabelOps.Format(sig)} on the {side} hand-side of the operation: [{LabelOps.Format(dup.Metric)}, {LabelOps.Format(r.Metric)}];many-to-many matching not allowed: matching labels must be unique on one side");
+                    $"found duplicate series for the match group {LabelOps.Format(Signature(r.Metric, m))} on the {side} hand-side of the operation: [{LabelOps.Format(dup.Metric)}, {LabelOps.Format(r.Metric)}];many-to-many matching not allowed: matching labels must be unique on one side");
             }
             oneSide[sig] = r;
         }
-        var matchedOneToOne = card == Cardinality.OneToOne ? new HashSet<Labels>() : null;
-        var matchedMany = card != Cardinality.OneToOne ? new Dictionary<Labels, HashSet<Labels>>() : null;
+        var matchedOneToOne = card == Cardinality.OneToOne ? new HashSet<ulong>() : null;
+        var matchedMany = card != Cardinality.OneToOne ? new Dictionary<ulong, HashSet<Labels>>() : null;
         foreach (var l in lhs)
         {
-            var sig = Signature(l.Metric, m);
+            var sig = SignatureHash(l.Metric, m);
             if (!oneSide.TryGetValue(sig, out var r))
             {
                 continue;
+            }
+            // Cardinality is checked before filtering so an error does not depend on the values.
+            if (matchedOneToOne is not null && !matchedOneToOne.Add(sig))
+            {
+                throw new PromQlEvaluationException("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
             }
             var vl = l.F;
             var vr = r.F;
@@ -201,14 +208,7 @@ internal sealed partial class Evaluator
             }
             var metric = ResultMetric(l.Metric, r.Metric, m);
             var drop = l.DropName || DropsName(b.Op) || b.ReturnBool;
-            if (matchedOneToOne is not null)
-            {
-                if (!matchedOneToOne.Add(sig))
-                {
-                    throw new PromQlEvaluationException("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
-                }
-            }
-            else
+            if (matchedOneToOne is null)
             {
                 if (!matchedMany!.TryGetValue(sig, out var inserted))
                 {

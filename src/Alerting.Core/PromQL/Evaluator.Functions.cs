@@ -15,6 +15,24 @@ internal sealed partial class Evaluator
                 return new ScalarResult(ts / 1000.0);
             case "pi":
                 return new ScalarResult(Math.PI);
+            case "step":
+                return new ScalarResult(_stepMs / 1000.0);
+            case "range":
+                return new ScalarResult((_endMs - _startMs) / 1000.0);
+            case "start":
+                return new ScalarResult(_startMs / 1000.0);
+            case "end":
+                return new ScalarResult(_endMs / 1000.0);
+            case "min_of" or "max_of":
+                {
+                    var acc = EvalScalarArg(c.Args[0], ts);
+                    for (var i = 1; i < c.Args.Count; i++)
+                    {
+                        var x = EvalScalarArg(c.Args[i], ts);
+                        acc = name == "min_of" ? Math.Min(acc, x) : Math.Max(acc, x);
+                    }
+                    return new ScalarResult(acc);
+                }
             case "vector":
                 return new VectorResult([new VSample(Labels.Empty, EvalScalarArg(c.Args[0], ts), ts, false)]);
             case "scalar":
@@ -63,6 +81,17 @@ internal sealed partial class Evaluator
                 return LabelJoin(c, ts);
             case "histogram_quantile":
                 return HistogramQuantile(EvalScalarArg(c.Args[0], ts), EvalVectorArg(c.Args[1], ts), ts);
+            case "histogram_quantiles":
+                {
+                    var input = EvalVectorArg(c.Args[0], ts);
+                    var label = ((StringResult)Eval(c.Args[1], ts)).Value;
+                    var qs = new double[c.Args.Count - 2];
+                    for (var i = 0; i < qs.Length; i++)
+                    {
+                        qs[i] = EvalScalarArg(c.Args[i + 2], ts);
+                    }
+                    return HistogramQuantiles(input, label, qs, ts);
+                }
             case "histogram_fraction":
                 return HistogramFraction(EvalScalarArg(c.Args[0], ts), EvalScalarArg(c.Args[1], ts), EvalVectorArg(c.Args[2], ts), ts);
             case "histogram_count" or "histogram_sum" or "histogram_avg" or "histogram_stddev" or "histogram_stdvar":
@@ -74,7 +103,7 @@ internal sealed partial class Evaluator
             case "clamp" or "clamp_min" or "clamp_max" or "round":
                 return ClampOrRound(c, ts);
         }
-        if (c.Function.ArgTypes.Length == 1 && c.Function.ArgTypes[0] == ValueType.Vector)
+        if (c.Function.ArgTypes.Length == 1 && c.Function.ArgTypes[0] == PromQlValueType.Vector)
         {
             var fn = MathFunction(name);
             var v = EvalVectorArg(c.Args[0], ts);
@@ -200,27 +229,66 @@ internal sealed partial class Evaluator
         var result = new List<VSample>(v.Count);
         foreach (var s in v)
         {
-            if (double.IsNaN(s.F) || double.IsInfinity(s.F) || Math.Abs(s.F) > 1e14)
+            if (!double.IsFinite(s.F) || Math.Abs(s.F) >= 9.2e18)
             {
                 result.Add(new VSample(s.Metric, double.NaN, ts, true));
                 continue;
             }
-            var t = DateTimeOffset.UnixEpoch.AddSeconds(Math.Floor(s.F)).UtcDateTime;
+            // Go's time.Unix(int64(f), 0).UTC(): truncate to whole seconds, any year (DateTime stops at 9999).
+            var seconds = (long)s.F;
+            var days = Math.DivRem(seconds, 86_400L, out var secondOfDay);
+            if (secondOfDay < 0)
+            {
+                days--;
+                secondOfDay += 86_400;
+            }
+            var (year, month, day) = CivilFromDays(days);
             double value = c.Function.Name switch
             {
-                "day_of_month" => t.Day,
-                "day_of_week" => (int)t.DayOfWeek,
-                "day_of_year" => t.DayOfYear,
-                "days_in_month" => DateTime.DaysInMonth(t.Year, t.Month),
-                "hour" => t.Hour,
-                "minute" => t.Minute,
-                "month" => t.Month,
-                _ => t.Year,
+                "day_of_month" => day,
+                "day_of_week" => (((days % 7) + 11) % 7),
+                "day_of_year" => days - DaysFromCivil(year, 1, 1) + 1,
+                "days_in_month" => DaysInMonth(year, month),
+                "hour" => secondOfDay / 3600,
+                "minute" => secondOfDay % 3600 / 60,
+                "month" => month,
+                _ => year,
             };
             result.Add(new VSample(s.Metric, value, ts, true));
         }
         return new VectorResult(result);
     }
+
+    /// <summary>Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's civil_from_days).</summary>
+    private static (long Year, int Month, int Day) CivilFromDays(long z)
+    {
+        z += 719_468;
+        var era = (z >= 0 ? z : z - 146_096) / 146_097;
+        var doe = z - (era * 146_097);
+        var yoe = (doe - (doe / 1460) + (doe / 36_524) - (doe / 146_096)) / 365;
+        var doy = doe - ((365 * yoe) + (yoe / 4) - (yoe / 100));
+        var mp = ((5 * doy) + 2) / 153;
+        var day = (int)(doy - (((153 * mp) + 2) / 5) + 1);
+        var month = (int)(mp < 10 ? mp + 3 : mp - 9);
+        return ((yoe + (era * 400)) + (month <= 2 ? 1 : 0), month, day);
+    }
+
+    private static long DaysFromCivil(long y, int m, int d)
+    {
+        y -= m <= 2 ? 1 : 0;
+        var era = (y >= 0 ? y : y - 399) / 400;
+        var yoe = y - (era * 400);
+        var doy = ((153 * (m > 2 ? m - 3 : m + 9)) + 2) / 5 + d - 1;
+        var doe = (yoe * 365) + (yoe / 4) - (yoe / 100) + doy;
+        return (era * 146_097) + doe - 719_468;
+    }
+
+    private static int DaysInMonth(long year, int month) => month switch
+    {
+        2 => (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28,
+        4 or 6 or 9 or 11 => 30,
+        _ => 31,
+    };
 
     private EvalValue SortByLabel(Call c, long ts, bool desc)
     {
@@ -298,7 +366,7 @@ internal sealed partial class Evaluator
         Regex regex;
         try
         {
-            regex = new Regex("^(?s:" + pattern + ")$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            regex = new Regex(@"\A(?s:" + TranslateRe2(pattern) + @")\z", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         }
         catch (ArgumentException ex)
         {
@@ -323,6 +391,12 @@ internal sealed partial class Evaluator
         }
         return new VectorResult(result);
     }
+
+    /// <summary>
+    /// Go's RE2 spells named groups <c>(?P&lt;name&gt;...)</c>, which .NET does not accept; the anchors above use
+    /// \A and \z because .NET's $ would also match before a trailing newline.
+    /// </summary>
+    internal static string TranslateRe2(string pattern) => pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
 
     /// <summary>Go's regexp.Expand: <c>$1</c>, <c>${name}</c>, <c>$$</c>; a name takes the longest run of word characters.</summary>
     private static string ExpandTemplate(string template, Match m, Regex regex)

@@ -78,6 +78,31 @@ internal sealed partial class Evaluator
         return new VectorResult(result);
     }
 
+    /// <summary>One series per quantile, told apart by <paramref name="label"/> set to the quantile as Prometheus formats bucket bounds.</summary>
+    private VectorResult HistogramQuantiles(List<VSample> input, string label, double[] qs, long ts)
+    {
+        if (!LabelOps.IsValidLabelName(label))
+        {
+            throw new PromQlEvaluationException("invalid label name " + LabelOps.GoQuote(label));
+        }
+        var result = new List<VSample>();
+        foreach (var g in GroupBuckets(input))
+        {
+            foreach (var q in qs)
+            {
+                result.Add(new VSample(LabelOps.Set(g.Labels, label, FormatBound(q)), BucketQuantile(q, g.Buckets), ts, true));
+            }
+        }
+        return new VectorResult(result);
+    }
+
+    /// <summary>A float as OpenMetrics writes bucket bounds: integral values keep a ".0".</summary>
+    internal static string FormatBound(double v)
+    {
+        var s = FormatGoFloat(v);
+        return double.IsFinite(v) && !s.Contains('.', StringComparison.Ordinal) ? s + ".0" : s;
+    }
+
     private VectorResult HistogramFraction(double lower, double upper, List<VSample> input, long ts)
     {
         var result = new List<VSample>();
@@ -211,36 +236,65 @@ internal sealed partial class Evaluator
         {
             return 0;
         }
-        return (CountBelow(upper) - CountBelow(lower)) / total;
-
-        double CountBelow(double x)
+        double rank = 0, lowerRank = 0, upperRank = 0;
+        bool lowerSet = false, upperSet = false;
+        for (var i = 0; i < buckets.Count; i++)
         {
-            double prevUpper = 0;
-            double prevCount = 0;
-            for (var i = 0; i < buckets.Count; i++)
+            var (upperBound, count) = buckets[i];
+            // Classic histograms have no lower edge: a positive first bucket starts at 0, otherwise at -Inf.
+            var lowerBound = i > 0 ? buckets[i - 1].Upper : upperBound > 0 ? 0 : double.NegativeInfinity;
+            if (!lowerSet && lowerBound >= lower)
             {
-                var (u, c) = buckets[i];
-                if (x <= u)
-                {
-                    if (double.IsPositiveInfinity(u))
-                    {
-                        return double.IsPositiveInfinity(x) ? c : prevCount;
-                    }
-                    var lo = i == 0 && u > 0 ? 0 : prevUpper;
-                    if (i == 0 && u <= 0)
-                    {
-                        return x < u ? 0 : c;
-                    }
-                    if (x <= lo)
-                    {
-                        return prevCount;
-                    }
-                    return prevCount + ((c - prevCount) * (x - lo) / (u - lo));
-                }
-                prevUpper = u;
-                prevCount = c;
+                lowerRank = rank;
+                lowerSet = true;
             }
-            return total;
+            if (!upperSet && lowerBound >= upper)
+            {
+                upperRank = rank;
+                upperSet = true;
+            }
+            if (lowerSet && upperSet)
+            {
+                break;
+            }
+            if (!lowerSet && lowerBound < lower && upperBound > lower)
+            {
+                lowerRank = Interpolate(lower);
+                lowerSet = true;
+            }
+            if (!upperSet && lowerBound < upper && upperBound > upper)
+            {
+                upperRank = Interpolate(upper);
+                upperSet = true;
+            }
+            if (lowerSet && upperSet)
+            {
+                break;
+            }
+            rank = count;
+
+            // Observations in an infinitely wide bucket sit at its finite edge.
+            double Interpolate(double v)
+            {
+                if (double.IsNegativeInfinity(lowerBound))
+                {
+                    return count;
+                }
+                if (double.IsPositiveInfinity(upperBound))
+                {
+                    return rank;
+                }
+                return rank + ((count - rank) * (v - lowerBound) / (upperBound - lowerBound));
+            }
         }
+        if (!lowerSet || lowerRank > total)
+        {
+            lowerRank = total;
+        }
+        if (!upperSet || upperRank > total)
+        {
+            upperRank = total;
+        }
+        return (upperRank - lowerRank) / total;
     }
 }

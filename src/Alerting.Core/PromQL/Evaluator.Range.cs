@@ -337,6 +337,13 @@ internal sealed partial class Evaluator
     private static double Mad(ReadOnlySpan<Sample> samples)
     {
         var values = Values(samples);
+        foreach (var v in values)
+        {
+            if (double.IsNaN(v))
+            {
+                return double.NaN;
+            }
+        }
         var median = Quantile(0.5, values);
         var dev = new double[values.Length];
         for (var i = 0; i < dev.Length; i++)

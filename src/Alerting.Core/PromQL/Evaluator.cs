@@ -11,6 +11,7 @@ internal sealed partial class Evaluator
     private readonly ISeriesSource _source;
     private readonly long _startMs;
     private readonly long _endMs;
+    private readonly long _stepMs;
     private readonly long _lookbackMs;
     private readonly long _defaultSubqueryStepMs;
     private readonly CancellationToken _ct;
@@ -22,11 +23,14 @@ internal sealed partial class Evaluator
         _source = source;
         _startMs = startMs;
         _endMs = endMs;
+        _stepMs = stepMs;
         _lookbackMs = (long)options.LookbackDelta.TotalMilliseconds;
-        // Prometheus uses the query step for subqueries without an explicit step in range queries.
-        _defaultSubqueryStepMs = stepMs > 0 ? stepMs : (long)options.DefaultSubqueryStep.TotalMilliseconds;
+        // Like Prometheus, subqueries without a step use the evaluation interval, not the query step.
+        _defaultSubqueryStepMs = (long)options.DefaultSubqueryStep.TotalMilliseconds;
         _ct = ct;
     }
+
+    private bool _rewritesLabels;
 
     public void Prepare(Expr expr) => Walk(expr, _startMs, _endMs);
 
@@ -79,6 +83,7 @@ internal sealed partial class Evaluator
                 }
                 break;
             case Call c:
+                _rewritesLabels |= c.Function.Name is "label_replace" or "label_join" or "histogram_quantiles";
                 foreach (var a2 in c.Args)
                 {
                     Walk(a2, lo, hi);
@@ -113,7 +118,15 @@ internal sealed partial class Evaluator
             list.Add(new SelectedSeries(s.Labels, arr));
         }
         // Prometheus' storage returns series sorted by labels; results and error texts depend on it.
-        list.Sort(static (a, b) => LabelOps.Compare(a.Labels, b.Labels));
+        var sorted = true;
+        for (var i = 1; i < list.Count && sorted; i++)
+        {
+            sorted = LabelOps.Compare(list[i - 1].Labels, list[i].Labels) <= 0;
+        }
+        if (!sorted)
+        {
+            list.Sort(static (a, b) => LabelOps.Compare(a.Labels, b.Labels));
+        }
         sel = [.. list];
         _selected[vs] = sel;
         return sel;
@@ -266,8 +279,13 @@ internal sealed partial class Evaluator
         return new VectorResult(result);
     }
 
-    /// <summary>Applies delayed name removal to a step's final vector and rejects duplicate label sets.</summary>
-    public static List<VSample> Cleanup(List<VSample> samples)
+    /// <summary>
+    /// Applies delayed name removal to a step's final vector and rejects duplicate label sets. Only
+    /// dropped names and label_replace/label_join can create duplicates, so other results skip the check.
+    /// </summary>
+    public List<VSample> Cleanup(List<VSample> samples) => Cleanup(samples, _rewritesLabels);
+
+    public static List<VSample> Cleanup(List<VSample> samples, bool checkDuplicates = true)
     {
         var any = false;
         foreach (var s in samples)
@@ -291,7 +309,7 @@ internal sealed partial class Evaluator
                 result.Add(s.DropName ? s with { Metric = LabelOps.DropMetricName(s.Metric), DropName = false } : s);
             }
         }
-        if (result.Count > 1)
+        if (result.Count > 1 && (any || checkDuplicates))
         {
             var seen = new HashSet<Labels>();
             foreach (var s in result)

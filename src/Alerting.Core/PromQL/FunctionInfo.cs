@@ -3,22 +3,22 @@ using System.Collections.Frozen;
 namespace Alerting.Core.PromQL;
 
 /// <summary>The signature of a PromQL function: argument types, arity and result type.</summary>
-public sealed record FunctionInfo(string Name, ValueType[] ArgTypes, int MinArgs, int MaxArgs, ValueType ReturnType, bool Experimental = false)
+public sealed record FunctionInfo(string Name, PromQlValueType[] ArgTypes, int MinArgs, int MaxArgs, PromQlValueType ReturnType, bool Experimental = false)
 {
     /// <summary>The expected type of argument <paramref name="i"/>; the last type repeats for variadic tails.</summary>
-    public ValueType ArgType(int i) => ArgTypes[Math.Min(i, ArgTypes.Length - 1)];
+    public PromQlValueType ArgType(int i) => ArgTypes[Math.Min(i, ArgTypes.Length - 1)];
 
-    private static readonly ValueType V = ValueType.Vector;
-    private static readonly ValueType M = ValueType.Matrix;
-    private static readonly ValueType S = ValueType.Scalar;
-    private static readonly ValueType Str = ValueType.String;
+    private static readonly PromQlValueType V = PromQlValueType.Vector;
+    private static readonly PromQlValueType M = PromQlValueType.Matrix;
+    private static readonly PromQlValueType S = PromQlValueType.Scalar;
+    private static readonly PromQlValueType Str = PromQlValueType.String;
 
     public static FrozenDictionary<string, FunctionInfo> All { get; } = Build();
 
     private static FrozenDictionary<string, FunctionInfo> Build()
     {
         var list = new List<FunctionInfo>();
-        void Add(string name, ValueType[] args, ValueType ret, int? min = null, int? max = null, bool experimental = false) =>
+        void Add(string name, PromQlValueType[] args, PromQlValueType ret, int? min = null, int? max = null, bool experimental = false) =>
             list.Add(new FunctionInfo(name, args, min ?? args.Length, max ?? args.Length, ret, experimental));
 
         foreach (var name in new[]
@@ -58,6 +58,7 @@ public sealed record FunctionInfo(string Name, ValueType[] ArgTypes, int MinArgs
         Add("holt_winters", [M, S, S], V);
         Add("histogram_quantile", [S, V], V);
         Add("histogram_fraction", [S, S, V], V);
+        Add("histogram_quantiles", [V, Str, S], V, min: 3, max: int.MaxValue, experimental: true);
         Add("label_replace", [V, Str, Str, Str, Str], V);
         Add("label_join", [V, Str, Str, Str], V, min: 3, max: int.MaxValue);
         Add("sort_by_label", [V, Str], V, min: 1, max: int.MaxValue, experimental: true);
@@ -66,6 +67,12 @@ public sealed record FunctionInfo(string Name, ValueType[] ArgTypes, int MinArgs
         Add("vector", [S], V);
         Add("time", [], S);
         Add("pi", [], S);
+        foreach (var name in new[] { "step", "range", "start", "end" })
+        {
+            Add(name, [], S, experimental: true);
+        }
+        Add("min_of", [S], S, min: 1, max: int.MaxValue, experimental: true);
+        Add("max_of", [S], S, min: 1, max: int.MaxValue, experimental: true);
         return list.ToFrozenDictionary(f => f.Name, StringComparer.Ordinal);
     }
 }

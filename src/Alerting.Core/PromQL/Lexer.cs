@@ -36,6 +36,9 @@ internal sealed class Lexer
 {
     private readonly string _input;
     private int _pos;
+    private bool _inBraces;
+    private bool _inBrackets;
+    private int _parenDepth;
 
     public Lexer(string input) => _input = input;
 
@@ -60,29 +63,57 @@ internal sealed class Lexer
         SkipSpaceAndComments();
         if (_pos >= _input.Length)
         {
+            if (_inBraces)
+            {
+                throw Error(_pos, "unexpected end of input inside braces");
+            }
+            if (_inBrackets)
+            {
+                throw Error(_pos, "unexpected end of input in duration expression");
+            }
+            if (_parenDepth > 0)
+            {
+                throw Error(_pos, "unclosed left parenthesis");
+            }
             return new Token(TokenKind.Eof, string.Empty, _pos);
         }
         var start = _pos;
         var c = _input[_pos];
+        if (_inBraces)
+        {
+            return NextInBraces(start, c);
+        }
+        if (_inBrackets && !(char.IsAsciiLetterOrDigit(c) || c is ':' or ']' or '.' or '-' or '+' or '(' or ')'))
+        {
+            throw Error(start, "unexpected character in duration expression: '" + c + "'");
+        }
         switch (c)
         {
             case '(':
                 _pos++;
+                _parenDepth++;
                 return new Token(TokenKind.LeftParen, "(", start);
             case ')':
                 _pos++;
+                if (_parenDepth == 0)
+                {
+                    throw Error(_pos, "unexpected right parenthesis ')'");
+                }
+                _parenDepth--;
                 return new Token(TokenKind.RightParen, ")", start);
             case '{':
                 _pos++;
+                _inBraces = true;
                 return new Token(TokenKind.LeftBrace, "{", start);
             case '}':
-                _pos++;
-                return new Token(TokenKind.RightBrace, "}", start);
+                throw Error(start, "unexpected character: '}'");
             case '[':
                 _pos++;
+                _inBrackets = true;
                 return new Token(TokenKind.LeftBracket, "[", start);
             case ']':
                 _pos++;
+                _inBrackets = false;
                 return new Token(TokenKind.RightBracket, "]", start);
             case ',':
                 _pos++;
@@ -104,16 +135,16 @@ internal sealed class Lexer
                 }
                 if (Peek(1) == '~')
                 {
-                    _pos += 2;
-                    return new Token(TokenKind.Operator, "=~", start);
+                    // Regex matchers only exist inside braces.
+                    throw Error(start, "unexpected character after '=': '~'");
                 }
                 _pos++;
                 return new Token(TokenKind.Assign, "=", start);
             case '!':
-                if (Peek(1) is '=' or '~')
+                if (Peek(1) == '=')
                 {
                     _pos += 2;
-                    return new Token(TokenKind.Operator, _input.Substring(start, 2), start);
+                    return new Token(TokenKind.Operator, "!=", start);
                 }
                 throw Error(start, "unexpected character after '!': " + QuoteChar(Peek(1)));
             case '<' or '>':
@@ -143,6 +174,47 @@ internal sealed class Lexer
                 : new Token(TokenKind.Identifier, word, start);
         }
         throw Error(start, "unexpected character: " + QuoteChar(c));
+    }
+
+    /// <summary>Inside <c>{...}</c> only label names, strings, matcher operators and commas are valid.</summary>
+    private Token NextInBraces(int start, char c)
+    {
+        switch (c)
+        {
+            case '}':
+                _pos++;
+                _inBraces = false;
+                return new Token(TokenKind.RightBrace, "}", start);
+            case ',':
+                _pos++;
+                return new Token(TokenKind.Comma, ",", start);
+            case '=':
+                if (Peek(1) == '~')
+                {
+                    _pos += 2;
+                    return new Token(TokenKind.Operator, "=~", start);
+                }
+                _pos++;
+                return new Token(TokenKind.Assign, "=", start);
+            case '!':
+                if (Peek(1) is '=' or '~')
+                {
+                    _pos += 2;
+                    return new Token(TokenKind.Operator, _input.Substring(start, 2), start);
+                }
+                throw Error(start, "unexpected character inside braces: '!'");
+            case '"' or '\'' or '`':
+                return LexString(c);
+        }
+        if (char.IsAsciiLetter(c) || c == '_')
+        {
+            while (_pos < _input.Length && (char.IsAsciiLetterOrDigit(_input[_pos]) || _input[_pos] == '_'))
+            {
+                _pos++;
+            }
+            return new Token(TokenKind.Identifier, _input[start.._pos], start);
+        }
+        throw Error(start, "unexpected character inside braces: '" + c + "'");
     }
 
     private static string QuoteChar(char c) => c == '\0' ? "EOF" : "'" + c + "'";
@@ -218,7 +290,15 @@ internal sealed class Lexer
         }
         if (_pos < _input.Length && (char.IsAsciiLetterOrDigit(_input[_pos]) || _input[_pos] == '_' || _input[_pos] == '.'))
         {
-            throw Error(start, "bad number or duration syntax: \"" + _input[start.._pos] + _input[_pos] + "\"");
+            var badEnd = _pos + 1;
+            if (_input[_pos] != '.')
+            {
+                while (badEnd < _input.Length && (char.IsAsciiLetterOrDigit(_input[badEnd]) || _input[badEnd] == '_'))
+                {
+                    badEnd++;
+                }
+            }
+            throw Error(start, "bad number or duration syntax: \"" + _input[start..badEnd] + "\"");
         }
         return new Token(TokenKind.Number, _input[start.._pos], start);
     }
@@ -268,13 +348,14 @@ internal sealed class Lexer
     private Token LexString(char quote)
     {
         var start = _pos;
+        _stringStart = start;
         _pos++;
         var sb = new StringBuilder();
         while (true)
         {
             if (_pos >= _input.Length)
             {
-                throw Error(start, "unterminated quoted string");
+                throw Error(start, quote == '`' ? "unterminated raw string" : "unterminated quoted string");
             }
             var c = _input[_pos];
             if (c == quote)
@@ -303,11 +384,14 @@ internal sealed class Lexer
 
     public Dictionary<int, string> Decoded { get; } = [];
 
+    // Prometheus reports escape errors at the start of the string literal.
+    private int _stringStart;
+
     private void ReadEscape(StringBuilder sb, char quote)
     {
         if (_pos >= _input.Length)
         {
-            throw Error(_pos, "escape sequence not terminated");
+            throw Error(_stringStart, "escape sequence not terminated");
         }
         var c = _input[_pos++];
         switch (c)
@@ -342,27 +426,33 @@ internal sealed class Lexer
             {
                 if (_pos >= _input.Length || _input[_pos] is < '0' or > '7')
                 {
-                    throw Error(_pos, "illegal character in escape sequence");
+                    throw Error(_stringStart, IllegalEscape(_pos < _input.Length ? _input[_pos] : '\0'));
                 }
                 v = (v * 8) + (_input[_pos++] - '0');
             }
             sb.Append((char)v);
             return;
         }
-        throw Error(_pos - 2, "unknown escape sequence " + QuoteChar(c));
+        throw Error(_stringStart, $"unknown escape sequence U+{(int)c:X4} '{c}'");
     }
+
+    private static string IllegalEscape(char c) => $"illegal character U+{(int)c:X4} '{c}' in escape sequence";
 
     private int ReadHex(int digits)
     {
         if (_pos + digits > _input.Length)
         {
-            throw Error(_pos, "escape sequence not terminated");
+            throw Error(_stringStart, "escape sequence not terminated");
         }
         var text = _input.Substring(_pos, digits);
-        if (!int.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var v))
+        foreach (var ch in text)
         {
-            throw Error(_pos, "illegal character in escape sequence");
+            if (!char.IsAsciiHexDigit(ch))
+            {
+                throw Error(_stringStart, IllegalEscape(ch));
+            }
         }
+        var v = int.Parse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
         _pos += digits;
         return v;
     }

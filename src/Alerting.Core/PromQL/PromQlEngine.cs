@@ -27,7 +27,7 @@ public sealed class PromQlEngine
                 return new StringValue(timeMs, str.Value);
             case VectorResult vec:
                 {
-                    var cleaned = Evaluator.Cleanup(vec.Samples);
+                    var cleaned = ev.Cleanup(vec.Samples);
                     var result = new VectorSample[cleaned.Count];
                     for (var i = 0; i < result.Length; i++)
                     {
@@ -68,7 +68,7 @@ public sealed class PromQlEngine
         {
             throw new ArgumentException("end timestamp must not be before start time", nameof(endMs));
         }
-        if (expr.Type is not (ValueType.Scalar or ValueType.Vector))
+        if (expr.Type is not (PromQlValueType.Scalar or PromQlValueType.Vector))
         {
             throw new PromQlEvaluationException($"invalid expression type \"{TypeName(expr.Type)}\" for range query, must be Scalar or instant Vector");
         }
@@ -84,7 +84,7 @@ public sealed class PromQlEngine
                 Add(series, Labels.Empty, new Sample(ts, s.Value));
                 continue;
             }
-            foreach (var sample in Evaluator.Cleanup(((VectorResult)v).Samples))
+            foreach (var sample in ev.Cleanup(((VectorResult)v).Samples))
             {
                 Add(series, sample.Metric, new Sample(ts, sample.F));
             }
@@ -108,10 +108,10 @@ public sealed class PromQlEngine
         }
     }
 
-    private static string TypeName(ValueType t) => t switch
+    private static string TypeName(PromQlValueType t) => t switch
     {
-        ValueType.Matrix => "range vector",
-        ValueType.String => "string",
+        PromQlValueType.Matrix => "range vector",
+        PromQlValueType.String => "string",
         _ => t.ToString().ToLowerInvariant(),
     };
 }

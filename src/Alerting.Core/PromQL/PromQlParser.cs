@@ -109,7 +109,7 @@ public static class PromQlParser
         private static string Describe(Token t) => t.Kind switch
         {
             TokenKind.Eof => "end of input",
-            TokenKind.Identifier => IsKeyword(t.Text) ? t.Text : "identifier \"" + t.Text + "\"",
+            TokenKind.Identifier => IsKeyword(t.Text.ToLowerInvariant()) ? "<" + t.Text.ToLowerInvariant() + ">" : "identifier \"" + t.Text + "\"",
             TokenKind.Number => "number \"" + t.Text + "\"",
             TokenKind.Duration => "duration \"" + t.Text + "\"",
             TokenKind.String => "string " + t.Text,
@@ -122,7 +122,7 @@ public static class PromQlParser
             TokenKind.RightBracket => "\"]\"",
             TokenKind.Comma => "\",\"",
             TokenKind.Colon => "\":\"",
-            TokenKind.At => "<@>",
+            TokenKind.At => "<op:@>",
             TokenKind.Assign => "\"=\"",
             _ => t.Text,
         };
@@ -253,58 +253,67 @@ public static class PromQlParser
 
         private bool IsWord(string word) => Cur.Kind == TokenKind.Identifier && string.Equals(Cur.Text, word, StringComparison.OrdinalIgnoreCase);
 
+        /// <summary>Type-checks a binary operation in the order Prometheus' checkAST reports problems.</summary>
         private Expr MakeBinary(BinaryOp op, Token opTok, Expr lhs, Expr rhs, bool returnBool, VectorMatching? matching)
         {
             var pos = new PositionRange(lhs.Position.Start, rhs.Position.End);
             var lt = lhs.Type;
             var rt = rhs.Type;
-            if (lt is not (ValueType.Scalar or ValueType.Vector) || rt is not (ValueType.Scalar or ValueType.Vector))
-            {
-                throw Error(lhs.Position.Start, "binary expression must contain only scalar and instant vector types");
-            }
             var isCmp = BinaryExpr.IsComparison(op);
+            var opText = BinaryExpr.OpText(op);
             if (returnBool && !isCmp)
             {
-                throw Error(lhs.Position.Start, "bool modifier can only be used on comparisons");
+                throw Error(opTok.Pos, "bool modifier can only be used on comparison operators");
             }
-            if (isCmp && !returnBool && lt == ValueType.Scalar && rt == ValueType.Scalar)
+            if (isCmp && !returnBool && lt == PromQlValueType.Scalar && rt == PromQlValueType.Scalar)
             {
-                throw Error(lhs.Position.Start, "comparisons between scalars must use BOOL modifier");
+                throw Error(opTok.Pos, "comparisons between scalars must use BOOL modifier");
             }
-            var bothVectors = lt == ValueType.Vector && rt == ValueType.Vector;
-            if (BinaryExpr.IsSetOp(op))
+            if (matching is { On: true })
             {
-                if (!bothVectors)
+                foreach (var l in matching.Include)
                 {
-                    throw Error(lhs.Position.Start, $"set operator \"{BinaryExpr.OpText(op)}\" not allowed in binary scalar expression");
-                }
-                matching ??= new VectorMatching();
-                if (matching.Card is Cardinality.ManyToOne or Cardinality.OneToMany)
-                {
-                    throw Error(lhs.Position.Start, $"no grouping allowed for \"{BinaryExpr.OpText(op)}\" operation");
-                }
-                matching.Card = Cardinality.ManyToMany;
-            }
-            else if (matching is not null && !bothVectors)
-            {
-                throw Error(lhs.Position.Start, "vector matching only allowed between instant vectors");
-            }
-            if (bothVectors)
-            {
-                matching ??= new VectorMatching();
-                if (matching.On)
-                {
-                    foreach (var l in matching.Include)
+                    if (matching.MatchingLabels.Contains(l))
                     {
-                        if (matching.MatchingLabels.Contains(l))
-                        {
-                            throw Error(lhs.Position.Start, $"label \"{l}\" must not occur in ON and GROUP clause at once");
-                        }
+                        throw Error(opTok.Pos, $"label \"{l}\" must not occur in ON and GROUP clause at once");
                     }
                 }
             }
-            _ = opTok;
-            return new BinaryExpr(op, lhs, rhs) { Position = pos, ReturnBool = returnBool, Matching = bothVectors ? matching : null };
+            if (lt is not (PromQlValueType.Scalar or PromQlValueType.Vector))
+            {
+                throw Error(lhs.Position.Start, "binary expression must contain only scalar and instant vector types");
+            }
+            if (rt is not (PromQlValueType.Scalar or PromQlValueType.Vector))
+            {
+                throw Error(rhs.Position.Start, "binary expression must contain only scalar and instant vector types");
+            }
+            var bothVectors = lt == PromQlValueType.Vector && rt == PromQlValueType.Vector;
+            if (!bothVectors)
+            {
+                if (matching is { MatchingLabels.Count: > 0 })
+                {
+                    throw Error(pos.Start, "vector matching only allowed between instant vectors");
+                }
+                if (BinaryExpr.IsSetOp(op))
+                {
+                    throw Error(pos.Start, $"set operator \"{opText}\" not allowed in binary scalar expression");
+                }
+                if (matching is { Card: not Cardinality.OneToOne })
+                {
+                    throw Error(pos.Start, "vector matching only allowed between instant vectors");
+                }
+                return new BinaryExpr(op, lhs, rhs) { Position = pos, ReturnBool = returnBool };
+            }
+            matching ??= new VectorMatching();
+            if (BinaryExpr.IsSetOp(op))
+            {
+                if (matching.Card is Cardinality.ManyToOne or Cardinality.OneToMany)
+                {
+                    throw Error(pos.Start, $"no grouping allowed for \"{opText}\" operation");
+                }
+                matching.Card = Cardinality.ManyToMany;
+            }
+            return new BinaryExpr(op, lhs, rhs) { Position = pos, ReturnBool = returnBool, Matching = matching };
         }
 
         private Expr ParseUnary()
@@ -314,9 +323,9 @@ public static class PromQlParser
                 var opTok = tokens[_i++];
                 // Unary minus binds like '*' in Prometheus' grammar: only '^' binds tighter.
                 var operand = ParseExpr(Precedence(BinaryOp.Pow));
-                if (operand.Type is not (ValueType.Scalar or ValueType.Vector))
+                if (operand.Type is not (PromQlValueType.Scalar or PromQlValueType.Vector))
                 {
-                    throw Error(opTok.Pos, "unary expression only allowed on expressions of type scalar or instant vector, got " + TypeName(operand.Type));
+                    throw Error(opTok.Pos, "unary expression only allowed on expressions of type scalar or instant vector, got \"" + TypeName(operand.Type) + "\"");
                 }
                 var pos = new PositionRange(opTok.Pos, operand.Position.End);
                 if (operand is NumberLiteral n)
@@ -328,12 +337,12 @@ public static class PromQlParser
             return ParsePostfix(ParsePrimary());
         }
 
-        internal static string TypeName(ValueType t) => t switch
+        internal static string TypeName(PromQlValueType t) => t switch
         {
-            ValueType.Scalar => "scalar",
-            ValueType.Vector => "instant vector",
-            ValueType.Matrix => "range vector",
-            ValueType.String => "string",
+            PromQlValueType.Scalar => "scalar",
+            PromQlValueType.Vector => "instant vector",
+            PromQlValueType.Matrix => "range vector",
+            PromQlValueType.String => "string",
             _ => "none",
         };
 
@@ -347,21 +356,21 @@ public static class PromQlParser
                 }
                 else if (IsWord("offset"))
                 {
-                    var offTok = tokens[_i++];
+                    _i++;
                     var neg = false;
                     if (Cur.Kind == TokenKind.Operator && Cur.Text is "-" or "+")
                     {
                         neg = Cur.Text == "-";
                         _i++;
                     }
-                    var d = ParseDurationToken("offset");
-                    SetOffset(e, neg ? -d : d, offTok.Pos);
+                    var d = ParseDurationToken("in offset, expected number, duration, step(), or range()");
+                    SetOffset(e, neg ? -d : d, e.Position.Start);
                 }
                 else if (Cur.Kind == TokenKind.At)
                 {
-                    var atTok = tokens[_i++];
-                    var (kind, ms) = ParseAt();
-                    SetAt(e, kind, ms, atTok.Pos);
+                    _i++;
+                    var (kind, ms) = ParseAt(e.Position.Start);
+                    SetAt(e, kind, ms, e.Position.Start);
                 }
                 else
                 {
@@ -370,7 +379,7 @@ public static class PromQlParser
             }
         }
 
-        private (AtKind Kind, long Ms) ParseAt()
+        private (AtKind Kind, long Ms) ParseAt(int exprStart)
         {
             if ((IsWord("start") || IsWord("end")) && PeekTok().Kind == TokenKind.LeftParen)
             {
@@ -388,14 +397,15 @@ public static class PromQlParser
             }
             if (Cur.Kind is not (TokenKind.Number or TokenKind.Duration))
             {
-                throw Unexpected("in @ modifier");
+                throw Unexpected("in @, expected timestamp");
             }
             var t = tokens[_i++];
             var seconds = t.Kind == TokenKind.Duration ? ParseDuration(t.Text) / 1000.0 : ParseNumber(t);
             seconds *= sign;
-            if (double.IsNaN(seconds) || double.IsInfinity(seconds) || Math.Abs(seconds * 1000) > long.MaxValue / 2.0)
+            if (double.IsNaN(seconds) || double.IsInfinity(seconds) || Math.Abs(seconds * 1000) >= long.MaxValue)
             {
-                throw Error(t.Pos, "timestamp out of bounds for @ modifier: " + Expr.FormatNumber(seconds));
+                var shown = double.IsPositiveInfinity(seconds) ? "+Inf" : Expr.FormatNumber(seconds);
+                throw Error(exprStart, "timestamp out of bounds for @ modifier: " + shown);
             }
             return (AtKind.Timestamp, (long)Math.Round(seconds * 1000));
         }
@@ -461,10 +471,15 @@ public static class PromQlParser
         private Expr ParseRange(Expr e)
         {
             var open = tokens[_i++];
-            var range = ParseDurationToken("in subquery or range selector");
-            if (range <= 0 && Cur.Kind != TokenKind.Colon)
+            var rangeTok = Cur;
+            if (Cur.Kind == TokenKind.Operator && Cur.Text == "-" && PeekTok().Kind is TokenKind.Number or TokenKind.Duration)
             {
-                throw Error(open.Pos, "duration must be greater than 0");
+                throw Error(rangeTok.Pos, "duration must be greater than 0");
+            }
+            var range = ParseDurationToken("in subquery or range selector, expected number, duration, step(), or range()");
+            if (range <= 0)
+            {
+                throw Error(rangeTok.Pos, "duration must be greater than 0");
             }
             if (Cur.Kind == TokenKind.Colon)
             {
@@ -472,31 +487,32 @@ public static class PromQlParser
                 long step = 0;
                 if (Cur.Kind != TokenKind.RightBracket)
                 {
-                    step = ParseDurationToken("in subquery");
+                    var stepTok = Cur;
+                    step = ParseDurationToken("in subquery, expected number, duration, step(), or range()");
                     if (step <= 0)
                     {
-                        throw Error(open.Pos, "duration must be greater than 0");
+                        throw Error(stepTok.Pos, "duration must be greater than 0");
                     }
                 }
                 var close = Expect(TokenKind.RightBracket, "in subquery selector");
-                if (e.Type != ValueType.Vector)
+                if (e.Type != PromQlValueType.Vector)
                 {
-                    throw Error(e.Position.Start, "subquery is only allowed on instant vector, got " + TypeName(e.Type) + " instead");
-                }
-                if (range <= 0)
-                {
-                    throw Error(open.Pos, "duration must be greater than 0");
+                    throw Error(e.Position.Start, "subquery is only allowed on instant vector, got " + (e.Type == PromQlValueType.Matrix ? "matrix" : TypeName(e.Type)) + " instead");
                 }
                 return new SubqueryExpr(e, range, step) { Position = new PositionRange(e.Position.Start, close.End) };
             }
             var end = Expect(TokenKind.RightBracket, "in range selector");
             if (e is not VectorSelector vs)
             {
-                throw Error(e.Position.Start, "ranges only allowed for vector selectors");
+                throw Error(open.Pos, "ranges only allowed for vector selectors");
             }
-            if (vs.OffsetMs != 0 || vs.At != AtKind.None || _offsetSet.Contains(vs))
+            if (vs.OffsetMs != 0 || _offsetSet.Contains(vs))
             {
-                throw Error(open.Pos, "no offset or @ modifiers allowed before range");
+                throw Error(open.Pos, "no offset modifiers allowed before range");
+            }
+            if (vs.At != AtKind.None)
+            {
+                throw Error(open.Pos, "no @ modifiers allowed before range");
             }
             return new MatrixSelector(vs, range) { Position = new PositionRange(e.Position.Start, end.End) };
         }
@@ -509,7 +525,7 @@ public static class PromQlParser
                 _i++;
                 if (!TryParseDuration(t.Text, out var ms))
                 {
-                    throw Error(t.Pos, $"bad duration syntax: \"{t.Text}\"");
+                    throw Error(t.Pos, $"not a valid duration string: \"{t.Text}\"");
                 }
                 return ms;
             }
@@ -545,6 +561,11 @@ public static class PromQlParser
                     return hex;
                 }
                 throw Error(t.Pos, $"error parsing number: {s}");
+            }
+            if (s.Length > 1 && s[0] == '0' && s.All(ch => ch is >= '0' and <= '7'))
+            {
+                // Go's ParseInt with base 0, which Prometheus tries first, reads a leading 0 as octal.
+                return Convert.ToInt64(s, 8);
             }
             if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
             {
@@ -595,13 +616,14 @@ public static class PromQlParser
             {
                 return ParseAggregation();
             }
+            // Most keywords (offset, and, by, ...) double as metric names where an expression starts.
+            if (t.Text.ToLowerInvariant() is "bool" or "on" or "ignoring" or "group_left" or "group_right" or "atan2")
+            {
+                throw Unexpected();
+            }
             if (next.Kind == TokenKind.LeftParen)
             {
                 return ParseCall();
-            }
-            if (IsKeyword(t.Text.ToLowerInvariant()))
-            {
-                throw Unexpected();
             }
             _i++;
             return ParseSelector(t.Text, t.Pos);
@@ -651,11 +673,10 @@ public static class PromQlParser
                 args.Add(ParseExpr(0));
                 if (Cur.Kind == TokenKind.Comma)
                 {
-                    _i++;
+                    var comma = tokens[_i++];
                     if (Cur.Kind == TokenKind.RightParen)
                     {
-                        _i++;
-                        return args;
+                        throw Error(comma.Pos, "trailing commas not allowed in function call args");
                     }
                     continue;
                 }
@@ -708,6 +729,10 @@ public static class PromQlParser
                 hasGrouping = true;
                 close = tokens[_i - 1];
             }
+            if (args.Count == 0)
+            {
+                throw Error(opTok.Pos, "no arguments for aggregate expression provided");
+            }
             var needsParam = op is AggregateOp.TopK or AggregateOp.BottomK or AggregateOp.CountValues or AggregateOp.Quantile or AggregateOp.LimitK or AggregateOp.LimitRatio;
             var want = needsParam ? 2 : 1;
             if (args.Count != want)
@@ -715,7 +740,7 @@ public static class PromQlParser
                 throw Error(opTok.Pos, $"wrong number of arguments for aggregate expression provided, expected {want}, got {args.Count}");
             }
             var inner = args[^1];
-            if (inner.Type != ValueType.Vector)
+            if (inner.Type != PromQlValueType.Vector)
             {
                 throw Error(inner.Position.Start, $"expected type instant vector in aggregation expression, got {TypeName(inner.Type)}");
             }
@@ -723,7 +748,7 @@ public static class PromQlParser
             if (needsParam)
             {
                 param = args[0];
-                var pt = op == AggregateOp.CountValues ? ValueType.String : ValueType.Scalar;
+                var pt = op == AggregateOp.CountValues ? PromQlValueType.String : PromQlValueType.Scalar;
                 if (param.Type != pt)
                 {
                     throw Error(param.Position.Start, $"expected type {TypeName(pt)} in aggregation parameter, got {TypeName(param.Type)}");
@@ -734,7 +759,7 @@ public static class PromQlParser
 
         private List<string> ParseLabelList()
         {
-            Expect(TokenKind.LeftParen, "in grouping opts");
+            Expect(TokenKind.LeftParen, "in grouping opts, expected \"(\"");
             var labels = new List<string>();
             while (Cur.Kind != TokenKind.RightParen)
             {
@@ -785,7 +810,7 @@ public static class PromQlParser
                     }
                     else
                     {
-                        throw Unexpected("in label matching, expected label");
+                        throw Unexpected("in label matching, expected identifier or \"}\"");
                     }
                     _i++;
                     if (labelTok.Kind == TokenKind.String && Cur.Kind is TokenKind.Comma or TokenKind.RightBrace)
@@ -828,7 +853,7 @@ public static class PromQlParser
                         _i++;
                         try
                         {
-                            matchers.Add(new LabelMatcher(type, labelName, value));
+                            matchers.Add(new LabelMatcher(type, labelName, type is MatcherType.Regex or MatcherType.NotRegex ? Evaluator.TranslateRe2(value) : value));
                         }
                         catch (ArgumentException ex)
                         {

@@ -19,6 +19,6 @@ public sealed record PromQlEngineOptions
 {
     public TimeSpan LookbackDelta { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Step of subqueries written without one (<c>x[5m:]</c>) in instant queries; Prometheus uses the rule/global evaluation interval.</summary>
+    /// <summary>Step of subqueries written without one (<c>x[5m:]</c>); Prometheus uses the global evaluation interval.</summary>
     public TimeSpan DefaultSubqueryStep { get; init; } = TimeSpan.FromMinutes(1);
 }

@@ -13,7 +13,7 @@ public static class AlertmanagerTemplates
     public static IReadOnlyDictionary<string, TemplateFunction> Functions(TimeProvider? time = null)
     {
         var clock = time ?? TimeProvider.System;
-        return new Dictionary<string, TemplateFunction>(StringComparer.Ordinal)
+        var functions = new Dictionary<string, TemplateFunction>(StringComparer.Ordinal)
         {
             ["toUpper"] = CommonFunctions.ToUpper,
             ["toLower"] = CommonFunctions.ToLower,
@@ -25,27 +25,66 @@ public static class AlertmanagerTemplates
                 return string.Join(Args.String(args[0]), Args.StringSlice(args[1]));
             },
             ["match"] = args => CommonFunctions.Match(args),
-            ["safeHtml"] = args => Args.String(Args.Exactly("safeHtml", args, 1)[0]),
-            ["safeUrl"] = args => Args.String(Args.Exactly("safeUrl", args, 1)[0]),
+            ["safeHtml"] = args => new SafeHtml(Args.String(Args.Exactly("safeHtml", args, 1)[0])),
+            ["safeUrl"] = args => new SafeUrl(Args.String(Args.Exactly("safeUrl", args, 1)[0])),
             ["urlUnescape"] = args => CommonFunctions.QueryUnescape(Args.String(Args.Exactly("urlUnescape", args, 1)[0])),
             ["reReplaceAll"] = CommonFunctions.ReReplaceAll,
             ["stringSlice"] = args => args.Select(Args.String).ToList(),
             ["date"] = args =>
             {
                 Args.Exactly("date", args, 2);
-                return GoTime.Format(Args.String(args[0]), CommonFunctions.Time(args[1]));
+                return GoTime.Format(Args.String(args[0]), CommonFunctions.Time(args[1]), (args[1] as ZonedTime)?.Zone);
             },
             ["tz"] = args =>
             {
                 Args.Exactly("tz", args, 2);
                 var name = Args.String(args[0]);
                 var t = CommonFunctions.Time(args[1]);
-                return TimeZoneInfo.ConvertTime(t, FindZone(name));
+                return ZonedTime.In(t, FindZone(name));
+            },
+            ["now"] = args =>
+            {
+                Args.Exactly("now", args, 0);
+                return clock.GetUtcNow();
             },
             ["since"] = args => clock.GetUtcNow() - CommonFunctions.Time(Args.Exactly("since", args, 1)[0]),
             ["humanizeDuration"] = args => CommonFunctions.HumanizeDuration(Args.Float(Args.Exactly("humanizeDuration", args, 1)[0])),
             ["toJson"] = args => GoJsonMarshal.Marshal(Args.Exactly("toJson", args, 1)[0]),
+            ["list"] = args => args.ToList(),
+            ["append"] = args =>
+            {
+                Args.AtLeast("append", args, 1);
+                var list = args[0] is null ? [] : GoValues.Kind(args[0]) == GoKind.Slice
+                    ? GoValues.AsList(args[0]!).ToList()
+                    : throw new TemplateArgumentException($"wrong type for value; expected []interface {{}}; got {GoValues.TypeName(args[0])}");
+                list.AddRange(args.Skip(1));
+                return list;
+            },
+            ["dict"] = args =>
+            {
+                if (args.Length % 2 != 0)
+                {
+                    throw new InvalidOperationException("dict requires an even number of arguments");
+                }
+                var map = new Dictionary<string, object?>(StringComparer.Ordinal);
+                for (var i = 0; i < args.Length; i += 2)
+                {
+                    map[args[i] as string ?? throw new InvalidOperationException("dict keys must be strings")] = args[i + 1];
+                }
+                return (IReadOnlyDictionary<string, object?>)map;
+            },
         };
+        GoParamType s = GoParamType.String, any = GoParamType.Any, t = GoParamType.Time;
+        return GoFunction.Sign(
+            functions,
+            new Dictionary<string, GoParamType[]>
+            {
+                ["toUpper"] = [s], ["toLower"] = [s], ["title"] = [s], ["trimSpace"] = [s], ["join"] = [s, GoParamType.StringSlice],
+                ["match"] = [s, s], ["safeHtml"] = [s], ["safeUrl"] = [s], ["urlUnescape"] = [s], ["reReplaceAll"] = [s, s, s],
+                ["stringSlice"] = [s], ["date"] = [s, t], ["tz"] = [s, t], ["now"] = [], ["since"] = [t],
+                ["humanizeDuration"] = [any], ["toJson"] = [any], ["list"] = [any], ["append"] = [GoParamType.AnySlice, any], ["dict"] = [any],
+            },
+            new HashSet<string> { "stringSlice", "list", "append", "dict" });
     }
 
     private static readonly char[] GoSpace = [' ', '\t', '\n', '\v', '\f', '\r', '\u0085', '\u00A0'];
@@ -112,6 +151,9 @@ internal static class GoJsonMarshal
                 return;
             case DateTimeOffset t:
                 sb.Append(GoJson.Quote(GoTime.Rfc3339Nano(t)));
+                return;
+            case ZonedTime z:
+                sb.Append(GoJson.Quote(GoTime.Rfc3339Nano(z.Value)));
                 return;
             case TimeSpan d:
                 sb.Append((d.Ticks * 100).ToString(CultureInfo.InvariantCulture));

@@ -8,25 +8,25 @@ internal static class Builtins
     public static readonly IReadOnlyDictionary<string, TemplateFunction> Functions = new Dictionary<string, TemplateFunction>(StringComparer.Ordinal)
     {
         // and/or short-circuit in the executor; these bodies only run when called through "call".
-        ["and"] = args => args.FirstOrDefault(a => !GoValues.IsTrue(a), args.LastOrDefault()),
-        ["or"] = args => args.FirstOrDefault(GoValues.IsTrue, args.LastOrDefault()),
-        ["not"] = args => !GoValues.IsTrue(Args.One("not", args)),
-        ["len"] = args => Length(Args.One("len", args)),
-        ["index"] = args => Index(Args.AtLeast("index", args, 1)),
-        ["slice"] = args => Slice(Args.AtLeast("slice", args, 1)),
-        ["print"] = args => GoFmt.Sprint(args),
-        ["println"] = args => GoFmt.Sprintln(args),
-        ["printf"] = args => GoFmt.Sprintf(Args.String(Args.AtLeast("printf", args, 1)[0]), args[1..]),
-        ["html"] = args => HtmlEscape(EvalArgs(args)),
-        ["js"] = args => JsEscape(EvalArgs(args)),
-        ["urlquery"] = args => QueryEscape(EvalArgs(args)),
-        ["eq"] = args => Eq(Args.AtLeast("eq", args, 1)),
-        ["ne"] = args => !Eq(Args.Exactly("ne", args, 2)),
-        ["lt"] = args => Lt(Args.Exactly("lt", args, 2)[0], args[1]),
-        ["le"] = args => Lt(Args.Exactly("le", args, 2)[0], args[1]) || Eq(args),
-        ["gt"] = args => !(Lt(Args.Exactly("gt", args, 2)[0], args[1]) || Eq(args)),
-        ["ge"] = args => !Lt(Args.Exactly("ge", args, 2)[0], args[1]),
-        ["call"] = args => Call(Args.AtLeast("call", args, 1)),
+        ["and"] = GoFunction.Variadic(args => args.FirstOrDefault(a => !GoValues.IsTrue(a), args.LastOrDefault()), GoParamType.Value, GoParamType.Value),
+        ["or"] = GoFunction.Variadic(args => args.FirstOrDefault(GoValues.IsTrue, args.LastOrDefault()), GoParamType.Value, GoParamType.Value),
+        ["not"] = GoFunction.Of(args => !GoValues.IsTrue(Args.One("not", args)), GoParamType.Value),
+        ["len"] = GoFunction.Of(args => Length(Args.One("len", args)), GoParamType.Value),
+        ["index"] = GoFunction.Variadic(args => Index(Args.AtLeast("index", args, 1)), GoParamType.Value, GoParamType.Value),
+        ["slice"] = GoFunction.Variadic(args => Slice(Args.AtLeast("slice", args, 1)), GoParamType.Value, GoParamType.Value),
+        ["print"] = GoFunction.Variadic(args => GoFmt.Sprint(args), GoParamType.Any),
+        ["println"] = GoFunction.Variadic(args => GoFmt.Sprintln(args), GoParamType.Any),
+        ["printf"] = GoFunction.Variadic(args => GoFmt.Sprintf(Args.String(Args.AtLeast("printf", args, 1)[0]), args[1..]), GoParamType.String, GoParamType.Any),
+        ["html"] = GoFunction.Variadic(args => HtmlEscape(EvalArgs(args)), GoParamType.Any),
+        ["js"] = GoFunction.Variadic(args => JsEscape(EvalArgs(args)), GoParamType.Any),
+        ["urlquery"] = GoFunction.Variadic(args => QueryEscape(EvalArgs(args)), GoParamType.Any),
+        ["eq"] = GoFunction.Variadic(args => Eq(Args.AtLeast("eq", args, 1)), GoParamType.Value, GoParamType.Value),
+        ["ne"] = GoFunction.Of(args => !Eq(Args.Exactly("ne", args, 2)), GoParamType.Value, GoParamType.Value),
+        ["lt"] = GoFunction.Of(args => Lt(Args.Exactly("lt", args, 2)[0], args[1]), GoParamType.Value, GoParamType.Value),
+        ["le"] = GoFunction.Of(args => Lt(Args.Exactly("le", args, 2)[0], args[1]) || Eq(args), GoParamType.Value, GoParamType.Value),
+        ["gt"] = GoFunction.Of(args => !(Lt(Args.Exactly("gt", args, 2)[0], args[1]) || Eq(args)), GoParamType.Value, GoParamType.Value),
+        ["ge"] = GoFunction.Of(args => !Lt(Args.Exactly("ge", args, 2)[0], args[1]), GoParamType.Value, GoParamType.Value),
+        ["call"] = GoFunction.Variadic(args => Call(Args.AtLeast("call", args, 1)), GoParamType.Value, GoParamType.Value),
     };
 
     /// <summary>Go's <c>evalArgs</c> for html/js/urlquery: one string as is, otherwise Sprint with nil shown as "&lt;no value&gt;".</summary>
@@ -92,7 +92,7 @@ internal static class Builtins
                     break;
                 case GoKind.Map:
                     var map = GoValues.AsMap(item!)!;
-                    if (index is null || (map.Sorted.Count > 0 && map.Sorted[0].Key.GetType() != index.GetType()))
+                    if (index is not string && (index is null || (map.Count > 0 && map.Sorted[0].Key.GetType() != index.GetType())))
                     {
                         throw new InvalidOperationException($"value has type {GoValues.TypeName(index)}; should be string");
                     }
@@ -425,6 +425,10 @@ public static class Args
     /// <summary>Prometheus' <c>convertToFloat</c>: numbers, numeric strings and durations (as seconds).</summary>
     public static double Float(object? v)
     {
+        if (v is TimeSpan duration)
+        {
+            return duration.TotalSeconds;
+        }
         switch (GoValues.Kind(v))
         {
             case GoKind.Int:
@@ -441,10 +445,6 @@ public static class Args
                 return f;
             }
             throw new InvalidOperationException($"strconv.ParseFloat: parsing {GoQuote.Quote(s)}: invalid syntax");
-        }
-        if (v is TimeSpan d)
-        {
-            return d.TotalSeconds;
         }
         throw new InvalidOperationException($"can't convert {GoValues.TypeName(v)} to float");
     }

@@ -80,7 +80,7 @@ internal static class CommonFunctions
                 sign = "-";
                 v = -v;
             }
-            var duration = (long)v;
+            var duration = GoInt64(v);
             var seconds = duration % 60;
             var minutes = duration / 60 % 60;
             var hours = duration / 60 / 60 % 24;
@@ -112,6 +112,10 @@ internal static class CommonFunctions
         return G4(v) + prefix + "s";
     }
 
+    /// <summary>Go's <c>int64(v)</c> on amd64: out-of-range values become math.MinInt64 (.NET would saturate).</summary>
+    private static long GoInt64(double v) =>
+        double.IsNaN(v) || v >= 9.2233720368547758e18 || v < -9.2233720368547758e18 ? long.MinValue : (long)v;
+
     public static string HumanizePercentage(double v) => GoFmt.Sprintf("%.4g%%", [v * 100]);
 
     /// <summary>Prometheus' <c>floatToTime</c>: seconds to a UTC time truncated to milliseconds.</summary>
@@ -139,11 +143,30 @@ internal static class CommonFunctions
         return GoTime.String(FloatToTime(v));
     }
 
+    private static readonly (string Posix, string Net)[] PosixClasses =
+    [
+        ("[:alnum:]", "0-9A-Za-z"), ("[:alpha:]", "A-Za-z"), ("[:ascii:]", "\\x00-\\x7F"), ("[:blank:]", "\\t "),
+        ("[:cntrl:]", "\\x00-\\x1F\\x7F"), ("[:digit:]", "0-9"), ("[:graph:]", "!-~"), ("[:lower:]", "a-z"), ("[:print:]", " -~"),
+        ("[:punct:]", "!-/:-@\\[-`{-~"), ("[:space:]", "\\t\\n\\v\\f\\r "), ("[:upper:]", "A-Z"), ("[:word:]", "0-9A-Za-z_"),
+        ("[:xdigit:]", "0-9A-Fa-f"),
+    ];
+
+    /// <summary>Go (RE2) syntax that .NET spells differently: <c>(?P&lt;name&gt;</c> groups and POSIX classes.</summary>
+    private static string TranslateRegex(string pattern)
+    {
+        var p = pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
+        foreach (var (posix, net) in PosixClasses)
+        {
+            p = p.Replace(posix, net, StringComparison.Ordinal);
+        }
+        return p;
+    }
+
     public static Regex CompileRegex(string pattern)
     {
         try
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
+            return new Regex(TranslateRegex(pattern), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
         }
         catch (ArgumentException e)
         {
@@ -283,6 +306,7 @@ internal static class CommonFunctions
     public static DateTimeOffset Time(object? v) => v switch
     {
         DateTimeOffset t => t,
+        ZonedTime z => z.Value,
         DateTime d => new DateTimeOffset(d.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : d),
         null => throw new TemplateArgumentException("invalid value; expected time.Time"),
         _ => throw new TemplateArgumentException($"wrong type for value; expected time.Time; got {GoValues.TypeName(v)}"),

@@ -5,7 +5,7 @@ using System.Text;
 namespace Alerting.Core.Templating;
 
 /// <summary>Executes parsed trees with Go's text/template semantics (exec.go).</summary>
-internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, TemplateTree> trees)
+internal sealed class Executor(TemplateSet set, Func<string, TemplateTree?> lookup, bool html = false)
 {
     private const int MaxDepth = 1000;
 
@@ -24,6 +24,7 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
     private TemplateTree _tree = null!;
     private Node? _node;
     private int _depth;
+    private bool _inHtmlComment;
 
     public string Run(TemplateTree tree, object? data)
     {
@@ -113,7 +114,7 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
                 WalkTemplate(dot, t);
                 return Flow.Normal;
             case TextNode text:
-                _out.Append(text.Text);
+                _out.Append(html ? HtmlEscaping.StripComments(text.Text, ref _inHtmlComment) : text.Text);
                 return Flow.Normal;
             default:
                 Errorf($"unknown node: {node}");
@@ -247,7 +248,8 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
     private void WalkTemplate(object? dot, TemplateNode t)
     {
         At(t);
-        if (!trees.TryGetValue(t.Name, out var tree))
+        var tree = lookup(t.Name);
+        if (tree is null)
         {
             Errorf($"template {GoQuote.Quote(t.Name)} not defined");
         }
@@ -406,6 +408,10 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
             }
             return null;
         }
+        if (GoTimeMethods.Has(receiver, fieldName))
+        {
+            return CallTimeMethod(dot, receiver, node, fieldName, args, final);
+        }
         var member = receiver is Model.Labels ? null : GoValues.FindMember(receiver, fieldName);
         var hasArgs = args.Count > 1 || !ReferenceEquals(final, Missing);
         if (member is MethodInfo method)
@@ -445,9 +451,8 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
         return null;
     }
 
-    private object? CallMethod(object? dot, object receiver, MethodInfo method, Node node, string name, List<Node> args, object? final)
+    private object? CallTimeMethod(object? dot, object receiver, Node node, string name, List<Node> args, object? final)
     {
-        var ps = method.GetParameters();
         var argValues = new List<object?>();
         for (var i = 1; i < args.Count; i++)
         {
@@ -457,14 +462,41 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
         {
             argValues.Add(final);
         }
-        if (argValues.Count != ps.Length)
+        At(node);
+        try
         {
-            Errorf($"wrong number of args for {name}: want {ps.Length} got {argValues.Count}");
+            return GoTimeMethods.Invoke(receiver, name, argValues.ToArray());
+        }
+        catch (TemplateArgumentException e)
+        {
+            Errorf(e.Message);
+            return null;
+        }
+    }
+
+    private object? CallMethod(object? dot, object receiver, MethodInfo method, Node node, string name, List<Node> args, object? final)
+    {
+        var ps = method.GetParameters();
+        var given = Math.Max(args.Count - 1, 0) + (ReferenceEquals(final, Missing) ? 0 : 1);
+        if (given != ps.Length)
+        {
+            Errorf($"wrong number of args for {name}: want {ps.Length} got {given}");
         }
         var converted = new object?[ps.Length];
-        for (var i = 0; i < ps.Length; i++)
+        for (var i = 1; i < args.Count; i++)
         {
-            converted[i] = ConvertArg(argValues[i], ps[i].ParameterType);
+            var t = ps[i - 1].ParameterType;
+            if (args[i] is StringNode or NumberNode or BoolNode && !Literal(args[i], t))
+            {
+                At(args[i]);
+                var expected = t == typeof(string) ? "string" : t == typeof(bool) ? "bool" : t == typeof(double) ? "float" : t == typeof(long) || t == typeof(int) ? "integer" : null;
+                Errorf(expected is null ? $"can't handle {args[i]} for arg of type {GoTypeOf(t)}" : $"expected {expected}; found {args[i]}");
+            }
+            converted[i - 1] = ConvertArg(EvalArg(dot, args[i]), t);
+        }
+        if (!ReferenceEquals(final, Missing))
+        {
+            converted[^1] = ConvertArg(final, ps[^1].ParameterType);
         }
         try
         {
@@ -486,7 +518,7 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
             {
                 return null;
             }
-            Errorf($"invalid value; expected {t.Name}");
+            Errorf($"invalid value; expected {GoTypeOf(t)}");
         }
         if (t.IsInstanceOfType(v))
         {
@@ -495,7 +527,7 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
         var kind = GoValues.Kind(v);
         if (t == typeof(double) && kind is GoKind.Int or GoKind.Float)
         {
-            return kind == GoKind.Int ? GoValues.ToInt64(v) : GoValues.ToDouble(v);
+            return kind == GoKind.Int ? (double)GoValues.ToInt64(v) : GoValues.ToDouble(v);
         }
         if ((t == typeof(long) || t == typeof(int)) && kind == GoKind.Int)
         {
@@ -508,15 +540,48 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
             {
                 if (item is not string s)
                 {
-                    Errorf($"wrong type for value; expected []string; got {GoValues.TypeName(v)}");
+                    Errorf($"wrong type for value; expected {GoTypeOf(t)}; got {GoValues.TypeName(v)}");
                     return null;
                 }
                 strings.Add(s);
             }
             return strings.ToArray();
         }
-        Errorf($"wrong type for value; expected {t.Name}; got {GoValues.TypeName(v)}");
+        Errorf($"wrong type for value; expected {GoTypeOf(t)}; got {GoValues.TypeName(v)}");
         return null;
+    }
+
+    private static bool Literal(Node n, Type t) => n switch
+    {
+        StringNode => t.IsAssignableFrom(typeof(string)),
+        BoolNode => t.IsAssignableFrom(typeof(bool)),
+        NumberNode num => t.IsAssignableFrom(typeof(long)) || t.IsAssignableFrom(typeof(double)) || (num.IsInt && t == typeof(int)),
+        _ => true,
+    };
+
+    private static string GoTypeOf(Type t)
+    {
+        if (t == typeof(string))
+        {
+            return "string";
+        }
+        if (t == typeof(double))
+        {
+            return "float64";
+        }
+        if (t == typeof(long) || t == typeof(int))
+        {
+            return "int";
+        }
+        if (t == typeof(bool))
+        {
+            return "bool";
+        }
+        if (t.IsAssignableFrom(typeof(string[])))
+        {
+            return "[]string";
+        }
+        return t.GetCustomAttribute<GoTypeNameAttribute>()?.Name ?? t.Name;
     }
 
     private object? EvalFunction(object? dot, IdentifierNode id, CommandNode cmd, List<Node> args, object? final)
@@ -527,40 +592,51 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
         {
             Errorf($"{GoQuote.Quote(name)} is not a defined function");
         }
+        var sig = GoFunction.SignatureOf(fn);
+        var explicitArgs = Math.Max(args.Count - 1, 0);
+        var hasFinal = !ReferenceEquals(final, Missing);
+        var numIn = explicitArgs + (hasFinal ? 1 : 0);
+        var numFixed = sig.Variadic ? sig.Parameters.Count - 1 : sig.Parameters.Count;
+        if (sig.Variadic && numIn < numFixed)
+        {
+            Errorf($"wrong number of args for {name}: want at least {numFixed} got {explicitArgs}");
+        }
+        else if (!sig.Variadic && numIn != sig.Parameters.Count)
+        {
+            Errorf($"wrong number of args for {name}: want {sig.Parameters.Count} got {numIn}");
+        }
+        GoParamType ParamAt(int i) => i < numFixed ? sig.Parameters[i] : sig.Parameters[^1];
+
         var isBuiltin = Builtins.Functions.TryGetValue(name, out var builtin) && ReferenceEquals(builtin, fn);
         if (isBuiltin && name is "and" or "or")
         {
-            if (args.Count - 1 + (ReferenceEquals(final, Missing) ? 0 : 1) < 1)
-            {
-                Errorf($"wrong number of args for {name}: want at least 1 got 0");
-            }
             object? v = null;
             for (var i = 1; i < args.Count; i++)
             {
-                v = EvalArg(dot, args[i]);
+                v = EvalTypedArg(dot, ParamAt(i - 1), args[i]);
                 if (GoValues.IsTrue(v) == (name == "or"))
                 {
                     return v;
                 }
             }
-            if (!ReferenceEquals(final, Missing))
+            if (hasFinal)
             {
                 v = final;
             }
             return v;
         }
-        var argValues = new List<object?>();
+        var argValues = new object?[numIn];
         for (var i = 1; i < args.Count; i++)
         {
-            argValues.Add(EvalArg(dot, args[i]));
+            argValues[i - 1] = EvalTypedArg(dot, ParamAt(i - 1), args[i]);
         }
-        if (!ReferenceEquals(final, Missing))
+        if (hasFinal)
         {
-            argValues.Add(final);
+            argValues[^1] = ValidateType(final, ParamAt(numIn - 1));
         }
         try
         {
-            return fn(argValues.ToArray());
+            return fn(argValues);
         }
         catch (TemplateArgumentException e)
         {
@@ -578,6 +654,73 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
             Errorf($"error calling {name}: {e.Message}");
             return null;
         }
+    }
+
+    /// <summary>Go's evalArg for a typed parameter: literals must match the type's kind, other values are validated.</summary>
+    private object? EvalTypedArg(object? dot, GoParamType type, Node n)
+    {
+        At(n);
+        switch (n)
+        {
+            case NilNode:
+                if (type.Nilable && !ReferenceEquals(type, GoParamType.Value))
+                {
+                    return null;
+                }
+                Errorf($"cannot assign nil to {type.Name}");
+                return null;
+            case BoolNode or NumberNode or StringNode:
+                switch (type.Literal)
+                {
+                    case GoParamType.LiteralKind.Any:
+                        return EvalArg(dot, n);
+                    case GoParamType.LiteralKind.String when n is StringNode str:
+                        return str.Text;
+                    case GoParamType.LiteralKind.String:
+                        Errorf($"expected string; found {n}");
+                        break;
+                    case GoParamType.LiteralKind.Bool when n is BoolNode b:
+                        return b.True;
+                    case GoParamType.LiteralKind.Bool:
+                        Errorf($"expected bool; found {n}");
+                        break;
+                    case GoParamType.LiteralKind.Int when n is NumberNode { IsInt: true } i:
+                        return i.Int64;
+                    case GoParamType.LiteralKind.Int:
+                        Errorf($"expected integer; found {n}");
+                        break;
+                    case GoParamType.LiteralKind.Float when n is NumberNode { IsFloat: true } f:
+                        return f.Float64;
+                    case GoParamType.LiteralKind.Float:
+                        Errorf($"expected float; found {n}");
+                        break;
+                }
+                Errorf($"can't handle {n} for arg of type {type.Name}");
+                return null;
+            default:
+                return ValidateType(EvalArg(dot, n), type);
+        }
+    }
+
+    private object? ValidateType(object? value, GoParamType type)
+    {
+        if (value is null)
+        {
+            if (type.Nilable)
+            {
+                return null;
+            }
+            // A zero interface value (missingkey=zero on a map of interfaces) is typed in Go; a missing one is not.
+            Errorf(set.MissingKey == MissingKeyMode.Zero
+                ? $"wrong type for value; expected {type.Name}; got interface {{}}"
+                : $"invalid value; expected {type.Name}");
+        }
+        if (type.TryConvert(value!, out var converted))
+        {
+            return converted;
+        }
+        Errorf($"wrong type for value; expected {type.Name}; got {GoValues.TypeName(value)}");
+        return null;
     }
 
     private object? EvalArg(object? dot, Node n)
@@ -610,9 +753,19 @@ internal sealed class Executor(TemplateSet set, IReadOnlyDictionary<string, Temp
         return null;
     }
 
-    private void PrintValue(Node n, object? v)
+    private void PrintValue(ActionNode n, object? v)
     {
         At(n);
+        if (html)
+        {
+            if (GoValues.Kind(v) == GoKind.Func)
+            {
+                Errorf($"can't print {n} of type {GoValues.TypeName(v)}");
+            }
+            var last = n.Pipe.Cmds[^1].Args[0] as IdentifierNode;
+            _out.Append(HtmlEscaping.Escape(_out, ReferenceEquals(v, Missing) ? null : v, last?.Ident));
+            return;
+        }
         if (v is null || ReferenceEquals(v, Missing))
         {
             _out.Append("<no value>");

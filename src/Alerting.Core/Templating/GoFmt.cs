@@ -194,7 +194,8 @@ internal static class GoFmt
         return i == start ? null : int.Parse(s.AsSpan(start, i - start), CultureInfo.InvariantCulture);
     }
 
-    private static void BadVerb(StringBuilder sb, object? v, char verb)
+    /// <summary>Go's badVerb: the value is printed with %v under the directive's own flags, width and precision.</summary>
+    private static void BadVerb(StringBuilder sb, object? v, char verb, Spec? spec = null)
     {
         sb.Append("%!").Append(verb).Append('(');
         if (v is null)
@@ -204,7 +205,7 @@ internal static class GoFmt
         else
         {
             sb.Append(GoValues.TypeName(v)).Append('=');
-            PrintArg(sb, v, 'v', new Spec());
+            PrintArg(sb, v, 'v', spec ?? new Spec());
         }
         sb.Append(')');
     }
@@ -237,7 +238,7 @@ internal static class GoFmt
                 }
                 else
                 {
-                    BadVerb(sb, v, verb);
+                    BadVerb(sb, v, verb, spec);
                 }
                 return;
             case string s:
@@ -372,7 +373,7 @@ internal static class GoFmt
                 Pad(sb, hex.ToString(), spec);
                 return;
             default:
-                BadVerb(sb, s, verb);
+                BadVerb(sb, s, verb, spec);
                 return;
         }
     }
@@ -451,7 +452,7 @@ internal static class GoFmt
                 Pad(sb, u, spec);
                 return;
             default:
-                BadVerb(sb, original, verb);
+                BadVerb(sb, original, verb, spec);
                 return;
         }
         if (spec.Prec is { } p)
@@ -496,7 +497,7 @@ internal static class GoFmt
                 num = GoFloat.Format(v, 'f', spec.Prec ?? 6, size);
                 break;
             default:
-                BadVerb(sb, original, verb);
+                BadVerb(sb, original, verb, spec);
                 return;
         }
         if (num is "NaN" or "+Inf" or "-Inf")

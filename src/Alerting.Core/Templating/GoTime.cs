@@ -3,18 +3,32 @@ using System.Text;
 
 namespace Alerting.Core.Templating;
 
+/// <summary>A time in a named location (what Alertmanager's <c>tz</c> returns), so layouts can print its abbreviation.</summary>
+[GoTypeName("time.Time")]
+internal sealed record ZonedTime(DateTimeOffset Value, string Zone) : IGoStringer
+{
+    public static ZonedTime In(DateTimeOffset t, TimeZoneInfo zone)
+    {
+        var local = TimeZoneInfo.ConvertTime(t, zone);
+        var name = zone == TimeZoneInfo.Utc || zone.Id == "UTC" ? "UTC" : zone.IsDaylightSavingTime(local) ? zone.DaylightName : zone.StandardName;
+        return new ZonedTime(local, name);
+    }
+
+    public string GoString() => GoTime.String(Value, Zone);
+}
+
 /// <summary>Go's <c>time.Time.String</c>, <c>time.Time.Format</c> (reference-time layouts) and <c>time.Duration.String</c>.</summary>
 internal static class GoTime
 {
     public static readonly DateTimeOffset Zero = new(1, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static string String(DateTimeOffset t) => Format("2006-01-02 15:04:05.999999999 -0700 MST", t);
+    public static string String(DateTimeOffset t, string? zone = null) => Format("2006-01-02 15:04:05.999999999 -0700 MST", t, zone);
 
     /// <summary>Go's RFC3339Nano, as <c>time.Time.MarshalJSON</c> writes it.</summary>
     public static string Rfc3339Nano(DateTimeOffset t) => Format("2006-01-02T15:04:05.999999999Z07:00", t);
 
-    private static string ZoneName(DateTimeOffset t) =>
-        t.Offset == TimeSpan.Zero ? "UTC" : Offset(t.Offset, colon: false, seconds: false, shortForm: false);
+    private static string ZoneName(DateTimeOffset t, string? zone) =>
+        zone ?? (t.Offset == TimeSpan.Zero ? "UTC" : Offset(t.Offset, colon: false, seconds: false, shortForm: false));
 
     private static string Offset(TimeSpan off, bool colon, bool seconds, bool shortForm)
     {
@@ -47,7 +61,8 @@ internal static class GoTime
         "Z07", "-07", "Jan", "Mon", "MST", "002", "__2", "_2", "01", "02", "03", "04", "05", "06", "15", "PM", "pm", "1", "2", "3", "4", "5",
     ];
 
-    public static string Format(string layout, DateTimeOffset t)
+    /// <summary>Go's <c>Time.Format</c>; <paramref name="zone"/> is the zone abbreviation ("CET") when the time came from <c>tz</c>.</summary>
+    public static string Format(string layout, DateTimeOffset t, string? zone = null)
     {
         var sb = new StringBuilder();
         var nanos = (t.Ticks % TimeSpan.TicksPerSecond) * 100;
@@ -99,7 +114,7 @@ internal static class GoTime
                 "06" => (t.Year % 100).ToString("00", CultureInfo.InvariantCulture),
                 "Jan" => t.ToString("MMM", CultureInfo.InvariantCulture),
                 "Mon" => t.DayOfWeek.ToString()[..3],
-                "MST" => ZoneName(t),
+                "MST" => ZoneName(t, zone),
                 "01" => t.Month.ToString("00", CultureInfo.InvariantCulture),
                 "1" => t.Month.ToString(CultureInfo.InvariantCulture),
                 "02" => t.Day.ToString("00", CultureInfo.InvariantCulture),

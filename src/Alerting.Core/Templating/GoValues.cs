@@ -36,11 +36,13 @@ internal enum GoKind
     Func,
 }
 
-/// <summary>A read-only view of a Go map: string keys, sorted iteration, zero value of the element type.</summary>
-internal sealed class MapView(IReadOnlyList<KeyValuePair<object, object?>> sorted, Func<object, (bool Found, object? Value)> lookup, object? zero)
+/// <summary>A read-only view of a Go map: string keys, sorted iteration (built on demand), zero value of the element type.</summary>
+internal sealed class MapView(int count, Func<IReadOnlyList<KeyValuePair<object, object?>>> sorted, Func<object, (bool Found, object? Value)> lookup, object? zero)
 {
-    public int Count => sorted.Count;
-    public IReadOnlyList<KeyValuePair<object, object?>> Sorted => sorted;
+    private IReadOnlyList<KeyValuePair<object, object?>>? _sorted;
+
+    public int Count => count;
+    public IReadOnlyList<KeyValuePair<object, object?>> Sorted => _sorted ??= sorted();
     public object? Zero => zero;
     public (bool Found, object? Value) Lookup(object key) => lookup(key);
 }
@@ -54,7 +56,7 @@ internal static class GoValues
     {
         null => GoKind.Invalid,
         bool => GoKind.Bool,
-        sbyte or short or int or long or char => GoKind.Int,
+        sbyte or short or int or long or char or TimeSpan => GoKind.Int,
         byte or ushort or uint or ulong => GoKind.Uint,
         float or double or decimal => GoKind.Float,
         string => GoKind.String,
@@ -76,6 +78,7 @@ internal static class GoValues
         int x => x,
         long x => x,
         char x => x,
+        TimeSpan d => d.Ticks * 100,
         _ => throw new InvalidCastException(),
     };
 
@@ -187,27 +190,37 @@ internal static class GoValues
         {
             case Labels labels:
                 return new MapView(
-                    labels.Select(l => new KeyValuePair<object, object?>(l.Name, l.Value)).ToList(),
+                    labels.Count,
+                    () => labels.Select(l => new KeyValuePair<object, object?>(l.Name, l.Value)).ToList(),
                     k => k is string s && labels.Get(s) is { } val ? (true, val) : (false, null),
                     "");
             case IReadOnlyDictionary<string, string> sm:
                 return new MapView(
-                    sm.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new KeyValuePair<object, object?>(kv.Key, kv.Value)).ToList(),
+                    sm.Count,
+                    () => sm.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new KeyValuePair<object, object?>(kv.Key, kv.Value)).ToList(),
                     k => k is string s && sm.TryGetValue(s, out var val) ? (true, val) : (false, null),
                     "");
             case IReadOnlyDictionary<string, object?> om:
                 return new MapView(
-                    om.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new KeyValuePair<object, object?>(kv.Key, kv.Value)).ToList(),
+                    om.Count,
+                    () => om.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new KeyValuePair<object, object?>(kv.Key, kv.Value)).ToList(),
                     k => k is string s && om.TryGetValue(s, out var val) ? (true, val) : (false, null),
                     null);
             case IDictionary d:
-                var entries = new List<KeyValuePair<object, object?>>();
-                foreach (DictionaryEntry e in d)
-                {
-                    entries.Add(new KeyValuePair<object, object?>(e.Key, e.Value));
-                }
-                entries.Sort((a, b) => CompareKeys(a.Key, b.Key));
-                return new MapView(entries, k => d.Contains(k) ? (true, d[k]) : (false, null), ZeroOfElement(d.GetType()));
+                return new MapView(
+                    d.Count,
+                    () =>
+                    {
+                        var entries = new List<KeyValuePair<object, object?>>();
+                        foreach (DictionaryEntry e in d)
+                        {
+                            entries.Add(new KeyValuePair<object, object?>(e.Key, e.Value));
+                        }
+                        entries.Sort((a, b) => CompareKeys(a.Key, b.Key));
+                        return entries;
+                    },
+                    k => d.Contains(k) ? (true, d[k]) : (false, null),
+                    ZeroOfElement(d.GetType()));
             default:
                 return null;
         }

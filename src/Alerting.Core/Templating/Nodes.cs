@@ -20,7 +20,10 @@ internal sealed class TemplateTree(string name, string parseName, string text, L
         _ => false,
     };
 
-    /// <summary>Go's <c>ErrorContext</c>: "name:line:col" (col is the byte offset in the line, 0-based) and the node text.</summary>
+    /// <summary>
+    /// Go's <c>ErrorContext</c>: "name:line:col" (col is the byte offset in the line, 0-based) and the node text
+    /// (current Go no longer truncates it).
+    /// </summary>
     public (string Location, string Context) ErrorContext(Node n)
     {
         var pos = Math.Min(n.Pos, Text.Length);
@@ -28,12 +31,7 @@ internal sealed class TemplateTree(string name, string parseName, string text, L
         var lastNl = before.LastIndexOf('\n');
         var col = lastNl < 0 ? Encoding.UTF8.GetByteCount(before) : Encoding.UTF8.GetByteCount(before[(lastNl + 1)..]);
         var line = 1 + before.Count(c => c == '\n');
-        var context = n.ToString();
-        if (context.Length > 20)
-        {
-            context = context[..20] + "...";
-        }
-        return ($"{ParseName}:{line}:{col}", context);
+        return ($"{ParseName}:{line}:{col}", n.ToString());
     }
 }
 

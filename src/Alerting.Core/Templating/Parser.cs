@@ -500,9 +500,10 @@ internal sealed class Parser
             switch (node)
             {
                 case FieldNode f:
-                    return new FieldNode(f.Pos, [.. f.Ident, .. chain.Field]);
+                    // Go positions the merged node at the first chained field.
+                    return new FieldNode(chain.Pos, [.. f.Ident, .. chain.Field]);
                 case VariableNode v:
-                    return new VariableNode(v.Pos, [.. v.Ident, .. chain.Field]);
+                    return new VariableNode(chain.Pos, [.. v.Ident, .. chain.Field]);
                 case BoolNode or StringNode or NumberNode or NilNode or DotNode:
                     Errorf($"unexpected . after term {GoQuote.Quote(node.ToString()!)}");
                     break;

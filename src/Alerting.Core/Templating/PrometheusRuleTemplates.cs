@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Alerting.Core.Model;
@@ -13,7 +14,7 @@ public sealed class QuerySample(Labels labels, double value)
 }
 
 /// <summary>The data an alerting rule's annotations and labels are expanded with (Prometheus' AlertTemplateData).</summary>
-[GoTypeName("struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value interface {} }")]
+[GoTypeName("struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value float64 }")]
 public sealed class AlertTemplateData(Labels labels, Labels externalLabels, string externalURL, double value)
 {
     public Labels Labels { get; } = labels;
@@ -25,6 +26,12 @@ public sealed class AlertTemplateData(Labels labels, Labels externalLabels, stri
 /// <summary>Prometheus' rule template functions (template.NewTemplateExpander) and alert template expansion.</summary>
 public static partial class PrometheusRuleTemplates
 {
+    private static readonly Lazy<HashSet<string>> FunctionNames = new(() =>
+        [.. Functions("").Keys, .. Builtins.Functions.Keys]);
+
+    // Rule annotations are expanded for every alert at every evaluation; their text rarely changes.
+    private static readonly ConcurrentDictionary<string, object> ParseCache = new(StringComparer.Ordinal);
+
     private const string Defs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
 
     /// <summary>
@@ -36,7 +43,7 @@ public static partial class PrometheusRuleTemplates
         Func<string, IReadOnlyList<(Labels Labels, double Value)>>? query = null,
         DateTimeOffset? timestamp = null)
     {
-        return new Dictionary<string, TemplateFunction>(StringComparer.Ordinal)
+        var functions = new Dictionary<string, TemplateFunction>(StringComparer.Ordinal)
         {
             ["query"] = args =>
             {
@@ -69,7 +76,7 @@ public static partial class PrometheusRuleTemplates
                 return (IReadOnlyDictionary<string, object?>)result;
             },
             ["reReplaceAll"] = CommonFunctions.ReReplaceAll,
-            ["safeHtml"] = args => Args.String(Args.Exactly("safeHtml", args, 1)[0]),
+            ["safeHtml"] = args => new SafeHtml(Args.String(Args.Exactly("safeHtml", args, 1)[0])),
             ["match"] = args => CommonFunctions.Match(args),
             ["title"] = args => CommonFunctions.Title(Args.String(Args.Exactly("title", args, 1)[0]), lowerRest: false),
             ["toUpper"] = CommonFunctions.ToUpper,
@@ -122,6 +129,21 @@ public static partial class PrometheusRuleTemplates
                 return ok && port.Length > 0 ? (host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]:" + port : host + ":" + port) : host;
             },
         };
+        GoParamType s = GoParamType.String, any = GoParamType.Any;
+        var result = GoParamType.Of<IEnumerable<QuerySample>>("template.queryResult");
+        var sample = GoParamType.Of<QuerySample>("*template.sample");
+        return GoFunction.Sign(
+            functions,
+            new Dictionary<string, GoParamType[]>
+            {
+                ["query"] = [s], ["first"] = [result], ["label"] = [s, sample], ["value"] = [sample], ["strvalue"] = [sample], ["args"] = [any],
+                ["reReplaceAll"] = [s, s, s], ["safeHtml"] = [s], ["match"] = [s, s], ["title"] = [s], ["toUpper"] = [s], ["toLower"] = [s],
+                ["graphLink"] = [s], ["tableLink"] = [s], ["sortByLabel"] = [s, result], ["humanize"] = [any], ["humanize1024"] = [any],
+                ["humanizeDuration"] = [any], ["humanizePercentage"] = [any], ["humanizeTimestamp"] = [any], ["toTime"] = [any],
+                ["toDuration"] = [any], ["pathPrefix"] = [], ["externalURL"] = [], ["parseDuration"] = [s], ["now"] = [],
+                ["stripPort"] = [s], ["stripDomain"] = [s],
+            },
+            new HashSet<string> { "args" });
     }
 
     /// <summary>The decoded path of a URL, as Go's <c>url.URL.Path</c> ("" when there is none).</summary>
@@ -176,6 +198,30 @@ public static partial class PrometheusRuleTemplates
 
     [GeneratedRegex(@"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$", RegexOptions.CultureInvariant)]
     private static partial Regex DurationRegex();
+
+    private static object ParseCached(string name, string text)
+    {
+        var key = name + "\0" + text;
+        if (ParseCache.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+        object result;
+        try
+        {
+            result = Parser.Parse(name, text, FunctionNames.Value.Contains);
+        }
+        catch (TemplateParseException e)
+        {
+            result = e.Message;
+        }
+        if (ParseCache.Count > 10_000)
+        {
+            ParseCache.Clear();
+        }
+        ParseCache[key] = result;
+        return result;
+    }
 
     /// <summary>Prometheus' <c>model.ParseDuration</c> (units y, w, d, h, m, s, ms, largest first).</summary>
     public static TimeSpan ParseDuration(string s)
@@ -239,14 +285,12 @@ public static partial class PrometheusRuleTemplates
         DateTimeOffset? timestamp = null)
     {
         var set = TemplateSet.Create(Functions(externalUrl, query, timestamp), MissingKeyMode.Zero);
-        try
+        var parsed = ParseCached(name, Defs + text);
+        if (parsed is string error)
         {
-            set.AddFile(name, Defs + text);
+            throw new TemplateParseException($"error parsing template {name}: {error}");
         }
-        catch (TemplateParseException e)
-        {
-            throw new TemplateParseException($"error parsing template {name}: {e.Message}");
-        }
+        set.AddParsed((Dictionary<string, TemplateTree>)parsed);
         try
         {
             return set.Execute(name, new AlertTemplateData(labels, externalLabels, externalUrl, value));

@@ -41,6 +41,9 @@ public sealed class TemplateSet
     private Dictionary<string, TemplateTree> _trees = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
+    // Receivers' inline texts are the same for every notification; keep their parse.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, TemplateTree>> _inlineCache = new(StringComparer.Ordinal);
+
     private TemplateSet(Dictionary<string, TemplateFunction> functions, MissingKeyMode missingKey)
     {
         _functions = functions;
@@ -67,12 +70,27 @@ public sealed class TemplateSet
 
     public bool HasTemplate(string name) => _trees.ContainsKey(name);
 
+    /// <summary>A copy sharing the parsed templates, so files added to it do not affect this set (e.g. per-configuration sets built on the defaults).</summary>
+    public TemplateSet Clone() => new(_functions, MissingKey) { _trees = _trees };
+
+    private static Func<string, TemplateTree?> Lookup(Dictionary<string, TemplateTree> trees) =>
+        name => trees.TryGetValue(name, out var t) ? t : null;
+
     internal bool TryGetFunction(string name, out TemplateFunction function) => _functions.TryGetValue(name, out function!);
 
     /// <summary>Parses a template file: its top level becomes template <paramref name="fileName"/>, each <c>define</c> a named template.</summary>
     public void AddFile(string fileName, string text)
     {
         var parsed = Parser.Parse(fileName, text, _functions.ContainsKey);
+        lock (_gate)
+        {
+            _trees = Merge(_trees, parsed);
+        }
+    }
+
+    /// <summary>Adds trees parsed earlier (parsing does not depend on anything but function names).</summary>
+    internal void AddParsed(Dictionary<string, TemplateTree> parsed)
+    {
         lock (_gate)
         {
             _trees = Merge(_trees, parsed);
@@ -97,28 +115,56 @@ public sealed class TemplateSet
         return result;
     }
 
-    public string Execute(string templateName, object? data)
+    public string Execute(string templateName, object? data) => Execute(templateName, data, html: false);
+
+    /// <summary>
+    /// Executes with html/template-style contextual escaping of printed values (Alertmanager renders email
+    /// HTML this way). See <see cref="HtmlEscaping"/> for how closely it follows Go.
+    /// </summary>
+    public string ExecuteHtml(string templateName, object? data) => Execute(templateName, data, html: true);
+
+    private string Execute(string templateName, object? data, bool html)
     {
         var trees = _trees;
         if (!trees.TryGetValue(templateName, out var tree))
         {
             throw new TemplateExecutionException($"template: no template {GoQuote.Quote(templateName)} associated with template {GoQuote.Quote("")}");
         }
-        return new Executor(this, trees).Run(tree, data);
+        return new Executor(this, Lookup(trees), html).Run(tree, data);
     }
 
     /// <summary>
     /// Alertmanager's <c>ExecuteTextString</c>: parses <paramref name="inlineText"/> as an anonymous template that
     /// may call this set's templates, and executes it. An empty text yields an empty string.
     /// </summary>
-    public string ExecuteText(string inlineText, object? data)
+    public string ExecuteText(string inlineText, object? data) => ExecuteInline(inlineText, data, html: false);
+
+    /// <summary>Alertmanager's <c>ExecuteHTMLString</c>: like <see cref="ExecuteText"/> with HTML escaping.</summary>
+    public string ExecuteHtmlText(string inlineText, object? data) => ExecuteInline(inlineText, data, html: true);
+
+    private string ExecuteInline(string inlineText, object? data, bool html)
     {
         if (inlineText.Length == 0)
         {
             return "";
         }
-        var parsed = Parser.Parse("", inlineText, _functions.ContainsKey);
-        var trees = Merge(_trees, parsed);
-        return new Executor(this, trees).Run(trees[""], data);
+        if (!_inlineCache.TryGetValue(inlineText, out var parsed))
+        {
+            parsed = Parser.Parse("", inlineText, _functions.ContainsKey);
+            if (_inlineCache.Count > 10_000)
+            {
+                _inlineCache.Clear();
+            }
+            _inlineCache[inlineText] = parsed;
+        }
+        var trees = _trees;
+        TemplateTree? Find(string name)
+        {
+            // The inline text's own definitions win, except empty ones over non-empty (Go's AddParseTree rule).
+            var hasOwn = parsed.TryGetValue(name, out var own);
+            var hasSet = trees.TryGetValue(name, out var existing);
+            return hasOwn && (!hasSet || !own!.IsEmpty || existing!.IsEmpty) ? own : existing;
+        }
+        return new Executor(this, Find, html).Run(Find("")!, data);
     }
 }

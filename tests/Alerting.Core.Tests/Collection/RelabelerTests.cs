@@ -170,6 +170,24 @@ public sealed class RelabelerTests
         Assert.Equal(expected, Relabeler.Process(L(("v", "ab:cd")), [cfg])!["out"]);
     }
 
+    [Theory]
+    [InlineData("\\d+", "123", true)]
+    [InlineData("\\d+", "\u0661\u0662", false)] // RE2's \d is ASCII-only; .NET's would match Arabic-Indic digits
+    [InlineData("\\w+", "caf\u00e9", false)]
+    [InlineData("[[:alpha:]]+-[[:digit:]]+", "vyx-42", true)]
+    [InlineData("[^[:space:]]+", "a b", false)]
+    [InlineData("\\pL+", "\u00e9t\u00e9", true)]
+    [InlineData("\\Q1.5\\E", "1.5", true)]
+    [InlineData("\\Q1.5\\E", "105", false)]
+    [InlineData("[]a]+", "]a]", true)]
+    [InlineData("foo$", "foo\n", false)]
+    [InlineData("(?i)FOO", "foo", true)]
+    public void Regexes_follow_re2_semantics(string pattern, string value, bool matches)
+    {
+        var keep = new RelabelConfig { SourceLabels = ["v"], Regex = new RelabelRegex(pattern), Action = RelabelAction.Keep };
+        Assert.Equal(matches, Relabeler.Process(L(("v", value)), [keep]) is not null);
+    }
+
     [Fact]
     public void Groups_are_numbered_left_to_right_even_when_named()
     {

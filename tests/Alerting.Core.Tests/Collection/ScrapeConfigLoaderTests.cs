@@ -104,6 +104,7 @@ public sealed class ScrapeConfigLoaderTests
     [InlineData("global:\n  scrape_interval: 5s\n  scrape_timeout: 6s\n", 2, "global.scrape_timeout", "global scrape timeout greater than scrape interval")]
     [InlineData("scrape_config:\n  - job_name: a\n", 2, "scrape_config", "field scrape_config not found")]
     [InlineData("global:\n  external_labels:\n    bad-name: x\n", 3, "global.external_labels.bad-name", "\"bad-name\" is not a valid label name")]
+    [InlineData("scrape_config_files: ['jobs/*.yml']\n", 1, "scrape_config_files", "scrape_config_files is not supported")]
     public void Errors_name_the_file_line_and_key(string yaml, int line, string key, string reason)
     {
         var ex = Assert.Throws<ScrapeConfigException>(() => ScrapeConfigLoader.Parse(yaml, "prom.yml"));

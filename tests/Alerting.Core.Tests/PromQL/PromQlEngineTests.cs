@@ -119,4 +119,120 @@ public sealed class PromQlEngineTests
         Assert.Equal(["1", "2"], m.Series.Select(s => s.Labels["a"]));
         Assert.Equal([8.0, 10, 12], m.Series[0].Samples.Select(s => s.Value));
     }
+
+    private static IReadOnlyList<VectorSample> Eval(string series, string query, long timeMs) =>
+        Vector(query, Alerting.Core.PromQL.Testing.LoadFormat.Read(series), timeMs);
+
+    [Fact]
+    public void Offset_and_at_modifiers_move_the_evaluation_time()
+    {
+        const string series = "load 1m\nx 0+1x10";
+        Assert.Equal(5, Eval(series, "x offset 5m", 600_000).Single().Value);
+        Assert.Equal(2, Eval(series, "x @ 120", 600_000).Single().Value);
+        Assert.Equal(1, Eval(series, "x @ 180 offset 2m", 0).Single().Value);
+    }
+
+    [Fact]
+    public void Subqueries_evaluate_the_inner_query_at_aligned_steps()
+    {
+        // deriv over 1m-spaced points of a series rising 1 per minute.
+        const string series = "load 1m\nx 0+1x20";
+        var v = Eval(series, "max_over_time(x[5m:1m])", 600_000).Single();
+        Assert.Equal(10, v.Value);
+        Assert.Equal(1.0 / 60, Eval(series, "deriv(x[10m:1m])", 600_000).Single().Value, 9);
+    }
+
+    [Fact]
+    public void Metric_name_is_dropped_by_arithmetic_and_functions_but_kept_by_filters()
+    {
+        const string series = "load 1m\nx{a=\"1\"} 5";
+        Assert.Equal("x", Eval(series, "x > 1", 0).Single().Labels.Name);
+        Assert.Null(Eval(series, "x * 2", 0).Single().Labels.Name);
+        Assert.Null(Eval(series, "x > bool 1", 0).Single().Labels.Name);
+        Assert.Equal("x", Eval(series, "last_over_time(x[1m])", 0).Single().Labels.Name);
+        Assert.Equal("y", Eval(series, "label_replace(abs(x), \"__name__\", \"y\", \"a\", \".*\")", 0).Single().Labels.Name);
+    }
+
+    [Fact]
+    public void Histogram_quantile_interpolates_classic_buckets()
+    {
+        const string series = """
+            load 1m
+            req_bucket{le="0.1"} 0+10x5
+            req_bucket{le="0.5"} 0+20x5
+            req_bucket{le="+Inf"} 0+40x5
+            """;
+        // Half of the observations are at or below 0.5; the median is the top of that bucket.
+        Assert.Equal(0.5, Eval(series, "histogram_quantile(0.5, rate(req_bucket[5m]))", 300_000).Single().Value, 9);
+        Assert.Equal(0.3, Eval(series, "histogram_quantile(0.375, rate(req_bucket[5m]))", 300_000).Single().Value, 9);
+    }
+
+    [Fact]
+    public void Absent_reports_the_labels_of_the_missing_selector()
+    {
+        var v = Eval("load 1m\nx 1", "absent(nope{job=\"a\", env=~\"p.*\"})", 0).Single();
+        Assert.Equal(Labels.From(("job", "a")), v.Labels);
+        Assert.Empty(Eval("load 1m\nx 1", "absent(x)", 0));
+    }
+
+    [Fact]
+    public void Label_replace_producing_duplicate_series_is_an_error()
+    {
+        const string series = "load 1m\nx{a=\"1\"} 1\nx{a=\"2\"} 2";
+        var ex = Assert.Throws<PromQlEvaluationException>(() => Eval(series, "label_replace(x, \"a\", \"\", \"\", \"\")", 0));
+        Assert.Equal("vector cannot contain metrics with the same labelset", ex.Message);
+    }
+
+    [Fact]
+    public void Subqueries_without_a_step_use_the_evaluation_interval_even_in_range_queries()
+    {
+        var store = Alerting.Core.PromQL.Testing.LoadFormat.Read("load 10s\nx 0+1x100");
+        var m = Assert.IsType<MatrixValue>(Engine.Range(PromQlParser.Parse("count_over_time(x[5m:])"), store, 600_000, 660_000, 10_000));
+        Assert.All(m.Series.Single().Samples, p => Assert.Equal(5, p.Value));
+    }
+
+    [Fact]
+    public void Label_replace_understands_re2_named_groups_and_anchors_like_go()
+    {
+        const string series = "load 1m\nx{host=\"web-01\"} 1";
+        var v = Eval(series, "label_replace(x, \"n\", \"${num}\", \"host\", \"web-(?P<num>\\\\d+)\")", 0).Single();
+        Assert.Equal("01", v.Labels["n"]);
+        var unchanged = Eval(series, "label_replace(x, \"n\", \"$1\", \"host\", \"(web)\")", 0).Single();
+        Assert.False(unchanged.Labels.Has("n"));
+    }
+
+    private sealed class CountingSource(ISeriesSource inner) : ISeriesSource
+    {
+        public int Calls { get; private set; }
+
+        public IEnumerable<Series> Select(IReadOnlyList<LabelMatcher> matchers, long minTimeMs, long maxTimeMs)
+        {
+            Calls++;
+            return inner.Select(matchers, minTimeMs, maxTimeMs);
+        }
+    }
+
+    [Fact]
+    public void Caching_source_scans_the_store_once_per_selector_and_window()
+    {
+        var counting = new CountingSource(Alerting.Core.PromQL.Testing.LoadFormat.Read("load 1m\nx{a=\"1\"} 0+1x10\ny 1x10"));
+        var cached = new CachingSeriesSource(counting);
+        var first = Vector("sum(rate(x[5m]))", cached, 600_000);
+        var second = Vector("sum(rate(x[5m])) > 0", cached, 600_000);
+        Vector("y", cached, 600_000);
+        Assert.Equal(first.Single().Value, second.Single().Value);
+        Assert.Equal(2, counting.Calls);
+    }
+
+    [Theory]
+    [InlineData("year(vector(0))", 1970)]
+    [InlineData("day_of_week(vector(0))", 4)]
+    [InlineData("hour(vector(-1))", 23)]
+    [InlineData("year(vector(-1))", 1969)]
+    [InlineData("days_in_month(vector(1709164800))", 29)]
+    [InlineData("day_of_year(vector(1709164800))", 60)]
+    [InlineData("minute(vector(1709164800 + 125))", 2)]
+    [InlineData("year(vector(253402300800))", 10000)]
+    public void Date_functions_follow_go_time_for_any_year(string query, double expected) =>
+        Assert.Equal(expected, Vector(query, new MemorySeriesStore(), 0).Single().Value);
 }

@@ -110,4 +110,31 @@ public sealed class NotificationDataTests
             "0001-01-01 00:00:00 +0000 UTC|2026-11-24 11:00:00 +0000 UTC|alertname=InstanceDown, instance=web-1:9100, job=node, severity=critical",
             set.ExecuteText("{{ with index .Alerts 0 }}{{ .EndsAt }}|{{ .StartsAt }}|{{ .Labels }}{{ end }}", data));
     }
+
+    [Fact]
+    public void AlertsSortByJobThenInstanceThenLabelSet()
+    {
+        Alert A(params (string, string)[] labels) => new(Labels.From(labels), Labels.Empty, Now, null, "");
+        var noJob = A(("alertname", "X"), ("instance", "a"));
+        var jobB = A(("alertname", "X"), ("job", "b"), ("instance", "z"));
+        var jobA2 = A(("alertname", "X"), ("job", "a"), ("instance", "2"));
+        var jobA1 = A(("alertname", "X"), ("job", "a"), ("instance", "1"));
+        var jobAFewer = A(("job", "a"), ("instance", "1"));
+
+        var sorted = NotificationData.SortLikeAlertmanager([noJob, jobB, jobA2, jobA1, jobAFewer]);
+
+        Assert.Equal([jobAFewer, jobA1, jobA2, jobB, noJob], sorted);
+    }
+
+    [Fact]
+    public void ClonedSetsDoNotShareAddedFiles()
+    {
+        var defaults = TemplateSet.Create();
+        defaults.AddFile("base", "{{ define \"x\" }}base{{ end }}");
+        var custom = defaults.Clone();
+        custom.AddFile("user", "{{ define \"x\" }}user{{ end }}");
+
+        Assert.Equal("base", defaults.Execute("x", null));
+        Assert.Equal("user", custom.Execute("x", null));
+    }
 }

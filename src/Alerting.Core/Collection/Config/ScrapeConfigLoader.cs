@@ -14,7 +14,7 @@ public static class ScrapeConfigLoader
     /// <summary>Sections of prometheus.yml that are valid but belong to parts we replace; accepted with a warning.</summary>
     private static readonly HashSet<string> IgnoredTopLevel = new(StringComparer.Ordinal)
     {
-        "alerting", "remote_write", "remote_read", "storage", "tracing", "scrape_config_files", "otlp", "runtime",
+        "alerting", "remote_write", "remote_read", "storage", "tracing", "otlp", "runtime",
     };
 
     public static CollectionConfig Load(string path)
@@ -61,6 +61,11 @@ public static class ScrapeConfigLoader
                     ruleFiles.AddRange(r.StringList(value, path));
                     break;
                 default:
+                    if (key == "scrape_config_files")
+                    {
+                        // Ignoring it would silently lose every job those files define.
+                        throw r.Error(value, path, "scrape_config_files is not supported; put the jobs under scrape_configs");
+                    }
                     if (IgnoredTopLevel.Contains(key))
                     {
                         warnings.Add($"{fileName}:{value.Start.Line}: {key}: accepted but not used by this system");
@@ -80,7 +85,7 @@ public static class ScrapeConfigLoader
                 {
                     throw r.Error(item, path, "empty or null scrape config section");
                 }
-                var job = ParseScrapeConfig(r, item, path, global);
+                var job = ParseScrapeConfig(r, item, path, global, warnings);
                 if (!names.Add(job.JobName))
                 {
                     throw r.Error(item, path + ".job_name", $"found multiple scrape configs with job name \"{job.JobName}\"");
@@ -161,7 +166,127 @@ public static class ScrapeConfigLoader
         return g with { ScrapeInterval = effectiveInterval, ScrapeTimeout = effectiveTimeout };
     }
 
-    private static ScrapeConfig ParseScrapeConfig(YamlReader r, YamlNode node, string path, GlobalConfig global)
+    /// <summary>Valid Prometheus scrape_config keys that only tune Prometheus' own storage or protocol negotiation.</summary>
+    private static readonly HashSet<string> IgnoredScrapeKeys = new(StringComparer.Ordinal)
+    {
+        "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit", "keep_dropped_targets",
+        "scrape_protocols", "track_timestamps_staleness", "enable_compression", "scrape_classic_histograms",
+        "native_histogram_bucket_limit", "native_histogram_min_bucket_factor", "always_scrape_classic_histograms",
+        "convert_classic_histograms_to_nhcb", "scrape_failure_log_file", "metric_name_validation_scheme",
+        "metric_name_escaping_scheme", "fallback_scrape_protocol",
+    };
+
+    /// <summary>Valid Prometheus keys that change how a target is reached; silently ignoring them would scrape wrongly.</summary>
+    private static readonly HashSet<string> UnsupportedScrapeKeys = new(StringComparer.Ordinal)
+    {
+        "oauth2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "http_headers",
+    };
+
+    private static BasicAuth ParseBasicAuth(YamlReader r, YamlNode node, string path)
+    {
+        string? user = null;
+        string? password = null;
+        string? passwordFile = null;
+        foreach (var (key, value, p) in r.Entries(node, path))
+        {
+            switch (key)
+            {
+                case "username":
+                    user = r.String(value, p);
+                    break;
+                case "password":
+                    password = r.String(value, p);
+                    break;
+                case "password_file":
+                    passwordFile = r.String(value, p);
+                    break;
+                default:
+                    throw r.Error(value, p, $"field {key} not found in type config.BasicAuth");
+            }
+        }
+        if (password is not null && passwordFile is not null)
+        {
+            throw r.Error(node, path, "at most one of basic_auth password & password_file must be configured");
+        }
+        return new BasicAuth(user ?? string.Empty, password, passwordFile);
+    }
+
+    private static Authorization ParseAuthorization(YamlReader r, YamlNode node, string path)
+    {
+        var type = "Bearer";
+        string? credentials = null;
+        string? file = null;
+        foreach (var (key, value, p) in r.Entries(node, path))
+        {
+            switch (key)
+            {
+                case "type":
+                    type = r.String(value, p);
+                    if (type.Equals("basic", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw r.Error(value, p, "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
+                    }
+                    break;
+                case "credentials":
+                    credentials = r.String(value, p);
+                    break;
+                case "credentials_file":
+                    file = r.String(value, p);
+                    break;
+                default:
+                    throw r.Error(value, p, $"field {key} not found in type config.Authorization");
+            }
+        }
+        if (credentials is not null && file is not null)
+        {
+            throw r.Error(node, path, "at most one of authorization credentials & credentials_file must be configured");
+        }
+        return new Authorization(type.Length == 0 ? "Bearer" : type, credentials, file);
+    }
+
+    private static TlsConfig ParseTls(YamlReader r, YamlNode node, string path)
+    {
+        var tls = new TlsConfig();
+        foreach (var (key, value, p) in r.Entries(node, path))
+        {
+            tls = key switch
+            {
+                "ca_file" => tls with { CaFile = r.String(value, p) },
+                "cert_file" => tls with { CertFile = r.String(value, p) },
+                "key_file" => tls with { KeyFile = r.String(value, p) },
+                "server_name" => tls with { ServerName = r.String(value, p) },
+                "insecure_skip_verify" => tls with { InsecureSkipVerify = r.Bool(value, p) },
+                "min_version" or "max_version" or "ca" or "cert" or "key" or "key_ref" or "ca_ref" or "cert_ref" =>
+                    throw r.Error(value, p, $"tls_config.{key} is not supported; use ca_file, cert_file, key_file"),
+                _ => throw r.Error(value, p, $"field {key} not found in type config.TLSConfig"),
+            };
+        }
+        if ((tls.CertFile is null) != (tls.KeyFile is null))
+        {
+            throw r.Error(node, path, "exactly one of cert_file and key_file is configured; both or neither are required");
+        }
+        return tls;
+    }
+
+    /// <summary>Prometheus' byte sizes: a number with an optional KB/MB/GB... unit (powers of 1024).</summary>
+    private static long ByteSize(YamlReader r, YamlNode node, string path)
+    {
+        var s = r.String(node, path).Trim();
+        var units = new (string Unit, long Mult)[] { ("KB", 1L << 10), ("MB", 1L << 20), ("GB", 1L << 30), ("TB", 1L << 40), ("PB", 1L << 50), ("B", 1) };
+        foreach (var (unit, mult) in units)
+        {
+            if (s.EndsWith(unit, StringComparison.OrdinalIgnoreCase) &&
+                long.TryParse(s[..^unit.Length], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+            {
+                return n * mult;
+            }
+        }
+        return long.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var plain)
+            ? plain
+            : throw r.Error(node, path, $"invalid byte size \"{s}\"");
+    }
+
+    private static ScrapeConfig ParseScrapeConfig(YamlReader r, YamlNode node, string path, GlobalConfig global, List<string> warnings)
     {
         string? jobName = null;
         TimeSpan? interval = null;
@@ -232,7 +357,47 @@ public static class ScrapeConfigLoader
                 case "http_probe":
                     cfg = cfg with { HttpProbe = ExtensionParsers.ParseHttpProbe(r, value, p) };
                     break;
+                case "basic_auth":
+                    cfg = cfg with { BasicAuth = ParseBasicAuth(r, value, p) };
+                    break;
+                case "authorization":
+                    cfg = cfg with { Authorization = ParseAuthorization(r, value, p) };
+                    break;
+                case "bearer_token":
+                    cfg = cfg with { Authorization = new Authorization("Bearer", r.String(value, p), null) };
+                    break;
+                case "bearer_token_file":
+                    cfg = cfg with { Authorization = new Authorization("Bearer", null, r.String(value, p)) };
+                    break;
+                case "tls_config":
+                    cfg = cfg with { Tls = ParseTls(r, value, p) };
+                    break;
+                case "follow_redirects":
+                    cfg = cfg with { FollowRedirects = r.Bool(value, p) };
+                    break;
+                case "enable_http2":
+                    cfg = cfg with { EnableHttp2 = r.Bool(value, p) };
+                    break;
+                case "body_size_limit":
+                    cfg = cfg with { BodySizeLimitBytes = ByteSize(r, value, p) };
+                    break;
                 default:
+                    if (IgnoredScrapeKeys.Contains(key))
+                    {
+                        warnings.Add($"{r.File}:{value.Start.Line}: {p}: accepted but not used by this system");
+                        break;
+                    }
+                    if (UnsupportedScrapeKeys.Contains(key))
+                    {
+                        throw r.Error(value, p, $"{key} is a Prometheus option this system does not support");
+                    }
+                    if (key.EndsWith("_sd_configs", StringComparison.Ordinal))
+                    {
+                        var hint = key == "fly_sd_configs"
+                            ? "; for Fly.io use dns_sd_configs with type AAAA and <app>.internal names, or http_sd_configs"
+                            : "; use static_configs, file_sd_configs, http_sd_configs or dns_sd_configs";
+                        throw r.Error(value, p, $"{key} is not supported{hint}");
+                    }
                     throw r.Error(value, p, $"field {key} not found in type config.ScrapeConfig");
             }
         }

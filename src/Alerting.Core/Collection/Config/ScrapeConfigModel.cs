@@ -72,6 +72,20 @@ public sealed record ScrapeConfig
 
     public IReadOnlyList<RelabelConfig> MetricRelabelConfigs { get; init; } = [];
 
+    public BasicAuth? BasicAuth { get; init; }
+
+    /// <summary>Also what the deprecated <c>bearer_token</c>/<c>bearer_token_file</c> keys become.</summary>
+    public Authorization? Authorization { get; init; }
+
+    public TlsConfig Tls { get; init; } = new();
+
+    public bool FollowRedirects { get; init; } = true;
+
+    public bool EnableHttp2 { get; init; } = true;
+
+    /// <summary>0 means no limit; a larger body fails the scrape.</summary>
+    public long BodySizeLimitBytes { get; init; }
+
     /// <summary>Our extension: the target serves a JSON document, mapped to series by this mapping.</summary>
     public JsonMapping? JsonExporter { get; init; }
 
@@ -118,4 +132,21 @@ public sealed record DnsSdConfig
     public int Port { get; init; }
 
     public TimeSpan RefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed record BasicAuth(string Username, string? Password, string? PasswordFile);
+
+public sealed record Authorization(string Type, string? Credentials, string? CredentialsFile);
+
+public sealed record TlsConfig
+{
+    public string? CaFile { get; init; }
+
+    public string? CertFile { get; init; }
+
+    public string? KeyFile { get; init; }
+
+    public string? ServerName { get; init; }
+
+    public bool InsecureSkipVerify { get; init; }
 }

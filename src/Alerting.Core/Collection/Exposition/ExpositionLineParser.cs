@@ -20,9 +20,12 @@ internal sealed class ExpositionLineParser
     private int _line;
     private bool _sawEof;
 
-    public ExpositionLineParser(ExpositionFormat format)
+    private readonly bool _rejectDuplicates;
+
+    public ExpositionLineParser(ExpositionFormat format, bool rejectDuplicates = true)
     {
         _format = format;
+        _rejectDuplicates = rejectDuplicates;
         _valueLookup = _values.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -306,7 +309,7 @@ internal sealed class ExpositionLineParser
             }
         }
         var labels = Labels.From(_scratchLabels);
-        if (!_seen.Add(labels))
+        if (_rejectDuplicates && !_seen.Add(labels))
         {
             throw Error($"duplicate series {labels}");
         }

@@ -27,9 +27,12 @@ public static class ExpositionParser
 
     public static ScrapeResult Parse(ReadOnlySpan<byte> body, string? contentType) => Parse(body, DetectFormat(contentType));
 
-    public static ScrapeResult Parse(ReadOnlySpan<byte> body, ExpositionFormat format)
+    public static ScrapeResult Parse(ReadOnlySpan<byte> body, ExpositionFormat format) => Parse(body, format, rejectDuplicates: true);
+
+    /// <summary>The Pushgateway checks duplicates itself, after grouping labels are applied, with its own error.</summary>
+    internal static ScrapeResult Parse(ReadOnlySpan<byte> body, ExpositionFormat format, bool rejectDuplicates)
     {
-        var parser = new ExpositionLineParser(format);
+        var parser = new ExpositionLineParser(format, rejectDuplicates);
         var chars = ArrayPool<char>.Shared.Rent(256);
         try
         {

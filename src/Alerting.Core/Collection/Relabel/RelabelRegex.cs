@@ -53,9 +53,28 @@ public sealed class RelabelRegex
 
     public override string ToString() => Pattern;
 
+    private static readonly Dictionary<string, string> PosixClasses = new(StringComparer.Ordinal)
+    {
+        ["alnum"] = "0-9A-Za-z",
+        ["alpha"] = "A-Za-z",
+        ["ascii"] = "\\x00-\\x7F",
+        ["blank"] = "\\t ",
+        ["cntrl"] = "\\x00-\\x1F\\x7F",
+        ["digit"] = "0-9",
+        ["graph"] = "!-~",
+        ["lower"] = "a-z",
+        ["print"] = " -~",
+        ["punct"] = "!-/:-@\\[-`{-~",
+        ["space"] = "\\t\\n\\v\\f\\r ",
+        ["upper"] = "A-Z",
+        ["word"] = "0-9A-Za-z_",
+        ["xdigit"] = "0-9A-Fa-f",
+    };
+
     /// <summary>
-    /// Rewrites every capturing group to an unnamed one so .NET numbers groups in the same order RE2
-    /// does, and records the names separately.
+    /// Rewrites RE2 syntax into .NET syntax with the same meaning: capturing groups become unnamed so .NET
+    /// numbers them in RE2's order (names recorded separately); <c>\d \w \s</c> stay ASCII-only as in RE2;
+    /// POSIX classes, <c>\pL</c> and <c>\Q...\E</c> are expanded; a bare <c>$</c> means end of text.
     /// </summary>
     private static (string Pattern, Dictionary<string, int> Names, int Count) Translate(string pattern)
     {
@@ -63,20 +82,73 @@ public sealed class RelabelRegex
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
         var group = 0;
         var inClass = false;
+        var multiline = pattern.Contains("(?m", StringComparison.Ordinal) || Regex.IsMatch(pattern, @"\(\?[a-zA-Z]*m[a-zA-Z]*[:)]", RegexOptions.None, TimeSpan.FromSeconds(1));
         for (var i = 0; i < pattern.Length; i++)
         {
             var c = pattern[i];
             if (c == '\\' && i + 1 < pattern.Length)
             {
-                sb.Append(c).Append(pattern[i + 1]);
+                var e = pattern[i + 1];
                 i++;
-                continue;
+                switch (e)
+                {
+                    case 'd':
+                        sb.Append(inClass ? "0-9" : "[0-9]");
+                        continue;
+                    case 'w':
+                        sb.Append(inClass ? "0-9A-Za-z_" : "[0-9A-Za-z_]");
+                        continue;
+                    case 's':
+                        sb.Append(inClass ? "\\t\\n\\f\\r " : "[\\t\\n\\f\\r ]");
+                        continue;
+                    case 'D' when !inClass:
+                        sb.Append("[^0-9]");
+                        continue;
+                    case 'W' when !inClass:
+                        sb.Append("[^0-9A-Za-z_]");
+                        continue;
+                    case 'S' when !inClass:
+                        sb.Append("[^\\t\\n\\f\\r ]");
+                        continue;
+                    case 'p' or 'P' when i + 1 < pattern.Length && pattern[i + 1] != '{':
+                        sb.Append('\\').Append(e).Append('{').Append(pattern[i + 1]).Append('}');
+                        i++;
+                        continue;
+                    case 'Q':
+                        var end = pattern.IndexOf("\\E", i + 1, StringComparison.Ordinal);
+                        var literal = end < 0 ? pattern[(i + 1)..] : pattern[(i + 1)..end];
+                        sb.Append(inClass ? literal.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("]", "\\]", StringComparison.Ordinal) : Regex.Escape(literal));
+                        i = end < 0 ? pattern.Length : end + 1;
+                        continue;
+                    default:
+                        sb.Append('\\').Append(e);
+                        continue;
+                }
             }
             if (inClass)
             {
+                if (c == '[' && i + 1 < pattern.Length && pattern[i + 1] == ':')
+                {
+                    var close = pattern.IndexOf(":]", i + 2, StringComparison.Ordinal);
+                    if (close > 0)
+                    {
+                        var name = pattern[(i + 2)..close];
+                        var negated = name.StartsWith('^');
+                        if (!negated && PosixClasses.TryGetValue(name, out var members))
+                        {
+                            sb.Append(members);
+                            i = close + 1;
+                            continue;
+                        }
+                    }
+                }
                 if (c == ']')
                 {
                     inClass = false;
+                }
+                else if (c == '[')
+                {
+                    sb.Append('\\'); // a literal '[' inside a class; .NET would read "[a-[b]]" as subtraction
                 }
                 sb.Append(c);
                 continue;
@@ -93,9 +165,14 @@ public sealed class RelabelRegex
                 }
                 if (i + 1 < pattern.Length && pattern[i + 1] == ']')
                 {
-                    sb.Append(']');
+                    sb.Append("\\]");
                     i++;
                 }
+                continue;
+            }
+            if (c == '$' && !multiline)
+            {
+                sb.Append("\\z");
                 continue;
             }
             if (c == '(')

@@ -26,7 +26,11 @@ public sealed record TargetResult(ScrapeTarget? Target, Labels Discovered, strin
 /// <summary>Prometheus' <c>PopulateLabels</c>: scrape-config defaults, relabelling, then finalisation.</summary>
 public static class TargetBuilder
 {
-    public static TargetResult Build(Labels discovered, ScrapeConfig cfg)
+    /// <param name="addDefaultPort">
+    /// Prometheus 2.x appended :80/:443 to a port-less address (so <c>instance</c> became <c>host:80</c>);
+    /// Prometheus 3 does not. Off by default; on to keep 2.x instance labels when migrating.
+    /// </param>
+    public static TargetResult Build(Labels discovered, ScrapeConfig cfg, bool addDefaultPort = false)
     {
         ArgumentNullException.ThrowIfNull(discovered);
         ArgumentNullException.ThrowIfNull(cfg);
@@ -54,6 +58,11 @@ public static class TargetBuilder
         if (TargetAddress.Check(address) is { } problem)
         {
             return new TargetResult(null, preRelabel, problem);
+        }
+        if (addDefaultPort && NeedsPort(address))
+        {
+            address += relabelled[PromNames.Scheme] == "https" ? ":443" : ":80";
+            relabelled = relabelled.With(PromNames.Address, address);
         }
         if (!PromDuration.TryParse(relabelled[PromNames.ScrapeInterval], out var interval))
         {
@@ -99,8 +108,18 @@ public static class TargetBuilder
     }
 
     /// <summary>All targets of the static configs of a job (dropped ones omitted, errors included).</summary>
-    public static IEnumerable<TargetResult> BuildAll(IEnumerable<TargetGroup> groups, ScrapeConfig cfg) =>
-        groups.SelectMany(g => g.TargetLabelSets()).Select(l => Build(l, cfg)).Where(r => !r.Dropped);
+    public static IEnumerable<TargetResult> BuildAll(IEnumerable<TargetGroup> groups, ScrapeConfig cfg, bool addDefaultPort = false) =>
+        groups.SelectMany(g => g.TargetLabelSets()).Select(l => Build(l, cfg, addDefaultPort)).Where(r => !r.Dropped);
+
+    /// <summary>Go's rule: no port if host:port does not split but host:1234 would (bare IPv6 never gets one).</summary>
+    private static bool NeedsPort(string address)
+    {
+        if (address.StartsWith('['))
+        {
+            return address.EndsWith(']');
+        }
+        return !address.Contains(':', StringComparison.Ordinal);
+    }
 
     private static Uri BuildUrl(Labels labels, string address)
     {

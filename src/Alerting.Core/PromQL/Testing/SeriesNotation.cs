@@ -128,7 +128,7 @@ public static class SeriesNotation
                 continue;
             }
             var xPos = item.LastIndexOf('x');
-            if (xPos > 0 && !item.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && int.TryParse(item.AsSpan(xPos + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            if (xPos > 0 && int.TryParse(item.AsSpan(xPos + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
             {
                 var head = item[..xPos];
                 var (start, inc) = SplitIncrement(head);
