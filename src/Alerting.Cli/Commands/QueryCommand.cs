@@ -6,7 +6,8 @@ namespace Alerting.Cli.Commands;
 
 /// <summary>
 /// `alerting query --file series.txt 'expr' [--time T | --start T --end T --step D]`: evaluates PromQL
-/// over series written in the test-script load format. Times are durations from 0 (5m) or seconds.
+/// over series written in the test-script load format (samples start at time 0). Times are durations
+/// from 0 (5m), seconds, or RFC 3339.
 /// </summary>
 public sealed class QueryCommand : ICliCommand
 {
@@ -49,8 +50,8 @@ public sealed class QueryCommand : ICliCommand
             var expr = PromQlParser.Parse(query);
             var engine = new PromQlEngine();
             var result = start is not null
-                ? engine.Range(expr, store, PromQlTestRunner.ParseTime(start), PromQlTestRunner.ParseTime(end ?? start), PromQlTestRunner.ParseTime(step ?? "1m"), ct)
-                : engine.Instant(expr, store, PromQlTestRunner.ParseTime(time ?? "0"), ct);
+                ? engine.Range(expr, store, Time(start), Time(end ?? start), PromQlTestRunner.ParseTime(step ?? "1m"), ct)
+                : engine.Instant(expr, store, Time(time ?? "0"), ct);
             Print(result, stdout);
             return 0;
         }
@@ -60,6 +61,12 @@ public sealed class QueryCommand : ICliCommand
             return 1;
         }
     }
+
+    /// <summary>A test-script time (50m, 0, seconds) or an RFC 3339 timestamp.</summary>
+    private static long Time(string text) =>
+        text.Contains('T', StringComparison.Ordinal) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+            ? t.ToUnixTimeMilliseconds()
+            : PromQlTestRunner.ParseTime(text);
 
     private static string F(double v) => Expr.FormatNumber(v) switch
     {

@@ -176,6 +176,7 @@ public sealed class JsonMetricMapperTests
                   prefix: portfolio_manager_
                   map_all: true
                   exclude: ['alerts.*.message']
+                  labels_from_paths: {coordinator_instance: this_instance}
                   value_map: {OK: 0, WARNING: 1, CRITICAL: 2}
                   metrics:
                     - path: recovery_error_code
@@ -186,8 +187,11 @@ public sealed class JsonMetricMapperTests
             """);
         var mapping = cfg.ScrapeConfigs[0].JsonExporter!;
         var result = JsonMetricMapper.Map(Seed002Document, mapping);
-        Assert.Equal(1, Value(result, "portfolio_manager_recovery_error_code"));
-        Assert.Equal(1, Value(result, "portfolio_manager_current_leader_db", ("db_leader", "3f2c9a7e-1234-4e1b-9d1a-000000000002-777")));
+        const string me = "3f2c9a7e-1234-4e1b-9d1a-000000000001-4242";
+        Assert.Equal(1, Value(result, "portfolio_manager_recovery_error_code", ("coordinator_instance", me)));
+        Assert.Equal(1, Value(result, "portfolio_manager_current_leader_db", ("db_leader", "3f2c9a7e-1234-4e1b-9d1a-000000000002-777"), ("coordinator_instance", me)));
+        Assert.All(result.Samples, s => Assert.Equal(me, s.Labels["coordinator_instance"]));
+        Assert.DoesNotContain(result.Samples, s => s.Labels.Name == "portfolio_manager_this_instance_info");
     }
 
     [Theory]

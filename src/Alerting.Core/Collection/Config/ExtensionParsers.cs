@@ -19,6 +19,7 @@ internal static class ExtensionParsers
                 "prefix" => m with { Prefix = ValidPrefix(r, value, p) },
                 "map_all" => m with { MapAll = r.Bool(value, p) },
                 "exclude" => m with { Exclude = r.StringList(value, p) },
+                "labels_from_paths" => m with { LabelsFromPaths = LabelPaths(r, value, p) },
                 "value_map" => m with { ValueMap = ValueMap(r, value, p) },
                 "strings" => m with
                 {
@@ -178,6 +179,20 @@ internal static class ExtensionParsers
         {
             throw r.Error(value, p, "invalid regex: " + ex.Message);
         }
+    }
+
+    private static Dictionary<string, string> LabelPaths(YamlReader r, YamlNode node, string path)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value, p) in r.Entries(node, path))
+        {
+            if (!PromNames.IsValidLabelName(key) || key.StartsWith(PromNames.ReservedPrefix, StringComparison.Ordinal))
+            {
+                throw r.Error(value, p, $"\"{key}\" is not a valid label name");
+            }
+            result[key] = r.String(value, p);
+        }
+        return result;
     }
 
     private static Dictionary<string, double> ValueMap(YamlReader r, YamlNode node, string path) =>

@@ -76,6 +76,12 @@ public sealed record JsonMapping
 
     public IReadOnlyList<JsonMetricRule> Metrics { get; init; } = [];
 
+    /// <summary>
+    /// Labels put on every series, read from scalar paths of the document (e.g. seed 002's
+    /// <c>{coordinator_instance: this_instance}</c>); those paths are not mapped to series themselves.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> LabelsFromPaths { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Path patterns (same syntax as rule paths) left out of map-all.</summary>
     public IReadOnlyList<string> Exclude { get; init; } = [];
 

@@ -33,7 +33,7 @@ public static class JsonMetricMapper
         }
         using (doc)
         {
-            var state = new MapState(mapping);
+            var state = new MapState(mapping, DocumentLabels(doc.RootElement, mapping));
             state.Walk(doc.RootElement, []);
             return new ScrapeResult(ExpositionFormat.PrometheusText, state.Samples, state.Metadata);
         }
@@ -41,12 +41,44 @@ public static class JsonMetricMapper
 
     public static ScrapeResult Map(string json, JsonMapping mapping) => Map(System.Text.Encoding.UTF8.GetBytes(json), mapping);
 
-    private sealed class MapState(JsonMapping mapping)
+    /// <summary>Reads <see cref="JsonMapping.LabelsFromPaths"/>; a missing or null path gives no label.</summary>
+    private static List<Label> DocumentLabels(JsonElement root, JsonMapping mapping)
+    {
+        var labels = new List<Label>();
+        foreach (var (name, path) in mapping.LabelsFromPaths)
+        {
+            var e = root;
+            var found = true;
+            foreach (var key in path.Split('.'))
+            {
+                if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty(key, out var child))
+                {
+                    e = child;
+                }
+                else if (e.ValueKind == JsonValueKind.Array && int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < e.GetArrayLength())
+                {
+                    e = e[index];
+                }
+                else
+                {
+                    found = false;
+                    break;
+                }
+            }
+            if (found && e.ValueKind is not (JsonValueKind.Null or JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Undefined))
+            {
+                labels.Add(new Label(name, e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()));
+            }
+        }
+        return labels;
+    }
+
+    private sealed class MapState(JsonMapping mapping, List<Label> documentLabels)
     {
         private readonly HashSet<Labels> _seen = [];
         private readonly Dictionary<Labels, string> _sources = [];
         private readonly string[][] _rulePaths = mapping.Metrics.Select(r => r.Path.Split('.')).ToArray();
-        private readonly string[][] _excludes = mapping.Exclude.Select(p => p.Split('.')).ToArray();
+        private readonly string[][] _excludes = mapping.Exclude.Concat(mapping.LabelsFromPaths.Values).Select(p => p.Split('.')).ToArray();
 
         public List<ScrapedSample> Samples { get; } = [];
 
@@ -178,7 +210,7 @@ public static class JsonMetricMapper
 
         private void Add(string name, double value, IEnumerable<Label> labels, Labels constLabels, List<string> path, MetricType type, string help)
         {
-            var all = labels.Concat(constLabels).Append(new Label(Labels.MetricName, name)).ToList();
+            var all = documentLabels.Concat(labels).Concat(constLabels).Append(new Label(Labels.MetricName, name)).ToList();
             var set = Labels.From(all);
             var source = string.Join('.', path);
             if (!_seen.Add(set))
