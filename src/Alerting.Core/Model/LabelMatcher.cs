@@ -25,11 +25,15 @@ public sealed record LabelMatcher
         Value = value;
         if (type is MatcherType.Regex or MatcherType.NotRegex)
         {
-            // Go's RE2 and .NET differ in corners; Singleline makes '.' match '\n' as RE2's (?s) which
-            // Prometheus enables for label matchers.
-            _regex = new Regex("^(?:" + value + ")$", RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
+            // Go's RE2 and .NET differ in corners: .NET's $ also matches before a final '\n', so (?!\n)
+            // makes it an exact end (written this way, not \z, so a pattern's own syntax errors keep their
+            // kind); Singleline makes '.' match '\n' as RE2's (?s) that Prometheus enables for matchers.
+            _regex = new Regex("^(?:" + TranslateRe2(value) + @")(?!\n)$", RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
         }
     }
+
+    /// <summary>RE2 syntax .NET spells differently: named groups <c>(?P&lt;name&gt;...)</c>.</summary>
+    public static string TranslateRe2(string pattern) => pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
 
     public MatcherType Type { get; }
 

@@ -396,7 +396,7 @@ internal sealed partial class Evaluator
     /// Go's RE2 spells named groups <c>(?P&lt;name&gt;...)</c>, which .NET does not accept; the anchors above use
     /// \A and \z because .NET's $ would also match before a trailing newline.
     /// </summary>
-    internal static string TranslateRe2(string pattern) => pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
+    internal static string TranslateRe2(string pattern) => LabelMatcher.TranslateRe2(pattern);
 
     /// <summary>Go's regexp.Expand: <c>$1</c>, <c>${name}</c>, <c>$$</c>; a name takes the longest run of word characters.</summary>
     private static string ExpandTemplate(string template, Match m, Regex regex)

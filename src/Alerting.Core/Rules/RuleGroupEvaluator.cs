@@ -137,7 +137,7 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
             foreach (var (k, v) in rule.Labels)
             {
                 pairs.RemoveAll(p => p.Name == k);
-                pairs.Add(new Label(k, PrometheusRuleTemplates.Expand(v, metric, sample.Value, ctx.ExternalLabels, ctx.ExternalUrl, query)));
+                pairs.Add(new Label(k, PrometheusRuleTemplates.Expand(v, metric, sample.Value, ctx.ExternalLabels, ctx.ExternalUrl, query, rule.Alert, now)));
             }
             pairs.RemoveAll(p => p.Name == "alertname");
             pairs.Add(new Label("alertname", rule.Alert));
@@ -147,7 +147,7 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
                 throw new RuleEvaluationException("vector contains metrics with the same labelset after applying alert labels");
             }
             var annotations = Labels.From(rule.Annotations.Select(a =>
-                new Label(a.Key, PrometheusRuleTemplates.Expand(a.Value, metric, sample.Value, ctx.ExternalLabels, ctx.ExternalUrl, query))));
+                new Label(a.Key, PrometheusRuleTemplates.Expand(a.Value, metric, sample.Value, ctx.ExternalLabels, ctx.ExternalUrl, query, rule.Alert, now))));
             if (active.TryGetValue(labels, out var existing) && existing.State != AlertState.Inactive)
             {
                 active[labels] = existing with { Value = sample.Value, Annotations = annotations, KeepFiringSince = null };

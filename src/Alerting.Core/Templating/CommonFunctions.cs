@@ -154,7 +154,7 @@ internal static class CommonFunctions
     /// <summary>Go (RE2) syntax that .NET spells differently: <c>(?P&lt;name&gt;</c> groups and POSIX classes.</summary>
     private static string TranslateRegex(string pattern)
     {
-        var p = pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
+        var p = Model.LabelMatcher.TranslateRe2(pattern);
         foreach (var (posix, net) in PosixClasses)
         {
             p = p.Replace(posix, net, StringComparison.Ordinal);

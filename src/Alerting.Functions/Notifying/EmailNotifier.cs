@@ -45,7 +45,7 @@ public sealed class EmailNotifier : INotifier
         var body = new BodyBuilder();
         if (!string.IsNullOrEmpty(c.Html))
         {
-            body.HtmlBody = templates.ExecuteText(c.Html, data);
+            body.HtmlBody = templates.ExecuteHtmlText(c.Html, data);
         }
         if (!string.IsNullOrEmpty(c.Text))
         {

@@ -12,7 +12,8 @@ public sealed record Notification(string Receiver, Labels GroupLabels, IReadOnly
     /// </summary>
     public NotificationData Data(long maxAlerts = 0)
     {
-        var alerts = maxAlerts > 0 && Alerts.Count > maxAlerts ? Alerts.Take((int)maxAlerts).ToArray() : Alerts;
+        var sorted = NotificationData.SortLikeAlertmanager(Alerts);
+        var alerts = maxAlerts > 0 && sorted.Count > maxAlerts ? sorted.Take((int)maxAlerts).ToArray() : sorted;
         return NotificationData.Create(Receiver, GroupLabels, alerts, Now, ExternalUrl, GroupKey, (ulong)(Alerts.Count - alerts.Count));
     }
 }

@@ -72,12 +72,8 @@ public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, IL
     private static (AlertmanagerConfig, TemplateSet) LoadAlertmanager(string path, string defaultTemplates)
     {
         var config = AlertmanagerConfigLoader.Load(path);
+        // Loads default.tmpl and the email.tmpl beside it, as Alertmanager's defaults.
         var templates = AlertmanagerTemplates.LoadDefault(Path.Combine(defaultTemplates, "default.tmpl"));
-        var email = Path.Combine(defaultTemplates, "email.tmpl");
-        if (File.Exists(email))
-        {
-            templates.AddFile(email, File.ReadAllText(email));
-        }
         var baseDir = Path.GetDirectoryName(path)!;
         foreach (var pattern in config.Templates)
         {
@@ -85,7 +81,7 @@ public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, IL
             {
                 if (File.Exists(file))
                 {
-                    templates.AddFile(file, File.ReadAllText(file));
+                    templates.AddFile(Path.GetFileName(file), File.ReadAllText(file));
                 }
             }
         }

@@ -1,27 +1,26 @@
 using System.Diagnostics;
 using Alerting.Core.Collection.Config;
 using Alerting.Core.Collection.Exposition;
-using Alerting.Core.Collection.Relabel;
+using Alerting.Core.Collection.Scrape;
 using Alerting.Core.Collection.Targets;
-using Alerting.Core.Model;
 using Alerting.Core.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Alerting.Functions.Scraping;
 
 /// <summary>
-/// Scrapes one target like Prometheus: one GET within the target's timeout, the whole body parsed or
-/// nothing kept (a malformed line fails the scrape with its line number), metric relabelling,
-/// honor_labels, sample_limit, then the synthetic <c>up</c> and <c>scrape_*</c> series.
+/// Scrapes one target like Prometheus: one GET within the target's timeout, then the whole body is
+/// parsed or nothing is kept (a malformed line fails the scrape with its line number). Label merging,
+/// metric relabelling, sample_limit and the synthetic <c>up</c>/<c>scrape_*</c> series are Core's
+/// <see cref="ScrapeAssembler"/>; staleness across scrapes is derived when ticks are read back.
 /// </summary>
 public sealed partial class TargetScraper(IHttpClientFactory httpFactory, ILogger<TargetScraper> logger)
 {
     public async Task<TargetSamples> ScrapeAsync(ScrapeTarget target, ScrapeConfig config, long tickMs, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        IReadOnlyList<CollectedSample> samples = [];
-        var scraped = 0;
-        var up = 0.0;
+        ScrapeResult? result = null;
+        string? error = null;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -32,86 +31,30 @@ public sealed partial class TargetScraper(IHttpClientFactory httpFactory, ILogge
             using var response = await httpFactory.CreateClient("scrape").SendAsync(request, timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                throw new ScrapeFailedException($"server returned HTTP status {(int)response.StatusCode} {response.ReasonPhrase}");
+                error = $"server returned HTTP status {(int)response.StatusCode} {response.ReasonPhrase}";
             }
-            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-            var result = ExpositionParser.Parse(body, response.Content.Headers.ContentType?.ToString());
-            scraped = result.Samples.Count;
-            samples = Process(result, target, config, tickMs);
-            up = 1;
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or ExpositionParseException or ScrapeFailedException && !ct.IsCancellationRequested)
-        {
-            var reason = e is OperationCanceledException ? $"context deadline exceeded after {target.Timeout.TotalSeconds}s" : e.Message;
-            LogScrapeFailed(logger, target.Job, target.Instance, reason);
-        }
-        var duration = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var all = new List<CollectedSample>(samples.Count + 5);
-        all.AddRange(samples);
-        Synthetic(all, target.Labels, "up", up, tickMs);
-        Synthetic(all, target.Labels, "scrape_duration_seconds", duration, tickMs);
-        Synthetic(all, target.Labels, "scrape_samples_scraped", scraped, tickMs);
-        Synthetic(all, target.Labels, "scrape_samples_post_metric_relabeling", samples.Count, tickMs);
-        Synthetic(all, target.Labels, "scrape_series_added", samples.Count, tickMs);
-        return new TargetSamples(target.Instance, all);
-    }
-
-    private static IReadOnlyList<CollectedSample> Process(ScrapeResult result, ScrapeTarget target, ScrapeConfig config, long tickMs)
-    {
-        var output = new List<CollectedSample>(result.Samples.Count);
-        foreach (var s in result.Samples)
-        {
-            var labels = MergeTargetLabels(s.Labels, target.Labels, config.HonorLabels);
-            if (config.MetricRelabelConfigs.Count > 0)
+            else
             {
-                var relabelled = Relabeler.Process(labels, config.MetricRelabelConfigs);
-                if (relabelled is null)
-                {
-                    continue;
-                }
-                labels = relabelled;
+                var body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+                result = ExpositionParser.Parse(body, response.Content.Headers.ContentType?.ToString());
             }
-            var ts = config.HonorTimestamps && s.TimestampMs is { } own ? own : tickMs;
-            output.Add(new CollectedSample(labels, s.Value, ts));
         }
-        if (config.SampleLimit > 0 && output.Count > config.SampleLimit)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new ScrapeFailedException($"sample limit exceeded: {output.Count} > {config.SampleLimit}");
+            error = $"context deadline exceeded after {target.Timeout.TotalSeconds}s";
         }
-        return output;
-    }
-
-    /// <summary>
-    /// Prometheus' label precedence: target labels are attached to every sample; on a clash the
-    /// scraped value is kept as <c>exported_&lt;name&gt;</c>, unless honor_labels keeps the scraped one.
-    /// </summary>
-    public static Labels MergeTargetLabels(Labels scraped, Labels target, bool honorLabels)
-    {
-        var result = scraped.ToDictionary();
-        foreach (var l in target)
+        catch (Exception e) when (e is HttpRequestException or ExpositionParseException)
         {
-            if (result.TryGetValue(l.Name, out var existing))
-            {
-                if (honorLabels)
-                {
-                    continue;
-                }
-                var exported = "exported_" + l.Name;
-                while (result.ContainsKey(exported))
-                {
-                    exported = "exported_" + exported;
-                }
-                result[exported] = existing;
-            }
-            result[l.Name] = l.Value;
+            error = e.Message;
         }
-        return Labels.From(result);
+        var report = ScrapeAssembler.Assemble(target, config, result, error, DateTimeOffset.FromUnixTimeMilliseconds(tickMs), Stopwatch.GetElapsedTime(started));
+        if (report.Error is not null)
+        {
+            LogScrapeFailed(logger, target.Job, target.Instance, report.Error);
+        }
+        var samples = report.Samples.SelectMany(s => s.Samples.Select(x => new CollectedSample(s.Labels, x.Value, x.TimestampMs))).ToArray();
+        return new TargetSamples(target.Instance, samples);
     }
-
-    private static void Synthetic(List<CollectedSample> into, Labels target, string name, double value, long ts) =>
-        into.Add(new CollectedSample(target.With(Labels.MetricName, name), value, ts));
-
-    private sealed class ScrapeFailedException(string message) : Exception(message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scrape of {Job}/{Instance} failed: {Reason}")]
     private static partial void LogScrapeFailed(ILogger logger, string job, string instance, string reason);

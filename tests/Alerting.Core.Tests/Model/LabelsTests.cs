@@ -55,6 +55,9 @@ public sealed class LabelsTests
         var m = new LabelMatcher(MatcherType.Regex, "instance", "vyx-user-.*");
         Assert.True(m.Matches(Labels.From(("instance", "vyx-user-1"))));
         Assert.False(m.Matches(Labels.From(("instance", "x-vyx-user-1"))));
+        var digits = new LabelMatcher(MatcherType.Regex, "instance", "vyx-user-[0-9]+");
+        Assert.False(digits.Matches(Labels.From(("instance", "vyx-user-1\n"))), "a trailing newline is not an exact match, as in RE2");
+        Assert.True(new LabelMatcher(MatcherType.Regex, "job", "(?P<app>vyx)-.*").Matches(Labels.From(("job", "vyx-user"))));
         var missing = new LabelMatcher(MatcherType.Equal, "team", "");
         Assert.True(missing.Matches(Labels.From(("job", "a"))));
     }
