@@ -56,7 +56,29 @@ public sealed class AlertingStack : IAsyncDisposable
             $"  - job_name: 'node'\n    static_configs:\n      - targets: ['127.0.0.1:{s.NodeExporter.Port}']\n");
         await File.WriteAllTextAsync(Path.Combine(s.ConfigDir, "alertmanager.yml"), alertmanagerYaml ?? DefaultAlertmanagerYaml(s));
 
-        s.Host = s.Own(await LocalFunctionHost.StartAsync(
+        s._settings = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = s.Azurite.ConnectionString,
+            ["ScrapeSchedule"] = "*/30 * * * * *",
+            ["EvaluateSchedule"] = "*/30 * * * * *",
+            ["Alerting:ScrapeConfigPath"] = Path.Combine(s.ConfigDir, "scrape.yml"),
+            ["Alerting:RuleFiles"] = Path.Combine(TestPaths.RepoRoot, "rules", "multi-machine.rules.yml"),
+            ["Alerting:AlertmanagerConfigPath"] = Path.Combine(s.ConfigDir, "alertmanager.yml"),
+            ["Alerting:DefaultTemplatesPath"] = Path.Combine(TestPaths.RepoRoot, "rules", "templates"),
+            ["Alerting:ExternalUrl"] = "http://alerting.test",
+            // Delayed messages wait a thousandth of their application delay in real time; the
+            // handlers compare due times with the test's clock.
+            ["Alerting:QueueDelayFactor"] = "0.001",
+        };
+        await s.StartHostAsync();
+        return s;
+    }
+
+    private Dictionary<string, string?> _settings = [];
+
+    private async Task StartHostAsync()
+    {
+        Host = Own(await LocalFunctionHost.StartAsync(
             new LocalHostOptions
             {
                 Urls = "http://127.0.0.1:0",
@@ -64,23 +86,18 @@ public sealed class AlertingStack : IAsyncDisposable
                 EnableTimers = false,
                 EnableQueuePumps = false,
             },
-            new Dictionary<string, string?>
-            {
-                ["AzureWebJobsStorage"] = s.Azurite.ConnectionString,
-                ["ScrapeSchedule"] = "*/30 * * * * *",
-                ["EvaluateSchedule"] = "*/30 * * * * *",
-                ["Alerting:ScrapeConfigPath"] = Path.Combine(s.ConfigDir, "scrape.yml"),
-                ["Alerting:RuleFiles"] = Path.Combine(TestPaths.RepoRoot, "rules", "multi-machine.rules.yml"),
-                ["Alerting:AlertmanagerConfigPath"] = Path.Combine(s.ConfigDir, "alertmanager.yml"),
-                ["Alerting:DefaultTemplatesPath"] = Path.Combine(TestPaths.RepoRoot, "rules", "templates"),
-                ["Alerting:ExternalUrl"] = "http://alerting.test",
-                // Delayed messages wait a thousandth of their application delay in real time; the
-                // handlers compare due times with the test's clock.
-                ["Alerting:QueueDelayFactor"] = "0.001",
-            },
-            services => services.AddSingleton<TimeProvider>(s.Time)));
-        s.Http = new HttpClient { BaseAddress = s.Host.BaseAddress };
-        return s;
+            _settings,
+            services => services.AddSingleton<TimeProvider>(Time)));
+        Http?.Dispose();
+        Http = new HttpClient { BaseAddress = Host.BaseAddress };
+    }
+
+    /// <summary>Stops the function app as a crash or redeploy would and starts a fresh one on the same storage.</summary>
+    public async Task RestartHostAsync()
+    {
+        _owned.Remove(Host);
+        await Host.DisposeAsync();
+        await StartHostAsync();
     }
 
     public static string DefaultAlertmanagerYaml(AlertingStack s) => $"""
