@@ -2,11 +2,14 @@ namespace Alerting.Core.Model;
 
 /// <summary>
 /// A thread-safe in-memory series store: the evaluator's working set, the PromQL test runner's storage
-/// and the unit of what is persisted per target between function invocations.
+/// and the unit of what is persisted per target between function invocations. Series are indexed by
+/// metric name, because nearly every selector names its metric, and samples are kept sorted so a time
+/// range is found by binary search.
 /// </summary>
 public sealed class MemorySeriesStore : ISeriesSource
 {
     private readonly Dictionary<Labels, List<Sample>> _series = [];
+    private readonly Dictionary<string, List<Labels>> _byName = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     public int SeriesCount
@@ -28,6 +31,13 @@ public sealed class MemorySeriesStore : ISeriesSource
             {
                 list = [];
                 _series[labels] = list;
+                var name = labels.Name ?? string.Empty;
+                if (!_byName.TryGetValue(name, out var bucket))
+                {
+                    bucket = [];
+                    _byName[name] = bucket;
+                }
+                bucket.Add(labels);
             }
             // Appends are normally in order; keep the list sorted if a late sample arrives.
             if (list.Count == 0 || list[^1].TimestampMs < sample.TimestampMs)
@@ -36,7 +46,7 @@ public sealed class MemorySeriesStore : ISeriesSource
             }
             else
             {
-                var i = list.FindIndex(s => s.TimestampMs >= sample.TimestampMs);
+                var i = LowerBound(list, sample.TimestampMs);
                 if (list[i].TimestampMs == sample.TimestampMs)
                 {
                     list[i] = sample;
@@ -62,6 +72,7 @@ public sealed class MemorySeriesStore : ISeriesSource
         lock (_gate)
         {
             _series.Clear();
+            _byName.Clear();
         }
     }
 
@@ -72,10 +83,11 @@ public sealed class MemorySeriesStore : ISeriesSource
         {
             foreach (var (labels, list) in _series.ToArray())
             {
-                list.RemoveAll(s => s.TimestampMs < minTimeMs);
+                list.RemoveRange(0, LowerBound(list, minTimeMs));
                 if (list.Count == 0)
                 {
                     _series.Remove(labels);
+                    _byName[labels.Name ?? string.Empty].Remove(labels);
                 }
             }
         }
@@ -94,7 +106,7 @@ public sealed class MemorySeriesStore : ISeriesSource
         List<Series> result = [];
         lock (_gate)
         {
-            foreach (var (labels, list) in _series)
+            foreach (var labels in Candidates(matchers))
             {
                 var ok = true;
                 foreach (var m in matchers)
@@ -109,20 +121,48 @@ public sealed class MemorySeriesStore : ISeriesSource
                 {
                     continue;
                 }
-                var samples = new List<Sample>();
-                foreach (var s in list)
+                var list = _series[labels];
+                var from = LowerBound(list, minTimeMs);
+                var to = LowerBound(list, maxTimeMs + 1);
+                if (to > from)
                 {
-                    if (s.TimestampMs >= minTimeMs && s.TimestampMs <= maxTimeMs)
-                    {
-                        samples.Add(s);
-                    }
-                }
-                if (samples.Count > 0)
-                {
+                    var samples = new Sample[to - from];
+                    list.CopyTo(from, samples, 0, samples.Length);
                     result.Add(new Series(labels, samples));
                 }
             }
         }
         return result;
+    }
+
+    private IEnumerable<Labels> Candidates(IReadOnlyList<LabelMatcher> matchers)
+    {
+        foreach (var m in matchers)
+        {
+            if (m.Name == Labels.MetricName && m.Type == MatcherType.Equal)
+            {
+                return _byName.TryGetValue(m.Value, out var bucket) ? bucket : [];
+            }
+        }
+        return _series.Keys;
+    }
+
+    /// <summary>Index of the first sample at or after <paramref name="t"/>.</summary>
+    private static int LowerBound(List<Sample> list, long t)
+    {
+        int lo = 0, hi = list.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (list[mid].TimestampMs < t)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 }

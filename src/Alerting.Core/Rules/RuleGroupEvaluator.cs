@@ -40,7 +40,9 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
         CancellationToken ct = default)
     {
         var overlay = new MemorySeriesStore();
-        var combined = new CompositeSeriesSource(source, overlay);
+        // Stored samples do not change during one evaluation, so rules selecting the same series share
+        // one scan; this evaluation's own output (overlay) is read live.
+        var combined = new CompositeSeriesSource(new CachingSeriesSource(source), overlay);
         var evalTime = now - group.QueryOffset;
         var evalMs = evalTime.ToUnixTimeMilliseconds();
         var byRule = previous.GroupBy(a => a.Rule, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
