@@ -423,8 +423,6 @@ internal sealed partial class ConfigParser
         draft.PagerDuties.Add((cfg with { Source = cfg.Source ?? cfg.Client }, url is not null, http is not null));
     }
 
-    private static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
-
     private void ParseWebhook(YamlNode node, string path, ReceiverDraft draft)
     {
         var m = OpenIntegration(node, path, "webhook");
