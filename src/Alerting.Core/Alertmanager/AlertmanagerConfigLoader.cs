@@ -142,12 +142,18 @@ internal sealed partial class ConfigParser(string fileName)
         {
             return null;
         }
-        for (var i = first; i < lines.Length && KeyColumn(lines[i]) is not 0; i++)
+        var i = first;
+        for (; i < lines.Length && KeyColumn(lines[i]) is not 0; i++)
         {
             if (lines[i].Length >= indent && lines[i][..indent].Trim().Length == 0)
             {
                 lines[i] = lines[i][indent..];
             }
+        }
+        // go-yaml ends the document where the indentation drops; what follows is never decoded.
+        for (; i < lines.Length; i++)
+        {
+            lines[i] = "#" + lines[i];
         }
         return string.Join('\n', lines);
     }
@@ -260,7 +266,8 @@ internal sealed partial class ConfigParser(string fileName)
         var other = new Dictionary<string, string>(GlobalConfig.OtherDefaults, StringComparer.Ordinal);
         foreach (var key in GlobalConfig.OtherKeys)
         {
-            var v = m.String(key);
+            var secret = key is "opsgenie_api_key" or "victorops_api_key" or "wechat_api_secret" or "telegram_bot_token" or "rocketchat_token" or "rocketchat_token_id";
+            var v = m.String(key, secret ? "config.plain" : "string");
             if (v is null)
             {
                 continue;

@@ -342,19 +342,11 @@ internal sealed partial class ConfigParser
         }
         var http = ParseHttpConfig(m, "http_config");
         var url = Url(m, "url");
+        // Alertmanager 0.25 types details as map[string]string (newer releases also allow nested values).
         var details = new Dictionary<string, string>(StringComparer.Ordinal);
-        var detailsNode = m.Get("details");
-        if (detailsNode is YamlMappingNode dm)
+        foreach (var (k, v, _) in m.StringMap("details") ?? [])
         {
-            foreach (var (k, v) in dm.Children)
-            {
-                // Current Alertmanager allows structured values; keep them as their YAML text.
-                details[(k as YamlScalarNode)?.Value ?? string.Empty] = v is YamlScalarNode s ? s.Value ?? string.Empty : v.ToString();
-            }
-        }
-        else if (!YamlScalars.IsNull(detailsNode))
-        {
-            _ctx.TypeError(detailsNode!, m.KeyPath("details"), $"cannot unmarshal {YamlScalars.Describe(detailsNode!)} into map[string]string");
+            details[k] = v;
         }
         foreach (var (k, v) in PagerDutyConfig.DefaultDetails)
         {
