@@ -44,6 +44,9 @@ public sealed class AlertmanagerConfig
     /// </summary>
     public IReadOnlyList<string> Unsupported { get; }
 
+    /// <summary>The same, with file, line and key, for user-facing warnings or errors.</summary>
+    public IReadOnlyList<UnsupportedIntegration> UnsupportedIntegrations => Receivers.SelectMany(r => r.UnsupportedIntegrations).ToArray();
+
     public Receiver? GetReceiver(string name) => Receivers.FirstOrDefault(r => r.Name == name);
 
     public Inhibitor CreateInhibitor() => new(InhibitRules);

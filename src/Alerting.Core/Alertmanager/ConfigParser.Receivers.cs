@@ -108,6 +108,7 @@ internal sealed partial class ConfigParser
             ParseWebhook(n, p, draft);
         }
         var unsupported = new List<string>();
+        var located = new List<UnsupportedIntegration>();
         foreach (var (kind, keys) in UnsupportedKinds)
         {
             var items = m.Items(kind, "[]*config." + GoTypeNames[kind]).ToList();
@@ -118,6 +119,7 @@ internal sealed partial class ConfigParser
             if (items.Count > 0)
             {
                 unsupported.Add(kind);
+                located.Add(new UnsupportedIntegration(name, kind, _ctx.File, (int)(m.KeyNode(kind) ?? m.Node).Start.Line, m.KeyPath(kind)));
             }
         }
         m.Done();
@@ -125,7 +127,7 @@ internal sealed partial class ConfigParser
         {
             throw _ctx.Error(m.Node, path + ".name", "missing name in receiver");
         }
-        return (new Receiver(name) { Unsupported = unsupported }, draft);
+        return (new Receiver(name) { Unsupported = unsupported, UnsupportedIntegrations = located }, draft);
     }
 
     private YamlMap OpenIntegration(YamlNode node, string path, string what)

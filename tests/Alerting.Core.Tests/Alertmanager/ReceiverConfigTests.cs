@@ -148,6 +148,9 @@ public sealed class ReceiverConfigTests
         Assert.Equal(["opsgenie_configs", "telegram_configs"], R.Unsupported);
         var cfg = AlertmanagerConfigLoader.Parse(Config, "receivers.yml");
         Assert.Equal(["everything: opsgenie_configs", "everything: telegram_configs"], cfg.Unsupported);
+        var opsgenie = cfg.UnsupportedIntegrations[0];
+        Assert.Equal(("receivers.yml", 55, "receivers[0].opsgenie_configs"), (opsgenie.File, opsgenie.Line, opsgenie.Key));
+        Assert.Equal("receivers.yml:55: receivers[0].opsgenie_configs: receiver \"everything\" uses opsgenie_configs, which Alerting.Functions does not deliver", opsgenie.ToString());
     }
 
     [Fact]
