@@ -89,6 +89,8 @@ public sealed class RoutingTests
         Assert.Equal("{}/{severity=\"critical\"}:{alertname=\"DiskFull\"}", pager.GroupKey(labels));
         Assert.Equal("{}/{severity=\"critical\"}/0", pager.RouteId);
         Assert.Equal(Labels.From(("alertname", "DiskFull")), pager.GroupLabels(labels));
+        // sha256 of the key above, computed independently (Python hashlib).
+        Assert.Equal("4c26a688747092baaccb8a2be623c6ee92dde0bb2d46ef34d57d6c6eb7c95dae", pager.GroupKeyHash(labels));
     }
 
     [Fact]
