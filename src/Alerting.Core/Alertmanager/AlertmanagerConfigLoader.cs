@@ -12,7 +12,8 @@ public static class AlertmanagerConfigLoader
     public static AlertmanagerConfig Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Parse(File.ReadAllText(path), path);
+        var config = Parse(File.ReadAllText(path), path);
+        return config.WithHttpPathsRelativeTo(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
     }
 
     public static AlertmanagerConfig Parse(string yaml, string fileName)
