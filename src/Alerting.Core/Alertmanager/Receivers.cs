@@ -107,6 +107,7 @@ public sealed record EmailConfig
 
     public string From { get; init; } = string.Empty;
 
+    /// <summary>The SMTP HELO name; empty (when a file sets <c>smtp_hello: ''</c>) means Go's default, <c>localhost</c>.</summary>
     public string Hello { get; init; } = "localhost";
 
     /// <summary><c>host:port</c> of the SMTP server.</summary>
