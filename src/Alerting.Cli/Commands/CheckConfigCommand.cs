@@ -48,9 +48,9 @@ public sealed class CheckConfigCommand : ICliCommand
         }
         foreach (var cfg in configs)
         {
-            foreach (var u in cfg.Unsupported)
+            foreach (var u in cfg.UnsupportedIntegrations)
             {
-                stderr.WriteLine($"note: {cfg.FileName}: receiver {u} is accepted but not delivered by Alerting.Functions");
+                stderr.WriteLine($"note: {u}");
             }
         }
         if (failed > 0)

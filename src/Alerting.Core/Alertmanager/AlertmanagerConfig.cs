@@ -44,6 +44,28 @@ public sealed class AlertmanagerConfig
     /// </summary>
     public IReadOnlyList<string> Unsupported { get; }
 
+    /// <summary>The same, with file, line and key, for user-facing warnings or errors.</summary>
+    public IReadOnlyList<UnsupportedIntegration> UnsupportedIntegrations => Receivers.SelectMany(r => r.UnsupportedIntegrations).ToArray();
+
+    /// <summary>
+    /// The same config with every <c>http_config</c> file path (bearer token, passwords, TLS files) made
+    /// absolute against <paramref name="baseDir"/>; template globs are resolved by
+    /// <see cref="AmtoolCompat.ResolveTemplateFiles"/>. Other <c>*_file</c> settings stay as written, as in Alertmanager.
+    /// </summary>
+    internal AlertmanagerConfig WithHttpPathsRelativeTo(string baseDir) => new(
+        FileName,
+        Global with { HttpConfig = Global.HttpConfig.ResolvePaths(baseDir) },
+        Root,
+        Receivers.Select(r => r with
+        {
+            SlackConfigs = r.SlackConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
+            PagerDutyConfigs = r.PagerDutyConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
+            WebhookConfigs = r.WebhookConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
+        }).ToArray(),
+        InhibitRules,
+        TimeIntervals,
+        Templates);
+
     public Receiver? GetReceiver(string name) => Receivers.FirstOrDefault(r => r.Name == name);
 
     public Inhibitor CreateInhibitor() => new(InhibitRules);

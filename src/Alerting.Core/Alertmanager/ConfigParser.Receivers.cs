@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using YamlDotNet.RepresentationModel;
 
@@ -24,56 +23,6 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
 internal sealed partial class ConfigParser
 {
-    /// <summary>
-    /// Integrations we validate but do not deliver, with the keys Alertmanager knows for each (current
-    /// releases; every one also accepts <c>send_resolved</c> and <c>http_config</c>).
-    /// </summary>
-    private static readonly Dictionary<string, string[]> UnsupportedKinds = new(StringComparer.Ordinal)
-    {
-        ["opsgenie_configs"] = ["api_key", "api_key_file", "api_url", "message", "description", "source", "details", "entity", "responders", "actions", "tags", "note", "priority", "update_alerts"],
-        ["pushover_configs"] = ["user_key", "user_key_file", "token", "token_file", "title", "message", "url", "url_title", "device", "sound", "priority", "retry", "expire", "ttl", "html", "monospace"],
-        ["victorops_configs"] = ["api_key", "api_key_file", "api_url", "routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "custom_fields"],
-        ["wechat_configs"] = ["api_secret", "api_secret_file", "api_url", "corp_id", "message", "message_type", "agent_id", "to_user", "to_party", "to_tag"],
-        ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
-        ["telegram_configs"] = ["api_url", "bot_token", "bot_token_file", "chat_id", "chat_id_file", "message_thread_id", "message", "disable_notifications", "parse_mode"],
-        ["discord_configs"] = ["webhook_url", "webhook_url_file", "title", "message", "content", "username", "avatar_url"],
-        ["webex_configs"] = ["api_url", "room_id", "message"],
-        ["msteams_configs"] = ["webhook_url", "webhook_url_file", "title", "summary", "text"],
-        ["msteamsv2_configs"] = ["webhook_url", "webhook_url_file", "title", "text"],
-        ["rocketchat_configs"] = ["api_url", "channel", "token", "token_file", "token_id", "token_id_file", "color", "emoji", "icon_url", "text", "title", "title_link", "fields", "short_fields", "image_url", "thumb_url", "link_names", "actions"],
-        ["mattermost_configs"] = ["webhook_url", "webhook_url_file", "channel", "username", "text", "title", "title_link", "icon_url", "icon_emoji", "attachments", "props", "priority"],
-        ["jira_configs"] = ["api_url", "api_type", "project", "issue_type", "summary", "description", "labels", "priority", "custom_fields", "reopen_transition", "resolve_transition", "wont_fix_resolution", "reopen_duration", "fields"],
-        ["incidentio_configs"] = ["url", "url_file", "alert_source_token", "alert_source_token_file", "max_alerts", "timeout"],
-    };
-
-    private static readonly Dictionary<string, string> GoTypeNames = new(StringComparer.Ordinal)
-    {
-        ["opsgenie_configs"] = "OpsGenieConfig", ["pushover_configs"] = "PushoverConfig", ["victorops_configs"] = "VictorOpsConfig",
-        ["wechat_configs"] = "WechatConfig", ["sns_configs"] = "SNSConfig", ["telegram_configs"] = "TelegramConfig",
-        ["discord_configs"] = "DiscordConfig", ["webex_configs"] = "WebexConfig", ["msteams_configs"] = "MSTeamsConfig",
-        ["msteamsv2_configs"] = "MSTeamsV2Config", ["rocketchat_configs"] = "RocketchatConfig", ["mattermost_configs"] = "MattermostConfig",
-        ["jira_configs"] = "JiraConfig", ["incidentio_configs"] = "IncidentioConfig",
-    };
-
-    /// <summary>Keys holding lists or maps; everything else in an unsupported integration is a scalar.</summary>
-    private static readonly HashSet<string> StructuredKeys = new(StringComparer.Ordinal)
-    {
-        "details", "responders", "sigv4", "attributes", "custom_fields", "fields", "attachments", "props", "labels",
-    };
-
-    /// <summary>Keys of Go's <c>Secret</c> type, whose type errors name <c>config.plain</c>.</summary>
-    private static readonly HashSet<string> SecretKeys = new(StringComparer.Ordinal)
-    {
-        "api_key", "token", "user_key", "api_secret", "bot_token", "token_id", "alert_source_token",
-    };
-
-    private static readonly HashSet<string> BoolKeys = new(StringComparer.Ordinal)
-    {
-        "update_alerts", "disable_notifications", "html", "monospace", "short_fields", "link_names",
-    };
-
-    private static readonly HashSet<string> DurationKeys = new(StringComparer.Ordinal) { "retry", "expire", "ttl", "reopen_duration", "timeout" };
-
     private (Receiver, ReceiverDraft) ParseReceiver(YamlNode node, string path)
     {
         var draft = new ReceiverDraft(node, path);
@@ -108,6 +57,7 @@ internal sealed partial class ConfigParser
             ParseWebhook(n, p, draft);
         }
         var unsupported = new List<string>();
+        var located = new List<UnsupportedIntegration>();
         foreach (var (kind, keys) in UnsupportedKinds)
         {
             var items = m.Items(kind, "[]*config." + GoTypeNames[kind]).ToList();
@@ -118,6 +68,7 @@ internal sealed partial class ConfigParser
             if (items.Count > 0)
             {
                 unsupported.Add(kind);
+                located.Add(new UnsupportedIntegration(name, kind, _ctx.File, (int)(m.KeyNode(kind) ?? m.Node).Start.Line, m.KeyPath(kind)));
             }
         }
         m.Done();
@@ -125,7 +76,7 @@ internal sealed partial class ConfigParser
         {
             throw _ctx.Error(m.Node, path + ".name", "missing name in receiver");
         }
-        return (new Receiver(name) { Unsupported = unsupported }, draft);
+        return (new Receiver(name) { Unsupported = unsupported, UnsupportedIntegrations = located }, draft);
     }
 
     private YamlMap OpenIntegration(YamlNode node, string path, string what)
@@ -342,19 +293,11 @@ internal sealed partial class ConfigParser
         }
         var http = ParseHttpConfig(m, "http_config");
         var url = Url(m, "url");
+        // Alertmanager 0.25 types details as map[string]string (newer releases also allow nested values).
         var details = new Dictionary<string, string>(StringComparer.Ordinal);
-        var detailsNode = m.Get("details");
-        if (detailsNode is YamlMappingNode dm)
+        foreach (var (k, v, _) in m.StringMap("details") ?? [])
         {
-            foreach (var (k, v) in dm.Children)
-            {
-                // Current Alertmanager allows structured values; keep them as their YAML text.
-                details[(k as YamlScalarNode)?.Value ?? string.Empty] = v is YamlScalarNode s ? s.Value ?? string.Empty : v.ToString();
-            }
-        }
-        else if (!YamlScalars.IsNull(detailsNode))
-        {
-            _ctx.TypeError(detailsNode!, m.KeyPath("details"), $"cannot unmarshal {YamlScalars.Describe(detailsNode!)} into map[string]string");
+            details[k] = v;
         }
         foreach (var (k, v) in PagerDutyConfig.DefaultDetails)
         {
@@ -423,8 +366,6 @@ internal sealed partial class ConfigParser
         draft.PagerDuties.Add((cfg with { Source = cfg.Source ?? cfg.Client }, url is not null, http is not null));
     }
 
-    private static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
-
     private void ParseWebhook(YamlNode node, string path, ReceiverDraft draft)
     {
         var m = OpenIntegration(node, path, "webhook");
@@ -456,180 +397,6 @@ internal sealed partial class ConfigParser
             throw _ctx.Error(m.Node, path, "at most one of url & url_file must be configured");
         }
         draft.Webhooks.Add((cfg, http is not null));
-    }
-
-    private void ParseOther(string kind, string[] keys, YamlNode node, string path, ReceiverDraft draft)
-    {
-        var what = kind[..kind.IndexOf("_configs", StringComparison.Ordinal)];
-        var m = OpenIntegration(node, path, what);
-        if (m is null)
-        {
-            return;
-        }
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        m.Accept("send_resolved");
-        var http = ParseHttpConfig(m, "http_config");
-        foreach (var key in keys)
-        {
-            if (key == "sigv4")
-            {
-                ParseSigV4(m);
-                continue;
-            }
-            if (key == "attributes" || (key == "details" && kind == "opsgenie_configs") || (key == "custom_fields" && kind == "victorops_configs"))
-            {
-                YamlMap.ReadStringMap(_ctx, m.Get(key), m.KeyPath(key), "map[string]string");
-                continue;
-            }
-            if (StructuredKeys.Contains(key) || (kind == "mattermost_configs" && key == "priority"))
-            {
-                m.Get(key);
-                continue;
-            }
-            if (BoolKeys.Contains(key))
-            {
-                m.Bool(key);
-                continue;
-            }
-            if (DurationKeys.Contains(key))
-            {
-                m.Duration(key);
-                continue;
-            }
-            if (key is "chat_id" or "message_thread_id")
-            {
-                if (m.Int(key, key == "chat_id" ? "int64" : "int") is { } n)
-                {
-                    values[key] = n.ToString(CultureInfo.InvariantCulture);
-                }
-                continue;
-            }
-            if (m.String(key, SecretKeys.Contains(key) ? "config.plain" : "string") is { } v)
-            {
-                values[key] = v;
-                // sns' api_url is a plain string in Alertmanager; the others are URL types.
-                if (key is "api_url" or "webhook_url" or "url" && kind != "sns_configs" && v.Length > 0)
-                {
-                    CheckUrl(m, key, v);
-                }
-            }
-        }
-        m.Done();
-        if (m.HadTypeErrors)
-        {
-            return;
-        }
-        string? V(string k) => values.TryGetValue(k, out var x) && x.Length > 0 ? x : null;
-        void Fail(string detail) => throw _ctx.Error(m.Node, path, detail);
-        void AtMostOne(string a, string b)
-        {
-            if (V(a) is not null && V(b) is not null)
-            {
-                Fail($"at most one of {a} & {b} must be configured");
-            }
-        }
-        switch (kind)
-        {
-            case "opsgenie_configs":
-                AtMostOne("api_key", "api_key_file");
-                break;
-            case "pushover_configs":
-                if (V("user_key") is null && V("user_key_file") is null)
-                {
-                    Fail("missing user key in Pushover config");
-                }
-                AtMostOne("user_key", "user_key_file");
-                if (V("token") is null && V("token_file") is null)
-                {
-                    Fail("missing token in Pushover config");
-                }
-                AtMostOne("token", "token_file");
-                break;
-            case "victorops_configs":
-                if (V("routing_key") is null)
-                {
-                    Fail("missing Routing key in VictorOps config");
-                }
-                break;
-            case "wechat_configs":
-                if (V("message_type") is { } mt && mt is not ("text" or "markdown"))
-                {
-                    Fail($"weChat message type \"{mt}\" does not match valid options text,markdown");
-                }
-                break;
-            case "sns_configs":
-                {
-                    bool a = V("target_arn") is null, b = V("topic_arn") is null, c = V("phone_number") is null;
-                    if (((a != b) != c) || (a && b && c))
-                    {
-                        Fail("must provide either a Target ARN, Topic ARN, or Phone Number for SNS config");
-                    }
-                    break;
-                }
-            case "telegram_configs":
-                AtMostOne("bot_token", "bot_token_file");
-                if (V("chat_id") is null or "0" && V("chat_id_file") is null)
-                {
-                    Fail("missing chat_id on telegram_config");
-                }
-                if (V("parse_mode") is { } pm && pm is not ("Markdown" or "MarkdownV2" or "HTML"))
-                {
-                    Fail("unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string");
-                }
-                break;
-            case "discord_configs" or "msteams_configs" or "msteamsv2_configs":
-                if (V("webhook_url") is null && V("webhook_url_file") is null)
-                {
-                    Fail("one of webhook_url or webhook_url_file must be configured");
-                }
-                AtMostOne("webhook_url", "webhook_url_file");
-                break;
-            case "webex_configs":
-                if (V("room_id") is null)
-                {
-                    Fail("missing room_id on webex_config");
-                }
-                if (http?.AuthorizationCredentials is null && http?.AuthorizationCredentialsFile is null)
-                {
-                    Fail("missing webex_configs.http_config.authorization");
-                }
-                break;
-            case "rocketchat_configs":
-                AtMostOne("token", "token_file");
-                AtMostOne("token_id", "token_id_file");
-                break;
-            case "mattermost_configs":
-                AtMostOne("webhook_url", "webhook_url_file");
-                break;
-            case "incidentio_configs":
-                if (V("url") is null && V("url_file") is null)
-                {
-                    Fail("one of url or url_file must be configured");
-                }
-                AtMostOne("url", "url_file");
-                break;
-        }
-        draft.Others.Add((kind, values, node, path));
-    }
-
-    private void ParseSigV4(YamlMap parent)
-    {
-        var m = YamlMap.Open(_ctx, parent.Get("sigv4"), parent.KeyPath("sigv4"), "sigv4.plain");
-        if (m is null)
-        {
-            return;
-        }
-        var access = m.String("access_key");
-        var secret = m.String("secret_key", "config.plain");
-        m.String("region");
-        m.String("profile");
-        m.String("role_arn");
-        m.Accept("use_fips_sts_endpoint", "external_id");
-        m.Done();
-        if (!m.HadTypeErrors && string.IsNullOrEmpty(access) != string.IsNullOrEmpty(secret))
-        {
-            throw _ctx.Error(m.Node, m.Path, "must provide a AWS SigV4 Access key and Secret Key if credentials are specified in the SigV4 config");
-        }
     }
 
     /// <summary>Fills what each integration left unset from <c>global</c>, failing like Alertmanager when neither has it.</summary>
@@ -708,245 +475,5 @@ internal sealed partial class ConfigParser
         }
 
         return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks };
-    }
-
-    private void ValidateOtherAgainstGlobal(string kind, Dictionary<string, string> values, YamlNode node, string path, GlobalConfig g)
-    {
-        bool Has(string k) => values.TryGetValue(k, out var v) && v.Length > 0;
-        bool HasGlobal(string k) => g.GetOther(k) is not null;
-        void Require(bool ok, string detail)
-        {
-            if (!ok)
-            {
-                throw _ctx.Error(node, path, detail);
-            }
-        }
-        switch (kind)
-        {
-            case "opsgenie_configs":
-                Require(Has("api_key") || Has("api_key_file") || HasGlobal("opsgenie_api_key") || HasGlobal("opsgenie_api_key_file"),
-                    "no global OpsGenie API Key set either inline or in a file");
-                break;
-            case "wechat_configs":
-                Require(Has("api_secret") || Has("api_secret_file") || HasGlobal("wechat_api_secret") || HasGlobal("wechat_api_secret_file"), "no global Wechat ApiSecret set");
-                Require(Has("corp_id") || HasGlobal("wechat_api_corp_id"), "no global Wechat CorpID set");
-                break;
-            case "victorops_configs":
-                Require(Has("api_key") || Has("api_key_file") || HasGlobal("victorops_api_key") || HasGlobal("victorops_api_key_file"), "no global VictorOps API Key set");
-                break;
-            case "telegram_configs":
-                Require(Has("bot_token") || Has("bot_token_file") || HasGlobal("telegram_bot_token") || HasGlobal("telegram_bot_token_file"),
-                    "missing bot_token or bot_token_file on telegram_config");
-                break;
-            case "rocketchat_configs":
-                Require(Has("token_id") || Has("token_id_file") || HasGlobal("rocketchat_token_id") || HasGlobal("rocketchat_token_id_file"),
-                    "no global Rocketchat TokenID set either inline or in a file");
-                Require(Has("token") || Has("token_file") || HasGlobal("rocketchat_token") || HasGlobal("rocketchat_token_file"),
-                    "no global Rocketchat Token set either inline or in a file");
-                break;
-            case "mattermost_configs":
-                Require(Has("webhook_url") || Has("webhook_url_file") || HasGlobal("mattermost_webhook_url") || HasGlobal("mattermost_webhook_url_file"),
-                    "no global Mattermost Webhook URL set either inline or in a file");
-                break;
-            case "jira_configs":
-                Require(Has("api_url") || HasGlobal("jira_api_url"), "no global Jira Cloud API URL set");
-                break;
-        }
-    }
-
-    // ---------------------------------------------------------------- time intervals
-
-    private static readonly string[] WeekdayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
-
-    private static readonly string[] MonthNames = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
-
-    private TimeInterval? ParseTimeInterval(YamlNode node, string path, bool mute)
-    {
-        var m = YamlMap.Open(_ctx, node, path);
-        if (m is null)
-        {
-            return null;
-        }
-        var name = m.String("name") ?? string.Empty;
-        var specs = new List<TimeIntervalSpec>();
-        foreach (var (n, p) in m.Items("time_intervals", "[]timeinterval.TimeInterval"))
-        {
-            var s = YamlMap.Open(_ctx, n, p, "timeinterval.TimeInterval");
-            if (s is not null)
-            {
-                specs.Add(ParseTimeIntervalSpec(s));
-            }
-            else if (YamlScalars.IsNull(n))
-            {
-                specs.Add(new TimeIntervalSpec());
-            }
-        }
-        m.Done();
-        if (!m.HadTypeErrors && name.Length == 0)
-        {
-            throw _ctx.Error(node, path + ".name", mute ? "missing name in mute time interval" : "missing name in time interval");
-        }
-        return new TimeInterval(name, specs);
-    }
-
-    private TimeIntervalSpec ParseTimeIntervalSpec(YamlMap s)
-    {
-        List<TimeRange>? times = null;
-        if (s.Has("times"))
-        {
-            times = [];
-            foreach (var (n, p) in s.Items("times", "[]timeinterval.TimeRange"))
-            {
-                var t = YamlMap.Open(_ctx, n, p, "timeinterval.plain");
-                if (t is null)
-                {
-                    continue;
-                }
-                var start = t.String("start_time");
-                var end = t.String("end_time");
-                t.Done();
-                if (t.HadTypeErrors)
-                {
-                    continue;
-                }
-                if (string.IsNullOrEmpty(start) || string.IsNullOrEmpty(end))
-                {
-                    throw _ctx.Error(n, p, "both start and end times must be provided");
-                }
-                var sm = ParseClock(start, n, p);
-                var em = ParseClock(end, n, p);
-                if (sm >= em)
-                {
-                    throw _ctx.Error(n, p, "start time cannot be equal or greater than end time");
-                }
-                times.Add(new TimeRange(sm, em));
-            }
-        }
-        else
-        {
-            s.Get("times");
-        }
-
-        var weekdays = Ranges(s, "weekdays", (text, at, path) =>
-        {
-            var i = Array.IndexOf(WeekdayNames, text.ToLowerInvariant());
-            return i >= 0 ? i : throw _ctx.Error(at, path, $"{text} is not a valid weekday");
-        }, (b, e, bt, et) => "start day cannot be before end day");
-        var days = Ranges(s, "days_of_month", (text, at, path) => Atoi(text, at, path), null);
-        if (days is not null)
-        {
-            foreach (var r in days)
-            {
-                ValidateDayRange(r, s.At("days_of_month"), s.KeyPath("days_of_month"));
-            }
-        }
-        var months = Ranges(s, "months", (text, at, path) =>
-        {
-            var i = Array.IndexOf(MonthNames, text.ToLowerInvariant());
-            if (i >= 0)
-            {
-                return i + 1;
-            }
-            return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : throw _ctx.Error(at, path, $"{text} is not a valid month");
-        }, (b, e, bt, et) => $"end month {et} is before start month {bt}");
-        var years = Ranges(s, "years", (text, at, path) => Atoi(text, at, path), (b, e, bt, et) => $"end year {e} is before start year {b}");
-
-        TimeZoneInfo? location = null;
-        if (s.String("location") is { Length: > 0 } loc)
-        {
-            location = loc switch
-            {
-                "UTC" => TimeZoneInfo.Utc,
-                "Local" => TimeZoneInfo.Local,
-                _ => FindZone(loc) ?? throw _ctx.Error(s.At("location"), s.KeyPath("location"), $"unknown time zone {loc}"),
-            };
-        }
-        s.Done();
-        return new TimeIntervalSpec { Times = times, Weekdays = weekdays, DaysOfMonth = days, Months = months, Years = years, Location = location };
-    }
-
-    private static TimeZoneInfo? FindZone(string id)
-    {
-        try
-        {
-            return TimeZoneInfo.FindSystemTimeZoneById(id);
-        }
-        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            return null;
-        }
-    }
-
-    private int ParseClock(string text, YamlNode at, string path)
-    {
-        if (text == "24:00")
-        {
-            return 24 * 60;
-        }
-        if (text.Length == 5 && text[2] == ':' && char.IsAsciiDigit(text[0]) && char.IsAsciiDigit(text[1]) && char.IsAsciiDigit(text[3]) && char.IsAsciiDigit(text[4]))
-        {
-            var h = (text[0] - '0') * 10 + (text[1] - '0');
-            var mi = (text[3] - '0') * 10 + (text[4] - '0');
-            if (h <= 23 && mi <= 59)
-            {
-                return h * 60 + mi;
-            }
-        }
-        throw _ctx.Error(at, path, $"couldn't parse timestamp {text}, invalid format");
-    }
-
-    private int Atoi(string text, YamlNode at, string path) =>
-        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
-            ? n
-            : throw _ctx.Error(at, path, $"strconv.Atoi: parsing \"{text}\": invalid syntax");
-
-    private void ValidateDayRange(IntRange r, YamlNode at, string path)
-    {
-        foreach (var v in new[] { r.Begin, r.End })
-        {
-            if (v == 0 || v < -31 || v > 31)
-            {
-                throw _ctx.Error(at, path, $"{v} is not a valid day of the month: out of range");
-            }
-        }
-        if (r.Begin < 0 && r.End > 0)
-        {
-            throw _ctx.Error(at, path, "end day must be negative if start day is negative");
-        }
-        var trueBegin = r.Begin < 0 ? 30 + r.Begin : r.Begin;
-        var trueEnd = r.End < 0 ? 30 + r.End : r.End;
-        if (trueBegin > trueEnd)
-        {
-            throw _ctx.Error(at, path, $"end day {r.End} is always before start day {r.Begin}");
-        }
-    }
-
-    /// <summary>A list of <c>a</c> or <c>a:b</c> ranges; null when the key is absent (meaning "any").</summary>
-    private List<IntRange>? Ranges(YamlMap s, string key, Func<string, YamlNode, string, int> parse, Func<int, int, string, string, string>? inverted)
-    {
-        var items = s.StringList(key);
-        if (items is null)
-        {
-            return null;
-        }
-        var at = s.At(key);
-        var path = s.KeyPath(key);
-        var list = new List<IntRange>();
-        foreach (var item in items)
-        {
-            var parts = item.Split(':');
-            if (parts.Length > 2)
-            {
-                throw _ctx.Error(at, path, $"couldn't parse range {item}, invalid format");
-            }
-            var b = parse(parts[0], at, path);
-            var e = parts.Length == 2 ? parse(parts[1], at, path) : b;
-            if (inverted is not null && b > e)
-            {
-                throw _ctx.Error(at, path, inverted(b, e, parts[0], parts.Length == 2 ? parts[1] : parts[0]));
-            }
-            list.Add(new IntRange(b, e));
-        }
-        return list;
     }
 }

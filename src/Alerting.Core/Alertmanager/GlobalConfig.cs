@@ -110,6 +110,18 @@ public sealed record HttpClientConfig
 
     /// <summary>True when <c>oauth2</c> was configured; we do not perform the token exchange.</summary>
     public bool HasOAuth2 { get; init; }
+
+    /// <summary>File paths made absolute against the config file's folder, as Alertmanager's LoadFile does.</summary>
+    public HttpClientConfig ResolvePaths(string baseDir) => this with
+    {
+        BearerTokenFile = Join(baseDir, BearerTokenFile),
+        AuthorizationCredentialsFile = Join(baseDir, AuthorizationCredentialsFile),
+        BasicAuthPasswordFile = Join(baseDir, BasicAuthPasswordFile),
+        TlsConfig = TlsConfig?.ResolvePaths(baseDir),
+    };
+
+    internal static string? Join(string baseDir, string? path) =>
+        string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.Combine(baseDir, path);
 }
 
 public sealed record TlsConfig
@@ -125,4 +137,11 @@ public sealed record TlsConfig
     public bool InsecureSkipVerify { get; init; }
 
     public string? MinVersion { get; init; }
+
+    public TlsConfig ResolvePaths(string baseDir) => this with
+    {
+        CaFile = HttpClientConfig.Join(baseDir, CaFile),
+        CertFile = HttpClientConfig.Join(baseDir, CertFile),
+        KeyFile = HttpClientConfig.Join(baseDir, KeyFile),
+    };
 }

@@ -17,7 +17,16 @@ public sealed record Receiver(string Name)
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
+    /// <summary>Where each unsupported integration is written, for messages naming file, line and key.</summary>
+    public IReadOnlyList<UnsupportedIntegration> UnsupportedIntegrations { get; init; } = [];
+
     public int IntegrationCount => SlackConfigs.Count + EmailConfigs.Count + PagerDutyConfigs.Count + WebhookConfigs.Count;
+}
+
+/// <summary>An integration block (e.g. <c>opsgenie_configs</c>) that Alertmanager accepts but we do not deliver.</summary>
+public sealed record UnsupportedIntegration(string Receiver, string Kind, string File, int Line, string Key)
+{
+    public override string ToString() => $"{File}:{Line}: {Key}: receiver \"{Receiver}\" uses {Kind}, which Alerting.Functions does not deliver";
 }
 
 public sealed record SlackField(string Title, string Value, bool? Short);
@@ -98,6 +107,7 @@ public sealed record EmailConfig
 
     public string From { get; init; } = string.Empty;
 
+    /// <summary>The SMTP HELO name; empty (when a file sets <c>smtp_hello: ''</c>) means Go's default, <c>localhost</c>.</summary>
     public string Hello { get; init; } = "localhost";
 
     /// <summary><c>host:port</c> of the SMTP server.</summary>

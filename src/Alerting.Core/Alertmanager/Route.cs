@@ -188,6 +188,13 @@ public sealed record RouteMatch
     /// <summary>Alertmanager's group key: <c>{}/{severity="critical"}:{alertname="X"}</c>.</summary>
     public string GroupKey(Labels labels) => RouteKey + ":" + FormatLabelSet(GroupLabels(labels));
 
+    /// <summary>
+    /// The SHA-256 (lower-case hex) of <see cref="GroupKey"/>: what Alertmanager sends as PagerDuty's
+    /// <c>dedup_key</c> and uses wherever a fixed-length group id is needed.
+    /// </summary>
+    public string GroupKeyHash(Labels labels) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(GroupKey(labels))));
+
     /// <summary>Prometheus' <c>LabelSet.String()</c>: sorted, <c>", "</c>-separated, Go-quoted values.</summary>
     public static string FormatLabelSet(Labels labels)
     {

@@ -90,8 +90,9 @@ public sealed record Silence(
     }
 
     /// <summary>
-    /// The extra checks of <c>POST /api/v2/silences</c> for a new or updated silence: the start must be
-    /// before the end and the end must not be in the past. Returns the API's message, or null.
+    /// The checks of <c>POST /api/v2/silences</c> for a new or updated silence, with Alertmanager's
+    /// messages: the start must be before the end, the end must not be in the past, then the stored-silence
+    /// rules of <see cref="Validate"/> (reported as "silence invalid: ..."). Returns null when acceptable.
     /// </summary>
     public string? ValidateForCreate(DateTimeOffset now)
     {
@@ -103,10 +104,19 @@ public sealed record Silence(
         {
             return "Failed to create silence: end time can't be in the past";
         }
-        var withId = string.IsNullOrEmpty(Id) ? this with { Id = "new" } : this;
-        var withUpdate = withId.UpdatedAt is null ? withId with { UpdatedAt = now } : withId;
-        return withUpdate.Validate();
+        return PrepareForCreate(now).Validate() is { } problem ? "silence invalid: " + problem : null;
     }
+
+    /// <summary>
+    /// What Alertmanager stores for a posted silence: a new id when none was given, a start in the past
+    /// moved to <paramref name="now"/>, and <see cref="UpdatedAt"/> set to <paramref name="now"/>.
+    /// </summary>
+    public Silence PrepareForCreate(DateTimeOffset now) => this with
+    {
+        Id = string.IsNullOrEmpty(Id) ? NewId() : Id,
+        StartsAt = StartsAt < now ? now : StartsAt,
+        UpdatedAt = now,
+    };
 
     /// <summary>The v2 API object, with <c>status.state</c> computed at <paramref name="now"/>.</summary>
     public JsonObject ToJson(DateTimeOffset now)
@@ -116,10 +126,10 @@ public sealed record Silence(
         {
             matchers.Add(new JsonObject
             {
+                ["isEqual"] = m.Type is MatcherType.Equal or MatcherType.Regex,
+                ["isRegex"] = m.Type is MatcherType.Regex or MatcherType.NotRegex,
                 ["name"] = m.Name,
                 ["value"] = m.Value,
-                ["isRegex"] = m.Type is MatcherType.Regex or MatcherType.NotRegex,
-                ["isEqual"] = m.Type is MatcherType.Equal or MatcherType.Regex,
             });
         }
         return new JsonObject
@@ -130,31 +140,53 @@ public sealed record Silence(
             ["comment"] = Comment,
             ["createdBy"] = CreatedBy,
             ["endsAt"] = FormatTime(EndsAt),
-            ["startsAt"] = FormatTime(StartsAt),
             ["matchers"] = matchers,
+            ["startsAt"] = FormatTime(StartsAt),
         };
     }
 
     public string ToJsonString(DateTimeOffset now) => ToJson(now).ToJsonString();
 
     /// <summary>
-    /// Reads a v2 API silence (as posted to <c>/api/v2/silences</c> or listed by it). <c>isEqual</c>
-    /// defaults to true, as in the API; <c>id</c> may be absent for a new silence.
+    /// Reads a v2 API silence (as posted to <c>/api/v2/silences</c> or listed by it). Like the API it
+    /// requires <c>matchers</c> (at least one, each with <c>name</c>, <c>value</c>, <c>isRegex</c>),
+    /// <c>startsAt</c>, <c>endsAt</c>, <c>createdBy</c> and <c>comment</c>; <c>isEqual</c> defaults to
+    /// true and <c>id</c> may be absent for a new silence. Problems throw <see cref="FormatException"/>
+    /// with Alertmanager's message.
     /// </summary>
     public static Silence FromJson(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
-        var matchers = new List<LabelMatcher>();
-        if (root.TryGetProperty("matchers", out var ms) && ms.ValueKind == JsonValueKind.Array)
+        foreach (var required in new[] { "comment", "createdBy", "endsAt", "matchers", "startsAt" })
         {
-            foreach (var m in ms.EnumerateArray())
+            if (!root.TryGetProperty(required, out _))
             {
-                var name = m.GetProperty("name").GetString() ?? string.Empty;
-                var value = m.TryGetProperty("value", out var v) ? v.GetString() ?? string.Empty : string.Empty;
-                var isRegex = m.TryGetProperty("isRegex", out var r) && r.GetBoolean();
-                var isEqual = !m.TryGetProperty("isEqual", out var e) || e.GetBoolean();
+                throw new FormatException($"{required} in body is required");
+            }
+        }
+        var matchers = new List<LabelMatcher>();
+        var ms = root.GetProperty("matchers");
+        if (ms.ValueKind != JsonValueKind.Array || ms.GetArrayLength() == 0)
+        {
+            throw new FormatException("matchers in body should have at least 1 items");
+        }
+        var index = 0;
+        foreach (var m in ms.EnumerateArray())
+        {
+            foreach (var required in new[] { "isRegex", "name", "value" })
+            {
+                if (!m.TryGetProperty(required, out _))
+                {
+                    throw new FormatException($"matchers.{index}.{required} in body is required");
+                }
+            }
+            var name = m.GetProperty("name").GetString() ?? string.Empty;
+            var value = m.GetProperty("value").GetString() ?? string.Empty;
+            var isRegex = m.GetProperty("isRegex").GetBoolean();
+            var isEqual = !m.TryGetProperty("isEqual", out var e) || e.GetBoolean();
+            {
                 var type = (isRegex, isEqual) switch
                 {
                     (false, true) => MatcherType.Equal,
@@ -162,8 +194,18 @@ public sealed record Silence(
                     (true, true) => MatcherType.Regex,
                     _ => MatcherType.NotRegex,
                 };
-                matchers.Add(MatcherParser.Create(type, name, value));
+                try
+                {
+                    matchers.Add(new LabelMatcher(type, name, value));
+                }
+                catch (System.Text.RegularExpressions.RegexParseException ex)
+                {
+                    // Alertmanager compiles the regex unanchored when validating a silence.
+                    var detail = MatcherParser.RegexError(value, ex).Replace($"`^(?:{value})$`", $"`{value}`", StringComparison.Ordinal);
+                    throw new FormatException($"silence invalid: invalid label matcher {index}: invalid regular expression \"{value}\": {detail}");
+                }
             }
+            index++;
         }
         return new Silence(
             Str(root, "id"),

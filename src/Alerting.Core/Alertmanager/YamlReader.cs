@@ -61,21 +61,24 @@ internal sealed class YamlContext(string file)
     /// <summary>Forgets type errors recorded on lines that turned out to belong to a discarded duplicate.</summary>
     public void RemoveTypeErrors(int fromLine, int toLine) => _typeErrors.RemoveAll(e => e.Line >= fromLine && e.Line <= toLine);
 
-    public bool HasUnknownField(string key) => _typeErrors.Any(e => e.Text == $"field {key} not found in type config.plain");
+    private string? UnknownFieldType(string key) =>
+        _typeErrors.Select(e => e.Text).FirstOrDefault(t => t.StartsWith($"field {key} not found in type ", StringComparison.Ordinal)) is { } text
+            ? text[$"field {key} not found in type ".Length..]
+            : null;
 
     /// <summary>Rewrites "already set" for a key that is not a field at all: go-yaml calls both "not found".</summary>
     public void ReclassifyDuplicates(IEnumerable<(int Line, string Key)> duplicates)
     {
         foreach (var (line, key) in duplicates)
         {
-            if (!HasUnknownField(key))
+            if (UnknownFieldType(key) is not { } type)
             {
                 continue;
             }
             var i = _typeErrors.FindIndex(e => e.Line == line && e.Text.StartsWith($"field {key} already set", StringComparison.Ordinal));
             if (i >= 0)
             {
-                _typeErrors[i] = _typeErrors[i] with { Text = $"field {key} not found in type config.plain" };
+                _typeErrors[i] = _typeErrors[i] with { Text = $"field {key} not found in type {type}" };
             }
         }
     }

@@ -38,10 +38,56 @@ internal static class AlertmanagerTestData
         return sb.ToString();
     }
 
+    private static readonly Lazy<string> TempRoot = new(() =>
+    {
+        // The test host is not always shut down gracefully, so also sweep folders of finished runs.
+        foreach (var stale in Directory.GetDirectories(Path.GetTempPath(), "alerting-am-tests-*"))
+        {
+            if (int.TryParse(Path.GetFileName(stale)["alerting-am-tests-".Length..], out var pid) && !ProcessExists(pid))
+            {
+                try
+                {
+                    Directory.Delete(stale, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Another run may still be using it.
+                }
+            }
+        }
+        var root = Path.Combine(Path.GetTempPath(), "alerting-am-tests-" + Environment.ProcessId);
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a leftover temp folder is harmless.
+            }
+        };
+        return root;
+    });
+
+    private static bool ProcessExists(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Writes <paramref name="yaml"/> to a fresh temp file (amtool and the CLI need paths).</summary>
     public static string WriteTemp(string yaml, string name = "alertmanager.yml")
     {
-        var dir = Path.Combine(Path.GetTempPath(), "alerting-am-tests", Guid.NewGuid().ToString("n"));
+        var dir = Path.Combine(TempRoot.Value, Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, name);
         File.WriteAllText(path, yaml);

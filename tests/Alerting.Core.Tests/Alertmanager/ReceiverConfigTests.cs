@@ -148,6 +148,9 @@ public sealed class ReceiverConfigTests
         Assert.Equal(["opsgenie_configs", "telegram_configs"], R.Unsupported);
         var cfg = AlertmanagerConfigLoader.Parse(Config, "receivers.yml");
         Assert.Equal(["everything: opsgenie_configs", "everything: telegram_configs"], cfg.Unsupported);
+        var opsgenie = cfg.UnsupportedIntegrations[0];
+        Assert.Equal(("receivers.yml", 55, "receivers[0].opsgenie_configs"), (opsgenie.File, opsgenie.Line, opsgenie.Key));
+        Assert.Equal("receivers.yml:55: receivers[0].opsgenie_configs: receiver \"everything\" uses opsgenie_configs, which Alerting.Functions does not deliver", opsgenie.ToString());
     }
 
     [Fact]
@@ -167,5 +170,33 @@ public sealed class ReceiverConfigTests
         Assert.Equal(path, e.File);
         Assert.Equal("undefined receiver \"missing\" used in route", e.Detail);
         Assert.Equal("route.receiver", e.Key);
+    }
+
+    [Fact]
+    public void LoadResolvesRelativeHttpConfigFilesAgainstTheConfigFolderLikeAlertmanager()
+    {
+        var path = AlertmanagerTestData.WriteTemp("""
+            global:
+              http_config:
+                tls_config: {ca_file: certs/ca.pem}
+            route:
+              receiver: a
+            receivers:
+            - name: a
+              webhook_configs:
+              - url: http://localhost:9000/hook
+                http_config:
+                  authorization: {credentials_file: secrets/token}
+              slack_configs:
+              - api_url_file: /run/secrets/slack
+                http_config:
+                  basic_auth: {username: u, password_file: /abs/password}
+            """);
+        var dir = Path.GetDirectoryName(path)!;
+        var cfg = AlertmanagerConfigLoader.Load(path);
+        Assert.Equal(Path.Combine(dir, "certs/ca.pem"), cfg.Global.HttpConfig.TlsConfig!.CaFile);
+        Assert.Equal(Path.Combine(dir, "secrets/token"), cfg.Receivers[0].WebhookConfigs[0].HttpConfig.AuthorizationCredentialsFile);
+        Assert.Equal("/abs/password", cfg.Receivers[0].SlackConfigs[0].HttpConfig.BasicAuthPasswordFile);
+        Assert.Equal("/run/secrets/slack", cfg.Receivers[0].SlackConfigs[0].ApiUrlFile);
     }
 }

@@ -89,6 +89,8 @@ public sealed class RoutingTests
         Assert.Equal("{}/{severity=\"critical\"}:{alertname=\"DiskFull\"}", pager.GroupKey(labels));
         Assert.Equal("{}/{severity=\"critical\"}/0", pager.RouteId);
         Assert.Equal(Labels.From(("alertname", "DiskFull")), pager.GroupLabels(labels));
+        // sha256 of the key above, computed independently (Python hashlib).
+        Assert.Equal("4c26a688747092baaccb8a2be623c6ee92dde0bb2d46ef34d57d6c6eb7c95dae", pager.GroupKeyHash(labels));
     }
 
     [Fact]
@@ -106,5 +108,50 @@ public sealed class RoutingTests
     {
         Assert.Equal("warnings", Assert.Single(Cfg.Root.Match(Labels.From(("severity", "warn")))).Receiver);
         Assert.Equal("default", Assert.Single(Cfg.Root.Match(Labels.From(("severity", "warn"), ("team", "ops")))).Receiver);
+    }
+
+    /// <summary>
+    /// A real Alertmanager 0.25 given this config and these alerts sent webhooks with exactly these
+    /// receivers and <c>groupKey</c>s.
+    /// </summary>
+    [Fact]
+    public void GroupKeysMatchThoseARealAlertmanagerSentInWebhooks()
+    {
+        var cfg = AlertmanagerConfigLoader.Parse("""
+            route:
+              receiver: root
+              group_by: [alertname]
+              group_wait: 1s
+              routes:
+              - matchers: ['severity="critical"']
+                receiver: crit
+                continue: true
+                routes:
+                - match_re:
+                    team: db|storage
+                  receiver: dba
+                  group_by: ['...']
+              - matchers: ['{env=~"prod|staging", team!="ops"}']
+                receiver: env
+                group_by: [env, instance]
+            receivers:
+            - name: root
+            - name: crit
+            - name: dba
+            - name: env
+            """, "gk.yml");
+        (Labels Alert, string Receiver, string GroupKey)[] observed =
+        [
+            (Labels.From(("alertname", "DiskFull"), ("severity", "critical"), ("team", "db"), ("instance", "h:9100")),
+                "dba", "{}/{severity=\"critical\"}/{team=~\"^(?:db|storage)$\"}:{alertname=\"DiskFull\", instance=\"h:9100\", severity=\"critical\", team=\"db\"}"),
+            (Labels.From(("alertname", "Latency"), ("severity", "warning"), ("env", "prod"), ("instance", "web-1"), ("msg", "quote\"and\\back")),
+                "env", "{}/{env=~\"prod|staging\",team!=\"ops\"}:{env=\"prod\", instance=\"web-1\"}"),
+            (Labels.From(("alertname", "Other"), ("severity", "info"), ("region", "zürich")), "root", "{}:{alertname=\"Other\"}"),
+        ];
+        foreach (var (alert, receiver, groupKey) in observed)
+        {
+            var m = Assert.Single(cfg.Root.Match(alert));
+            Assert.Equal((receiver, groupKey), (m.Receiver, m.GroupKey(alert)));
+        }
     }
 }

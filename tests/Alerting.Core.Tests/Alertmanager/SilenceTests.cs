@@ -61,8 +61,9 @@ public sealed class SilenceTests
         Assert.Equal("2026-11-24T14:00:00.000Z", (string?)json["endsAt"]);
         Assert.Equal("alice", (string?)json["createdBy"]);
         var m = json["matchers"]!.AsArray();
-        Assert.Equal("""{"name":"alertname","value":"DiskFull","isRegex":false,"isEqual":true}""", m[0]!.ToJsonString());
-        Assert.Equal("""{"name":"env","value":"dev|test","isRegex":true,"isEqual":false}""", m[1]!.ToJsonString());
+        Assert.Equal("""{"isEqual":true,"isRegex":false,"name":"alertname","value":"DiskFull"}""", m[0]!.ToJsonString());
+        Assert.Equal("""{"isEqual":false,"isRegex":true,"name":"env","value":"dev|test"}""", m[1]!.ToJsonString());
+        Assert.Equal(["id", "status", "updatedAt", "comment", "createdBy", "endsAt", "matchers", "startsAt"], json.AsObject().Select(kv => kv.Key));
     }
 
     [Fact]
@@ -76,5 +77,34 @@ public sealed class SilenceTests
         var posted = Silence.FromJson("""{"matchers":[{"name":"job","value":"node","isRegex":false}],"startsAt":"2026-11-24T12:00:00Z","endsAt":"2026-11-24T13:00:00Z","createdBy":"bob","comment":"x"}""");
         Assert.Equal(MatcherType.Equal, Assert.Single(posted.Matchers).Type);
         Assert.Equal(string.Empty, posted.Id);
+    }
+
+    // The messages below are what Alertmanager 0.25's POST /api/v2/silences answered for the same input.
+    [Theory]
+    [InlineData("""{"matchers":[],"startsAt":"2026-11-24T12:00:00Z","endsAt":"2026-11-24T13:00:00Z","createdBy":"me","comment":"c"}""", "matchers in body should have at least 1 items")]
+    [InlineData("""{"matchers":[{"name":"a","value":"b","isRegex":false}],"startsAt":"2026-11-24T12:00:00Z","endsAt":"2026-11-24T13:00:00Z","comment":"c"}""", "createdBy in body is required")]
+    [InlineData("""{"matchers":[{"name":"a","value":"b","isRegex":false}],"startsAt":"2026-11-24T12:00:00Z","endsAt":"2026-11-24T13:00:00Z","createdBy":"me"}""", "comment in body is required")]
+    [InlineData("""{"matchers":[{"name":"a","value":"b"}],"startsAt":"2026-11-24T12:00:00Z","endsAt":"2026-11-24T13:00:00Z","createdBy":"me","comment":"c"}""", "matchers.0.isRegex in body is required")]
+    [InlineData("""{"matchers":[{"name":"a","value":"(","isRegex":true}],"startsAt":"2026-11-24T12:00:00Z","endsAt":"2026-11-24T13:00:00Z","createdBy":"me","comment":"c"}""", "silence invalid: invalid label matcher 0: invalid regular expression \"(\": error parsing regexp: missing closing ): `(`")]
+    public void PostedJsonIsCheckedLikeTheV2Api(string json, string message)
+    {
+        var e = Assert.Throws<FormatException>(() => Silence.FromJson(json));
+        Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public void PostedSilencesAreValidatedAndStoredLikeAlertmanager()
+    {
+        const string json = """{"matchers":[{"name":"a-b","value":"x","isRegex":false}],"startsAt":"2026-11-24T12:00:00Z","endsAt":"2026-11-24T13:00:00Z","createdBy":"me","comment":"c"}""";
+        Assert.Equal("silence invalid: invalid label matcher 0: invalid label name \"a-b\"", Silence.FromJson(json).ValidateForCreate(Start));
+        var allEmpty = Silence.FromJson(json.Replace("\"a-b\",\"value\":\"x\",\"isRegex\":false", "\"a\",\"value\":\".*\",\"isRegex\":true", StringComparison.Ordinal));
+        Assert.Equal("silence invalid: at least one matcher must not match the empty string", allEmpty.ValidateForCreate(Start));
+
+        var posted = Silence.FromJson(json.Replace("a-b", "job", StringComparison.Ordinal));
+        var stored = posted.PrepareForCreate(Start.AddMinutes(10));
+        Assert.True(Guid.TryParse(stored.Id, out _));
+        Assert.Equal(Start.AddMinutes(10), stored.StartsAt);
+        Assert.Equal(Start.AddMinutes(10), stored.UpdatedAt);
+        Assert.Null(stored.Validate());
     }
 }

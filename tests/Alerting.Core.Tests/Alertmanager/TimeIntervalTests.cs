@@ -98,6 +98,48 @@ public sealed class TimeIntervalTests
         Assert.False(Cfg.IsMuted(dev, Utc(2026, 11, 10, 10, 0)));
     }
 
+    /// <summary>
+    /// With this config a real Alertmanager 0.25 notified only "active" and "child-of-muted": a parent's
+    /// mute interval does not reach its children.
+    /// </summary>
+    [Fact]
+    public void DeliversToTheSameReceiversAsAlertmanagerWithMuteAndActiveIntervals()
+    {
+        var cfg = AlertmanagerConfigLoader.Parse("""
+            route:
+              receiver: root
+              routes:
+              - matchers: [team=a]
+                receiver: muted-parent
+                mute_time_intervals: [always]
+                routes:
+                - matchers: [sub=x]
+                  receiver: child-of-muted
+              - matchers: [team=b]
+                receiver: inactive
+                active_time_intervals: [never]
+              - matchers: [team=c]
+                receiver: active
+                active_time_intervals: [always]
+            receivers: [{name: root}, {name: muted-parent}, {name: child-of-muted}, {name: inactive}, {name: active}]
+            time_intervals:
+            - name: always
+              time_intervals: [{times: [{start_time: '00:00', end_time: '24:00'}]}]
+            - name: never
+              time_intervals: [{years: ['1999']}]
+            """, "mute.yml");
+        Labels[] alerts =
+        [
+            Labels.From(("alertname", "A"), ("team", "a")),
+            Labels.From(("alertname", "A2"), ("team", "a"), ("sub", "x")),
+            Labels.From(("alertname", "B"), ("team", "b")),
+            Labels.From(("alertname", "C"), ("team", "c")),
+        ];
+        var now = Utc(2026, 11, 24, 14, 42);
+        var notified = alerts.SelectMany(a => cfg.Root.Match(a)).Where(m => !cfg.IsMuted(m, now)).Select(m => m.Receiver).Order(StringComparer.Ordinal);
+        Assert.Equal(["active", "child-of-muted"], notified);
+    }
+
     [Theory]
     [InlineData("30s", 30_000)]
     [InlineData("1h30m", 5_400_000)]

@@ -1,0 +1,227 @@
+using System.Text.RegularExpressions;
+using Alerting.Core.Model;
+using YamlDotNet.RepresentationModel;
+
+namespace Alerting.Core.Alertmanager;
+
+/// <summary>URLs, host:port pairs, label names and matchers with Alertmanager's own error texts.</summary>
+internal sealed partial class ConfigParser
+{
+    // ---------------------------------------------------------------- scalar helpers
+
+    /// <summary>An http(s) URL as Alertmanager's URL type accepts it; anything else aborts.</summary>
+    private string? Url(YamlMap m, string key)
+    {
+        var v = m.String(key);
+        if (v is null)
+        {
+            return null;
+        }
+        CheckUrl(m, key, v);
+        return v;
+    }
+
+    private void CheckUrl(YamlMap m, string key, string v)
+    {
+        if (UrlError(v) is { } err)
+        {
+            throw _ctx.Error(m.At(key), m.KeyPath(key), err);
+        }
+    }
+
+    /// <summary>The failures of Go's <c>url.Parse</c> that realistic config values hit.</summary>
+    internal static string? GoUrlParseError(string v)
+    {
+        if (v.Any(c => c < 0x20 || c == 0x7f))
+        {
+            return $"parse \"{v}\": net/url: invalid control character in URL";
+        }
+        for (var i = 0; i < v.Length; i++)
+        {
+            var c = v[i];
+            if (char.IsAsciiLetter(c) || (i > 0 && (char.IsAsciiDigit(c) || c is '+' or '-' or '.')))
+            {
+                continue;
+            }
+            if (c == ':')
+            {
+                return i == 0 ? $"parse \"{v}\": missing protocol scheme" : null;
+            }
+            break;
+        }
+        var firstSegment = v.Split('/', '?', '#')[0];
+        return firstSegment.Contains(':', StringComparison.Ordinal) ? $"parse \"{v}\": first path segment in URL cannot contain colon" : null;
+    }
+
+    internal static string? UrlError(string v)
+    {
+        if (GoUrlParseError(v) is { } parseError)
+        {
+            return parseError;
+        }
+        var scheme = string.Empty;
+        var colon = v.IndexOf(':', StringComparison.Ordinal);
+        if (colon == 0)
+        {
+            return $"parse \"{v}\": missing protocol scheme";
+        }
+        if (colon > 0 && SchemePattern().IsMatch(v[..colon]))
+        {
+            scheme = v[..colon].ToLowerInvariant();
+        }
+        if (scheme is not ("http" or "https"))
+        {
+            return $"unsupported scheme \"{scheme}\" for URL";
+        }
+        var rest = v[(colon + 1)..];
+        if (!rest.StartsWith("//", StringComparison.Ordinal))
+        {
+            return "missing host for URL";
+        }
+        var authority = rest[2..];
+        var end = authority.IndexOfAny(['/', '?', '#']);
+        if (end >= 0)
+        {
+            authority = authority[..end];
+        }
+        var at = authority.LastIndexOf('@');
+        var host = at >= 0 ? authority[(at + 1)..] : authority;
+        return host.Length == 0 ? "missing host for URL" : null;
+    }
+
+    /// <summary>Go's <c>net.SplitHostPort</c> rules for <c>smarthost</c>.</summary>
+    private string? HostPort(YamlMap m, string key)
+    {
+        var v = m.String(key);
+        if (string.IsNullOrEmpty(v))
+        {
+            return null;
+        }
+        string? err = null;
+        string port;
+        if (v.StartsWith('['))
+        {
+            var close = v.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0)
+            {
+                err = "missing ']' in address";
+                port = string.Empty;
+            }
+            else if (close + 1 == v.Length)
+            {
+                err = "missing port in address";
+                port = string.Empty;
+            }
+            else if (v[close + 1] != ':')
+            {
+                err = "missing port in address";
+                port = string.Empty;
+            }
+            else
+            {
+                port = v[(close + 2)..];
+            }
+        }
+        else
+        {
+            var colons = v.Count(c => c == ':');
+            port = colons == 1 ? v[(v.IndexOf(':', StringComparison.Ordinal) + 1)..] : string.Empty;
+            err = colons switch
+            {
+                0 => "missing port in address",
+                1 => null,
+                _ => "too many colons in address",
+            };
+        }
+        if (err is not null)
+        {
+            throw _ctx.Error(m.At(key), m.KeyPath(key), $"address {v}: {err}");
+        }
+        if (port.Length == 0)
+        {
+            throw _ctx.Error(m.At(key), m.KeyPath(key), $"address \"{v}\": port cannot be empty");
+        }
+        return v;
+    }
+
+    internal static bool IsValidLabelName(string name) => LabelNamePattern().IsMatch(name);
+
+    [GeneratedRegex("^[a-zA-Z][a-zA-Z0-9+.-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex SchemePattern();
+
+    [GeneratedRegex("^[a-zA-Z_][a-zA-Z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex LabelNamePattern();
+
+
+    // ---------------------------------------------------------------- matchers
+
+    /// <summary><c>match:</c> (equality) or <c>match_re:</c> (regex) maps of label name to value.</summary>
+    private List<LabelMatcher> ParseMatchMap(YamlMap m, string key, bool regex)
+    {
+        var node = m.Get(key);
+        var list = new List<LabelMatcher>();
+        var entries = YamlMap.ReadStringMap(_ctx, node, m.KeyPath(key), regex ? "config.MatchRegexps" : "map[string]string");
+        if (entries is null)
+        {
+            return list;
+        }
+        var mapping = (YamlMappingNode)node!;
+        foreach (var (name, value, keyNode) in entries)
+        {
+            if (!IsValidLabelName(name))
+            {
+                throw _ctx.Error(keyNode, m.KeyPath(key) + "." + name, $"invalid label name \"{name}\"");
+            }
+            if (regex)
+            {
+                var valueNode = mapping.Children[keyNode];
+                if (YamlScalars.IsNull(valueNode))
+                {
+                    throw _ctx.Error(keyNode, m.KeyPath(key) + "." + name, $"invalid regexp value for \"{name}\"");
+                }
+            }
+            var matcher = NewMatcher(regex ? MatcherType.Regex : MatcherType.Equal, name, value, keyNode, m.KeyPath(key) + "." + name);
+            // Alertmanager 0.25 keeps match_re values anchored ("^(?:re)$"); that text shows up in route
+            // keys, group keys and amtool's tree, so we keep it too (matching is unchanged).
+            list.Add(regex ? new LabelMatcher(MatcherType.Regex, name, "^(?:" + value + ")$") : matcher);
+        }
+        return list;
+    }
+
+    private LabelMatcher NewMatcher(MatcherType type, string name, string value, YamlNode at, string path)
+    {
+        try
+        {
+            return MatcherParser.Create(type, name, value);
+        }
+        catch (MatcherParseException e)
+        {
+            throw _ctx.Error(at, path, e.Message);
+        }
+    }
+
+    /// <summary>A <c>matchers:</c> list of matcher strings, each possibly holding several matchers.</summary>
+    private List<LabelMatcher> ParseMatchers(YamlMap m, string key)
+    {
+        var node = m.Get(key);
+        var lines = m.StringList(key);
+        var list = new List<LabelMatcher>();
+        if (lines is null)
+        {
+            return list;
+        }
+        foreach (var line in lines)
+        {
+            try
+            {
+                list.AddRange(MatcherParser.ParseList(line));
+            }
+            catch (MatcherParseException e)
+            {
+                throw _ctx.Error(node, m.KeyPath(key), e.Message);
+            }
+        }
+        list.Sort(MatcherParser.Compare);
+        return list;
+    }
+}
