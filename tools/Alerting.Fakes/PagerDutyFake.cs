@@ -209,7 +209,13 @@ public sealed class PagerDutyFake : IAsyncDisposable
         }
         catch (FileNotFoundException)
         {
-            return null;
+            // Not a dependency of this tool: a copy placed next to it still counts.
+            var path = Path.Combine(AppContext.BaseDirectory, "Alerting.Core.dll");
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+            core = System.Reflection.Assembly.LoadFrom(path);
         }
         var validator = core.GetType("Alerting.Core.Notifications.PagerDuty.PagerDutyEventValidator");
         var validate = validator?.GetMethod("Validate", [typeof(string)]);

@@ -48,7 +48,23 @@ public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger
     public static Event Build(PagerDutyConfig c, Notification notification, TemplateSet templates)
     {
         var data = notification.Data();
-        string T(string? template) => string.IsNullOrEmpty(template) ? string.Empty : templates.ExecuteText(template, data);
+        string T(string? template)
+        {
+            if (string.IsNullOrEmpty(template))
+            {
+                return string.Empty;
+            }
+            try
+            {
+                return templates.ExecuteText(template, data);
+            }
+            catch (Exception e) when (e is TemplateParseException or TemplateExecutionException or TemplateArgumentException)
+            {
+                // Alertmanager does not retry a template error: the same flush renders the same way.
+                throw new PermanentNotificationException($"pagerduty: failed to template {template}: {e.Message}", e);
+            }
+        }
+
         string? O(string? template) => T(template) is { Length: > 0 } v ? v : null;
 
         var routingKey = T(c.RoutingKey ?? SecretFile.Read(c.RoutingKeyFile));

@@ -204,6 +204,9 @@ public sealed class PagerDutyDeliveryTests : IAsyncLifetime
         await StepUntilAsync(() => _pagerDuty.Received.Count >= 1);
         await Stack.DrainAsync();
 
+        // Both copies can pass the token check before either writes the notification log, so PagerDuty
+        // may get the trigger twice; its dedup key is what keeps this to one page.
+        Assert.InRange(_pagerDuty.Received.Count, 1, 2);
         var incident = Assert.Single(_pagerDuty.Incidents);
         Assert.Equal(PagerDutyTestKit.AlertmanagerDedupKey(GroupKey), incident.DedupKey);
         Assert.All(_pagerDuty.Received, r => Assert.Equal("trigger", (string?)r.Body["event_action"]));

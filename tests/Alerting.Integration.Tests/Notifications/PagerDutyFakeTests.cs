@@ -98,4 +98,15 @@ public sealed class PagerDutyFakeTests : IAsyncLifetime
         var only = Assert.Single(events!)!;
         Assert.Equal("group-1", (string?)only["body"]!["dedup_key"]);
     }
+
+    [Fact]
+    public void The_standalone_tool_finds_cores_contract_when_core_is_beside_it()
+    {
+        var contract = PagerDutyFake.LoadCoreContract();
+
+        Assert.NotNull(contract);
+        Assert.Empty(contract.Validate(Event("trigger", "group-1")));
+        Assert.NotEmpty(contract.Validate("""{"event_action":"trigger"}"""));
+        Assert.Equal("Event processed", (string?)contract.SuccessResponse("k")["message"]);
+    }
 }

@@ -208,4 +208,17 @@ public sealed class PagerDutyNotifierTests : IAsyncLifetime
         Assert.Contains("service_key", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, _fake.Requests);
     }
+
+    [Fact]
+    public async Task A_template_that_fails_to_render_is_a_permanent_failure_without_sending()
+    {
+        var config = Config("""
+                    description: '{{ template "no.such.template" . }}'
+            """);
+
+        var e = await Assert.ThrowsAsync<PermanentNotificationException>(() => SendAsync(config, Group(DiskFull("vyx-user-1"))));
+
+        Assert.Contains("no.such.template", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, _fake.Requests);
+    }
 }
