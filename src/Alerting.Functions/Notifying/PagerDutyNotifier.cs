@@ -32,9 +32,32 @@ public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger
         if (!c.UsesEventsV2)
         {
             throw new PermanentNotificationException(
-                "pagerduty_config uses service_key (the Events API v1, which PagerDuty has retired); use routing_key with an Events API v2 integration key");
+                "pagerduty_config uses service_key (PagerDuty's legacy Events API v1), which is not supported; use routing_key with an Events API v2 integration key");
         }
-        var ev = Build(c, notification, templates);
+        await EnqueueAsync(c, Build(c, notification, templates), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Acknowledges the group's incident (an operator acknowledged it here), so PagerDuty stops
+    /// escalating. Alertmanager has no such path; the event is PagerDuty's own <c>acknowledge</c>.
+    /// </summary>
+    public Task AcknowledgeAsync(PagerDutyConfig config, string groupKey, CancellationToken ct)
+    {
+        if (!config.UsesEventsV2)
+        {
+            throw new PermanentNotificationException("pagerduty_config uses service_key (Events API v1); acknowledging needs a routing_key");
+        }
+        var routingKey = config.RoutingKey ?? SecretFile.Read(config.RoutingKeyFile);
+        if (string.IsNullOrEmpty(routingKey) || routingKey.Contains("{{", StringComparison.Ordinal))
+        {
+            // A templated key depends on the group's alerts, which an acknowledgement does not carry.
+            throw new PermanentNotificationException("pagerduty_config: acknowledging needs a literal routing key");
+        }
+        return EnqueueAsync(config, PagerDutyEventBuilder.Acknowledge(routingKey, PagerDutyEventBuilder.DedupKeyFor(groupKey)), ct);
+    }
+
+    private async Task EnqueueAsync(PagerDutyConfig c, Event ev, CancellationToken ct)
+    {
         var target = new Uri(c.Url, UriKind.Absolute);
         // The typed client is transient: resolving it per send lets the client factory rotate handlers,
         // which a client captured by this singleton would never do.
@@ -111,7 +134,7 @@ public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger
                 {
                     CustomDetails = new JsonObject
                     {
-                        ["error"] = $"Custom details have been removed because the original event exceeds the maximum size of {MaxEventBytes / 1000}kB",
+                        ["error"] = $"Custom details have been removed because the original event exceeds the maximum size of {MaxEventBytes / 1000}KB",
                     },
                 },
             };

@@ -221,4 +221,30 @@ public sealed class PagerDutyNotifierTests : IAsyncLifetime
         Assert.Contains("no.such.template", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, _fake.Requests);
     }
+
+    [Fact]
+    public async Task Acknowledging_a_group_acknowledges_its_open_incident()
+    {
+        var config = Config();
+        await SendAsync(config, Group(DiskFull("vyx-user-1")));
+
+        await _notifier.AcknowledgeAsync(config, GroupKey, CancellationToken.None);
+
+        Assert.Equal("acknowledge", (string?)LastEvent()["event_action"]);
+        Assert.Equal("acknowledged", Assert.Single(_fake.Incidents).Status);
+    }
+
+    [Fact]
+    public async Task An_event_over_512_kB_loses_its_custom_details_like_alertmanager()
+    {
+        var huge = new string('x', 600_000);
+
+        await SendAsync(Config(), Group(DiskFull("vyx-user-1", summary: huge)));
+
+        var details = LastEvent()["payload"]!["custom_details"]!.AsObject();
+        var only = Assert.Single(details);
+        Assert.Equal("error", only.Key);
+        Assert.Contains("exceeds the maximum size", (string?)only.Value, StringComparison.Ordinal);
+        Assert.Single(_fake.Incidents);
+    }
 }
