@@ -53,6 +53,10 @@ public static class AlertingServices
         services.AddSingleton<INotifier, EmailNotifier>();
         services.AddSingleton<INotifier, SlackNotifier>();
         services.AddSingleton<INotifier, WebhookNotifier>();
+
+        // PagerDuty's Events API v2 through a Refit client; each call goes to its receiver's configured url.
+        services.AddPagerDutyEventsApi();
+        services.AddSingleton<INotifier, PagerDutyNotifier>();
         return services;
     }
 }

@@ -1,14 +1,26 @@
 using System.Globalization;
 using Alerting.Fakes;
 
-// Usage: Alerting.Fakes slack [--port 18091] [--log slack.jsonl]
+// Usage: Alerting.Fakes slack|pagerduty [--port N] [--log FILE]
 string? Str(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-if (args.Length == 0 || args[0] != "slack")
+if (args.Length == 0 || args[0] is not ("slack" or "pagerduty"))
 {
-    Console.Error.WriteLine("usage: Alerting.Fakes slack [--port N] [--log FILE]");
+    Console.Error.WriteLine("usage: Alerting.Fakes slack|pagerduty [--port N] [--log FILE]");
     return 2;
 }
 var port = int.Parse(Str("--port") ?? "0", CultureInfo.InvariantCulture);
+if (args[0] == "pagerduty")
+{
+    if (PagerDutyFake.LoadCoreContract() is not { } contract)
+    {
+        Console.Error.WriteLine("The PagerDuty fake validates events with Alerting.Core, which was not found next to this tool.");
+        return 1;
+    }
+    await using var pagerDuty = await PagerDutyFake.StartAsync(contract, port, Str("--log"));
+    Console.WriteLine($"PagerDuty Events API v2 fake: {pagerDuty.EventsUrl}  (events: {pagerDuty.BaseAddress}_fake/events, incidents: {pagerDuty.BaseAddress}_fake/incidents)");
+    await pagerDuty.WaitForShutdownAsync();
+    return 0;
+}
 await using var slack = await SlackWebhookFake.StartAsync(port, Str("--log"));
 Console.WriteLine($"Slack webhook fake: {slack.WebhookUrl}  (messages: {slack.BaseAddress}_fake/messages)");
 await slack.WaitForShutdownAsync();

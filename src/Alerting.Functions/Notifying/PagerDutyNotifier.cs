@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Alerting.Core.Alertmanager;
+using Alerting.Core.Notifications.PagerDuty;
+using Alerting.Core.Templating;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Event = Alerting.Core.Notifications.PagerDuty.PagerDutyEvent;
+using EventImage = Alerting.Core.Notifications.PagerDuty.PagerDutyImage;
+using EventLink = Alerting.Core.Notifications.PagerDuty.PagerDutyLink;
+
+namespace Alerting.Functions.Notifying;
+
+/// <summary>
+/// Alertmanager's PagerDuty integration over the Events API v2: one event per flush, <c>trigger</c> while
+/// any alert of the group fires and <c>resolve</c> once all are resolved, keyed by the SHA-256 of the
+/// group key so PagerDuty keeps one incident per group (and a resend cannot open a second one).
+/// </summary>
+public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger<PagerDutyNotifier> logger) : INotifier
+{
+    /// <summary>Alertmanager's limit on the encoded event; beyond it the custom details are replaced.</summary>
+    public const int MaxEventBytes = 512_000;
+
+    public string Kind => "pagerduty";
+
+    public async Task SendAsync(Integration integration, Notification notification, TemplateSet templates, CancellationToken ct)
+    {
+        var c = (PagerDutyConfig)integration.Config;
+        if (!c.UsesEventsV2)
+        {
+            throw new PermanentNotificationException(
+                "pagerduty_config uses service_key (PagerDuty's legacy Events API v1), which is not supported; use routing_key with an Events API v2 integration key");
+        }
+        await EnqueueAsync(c, Build(c, notification, templates), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Acknowledges the group's incident (an operator acknowledged it here), so PagerDuty stops
+    /// escalating. Alertmanager has no such path; the event is PagerDuty's own <c>acknowledge</c>.
+    /// </summary>
+    public Task AcknowledgeAsync(PagerDutyConfig config, string groupKey, CancellationToken ct)
+    {
+        if (!config.UsesEventsV2)
+        {
+            throw new PermanentNotificationException("pagerduty_config uses service_key (Events API v1); acknowledging needs a routing_key");
+        }
+        var routingKey = config.RoutingKey ?? SecretFile.Read(config.RoutingKeyFile);
+        if (string.IsNullOrEmpty(routingKey) || routingKey.Contains("{{", StringComparison.Ordinal))
+        {
+            // A templated key depends on the group's alerts, which an acknowledgement does not carry.
+            throw new PermanentNotificationException("pagerduty_config: acknowledging needs a literal routing key");
+        }
+        return EnqueueAsync(config, PagerDutyEventBuilder.Acknowledge(routingKey, PagerDutyEventBuilder.DedupKeyFor(groupKey)), ct);
+    }
+
+    private async Task EnqueueAsync(PagerDutyConfig c, Event ev, CancellationToken ct)
+    {
+        var target = new Uri(c.Url, UriKind.Absolute);
+        // The typed client is transient: resolving it per send lets the client factory rotate handlers,
+        // which a client captured by this singleton would never do.
+        var api = services.GetRequiredService<IPagerDutyEventsApi>();
+        using var response = await api.EnqueueAsync(ev, target, ct).ConfigureAwait(false);
+        await ClassifyAsync(response, ct).ConfigureAwait(false);
+        LogAccepted(logger, ev.EventAction, ev.DedupKey ?? string.Empty, (int)response.StatusCode);
+    }
+
+    /// <summary>The event Alertmanager would send for this notification, rendered with the config's templates.</summary>
+    public static Event Build(PagerDutyConfig c, Notification notification, TemplateSet templates)
+    {
+        var data = notification.Data();
+        string T(string? template)
+        {
+            if (string.IsNullOrEmpty(template))
+            {
+                return string.Empty;
+            }
+            try
+            {
+                return templates.ExecuteText(template, data);
+            }
+            catch (Exception e) when (e is TemplateParseException or TemplateExecutionException or TemplateArgumentException)
+            {
+                // Alertmanager does not retry a template error: the same flush renders the same way.
+                throw new PermanentNotificationException($"pagerduty: failed to template {template}: {e.Message}", e);
+            }
+        }
+
+        string? O(string? template) => T(template) is { Length: > 0 } v ? v : null;
+
+        var routingKey = T(c.RoutingKey ?? SecretFile.Read(c.RoutingKeyFile));
+        if (routingKey.Length == 0)
+        {
+            throw new PermanentNotificationException("pagerduty_config: routing key cannot be empty");
+        }
+        var firing = data.Status == "firing";
+
+        var details = new JsonObject();
+        foreach (var (name, template) in c.Details.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            details[name] = T(template);
+        }
+
+        var ev = new Event
+        {
+            RoutingKey = routingKey,
+            EventAction = firing ? "trigger" : "resolve",
+            DedupKey = PagerDutyEventBuilder.DedupKeyFor(notification.GroupKey),
+            Payload = new PagerDutyPayload
+            {
+                Summary = TruncateRunes(T(c.Description), PagerDutyEventBuilder.MaxSummary),
+                // The config loader already defaults source to client, as Alertmanager does.
+                Source = T(c.Source ?? c.Client),
+                Severity = T(c.Severity is { Length: > 0 } ? c.Severity : "error"),
+                Timestamp = Timestamp(notification, firing),
+                Class = O(c.Class),
+                Component = O(c.Component),
+                Group = O(c.Group),
+                CustomDetails = details.Count > 0 ? details : null,
+            },
+            // Alertmanager drops links and images whose href/src render empty.
+            Links = NullIfEmpty(c.Links.Select(l => new EventLink(T(l.Href), T(l.Text))).Where(l => l.Href.Length > 0).ToArray()),
+            Images = NullIfEmpty(c.Images.Select(i => new EventImage(T(i.Src), T(i.Href), T(i.Alt))).Where(i => i.Src.Length > 0).ToArray()),
+            Client = O(c.Client),
+            ClientUrl = O(c.ClientUrl),
+        };
+        if (Encoding.UTF8.GetByteCount(ev.ToJson()) > MaxEventBytes)
+        {
+            ev = ev with
+            {
+                Payload = ev.Payload with
+                {
+                    CustomDetails = new JsonObject
+                    {
+                        ["error"] = $"Custom details have been removed because the original event exceeds the maximum size of {MaxEventBytes / 1000}KB",
+                    },
+                },
+            };
+        }
+        return ev;
+    }
+
+    /// <summary>
+    /// PagerDuty's documented answers: 202 accepted, 400 invalid (permanent), 429 throttled and 5xx
+    /// transient. Retrying means failing the flush so its message is redelivered.
+    /// </summary>
+    private static async Task ClassifyAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var status = (int)response.StatusCode;
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.TooManyRequests || status >= 500)
+        {
+            var retryAfter = RetryAfter(response);
+            throw new HttpRequestException(
+                $"pagerduty: status {status} {response.ReasonPhrase}{(retryAfter is null ? string.Empty : $", retry after {retryAfter}")}: {Truncate(body, 512)}",
+                null,
+                response.StatusCode);
+        }
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+        {
+            throw new PermanentNotificationException($"pagerduty: 400 Bad Request: {InvalidEventDetail(body)}");
+        }
+        throw new PermanentNotificationException($"pagerduty: unexpected status {status} {response.ReasonPhrase}: {Truncate(body, 512)}");
+    }
+
+    /// <summary>PagerDuty's 400 body as Alertmanager reports it: "message: error1,error2".</summary>
+    private static string InvalidEventDetail(string body)
+    {
+        try
+        {
+            if (JsonNode.Parse(body) is JsonObject o && o["message"] is JsonValue m)
+            {
+                var errors = o["errors"] is JsonArray a ? string.Join(",", a.Select(e => e?.ToString())) : string.Empty;
+                return $"{m}: {errors}";
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return Truncate(body, 512);
+    }
+
+    private static string? RetryAfter(HttpResponseMessage response)
+    {
+        var h = response.Headers.RetryAfter;
+        if (h?.Delta is { } delta)
+        {
+            return $"{delta.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s";
+        }
+        return h?.Date?.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// When the problem began for a trigger (the earliest firing alert), when it ended for a resolve.
+    /// Alertmanager leaves the field out; PagerDuty then shows its receive time, which for a flush
+    /// delayed by group_wait is later than the alert itself.
+    /// </summary>
+    private static string Timestamp(Notification n, bool firing)
+    {
+        var at = firing
+            ? n.Alerts.Where(a => !a.IsResolvedAt(n.Now)).Select(a => a.StartsAt).DefaultIfEmpty(n.Now).Min()
+            : n.Now;
+        return at.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Alertmanager's notify.Truncate: at most <paramref name="max"/> runes, the last one an ellipsis.</summary>
+    private static string TruncateRunes(string s, int max)
+    {
+        var runes = s.EnumerateRunes().ToArray();
+        if (runes.Length <= max)
+        {
+            return s;
+        }
+        return string.Concat(runes.Take(max - 1).Select(r => r.ToString())) + "…";
+    }
+
+    private static IReadOnlyList<T>? NullIfEmpty<T>(IReadOnlyList<T> items) => items.Count > 0 ? items : null;
+
+    private static string Truncate(string s, int n) => s.Length <= n ? s : s[..n] + "…";
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "PagerDuty accepted {Action} for dedup key {DedupKey} ({Status})")]
+    private static partial void LogAccepted(ILogger logger, string action, string dedupKey, int status);
+}
