@@ -44,6 +44,70 @@ public sealed partial class GroupFlusher(
             return;
         }
 
+        // Copies of one flush can run at once (at-least-once delivery, several instances). Only the copy
+        // that claims the group by ETag sends; the others stop here and are deleted.
+        var claimId = Guid.NewGuid().ToString("N");
+        group = await ClaimAsync(group, message.Token, claimId, now, ct).ConfigureAwait(false);
+        if (group is null)
+        {
+            return;
+        }
+        try
+        {
+            await FlushClaimedAsync(group, message, now, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Let the redelivered message claim again at once instead of waiting for the claim to lapse.
+            await ReleaseAsync(group.GroupId, claimId, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>How long a claim holds if its holder dies without releasing it.</summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
+
+    private async Task<GroupRecord?> ClaimAsync(GroupRecord group, string token, string claimId, DateTimeOffset now, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            if (group.FlushToken != token || group.IsClaimedByOther(claimId, now))
+            {
+                return null;
+            }
+            var claimed = group with { ClaimedBy = claimId, ClaimedUntil = now + ClaimLease };
+            if (await groups.TryReplaceAsync(claimed, ct).ConfigureAwait(false))
+            {
+                return await groups.GetAsync(group.GroupId, ct).ConfigureAwait(false) is { } fresh && fresh.ClaimedBy == claimId ? fresh : null;
+            }
+            var latest = await groups.GetAsync(group.GroupId, ct).ConfigureAwait(false);
+            if (latest is null)
+            {
+                return null;
+            }
+            group = latest;
+        }
+        return null;
+    }
+
+    private async Task ReleaseAsync(string groupId, string claimId, CancellationToken ct)
+    {
+        try
+        {
+            var latest = await groups.GetAsync(groupId, ct).ConfigureAwait(false);
+            if (latest?.ClaimedBy == claimId)
+            {
+                await groups.TryReplaceAsync(latest with { ClaimedBy = null, ClaimedUntil = null }, ct).ConfigureAwait(false);
+            }
+        }
+        catch (Azure.RequestFailedException)
+        {
+            // Best effort: the claim lapses after ClaimLease anyway; the original failure matters more.
+        }
+    }
+
+    private async Task FlushClaimedAsync(GroupRecord group, FlushGroupMessage message, DateTimeOffset now, CancellationToken ct)
+    {
         var (am, templates) = config.Alertmanager();
         var held = await alerts.GetManyAsync(group.Fingerprints, ct).ConfigureAwait(false);
         var all = held.Select(h => h.Alert).OrderBy(a => a.Labels.ToString(), StringComparer.Ordinal).ToArray();
@@ -180,6 +244,8 @@ public sealed partial class GroupFlusher(
                 Fingerprints = remaining,
                 FlushToken = Guid.NewGuid().ToString("N"),
                 NextFlushAt = now + latest.GroupInterval,
+                ClaimedBy = null,
+                ClaimedUntil = null,
             };
             if (await groups.TryReplaceAsync(next, ct).ConfigureAwait(false))
             {

@@ -23,6 +23,14 @@ public sealed record GroupRecord(
     DateTimeOffset CreatedAt)
 {
     public ETag ETag { get; init; }
+
+    /// <summary>The flush invocation currently sending for this group, and until when its claim holds.</summary>
+    public string? ClaimedBy { get; init; }
+
+    public DateTimeOffset? ClaimedUntil { get; init; }
+
+    public bool IsClaimedByOther(string claimId, DateTimeOffset now) =>
+        ClaimedBy is { } c && c != claimId && ClaimedUntil > now;
 }
 
 /// <summary>Aggregation groups in table "groups" (one partition; rows keyed by group id).</summary>
@@ -108,6 +116,8 @@ public sealed class GroupStore(TableServiceClient tables, StorageInitializer ini
         ["GroupIntervalMs"] = (long)g.GroupInterval.TotalMilliseconds,
         ["RepeatIntervalMs"] = (long)g.RepeatInterval.TotalMilliseconds,
         ["CreatedAt"] = g.CreatedAt,
+        ["ClaimedBy"] = g.ClaimedBy,
+        ["ClaimedUntil"] = g.ClaimedUntil,
     };
 
     private static GroupRecord FromEntity(TableEntity e) => new(
@@ -123,5 +133,9 @@ public sealed class GroupStore(TableServiceClient tables, StorageInitializer ini
         TimeSpan.FromMilliseconds(e.GetInt64("GroupIntervalMs") ?? 0),
         TimeSpan.FromMilliseconds(e.GetInt64("RepeatIntervalMs") ?? 0),
         e.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue)
-    { ETag = e.ETag };
+    {
+        ETag = e.ETag,
+        ClaimedBy = e.GetString("ClaimedBy"),
+        ClaimedUntil = e.GetDateTimeOffset("ClaimedUntil"),
+    };
 }
