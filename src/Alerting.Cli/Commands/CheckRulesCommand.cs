@@ -1,0 +1,63 @@
+using Alerting.Core.Rules.Testing;
+
+namespace Alerting.Cli.Commands;
+
+/// <summary><c>alerting check rules [--lint=duplicate-rules|none] [--lint-fatal] FILE...</c>: like <c>promtool check rules</c>.</summary>
+public sealed class CheckRulesCommand : ICliCommand
+{
+    public IReadOnlyList<string> Verb { get; } = ["check", "rules"];
+
+    public string Summary => "validate Prometheus rule files (promtool check rules)";
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        var lintDuplicates = true;
+        var lintFatal = false;
+        var files = new List<string>();
+        foreach (var a in args)
+        {
+            switch (a)
+            {
+                case "--lint=none":
+                    lintDuplicates = false;
+                    break;
+                case "--lint=duplicate-rules":
+                    lintDuplicates = true;
+                    break;
+                case "--lint-fatal":
+                    lintFatal = true;
+                    break;
+                default:
+                    if (a.StartsWith("--", StringComparison.Ordinal))
+                    {
+                        await stderr.WriteLineAsync($"alerting: error: unknown flag {a}").ConfigureAwait(false);
+                        return 2;
+                    }
+                    files.Add(a);
+                    break;
+            }
+        }
+        var inputs = new List<(string, string)>();
+        if (files.Count == 0)
+        {
+            // promtool reads the rules from standard input when no file is named.
+            inputs.Add(("standard input", await Console.In.ReadToEndAsync(ct).ConfigureAwait(false)));
+        }
+        foreach (var f in files)
+        {
+            if (!File.Exists(f))
+            {
+                await stdout.WriteLineAsync("Checking " + f).ConfigureAwait(false);
+                await stderr.WriteLineAsync("  FAILED:").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"{f}: open {f}: no such file or directory").ConfigureAwait(false);
+                await stdout.WriteLineAsync().ConfigureAwait(false);
+                return 1;
+            }
+            inputs.Add((f, await File.ReadAllTextAsync(f, ct).ConfigureAwait(false)));
+        }
+        return RuleChecker.CheckFiles(inputs, lintDuplicates, lintFatal, stdout, stderr);
+    }
+}
