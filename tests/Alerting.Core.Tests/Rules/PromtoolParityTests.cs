@@ -13,6 +13,12 @@ public sealed partial class PromtoolParityTests
 {
     private static string ConformanceDir => TestPaths.Conformance("promtool");
 
+    /// <summary>Our own scenarios beyond Prometheus' test data (unaligned eval times, staleness, keep_firing_for...).</summary>
+    private static string ScenarioDir => Path.Combine(TestPaths.RepoRoot, "tests", "Alerting.Core.Tests", "Rules", "TestData");
+
+    private static string Locate(string file) =>
+        File.Exists(Path.Combine(ConformanceDir, file)) ? Path.Combine(ConformanceDir, file) : Path.Combine(ScenarioDir, file);
+
     public static TheoryData<string> YamlFiles()
     {
         var data = new TheoryData<string>();
@@ -27,7 +33,8 @@ public sealed partial class PromtoolParityTests
     public static TheoryData<string, int> TestGroups()
     {
         var data = new TheoryData<string, int>();
-        foreach (var f in Directory.GetFiles(ConformanceDir, "*.yml").Order(StringComparer.Ordinal))
+        var files = Directory.GetFiles(ConformanceDir, "*.yml").Concat(Directory.GetFiles(ScenarioDir, "*.test.yml"));
+        foreach (var f in files.Order(StringComparer.Ordinal))
         {
             if (Root(File.ReadAllText(f)) is { } root && root.Children.TryGetValue(new YamlScalarNode("tests"), out var tests) && tests is YamlSequenceNode seq)
             {
@@ -64,7 +71,7 @@ public sealed partial class PromtoolParityTests
     public void Test_group_passes_or_fails_as_under_promtool(string file, int group)
     {
         using var dir = new TempDir();
-        var path = dir.Write("group.yml", SingleGroupFile(Path.Combine(ConformanceDir, file), group));
+        var path = dir.Write("group.yml", SingleGroupFile(Locate(file), group));
 
         var ours = new RuleUnitTester().RunFile(path);
 

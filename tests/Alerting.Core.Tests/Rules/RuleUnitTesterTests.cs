@@ -125,6 +125,37 @@ public sealed class RuleUnitTesterTests
     }
 
     [Fact]
+    public void Series_a_recording_rule_stops_producing_is_stale_for_later_rules_of_the_same_evaluation()
+    {
+        const string rules = """
+            groups:
+              - name: chain
+                rules:
+                  - record: c:high
+                    expr: x > 5
+                  - alert: CHigh
+                    expr: c:high
+            """;
+        var result = Run("""
+            tests:
+              - interval: 1m
+                input_series:
+                  - series: 'x{job="c"}'
+                    values: '10 1 1'
+                alert_rule_test:
+                  - eval_time: 0m
+                    alertname: CHigh
+                    exp_alerts:
+                      - exp_labels: {job: c}
+                  - eval_time: 1m
+                    alertname: CHigh
+                    exp_alerts: []
+            """, rules);
+
+        Assert.True(result.Passed, string.Join("\n", result.Errors));
+    }
+
+    [Fact]
     public void Zero_followed_by_x_count_repeats_zero_instead_of_reading_hex()
     {
         var result = Run("""

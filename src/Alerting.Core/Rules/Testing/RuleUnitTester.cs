@@ -149,8 +149,11 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
 
         var ctx = new RuleEvaluationContext(Labels.From(tg.ExternalLabels), tg.ExternalUrl, TimeSpan.FromMinutes(1));
         var evaluator = new RuleGroupEvaluator(_engine);
+        // One evaluator call per rule (not per group) so that, as in Prometheus, a series a rule stopped
+        // producing is marked stale before the next rule of the same group reads it.
+        var rules = groups.Select(g => g.Rules.Select(r => g with { Rules = [r] }).ToArray()).ToArray();
         var state = groups.Select(_ => (IReadOnlyList<ActiveAlert>)[]).ToArray();
-        var previous = groups.Select(_ => new HashSet<Labels>()).ToArray();
+        var previous = rules.Select(g => g.Select(_ => new HashSet<Labels>()).ToArray()).ToArray();
         var errs = new List<string>();
         var next = 0;
         var curr = 0;
@@ -166,24 +169,31 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
             var evalErrs = new List<string>();
             for (var g = 0; g < groups.Count; g++)
             {
-                var res = evaluator.Evaluate(groups[g], store, DateTimeOffset.UnixEpoch + ts, state[g], ctx, ct);
-                state[g] = res.State;
-                var current = new HashSet<Labels>();
-                foreach (var s in res.Recorded)
+                var groupState = new List<ActiveAlert>();
+                for (var r = 0; r < rules[g].Length; r++)
                 {
-                    store.Append(s);
-                    current.Add(s.Labels);
+                    var rule = rules[g][r].Rules[0];
+                    var prior = rule is AlertingRule ? state[g].Where(a => a.Rule == rule.Name).ToList() : [];
+                    var res = evaluator.Evaluate(rules[g][r], store, DateTimeOffset.UnixEpoch + ts, prior, ctx, ct);
+                    groupState.AddRange(res.State);
+                    var current = new HashSet<Labels>();
+                    foreach (var s in res.Recorded)
+                    {
+                        store.Append(s);
+                        current.Add(s.Labels);
+                    }
+                    // Prometheus marks series a rule stopped producing as stale, so they vanish at once.
+                    foreach (var gone in previous[g][r].Where(l => !current.Contains(l)))
+                    {
+                        store.Append(gone, new Sample(tsMs, Sample.StaleNaN));
+                    }
+                    previous[g][r] = current;
+                    foreach (var h in res.Health.Where(h => h.Health == RuleHealth.Err))
+                    {
+                        evalErrs.Add($"    rule: {h.Rule}, time: {PromtoolText.GoDuration(ts)}, err: {h.LastError}");
+                    }
                 }
-                // Prometheus marks series a rule stopped producing as stale, so they vanish at once.
-                foreach (var gone in previous[g].Where(l => !current.Contains(l)))
-                {
-                    store.Append(gone, new Sample(tsMs, Sample.StaleNaN));
-                }
-                previous[g] = current;
-                foreach (var h in res.Health.Where(h => h.Health == RuleHealth.Err))
-                {
-                    evalErrs.Add($"    rule: {h.Rule}, time: {PromtoolText.GoDuration(ts)}, err: {h.LastError}");
-                }
+                state[g] = groupState;
             }
             errs.AddRange(evalErrs);
             if (evalErrs.Count > 0)
