@@ -46,16 +46,14 @@ public sealed class CheckRulesCommand : ICliCommand
             // promtool reads the rules from standard input when no file is named.
             inputs.Add(("standard input", await Console.In.ReadToEndAsync(ct).ConfigureAwait(false)));
         }
+        // Like promtool (kingpin's ExistingFiles), a missing path is a usage error before any checking.
+        if (files.FirstOrDefault(f => !File.Exists(f)) is { } missing)
+        {
+            await stderr.WriteLineAsync($"alerting: error: path '{missing}' does not exist, try --help").ConfigureAwait(false);
+            return 1;
+        }
         foreach (var f in files)
         {
-            if (!File.Exists(f))
-            {
-                await stdout.WriteLineAsync("Checking " + f).ConfigureAwait(false);
-                await stderr.WriteLineAsync("  FAILED:").ConfigureAwait(false);
-                await stderr.WriteLineAsync($"{f}: open {f}: no such file or directory").ConfigureAwait(false);
-                await stdout.WriteLineAsync().ConfigureAwait(false);
-                return 1;
-            }
             inputs.Add((f, await File.ReadAllTextAsync(f, ct).ConfigureAwait(false)));
         }
         return RuleChecker.CheckFiles(inputs, lintDuplicates, lintFatal, stdout, stderr);

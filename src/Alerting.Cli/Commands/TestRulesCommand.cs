@@ -19,6 +19,11 @@ public sealed class TestRulesCommand : ICliCommand
             stderr.WriteLine("alerting: error: required argument 'test-rule-file' not provided");
             return Task.FromResult(2);
         }
+        if (args.FirstOrDefault(f => !File.Exists(f)) is { } missing)
+        {
+            stderr.WriteLine($"alerting: error: path '{missing}' does not exist, try --help");
+            return Task.FromResult(1);
+        }
         return Task.FromResult(new RuleUnitTester().Run(args, stdout, stderr, ct));
     }
 }

@@ -60,7 +60,7 @@ public static class RuleFileValidator
         catch (YamlException e)
         {
             // rulefmt decodes twice (strict into the types, loose into nodes) so syntax errors appear twice.
-            var msg = $"yaml: line {Math.Max(1, e.Start.Line - 1)}: {FirstLine(e.InnerException?.Message ?? e.Message)}";
+            var msg = $"yaml: line {Math.Max(1, e.Start.Line - 1)}: {YamlProblem(e.InnerException?.Message ?? e.Message)}";
             return [msg, msg];
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
@@ -93,10 +93,20 @@ public static class RuleFileValidator
         return ValidateGroups(rootMap);
     }
 
-    private static string FirstLine(string s)
+    /// <summary>
+    /// libyaml (and so go-yaml) reports only the problem ("did not find expected '-' indicator");
+    /// YamlDotNet prefixes its context ("While parsing a block collection, ") and ends with a period.
+    /// </summary>
+    public static string YamlProblem(string message)
     {
-        var i = s.IndexOf('\n', StringComparison.Ordinal);
-        return i < 0 ? s : s[..i];
+        var s = message;
+        var nl = s.IndexOf('\n', StringComparison.Ordinal);
+        s = nl < 0 ? s : s[..nl];
+        if (s.StartsWith("While ", StringComparison.Ordinal) && s.IndexOf(", ", StringComparison.Ordinal) is var comma and > 0)
+        {
+            s = s[(comma + 2)..];
+        }
+        return s.TrimEnd('.');
     }
 
     private static string Tag(YamlNode n) => n switch

@@ -50,7 +50,7 @@ public static class UnitTestFileParser
         }
         catch (YamlException e)
         {
-            throw new UnitTestFileException($"yaml: line {e.Start.Line}: {e.InnerException?.Message ?? e.Message}");
+            throw new UnitTestFileException($"yaml: line {Math.Max(1, e.Start.Line - 1)}: {RuleFileValidator.YamlProblem(e.InnerException?.Message ?? e.Message)}");
         }
         var errors = new List<string>();
         var reader = new Reader(errors);
