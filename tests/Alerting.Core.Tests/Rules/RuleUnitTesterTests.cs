@@ -25,7 +25,7 @@ public sealed class RuleUnitTesterTests
     {
         using var dir = new TempDir();
         dir.Write("rules.yml", rules);
-        var path = dir.Write("test.yml", "rule_files: [rules.yml]\n" + tests);
+        var path = dir.Write("test.yml", tests.StartsWith("rule_files:", StringComparison.Ordinal) ? tests : "rule_files: [rules.yml]\n" + tests);
         return new RuleUnitTester().RunFile(path);
     }
 
@@ -151,6 +151,27 @@ public sealed class RuleUnitTesterTests
                     alertname: CHigh
                     exp_alerts: []
             """, rules);
+
+        Assert.True(result.Passed, string.Join("\n", result.Errors));
+    }
+
+    [Fact]
+    public void Rule_file_listed_twice_is_evaluated_once()
+    {
+        var result = Run("""
+            rule_files: [rules.yml, rules.yml]
+            tests:
+              - interval: 1m
+                input_series:
+                  - series: 'up{job="node", instance="a"}'
+                    values: '0x10'
+                alert_rule_test:
+                  - eval_time: 6m
+                    alertname: InstanceDown
+                    exp_alerts:
+                      - exp_labels: {severity: page, job: node, instance: a}
+                        exp_annotations: {summary: "Instance a down, value 0"}
+            """);
 
         Assert.True(result.Passed, string.Join("\n", result.Errors));
     }

@@ -119,7 +119,8 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
         }
 
         var groups = new List<RuleGroup>();
-        foreach (var rf in ruleFiles)
+        // Prometheus keys groups by file and name, so a rule file listed twice is loaded once.
+        foreach (var rf in ruleFiles.Distinct(StringComparer.Ordinal))
         {
             var check = RuleFileValidator.Check(rf, tg.Interval);
             if (!check.Ok)
@@ -152,7 +153,7 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
         // One evaluator call per rule (not per group) so that, as in Prometheus, a series a rule stopped
         // producing is marked stale before the next rule of the same group reads it.
         var rules = groups.Select(g => g.Rules.Select(r => g with { Rules = [r] }).ToArray()).ToArray();
-        var state = groups.Select(_ => (IReadOnlyList<ActiveAlert>)[]).ToArray();
+        var state = rules.Select(g => g.Select(_ => (IReadOnlyList<ActiveAlert>)[]).ToArray()).ToArray();
         var previous = rules.Select(g => g.Select(_ => new HashSet<Labels>()).ToArray()).ToArray();
         var errs = new List<string>();
         var next = 0;
@@ -169,13 +170,10 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
             var evalErrs = new List<string>();
             for (var g = 0; g < groups.Count; g++)
             {
-                var groupState = new List<ActiveAlert>();
                 for (var r = 0; r < rules[g].Length; r++)
                 {
-                    var rule = rules[g][r].Rules[0];
-                    var prior = rule is AlertingRule ? state[g].Where(a => a.Rule == rule.Name).ToList() : [];
-                    var res = evaluator.Evaluate(rules[g][r], store, DateTimeOffset.UnixEpoch + ts, prior, ctx, ct);
-                    groupState.AddRange(res.State);
+                    var res = evaluator.Evaluate(rules[g][r], store, DateTimeOffset.UnixEpoch + ts, state[g][r], ctx, ct);
+                    state[g][r] = res.State;
                     var current = new HashSet<Labels>();
                     foreach (var s in res.Recorded)
                     {
@@ -193,7 +191,6 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
                         evalErrs.Add($"    rule: {h.Rule}, time: {PromtoolText.GoDuration(ts)}, err: {h.LastError}");
                     }
                 }
-                state[g] = groupState;
             }
             errs.AddRange(evalErrs);
             if (evalErrs.Count > 0)
@@ -206,7 +203,7 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
                 var t = alertTimes[curr];
                 foreach (var testCase in alertTests[t])
                 {
-                    var got = FiringAlerts(groups, state, testCase.AlertName);
+                    var got = FiringAlerts(rules, state, testCase.AlertName);
                     var exp = testCase.ExpAlerts
                         .Select(a => new LabelsAndAnnotations(
                             Labels.From(a.Labels.Where(l => l.Key != "alertname").Select(l => new Label(l.Key, l.Value)).Append(new Label("alertname", testCase.AlertName))),
@@ -283,19 +280,21 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
         return c != 0 ? c : PromtoolText.Compare(a.Annotations, b.Annotations);
     }
 
-    private static List<LabelsAndAnnotations> FiringAlerts(List<RuleGroup> groups, IReadOnlyList<ActiveAlert>[] state, string alertName)
+    private static List<LabelsAndAnnotations> FiringAlerts(RuleGroup[][] rules, IReadOnlyList<ActiveAlert>[][] state, string alertName)
     {
+        // The same alert name may be defined by several rules, in one group or several; all of them count.
         var got = new List<LabelsAndAnnotations>();
-        for (var g = 0; g < groups.Count; g++)
+        for (var g = 0; g < rules.Length; g++)
         {
-            // The same alert name may be defined in several groups; all of them count.
-            if (!groups[g].Rules.Any(r => r is AlertingRule ar && ar.Alert == alertName))
+            for (var r = 0; r < rules[g].Length; r++)
             {
-                continue;
+                if (rules[g][r].Rules[0] is AlertingRule ar && ar.Alert == alertName)
+                {
+                    got.AddRange(state[g][r]
+                        .Where(a => a.State == AlertState.Firing)
+                        .Select(a => new LabelsAndAnnotations(a.Labels, a.Annotations)));
+                }
             }
-            got.AddRange(state[g]
-                .Where(a => a.Rule == alertName && a.State == AlertState.Firing)
-                .Select(a => new LabelsAndAnnotations(a.Labels, a.Annotations)));
         }
         got.Sort(CompareAlerts);
         return got;
