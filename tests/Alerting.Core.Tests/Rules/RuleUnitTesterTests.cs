@@ -280,6 +280,17 @@ public sealed class RuleUnitTesterTests
     }
 
     [Theory]
+    [InlineData("up{job=\"x\", instance=\"y\"", "1:26: parse error: unexpected character inside braces: '1'")]
+    [InlineData("up{a=\"b\" c=\"d\"}", "1:10: parse error: unexpected identifier \"c\" in label set, expected \",\" or \"}\"")]
+    [InlineData("up{a=~\"b\"}", "1:5: parse error: unexpected <op:=~> in label set, expected \"=\"")]
+    public void Malformed_input_series_is_reported_as_promtool_words_it(string series, string expected)
+    {
+        var result = Run($"tests:\n  - input_series:\n      - series: '{series}'\n        values: '1 2 3'\n");
+
+        Assert.Equal([expected], result.Errors);
+    }
+
+    [Theory]
     [InlineData(0, "0s")]
     [InlineData(300_000, "5m")]
     [InlineData(179_999, "2m59s999ms")]

@@ -324,7 +324,10 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
         for (var i = 0; i < tg.InputSeries.Count; i++)
         {
             var line = tg.InputSeries[i].Series + " " + tg.InputSeries[i].Values;
-            SeriesDescriptionCheck.ThrowIfInvalid(line, i + 1);
+            if (SeriesDescriptionCheck.Problem(line) is { } problem)
+            {
+                throw new FormatException(problem);
+            }
             var (description, valuesText) = SeriesNotation.SplitLine(line);
             var labels = SeriesNotation.ParseLabels(description);
             var values = SeriesNotation.ParseValues(HexFreeValues().Replace(valuesText, "${1}0+0x$2"));
