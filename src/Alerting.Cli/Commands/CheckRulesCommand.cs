@@ -2,7 +2,7 @@ using Alerting.Core.Rules.Testing;
 
 namespace Alerting.Cli.Commands;
 
-/// <summary><c>alerting check rules [--lint=duplicate-rules|none] [--lint-fatal] FILE...</c>: like <c>promtool check rules</c>.</summary>
+/// <summary><c>alerting check rules [--lint=all|duplicate-rules|none] [--lint-fatal] FILE...</c>: like <c>promtool check rules</c>.</summary>
 public sealed class CheckRulesCommand : ICliCommand
 {
     public IReadOnlyList<string> Verb { get; } = ["check", "rules"];
@@ -24,7 +24,7 @@ public sealed class CheckRulesCommand : ICliCommand
                 case "--lint=none":
                     lintDuplicates = false;
                     break;
-                case "--lint=duplicate-rules":
+                case "--lint=duplicate-rules" or "--lint=all":
                     lintDuplicates = true;
                     break;
                 case "--lint-fatal":
@@ -33,18 +33,17 @@ public sealed class CheckRulesCommand : ICliCommand
                 default:
                     if (a.StartsWith("--", StringComparison.Ordinal))
                     {
-                        await stderr.WriteLineAsync($"alerting: error: unknown flag {a}").ConfigureAwait(false);
-                        return 2;
+                        await stderr.WriteLineAsync($"alerting: error: unknown long flag '{a}', try --help").ConfigureAwait(false);
+                        return 1;
                     }
                     files.Add(a);
                     break;
             }
         }
-        var inputs = new List<(string, string)>();
         if (files.Count == 0)
         {
-            // promtool reads the rules from standard input when no file is named.
-            inputs.Add(("standard input", await Console.In.ReadToEndAsync(ct).ConfigureAwait(false)));
+            await stderr.WriteLineAsync("alerting: error: required argument 'rule-files' not provided, try --help").ConfigureAwait(false);
+            return 1;
         }
         // Like promtool (kingpin's ExistingFiles), a missing path is a usage error before any checking.
         if (files.FirstOrDefault(f => !File.Exists(f)) is { } missing)
@@ -52,6 +51,7 @@ public sealed class CheckRulesCommand : ICliCommand
             await stderr.WriteLineAsync($"alerting: error: path '{missing}' does not exist, try --help").ConfigureAwait(false);
             return 1;
         }
+        var inputs = new List<(string, string)>();
         foreach (var f in files)
         {
             inputs.Add((f, await File.ReadAllTextAsync(f, ct).ConfigureAwait(false)));

@@ -16,8 +16,8 @@ public sealed class TestRulesCommand : ICliCommand
         ArgumentNullException.ThrowIfNull(stderr);
         if (args.Count == 0)
         {
-            stderr.WriteLine("alerting: error: required argument 'test-rule-file' not provided");
-            return Task.FromResult(2);
+            stderr.WriteLine("alerting: error: required argument 'test-rule-file' not provided, try --help");
+            return Task.FromResult(1);
         }
         if (args.FirstOrDefault(f => !File.Exists(f)) is { } missing)
         {
