@@ -99,6 +99,7 @@ public sealed class SeedRuleFileTests
     [Theory]
     [InlineData("virtengine.rules.yml", "virtengine.test.yml")]
     [InlineData("tests/ha-trading.fixed.yml", "ha-trading.test.yml")]
+    [InlineData("multi-machine.rules.yml", "multi-machine.test.yml")]
     public void Every_alert_has_a_test_where_it_fires_and_one_where_it_stays_quiet(string rules, string tests)
     {
         var alerts = RuleFileValidator.Check(Path.Combine(RulesDir, rules)).Rules!.Groups
