@@ -110,13 +110,14 @@ public sealed partial class PromtoolParityTests
     [Fact]
     public void Whole_conformance_test_files_report_identically_to_promtool()
     {
-        foreach (var file in new[] { "failing.yml", "bad-promql.yml", "bad-input-series.yml", "bad-rules-syntax-test.yml", "at-modifier-test.yml", "negative-offset-test.yml" })
+        foreach (var file in new[] { "good-sd-file.json", "failing.yml", "bad-promql.yml", "bad-input-series.yml", "bad-rules-syntax-test.yml", "at-modifier-test.yml", "negative-offset-test.yml" })
         {
             var stdout = new StringWriter { NewLine = "\n" };
             var stderr = new StringWriter { NewLine = "\n" };
             var path = Path.Combine(ConformanceDir, file);
             var exit = new RuleUnitTester().Run([path], stdout, stderr);
             Assert.Equal(file is "at-modifier-test.yml" or "negative-offset-test.yml" ? 0 : 1, exit);
+            Assert.StartsWith("Unit Testing:  " + path + "\n", stdout.ToString(), StringComparison.Ordinal);
             if (Promtool.Available)
             {
                 var reference = Promtool.Run(ConformanceDir, "test", "rules", path);

@@ -244,6 +244,29 @@ public sealed class RuleUnitTesterTests
     }
 
     [Fact]
+    public void Type_errors_in_a_test_file_are_all_listed_top_to_bottom()
+    {
+        var result = Run("""
+            rule_files: x.yml
+            tests:
+              - input_series: {a: 1}
+                alert_rule_test:
+                  - exp_alerts: [1]
+                    alertname: [x]
+            """);
+
+        Assert.Equal(
+            [
+                "yaml: unmarshal errors:\n" +
+                "  line 1: cannot unmarshal !!str `x.yml` into []string\n" +
+                "  line 3: cannot unmarshal !!map into []main.series\n" +
+                "  line 5: cannot unmarshal !!int `1` into main.alert\n" +
+                "  line 6: cannot unmarshal !!seq into string",
+            ],
+            result.Errors);
+    }
+
+    [Fact]
     public void Broken_rule_file_fails_the_test_with_the_check_rules_message()
     {
         var result = Run("tests:\n  - interval: 1m\n", "groups:\n  - name: g\n    rules:\n      - record: x\n        expr: sum(\n");

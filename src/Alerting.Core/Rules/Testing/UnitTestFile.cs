@@ -55,20 +55,30 @@ public static class UnitTestFileParser
         var errors = new List<string>();
         var reader = new Reader(errors);
         UnitTestFile result;
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            result = new UnitTestFile([], TimeSpan.Zero, [], []);
-        }
-        else
+        var rootNode = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        if (rootNode is YamlMappingNode root)
         {
             result = reader.File(root);
         }
+        else
+        {
+            if (rootNode is not null && !Reader.IsNull(rootNode))
+            {
+                errors.Add(Reader.Mismatch(rootNode, "main.unitTestFile"));
+            }
+            result = new UnitTestFile([], TimeSpan.Zero, [], []);
+        }
         if (errors.Count > 0)
         {
-            throw new UnitTestFileException("yaml: unmarshal errors:\n" + string.Join("\n", errors.Select(e => "  " + e)));
+            // yaml.v3 decodes in document order, so its list reads top to bottom.
+            var ordered = errors.OrderBy(LineOf);
+            throw new UnitTestFileException("yaml: unmarshal errors:\n" + string.Join("\n", ordered.Select(e => "  " + e)));
         }
         return result;
     }
+
+    private static int LineOf(string error) =>
+        int.TryParse(error.AsSpan(5, error.IndexOf(':', StringComparison.Ordinal) - 5), NumberStyles.None, CultureInfo.InvariantCulture, out var line) ? line : 0;
 
     private sealed class Reader(List<string> errors)
     {
@@ -79,7 +89,7 @@ public static class UnitTestFileParser
                 Strings(f.GetValueOrDefault("rule_files")),
                 Duration(f.GetValueOrDefault("evaluation_interval")),
                 Strings(f.GetValueOrDefault("group_eval_order")),
-                Seq(f.GetValueOrDefault("tests"), Group));
+                Seq(f.GetValueOrDefault("tests"), "main.testGroup", Group));
         }
 
         private UnitTestGroup Group(YamlMappingNode m)
@@ -88,30 +98,30 @@ public static class UnitTestFileParser
             return new UnitTestGroup(
                 Str(f.GetValueOrDefault("name")),
                 Duration(f.GetValueOrDefault("interval")),
-                Seq(f.GetValueOrDefault("input_series"), s =>
+                Seq(f.GetValueOrDefault("input_series"), "main.series", s =>
                 {
                     var sf = Fields(s, "main.series", "series", "values");
                     return new InputSeries(Str(sf.GetValueOrDefault("series")), Str(sf.GetValueOrDefault("values")));
                 }),
-                Seq(f.GetValueOrDefault("alert_rule_test"), a =>
+                Seq(f.GetValueOrDefault("alert_rule_test"), "main.alertTestCase", a =>
                 {
                     var af = Fields(a, "main.alertTestCase", "eval_time", "alertname", "exp_alerts");
                     return new AlertTestCase(
                         Duration(af.GetValueOrDefault("eval_time")),
                         Str(af.GetValueOrDefault("alertname")),
-                        Seq(af.GetValueOrDefault("exp_alerts"), e =>
+                        Seq(af.GetValueOrDefault("exp_alerts"), "main.alert", e =>
                         {
                             var ef = Fields(e, "main.alert", "exp_labels", "exp_annotations");
                             return new ExpectedAlert(Map(ef.GetValueOrDefault("exp_labels")), Map(ef.GetValueOrDefault("exp_annotations")));
                         }));
                 }),
-                Seq(f.GetValueOrDefault("promql_expr_test"), p =>
+                Seq(f.GetValueOrDefault("promql_expr_test"), "main.promqlTestCase", p =>
                 {
                     var pf = Fields(p, "main.promqlTestCase", "expr", "eval_time", "exp_samples");
                     return new PromQlTestCase(
                         Str(pf.GetValueOrDefault("expr")),
                         Duration(pf.GetValueOrDefault("eval_time")),
-                        Seq(pf.GetValueOrDefault("exp_samples"), s =>
+                        Seq(pf.GetValueOrDefault("exp_samples"), "main.sample", s =>
                         {
                             var sf = Fields(s, "main.sample", "labels", "value");
                             return new ExpectedSample(Str(sf.GetValueOrDefault("labels")), Float(sf.GetValueOrDefault("value")));
@@ -137,7 +147,7 @@ public static class UnitTestFileParser
             return result;
         }
 
-        private List<T> Seq<T>(YamlNode? n, Func<YamlMappingNode, T> item)
+        private List<T> Seq<T>(YamlNode? n, string type, Func<YamlMappingNode, T> item)
         {
             var result = new List<T>();
             if (n is null || IsNull(n))
@@ -146,7 +156,7 @@ public static class UnitTestFileParser
             }
             if (n is not YamlSequenceNode seq)
             {
-                errors.Add($"line {n.Start.Line}: cannot unmarshal {Kind(n)} into a list");
+                errors.Add(Mismatch(n, "[]" + type));
                 return result;
             }
             foreach (var c in seq.Children)
@@ -161,7 +171,7 @@ public static class UnitTestFileParser
                 }
                 else
                 {
-                    errors.Add($"line {c.Start.Line}: cannot unmarshal {Kind(c)} into a struct");
+                    errors.Add(Mismatch(c, type));
                 }
             }
             return result;
@@ -176,7 +186,7 @@ public static class UnitTestFileParser
             }
             else if (n is not null && !IsNull(n))
             {
-                errors.Add($"line {n.Start.Line}: cannot unmarshal {Kind(n)} into []string");
+                errors.Add(Mismatch(n, "[]string"));
             }
             return result;
         }
@@ -193,7 +203,7 @@ public static class UnitTestFileParser
             }
             else if (n is not null && !IsNull(n))
             {
-                errors.Add($"line {n.Start.Line}: cannot unmarshal {Kind(n)} into map[string]string");
+                errors.Add(Mismatch(n, "map[string]string"));
             }
             return result;
         }
@@ -208,7 +218,7 @@ public static class UnitTestFileParser
             {
                 return s.Value ?? "";
             }
-            errors.Add($"line {n.Start.Line}: cannot unmarshal {Kind(n)} into string");
+            errors.Add(Mismatch(n, "string"));
             return "";
         }
 
@@ -258,14 +268,23 @@ public static class UnitTestFileParser
             }
         }
 
-        private static string Kind(YamlNode n) => n switch
+        /// <summary>yaml.v3's type error: scalars are quoted in backticks, collections are not.</summary>
+        public static string Mismatch(YamlNode n, string target) => n switch
         {
-            YamlSequenceNode => "!!seq",
-            YamlMappingNode => "!!map",
-            _ => "!!str",
+            YamlSequenceNode => $"line {n.Start.Line}: cannot unmarshal !!seq into {target}",
+            YamlMappingNode => $"line {n.Start.Line}: cannot unmarshal !!map into {target}",
+            YamlScalarNode sc => $"line {n.Start.Line}: cannot unmarshal {ScalarTag(sc)} `{sc.Value}` into {target}",
+            _ => $"line {n.Start.Line}: cannot unmarshal into {target}",
         };
 
-        private static bool IsNull(YamlNode n) =>
+        private static string ScalarTag(YamlScalarNode s) =>
+            s.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted ? "!!str"
+            : long.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? "!!int"
+            : double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? "!!float"
+            : s.Value is "true" or "false" ? "!!bool"
+            : "!!str";
+
+        public static bool IsNull(YamlNode n) =>
             n is YamlScalarNode { Style: not (ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted) } s
             && (s.Value is null or "" or "~" or "null" or "Null" or "NULL");
     }
