@@ -97,7 +97,7 @@ public static class RuleFileValidator
     /// libyaml (and so go-yaml) reports only the problem ("did not find expected '-' indicator");
     /// YamlDotNet prefixes its context ("While parsing a block collection, ") and ends with a period.
     /// </summary>
-    public static string YamlProblem(string message)
+    internal static string YamlProblem(string message)
     {
         var s = message;
         var nl = s.IndexOf('\n', StringComparison.Ordinal);

@@ -390,7 +390,7 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
     }
 
     /// <summary>Go's filepath.Join: joins then cleans "." and ".." so reported file names match promtool's.</summary>
-    public static string GoPathJoin(string dir, string file)
+    internal static string GoPathJoin(string dir, string file)
     {
         var joined = dir.Length == 0 ? file : dir + "/" + file;
         var rooted = joined.StartsWith('/');
