@@ -109,6 +109,18 @@ public sealed class RuleCheckerTests
     }
 
     [Fact]
+    public void Bare_labels_or_annotations_key_means_none_as_in_prometheus()
+    {
+        const string yaml = "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up\n        labels:   # none\n        annotations: ~\n      - record: y\n        expr: up\n        labels: null\n";
+
+        var (exit, stdout, stderr) = Check("nulls.yml", yaml);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("Checking nulls.yml\n  SUCCESS: 2 rules found\n\n", stdout);
+        Assert.Empty(stderr);
+    }
+
+    [Fact]
     public void Bad_duration_aborts_decoding_like_promtool()
     {
         const string yaml = "groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up\n        for: 5x\n        bogus: 1\n";

@@ -40,13 +40,60 @@ public static class RuleFileValidator
         }
         try
         {
-            return new RuleFileCheck(fileName, RuleFileLoader.Parse(yaml, fileName, defaultInterval), []);
+            return new RuleFileCheck(fileName, RuleFileLoader.Parse(WithEmptyMapsForNulls(yaml), fileName, defaultInterval), []);
         }
         catch (RuleFileException e)
         {
             // The loader is stricter than Prometheus on something we did not anticipate; report its words.
             return new RuleFileCheck(fileName, null, [e.Message]);
         }
+    }
+
+    /// <summary>
+    /// Prometheus reads a bare <c>labels:</c> or <c>annotations:</c> (YAML null) as an empty map, while
+    /// RuleFileLoader rejects it; spell such keys <c>{}</c> on their own line so line numbers are kept.
+    /// </summary>
+    private static string WithEmptyMapsForNulls(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root
+            || Child(root, "groups") is not YamlSequenceNode groups)
+        {
+            return yaml;
+        }
+        var nullKeys = new List<YamlNode>();
+        foreach (var g in groups.Children.OfType<YamlMappingNode>())
+        {
+            if (Child(g, "labels") is { } gl && IsNull(gl))
+            {
+                nullKeys.Add(g.Children.Keys.First(k => KeyText(k) == "labels"));
+            }
+            if (Child(g, "rules") is not YamlSequenceNode rules)
+            {
+                continue;
+            }
+            foreach (var r in rules.Children.OfType<YamlMappingNode>())
+            {
+                nullKeys.AddRange(r.Children.Where(kv => KeyText(kv.Key) is "labels" or "annotations" && IsNull(kv.Value)).Select(kv => kv.Key));
+            }
+        }
+        if (nullKeys.Count == 0)
+        {
+            return yaml;
+        }
+        var lines = yaml.Split('\n');
+        foreach (var key in nullKeys)
+        {
+            var i = (int)key.Start.Line - 1;
+            var col = (int)key.Start.Column - 1;
+            var name = KeyText(key);
+            if (i < lines.Length && col + name.Length <= lines[i].Length && lines[i].AsSpan(col).StartsWith(name + ":", StringComparison.Ordinal))
+            {
+                lines[i] = lines[i][..col] + name + ": {}";
+            }
+        }
+        return string.Join('\n', lines);
     }
 
     /// <summary>The errors rulefmt.Parse returns for this text, without the file name prefix.</summary>
