@@ -227,6 +227,41 @@ public sealed class RuleUnitTesterTests
     }
 
     [Fact]
+    public void Group_limit_applies_to_recording_rules_as_well_as_alerts()
+    {
+        const string rules = """
+            groups:
+              - name: lim
+                limit: 1
+                rules:
+                  - alert: L
+                    expr: up
+                  - record: r
+                    expr: up
+            """;
+        var result = Run("""
+            tests:
+              - interval: 1m
+                input_series:
+                  - series: up{i="a"}
+                    values: 1x3
+                  - series: up{i="b"}
+                    values: _ 1x3
+                alert_rule_test:
+                  - eval_time: 2m
+                    alertname: L
+                    exp_alerts: []
+            """, rules);
+
+        Assert.Equal(
+            [
+                "    rule: L, time: 1m0s, err: exceeded limit of 1 with 2 alerts",
+                "    rule: r, time: 1m0s, err: exceeded limit of 1 with 2 series",
+            ],
+            result.Errors);
+    }
+
+    [Fact]
     public void Unknown_field_in_test_file_is_rejected_with_its_line()
     {
         var result = Run("""

@@ -182,8 +182,15 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
             {
                 for (var r = 0; r < rules[g].Length; r++)
                 {
+                    var rule = rules[g][r].Rules[0];
                     var res = evaluator.Evaluate(rules[g][r], store, DateTimeOffset.UnixEpoch + ts, state[g][r], ctx, ct);
                     state[g][r] = res.State;
+                    if (rule is RecordingRule && groups[g].Limit > 0 && res.Recorded.Count > groups[g].Limit)
+                    {
+                        // Prometheus applies the group limit to recording rules too and then stores nothing.
+                        evalErrs.Add($"    rule: {rule.Name}, time: {PromtoolText.GoDuration(ts)}, err: exceeded limit of {groups[g].Limit} with {res.Recorded.Count} series");
+                        continue;
+                    }
                     var current = new HashSet<Labels>();
                     foreach (var s in res.Recorded)
                     {
