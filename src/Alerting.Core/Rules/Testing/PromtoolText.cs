@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Text;
+using Alerting.Core.Model;
+
+namespace Alerting.Core.Rules.Testing;
+
+/// <summary>
+/// The exact text promtool prints for durations, floats and label sets, so failure reports can be
+/// compared line by line with the reference tool.
+/// </summary>
+public static class PromtoolText
+{
+    private static readonly (string Unit, long Ms, bool Exact)[] ModelUnits =
+    [
+        ("y", 365L * 24 * 3600 * 1000, true),
+        ("w", 7L * 24 * 3600 * 1000, true),
+        ("d", 24L * 3600 * 1000, false),
+        ("h", 3600L * 1000, false),
+        ("m", 60L * 1000, false),
+        ("s", 1000L, false),
+        ("ms", 1L, false),
+    ];
+
+    /// <summary>Prometheus' <c>model.Duration.String()</c>: "5m", "1d", "2m59s999ms"; years and weeks only when exact.</summary>
+    public static string ModelDuration(TimeSpan d)
+    {
+        var ms = (long)d.TotalMilliseconds;
+        if (ms == 0)
+        {
+            return "0s";
+        }
+        var sb = new StringBuilder();
+        foreach (var (unit, mult, exact) in ModelUnits)
+        {
+            if (exact && ms % mult != 0)
+            {
+                continue;
+            }
+            var v = ms / mult;
+            if (v > 0)
+            {
+                sb.Append(v.ToString(CultureInfo.InvariantCulture)).Append(unit);
+                ms -= v * mult;
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Go's <c>time.Duration.String()</c>: "0s", "1m0s", "1h0m0s", "1.5s", "500ms".</summary>
+    public static string GoDuration(TimeSpan d)
+    {
+        var ms = (long)d.TotalMilliseconds;
+        if (ms == 0)
+        {
+            return "0s";
+        }
+        var sign = ms < 0 ? "-" : "";
+        ms = Math.Abs(ms);
+        if (ms < 1000)
+        {
+            return sign + ms.ToString(CultureInfo.InvariantCulture) + "ms";
+        }
+        var sb = new StringBuilder(sign);
+        var hours = ms / 3_600_000;
+        var minutes = ms / 60_000 % 60;
+        var secMs = ms % 60_000;
+        if (hours > 0)
+        {
+            sb.Append(hours.ToString(CultureInfo.InvariantCulture)).Append('h');
+        }
+        if (hours > 0 || minutes > 0)
+        {
+            sb.Append(minutes.ToString(CultureInfo.InvariantCulture)).Append('m');
+        }
+        var seconds = (secMs / 1000).ToString(CultureInfo.InvariantCulture);
+        var frac = secMs % 1000;
+        sb.Append(seconds);
+        if (frac > 0)
+        {
+            sb.Append('.').Append(frac.ToString("000", CultureInfo.InvariantCulture).TrimEnd('0'));
+        }
+        return sb.Append('s').ToString();
+    }
+
+    /// <summary>Go's <c>strconv.FormatFloat(v, 'E', -1, 64)</c>: shortest digits, e.g. "1E+00", "9.21888E+09".</summary>
+    public static string GoFloatE(double v)
+    {
+        if (double.IsNaN(v))
+        {
+            return "NaN";
+        }
+        if (double.IsInfinity(v))
+        {
+            return v > 0 ? "+Inf" : "-Inf";
+        }
+        var negative = v < 0 || (v == 0 && double.IsNegative(v));
+        if (v == 0)
+        {
+            return (negative ? "-" : "") + "0E+00";
+        }
+        // "R" yields the shortest round-tripping digits; re-shape them into d.dddE±XX.
+        var r = Math.Abs(v).ToString("R", CultureInfo.InvariantCulture);
+        var exponent = 0;
+        var e = r.IndexOfAny(['E', 'e']);
+        if (e >= 0)
+        {
+            exponent = int.Parse(r.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            r = r[..e];
+        }
+        var dot = r.IndexOf('.', StringComparison.Ordinal);
+        var intPart = dot >= 0 ? r[..dot] : r;
+        var fracPart = dot >= 0 ? r[(dot + 1)..] : "";
+        var digits = (intPart + fracPart).TrimStart('0');
+        var leadingZeros = (intPart + fracPart).Length - digits.Length;
+        exponent += intPart.Length - 1 - leadingZeros;
+        digits = digits.TrimEnd('0');
+        if (digits.Length == 0)
+        {
+            digits = "0";
+        }
+        var mantissa = digits.Length > 1 ? digits[0] + "." + digits[1..] : digits;
+        var exp = Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
+        return (negative ? "-" : "") + mantissa + "E" + (exponent < 0 ? "-" : "+") + exp;
+    }
+
+    /// <summary>Prometheus' <c>labels.Labels.String()</c>: always braces, names sorted, <c>, </c> separated.</summary>
+    public static string LabelSet(Labels labels)
+    {
+        var sb = new StringBuilder("{");
+        var first = true;
+        foreach (var l in labels)
+        {
+            if (!first)
+            {
+                sb.Append(", ");
+            }
+            first = false;
+            sb.Append(l.Name).Append("=\"").Append(Labels.Escape(l.Value)).Append('"');
+        }
+        return sb.Append('}').ToString();
+    }
+
+    /// <summary>Prometheus' <c>labels.Compare</c>: label by label, name then value, shorter set first on a tie.</summary>
+    public static int Compare(Labels a, Labels b)
+    {
+        var n = Math.Min(a.Count, b.Count);
+        for (var i = 0; i < n; i++)
+        {
+            var c = string.CompareOrdinal(a[i].Name, b[i].Name);
+            if (c != 0)
+            {
+                return c;
+            }
+            c = string.CompareOrdinal(a[i].Value, b[i].Value);
+            if (c != 0)
+            {
+                return c;
+            }
+        }
+        return a.Count.CompareTo(b.Count);
+    }
+}
