@@ -15,7 +15,7 @@ namespace Alerting.Functions.Pipeline;
 public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, ILogger<ConfigProvider> logger)
 {
     private readonly Lock _gate = new();
-    private Cached<IReadOnlyList<RuleFile>>? _rules;
+    private readonly Dictionary<string, Cached<RuleFile?>> _ruleFiles = new(StringComparer.Ordinal);
     private Cached<(AlertmanagerConfig Config, TemplateSet Templates)>? _alertmanager;
 
     public static string ResolvePath(string path)
@@ -56,10 +56,39 @@ public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, IL
         return result;
     }
 
+    /// <summary>
+    /// Every rule file that loads. Files are loaded one by one so a broken file (reported with its file,
+    /// line and key) never stops the groups in the other files; it keeps its last good version if it had one.
+    /// </summary>
     public IReadOnlyList<RuleFile> RuleFiles()
     {
-        var files = ExpandFiles(options.Value.RuleFiles);
-        return Get(ref _rules, files, () => files.Select(RuleFileLoader.Load).ToArray(), "rule files");
+        var result = new List<RuleFile>();
+        lock (_gate)
+        {
+            foreach (var file in ExpandFiles(options.Value.RuleFiles))
+            {
+                var stamp = File.Exists(file) ? File.GetLastWriteTimeUtc(file).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) : "missing";
+                if (!_ruleFiles.TryGetValue(file, out var cached) || cached.Stamp != stamp)
+                {
+                    try
+                    {
+                        cached = new Cached<RuleFile?>(stamp, RuleFileLoader.Load(file));
+                        LogLoaded(logger, file, 1);
+                    }
+                    catch (Exception e) when (e is RuleFileException or IOException)
+                    {
+                        LogRuleFileFailed(logger, file, e.Message, cached?.Value is not null);
+                        cached = new Cached<RuleFile?>(stamp, cached?.Value);
+                    }
+                    _ruleFiles[file] = cached;
+                }
+                if (cached.Value is { } loaded)
+                {
+                    result.Add(loaded);
+                }
+            }
+        }
+        return result;
     }
 
     public (AlertmanagerConfig Config, TemplateSet Templates) Alertmanager()
@@ -117,6 +146,9 @@ public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, IL
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {What} ({Files} files)")]
     private static partial void LogLoaded(ILogger logger, string what, int files);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rule file {File} does not load ({Error}); other files keep running; previous version kept: {KeptPrevious}")]
+    private static partial void LogRuleFileFailed(ILogger logger, string file, string error, bool keptPrevious);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reloading {What} failed, keeping the previous version: {Error}")]
     private static partial void LogReloadFailed(ILogger logger, Exception e, string what, string error);
