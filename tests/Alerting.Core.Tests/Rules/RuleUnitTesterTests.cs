@@ -307,7 +307,7 @@ public sealed class RuleUnitTesterTests
         var result = Run("tests:\n  - interval: 1m\n", "groups:\n  - name: g\n    rules:\n      - record: x\n        expr: sum(\n");
 
         var error = Assert.Single(result.Errors);
-        Assert.EndsWith("rules.yml: 5:15: group \"g\", rule 1, \"x\": could not parse expression: 1:5: parse error: unexpected end of input", error, StringComparison.Ordinal);
+        Assert.EndsWith("rules.yml: 5:15: group \"g\", rule 1, \"x\": could not parse expression: 1:5: parse error: unclosed left parenthesis", error, StringComparison.Ordinal);
     }
 
     [Fact]
