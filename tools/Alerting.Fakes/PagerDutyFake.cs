@@ -200,36 +200,11 @@ public sealed class PagerDutyFake : IAsyncDisposable
     /// The contract from Alerting.Core when that assembly is next to this tool (the test project and the
     /// run script have it), found by name so this tool does not need to compile against Core.
     /// </summary>
-    public static PagerDutyContract? LoadCoreContract()
-    {
-        System.Reflection.Assembly core;
-        try
-        {
-            core = System.Reflection.Assembly.Load("Alerting.Core");
-        }
-        catch (FileNotFoundException)
-        {
-            // Not a dependency of this tool: a copy placed next to it still counts.
-            var path = Path.Combine(AppContext.BaseDirectory, "Alerting.Core.dll");
-            if (!File.Exists(path))
-            {
-                return null;
-            }
-            core = System.Reflection.Assembly.LoadFrom(path);
-        }
-        var validator = core.GetType("Alerting.Core.Notifications.PagerDuty.PagerDutyEventValidator");
-        var validate = validator?.GetMethod("Validate", [typeof(string)]);
-        var invalid = validator?.GetMethod("InvalidEventResponse");
-        var success = validator?.GetMethod("SuccessResponse");
-        if (validate is null || invalid is null || success is null)
-        {
-            return null;
-        }
-        return new PagerDutyContract(
-            validate.CreateDelegate<Func<string, IReadOnlyList<string>>>(),
-            invalid.CreateDelegate<Func<IReadOnlyList<string>, JsonObject>>(),
-            success.CreateDelegate<Func<string, JsonObject>>());
-    }
+    /// <summary>PagerDuty's documented event contract, as Core's validator and answer bodies implement it.</summary>
+    public static PagerDutyContract LoadCoreContract() => new(
+        Alerting.Core.Notifications.PagerDuty.PagerDutyEventValidator.Validate,
+        Alerting.Core.Notifications.PagerDuty.PagerDutyEventValidator.InvalidEventResponse,
+        Alerting.Core.Notifications.PagerDuty.PagerDutyEventValidator.SuccessResponse);
 
     private sealed class RetryAfterResult(IResult inner, int seconds) : IResult
     {

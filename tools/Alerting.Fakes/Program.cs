@@ -11,12 +11,7 @@ if (args.Length == 0 || args[0] is not ("slack" or "pagerduty"))
 var port = int.Parse(Str("--port") ?? "0", CultureInfo.InvariantCulture);
 if (args[0] == "pagerduty")
 {
-    if (PagerDutyFake.LoadCoreContract() is not { } contract)
-    {
-        Console.Error.WriteLine("The PagerDuty fake validates events with Alerting.Core, which was not found next to this tool.");
-        return 1;
-    }
-    await using var pagerDuty = await PagerDutyFake.StartAsync(contract, port, Str("--log"));
+    await using var pagerDuty = await PagerDutyFake.StartAsync(PagerDutyFake.LoadCoreContract(), port, Str("--log"));
     Console.WriteLine($"PagerDuty Events API v2 fake: {pagerDuty.EventsUrl}  (events: {pagerDuty.BaseAddress}_fake/events, incidents: {pagerDuty.BaseAddress}_fake/incidents)");
     await pagerDuty.WaitForShutdownAsync();
     return 0;
