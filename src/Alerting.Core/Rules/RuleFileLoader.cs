@@ -1,4 +1,3 @@
-using Alerting.Core.Collection.Config;
 using Alerting.Core.Model;
 using Alerting.Core.PromQL;
 using YamlDotNet.Core;

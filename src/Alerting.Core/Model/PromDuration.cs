@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Alerting.Core.Collection.Config;
+namespace Alerting.Core.Model;
 
 /// <summary>
 /// Prometheus' duration syntax (<c>1y2w3d4h5m6s7ms</c>, units in that order, integers only, "0" allowed)
