@@ -289,45 +289,5 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>Go's strconv.FormatFloat(f, 'f', -1, 64): shortest round-trip digits, never an exponent.</summary>
-    internal static string FormatGoFloat(double f)
-    {
-        if (double.IsNaN(f))
-        {
-            return "NaN";
-        }
-        if (double.IsPositiveInfinity(f))
-        {
-            return "+Inf";
-        }
-        if (double.IsNegativeInfinity(f))
-        {
-            return "-Inf";
-        }
-        var r = f.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        var e = r.IndexOf('E', StringComparison.Ordinal);
-        if (e < 0)
-        {
-            return r;
-        }
-        var neg = r[0] == '-';
-        var mantissa = r[(neg ? 1 : 0)..e];
-        var exp = int.Parse(r[(e + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        var dot = mantissa.IndexOf('.', StringComparison.Ordinal);
-        var digits = dot < 0 ? mantissa : mantissa.Remove(dot, 1);
-        var pointPos = (dot < 0 ? mantissa.Length : dot) + exp;
-        string s;
-        if (pointPos <= 0)
-        {
-            s = "0." + new string('0', -pointPos) + digits;
-        }
-        else if (pointPos >= digits.Length)
-        {
-            s = digits + new string('0', pointPos - digits.Length);
-        }
-        else
-        {
-            s = digits[..pointPos] + "." + digits[pointPos..];
-        }
-        return neg ? "-" + s : s;
-    }
+    internal static string FormatGoFloat(double f) => GoFloat.Format(f, 'f', -1);
 }

@@ -1,3 +1,4 @@
+using Alerting.Core.Model;
 using System.Globalization;
 using System.Text;
 

@@ -27,7 +27,7 @@ public sealed class ExpositionWriterTests
     [InlineData(0.0, "0")]
     public void Floats_are_written_like_go_strconv_g(double value, string expected)
     {
-        Assert.Equal(expected, GoFloat.Format(value));
+        Assert.Equal(expected, Alerting.Core.Model.GoFloat.Format(value, 'g', -1));
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public static class ExpositionWriter
             w.Write('}');
         }
         w.Write(' ');
-        w.Write(GoFloat.Format(s.Value));
+        w.Write(GoFloat.Format(s.Value, 'g', -1));
         if (s.TimestampMs is { } ts)
         {
             w.Write(' ');

@@ -83,45 +83,7 @@ public static class PromtoolText
     }
 
     /// <summary>Go's <c>strconv.FormatFloat(v, 'E', -1, 64)</c>: shortest digits, e.g. "1E+00", "9.21888E+09".</summary>
-    public static string GoFloatE(double v)
-    {
-        if (double.IsNaN(v))
-        {
-            return "NaN";
-        }
-        if (double.IsInfinity(v))
-        {
-            return v > 0 ? "+Inf" : "-Inf";
-        }
-        var negative = v < 0 || (v == 0 && double.IsNegative(v));
-        if (v == 0)
-        {
-            return (negative ? "-" : "") + "0E+00";
-        }
-        // "R" yields the shortest round-tripping digits; re-shape them into d.dddE±XX.
-        var r = Math.Abs(v).ToString("R", CultureInfo.InvariantCulture);
-        var exponent = 0;
-        var e = r.IndexOfAny(['E', 'e']);
-        if (e >= 0)
-        {
-            exponent = int.Parse(r.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            r = r[..e];
-        }
-        var dot = r.IndexOf('.', StringComparison.Ordinal);
-        var intPart = dot >= 0 ? r[..dot] : r;
-        var fracPart = dot >= 0 ? r[(dot + 1)..] : "";
-        var digits = (intPart + fracPart).TrimStart('0');
-        var leadingZeros = (intPart + fracPart).Length - digits.Length;
-        exponent += intPart.Length - 1 - leadingZeros;
-        digits = digits.TrimEnd('0');
-        if (digits.Length == 0)
-        {
-            digits = "0";
-        }
-        var mantissa = digits.Length > 1 ? digits[0] + "." + digits[1..] : digits;
-        var exp = Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
-        return (negative ? "-" : "") + mantissa + "E" + (exponent < 0 ? "-" : "+") + exp;
-    }
+    public static string GoFloatE(double v) => GoFloat.Format(v, 'E', -1);
 
     /// <summary>Prometheus' <c>labels.Labels.String()</c>: always braces, names sorted, <c>, </c> separated.</summary>
     public static string LabelSet(Labels labels)

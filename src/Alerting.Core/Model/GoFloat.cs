@@ -2,14 +2,14 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 
-namespace Alerting.Core.Templating;
+namespace Alerting.Core.Model;
 
 /// <summary>
 /// Go's <c>strconv.FormatFloat</c> for the 'e', 'E', 'f', 'g' and 'G' formats. Digits are generated
 /// exactly (big-integer expansion of the binary value) and rounded half-to-even like Go's decimal type,
 /// because .NET rounds exact ties away from zero and templates such as <c>%.4g</c> of 12345 would differ.
 /// </summary>
-internal static class GoFloat
+public static class GoFloat
 {
     /// <summary>Decimal digits without leading/trailing zeros; value = 0.digits × 10^Dp.</summary>
     private struct Digits
