@@ -39,7 +39,7 @@ public sealed class AlertingStack : IAsyncDisposable
 
     public HttpClient Http { get; private set; } = null!;
 
-    public static async Task<AlertingStack> StartAsync(IReadOnlyList<(string UserId, MachineMode Mode)> machines, string? alertmanagerYaml = null)
+    public static async Task<AlertingStack> StartAsync(IReadOnlyList<(string UserId, MachineMode Mode)> machines, string? alertmanagerYaml = null, string? ruleFiles = null)
     {
         var s = new AlertingStack();
         s.Azurite = s.Own(await Azurite.StartAsync());
@@ -62,7 +62,7 @@ public sealed class AlertingStack : IAsyncDisposable
             ["ScrapeSchedule"] = "*/30 * * * * *",
             ["EvaluateSchedule"] = "*/30 * * * * *",
             ["Alerting:ScrapeConfigPath"] = Path.Combine(s.ConfigDir, "scrape.yml"),
-            ["Alerting:RuleFiles"] = Path.Combine(TestPaths.RepoRoot, "rules", "multi-machine.rules.yml"),
+            ["Alerting:RuleFiles"] = ruleFiles ?? Path.Combine(TestPaths.RepoRoot, "rules", "multi-machine.rules.yml"),
             ["Alerting:AlertmanagerConfigPath"] = Path.Combine(s.ConfigDir, "alertmanager.yml"),
             ["Alerting:DefaultTemplatesPath"] = Path.Combine(TestPaths.RepoRoot, "rules", "templates"),
             ["Alerting:ExternalUrl"] = "http://alerting.test",
