@@ -64,10 +64,9 @@ public sealed class PushgatewayApiTests : IAsyncLifetime
     [Fact]
     public async Task Seed_003_pushes_leave_the_same_series_and_answers_as_the_real_pushgateway()
     {
-        var port = ExternalProcess.FreePort();
-        await using var gateway = ExternalProcess.Start("/usr/bin/prometheus-pushgateway", $"--web.listen-address=127.0.0.1:{port}");
-        await gateway.WaitForPortAsync(port);
-        using var real = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        var (gateway, real) = await StartPushgatewayAsync();
+        await using var owned = gateway;
+        using var client = real;
 
         foreach (var (method, path, body) in Seed003Sequence)
         {
@@ -143,6 +142,51 @@ public sealed class PushgatewayApiTests : IAsyncLifetime
         var series = PushedSeries(await _host.Http.GetStringAsync($"api/metrics?{CollectionHost.Key}"));
         Assert.Equal(10, series[Labels.From(("__name__", "batch_items"), ("job", "batch"))]);
         Assert.DoesNotContain(series.Keys, l => l.Name!.StartsWith("batch_extra", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Concurrent_pushes_to_different_groups_all_survive()
+    {
+        var answers = await Task.WhenAll(Enumerable.Range(1, 12).Select(i =>
+            SendAsync(_host.Http, "PUT", $"api/metrics/job/worker/instance/w-{i}?{CollectionHost.Key}", $"# TYPE worker_jobs_done gauge\nworker_jobs_done {i}\n")));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        var series = PushedSeries(await _host.Http.GetStringAsync($"api/metrics?{CollectionHost.Key}"));
+        for (var i = 1; i <= 12; i++)
+        {
+            Assert.Equal(i, series[Labels.From(("__name__", "worker_jobs_done"), ("instance", $"w-{i}"), ("job", "worker"))]);
+        }
+    }
+
+    /// <summary>
+    /// A fresh, in-memory Pushgateway of our own. Other test runs on this machine start peers on free ports
+    /// too; if one took the port first, ours exits with "address already in use" and we would talk to
+    /// theirs, so check that the gateway we reach is empty and ours, and retry on another port otherwise.
+    /// </summary>
+    private static async Task<(ExternalProcess Process, HttpClient Client)> StartPushgatewayAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = ExternalProcess.FreePort();
+            // Debian's build persists to /var/lib/prometheus/pushgateway.data by default: keep ours in memory.
+            var process = ExternalProcess.Start("/usr/bin/prometheus-pushgateway", $"--web.listen-address=127.0.0.1:{port}", "--persistence.file=");
+            var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            try
+            {
+                await process.WaitForPortAsync(port);
+                await Task.Delay(200);
+                if (!process.Output.Contains("address already in use", StringComparison.Ordinal) && PushedSeries(await client.GetStringAsync("metrics")).Count == 0)
+                {
+                    return (process, client);
+                }
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+            }
+            client.Dispose();
+            await process.DisposeAsync();
+            Assert.True(attempt < 3, "could not start a private prometheus-pushgateway");
+        }
     }
 
     private static async Task<(HttpStatusCode Status, string Text)> SendAsync(HttpClient http, string method, string path, string? body)
