@@ -28,10 +28,10 @@ public sealed partial class ScrapeRunner(
     ILogger<ScrapeRunner> logger)
 {
     /// <summary>
-    /// The tick partition of pushed series (a name no scrape job is likely to take); the series themselves
-    /// keep their pushed <c>job</c> label, as with honor_labels.
+    /// The tick partition of pushed series (beside recording rules' <c>__rules__/</c>, a name no scrape job
+    /// takes); the series themselves keep their pushed <c>job</c> label, as with honor_labels.
     /// </summary>
-    public const string PushJob = "_pushed";
+    public const string PushJob = "__pushgateway__";
 
     private readonly Lock _gate = new();
     private CollectionConfig? _config;
@@ -58,12 +58,9 @@ public sealed partial class ScrapeRunner(
         var configDir = Path.GetDirectoryName(Path.GetFullPath(config.SourcePath ?? ConfigProvider.ResolvePath(options.Value.ScrapeConfigPath))) ?? ".";
         var tickMs = time.GetUtcNow().ToUnixTimeMilliseconds();
 
-        var jobs = new List<(ScrapeConfig Job, ScrapeTarget[] Targets)>();
-        foreach (var job in config.ScrapeConfigs)
-        {
-            var groups = await discovery.GroupsAsync(job, configDir, ct).ConfigureAwait(false);
-            jobs.Add((job, Targets(job, groups).ToArray()));
-        }
+        // Discovery of all jobs at once: one slow http_sd endpoint must not delay every other job's scrape.
+        var discovered = await Task.WhenAll(config.ScrapeConfigs.Select(job => discovery.GroupsAsync(job, configDir, ct))).ConfigureAwait(false);
+        var jobs = config.ScrapeConfigs.Select((job, i) => (Job: job, Targets: Targets(job, discovered[i]).ToArray())).ToList();
         var work = jobs.SelectMany((j, ji) => j.Targets.Select((_, ti) => (ji, ti))).ToArray();
         var results = jobs.Select(j => new TargetSamples[j.Targets.Length]).ToArray();
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Value.ScrapeConcurrency), CancellationToken = ct }, async (w, token) =>

@@ -14,6 +14,8 @@ namespace Alerting.Functions.Scraping;
 /// </summary>
 public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, TimeProvider time, ILogger<TargetDiscovery> logger)
 {
+    private static readonly TimeSpan HttpSdTimeout = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<string, FileEntry> _files = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TimedEntry> _remote = new(StringComparer.Ordinal);
 
@@ -95,7 +97,8 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, Time
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            // Bounded well below a scrape interval: the tick waits for discovery before it scrapes.
+            timeout.CancelAfter(sd.RefreshInterval < HttpSdTimeout ? sd.RefreshInterval : HttpSdTimeout);
             using var response = await httpFactory.CreateClient("scrape").GetAsync(sd.Url, timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {

@@ -33,10 +33,16 @@ public sealed class CollectionHost : IAsyncDisposable
 
     public HttpClient Http { get; private set; } = null!;
 
-    public static async Task<CollectionHost> StartAsync(string scrapeYaml, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<CollectionHost> StartAsync(string scrapeYaml, IReadOnlyDictionary<string, string?>? settings = null, string? rulesYaml = null)
     {
         var h = new CollectionHost();
         await File.WriteAllTextAsync(h.ScrapeConfigPath, scrapeYaml);
+        var rules = Path.Combine(TestPaths.RepoRoot, "rules", "multi-machine.rules.yml");
+        if (rulesYaml is not null)
+        {
+            rules = Path.Combine(h.ConfigDir, "test.rules.yml");
+            await File.WriteAllTextAsync(rules, rulesYaml);
+        }
         h._azurite = await Azurite.StartAsync();
         var all = new Dictionary<string, string?>
         {
@@ -44,7 +50,7 @@ public sealed class CollectionHost : IAsyncDisposable
             ["ScrapeSchedule"] = "*/30 * * * * *",
             ["EvaluateSchedule"] = "*/30 * * * * *",
             ["Alerting:ScrapeConfigPath"] = h.ScrapeConfigPath,
-            ["Alerting:RuleFiles"] = Path.Combine(TestPaths.RepoRoot, "rules", "multi-machine.rules.yml"),
+            ["Alerting:RuleFiles"] = rules,
             ["Alerting:AlertmanagerConfigPath"] = Path.Combine(TestPaths.RepoRoot, "rules", "alertmanager.yml"),
             ["Alerting:DefaultTemplatesPath"] = Path.Combine(TestPaths.RepoRoot, "rules", "templates"),
         };
@@ -66,14 +72,28 @@ public sealed class CollectionHost : IAsyncDisposable
         return h;
     }
 
+    /// <summary>Runs one scrape tick and one rule evaluation; returns the series stored at this instant (scraped and recorded).</summary>
+    public async Task<IReadOnlyDictionary<Labels, double>> ScrapeAndEvaluateAsync()
+    {
+        var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
+        await Host.InvokeTimerAsync("Scrape");
+        await Host.InvokeTimerAsync("Evaluate");
+        return await SeriesAtAsync(now);
+    }
+
     /// <summary>Runs one scrape tick and returns the series it stored (all jobs), latest value per series.</summary>
     public async Task<IReadOnlyDictionary<Labels, double>> ScrapeAsync()
     {
-        var before = Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
         await Host.InvokeTimerAsync("Scrape");
-        var ticks = await Host.Services.GetRequiredService<ScrapeTickStore>().ReadSinceAsync(before, CancellationToken.None);
+        return await SeriesAtAsync(now);
+    }
+
+    private async Task<IReadOnlyDictionary<Labels, double>> SeriesAtAsync(long timestampMs)
+    {
+        var ticks = await Host.Services.GetRequiredService<ScrapeTickStore>().ReadSinceAsync(timestampMs, CancellationToken.None);
         var result = new Dictionary<Labels, double>();
-        foreach (var tick in ticks.Where(t => t.TimestampMs == before))
+        foreach (var tick in ticks.Where(t => t.TimestampMs == timestampMs))
         {
             foreach (var s in tick.Targets.SelectMany(t => t.Samples))
             {

@@ -17,7 +17,17 @@ public sealed class PushgatewayApiTests : IAsyncLifetime
     private CollectionHost _host = null!;
 
     public async Task InitializeAsync() =>
-        _host = await CollectionHost.StartAsync("global:\n  scrape_interval: 30s\nscrape_configs: []\n", new Dictionary<string, string?> { ["Alerting:MaxRequestBytes"] = "4096" });
+        _host = await CollectionHost.StartAsync(
+            "global:\n  scrape_interval: 30s\nscrape_configs: []\n",
+            new Dictionary<string, string?> { ["Alerting:MaxRequestBytes"] = "4096" },
+            """
+            groups:
+              - name: pushed
+                interval: 30s
+                rules:
+                  - record: job:loka_stratum_errors:max
+                    expr: max by (job) (loka_stratum_errors_total)
+            """);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -94,7 +104,7 @@ public sealed class PushgatewayApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Pushed_groups_are_stored_in_the_scrape_tick_with_their_own_job_and_instance()
+    public async Task Pushed_groups_are_stored_in_the_scrape_tick_with_their_own_job_and_instance_and_rules_use_them()
     {
         for (var i = 1; i <= 3; i++)
         {
@@ -104,8 +114,10 @@ public sealed class PushgatewayApiTests : IAsyncLifetime
         var pushedAt = _host.Time.GetUtcNow().ToUnixTimeSeconds();
         _host.Time.Advance(TimeSpan.FromSeconds(30));
 
-        var series = await _host.ScrapeAsync();
+        var series = await _host.ScrapeAndEvaluateAsync();
 
+        // A rule sees the pushed series like scraped ones.
+        Assert.Equal(3, series[Labels.From(("__name__", "job:loka_stratum_errors:max"), ("job", "loka-stratum-load-test"))]);
         var errors = Labels.From(("__name__", "loka_stratum_errors_total"), ("error_type", "connection_timeout"), ("instance", "test-3"), ("job", "loka-stratum-load-test"));
         Assert.Equal(3, series[errors]);
         Assert.Equal(pushedAt, series[Labels.From(("__name__", "push_time_seconds"), ("instance", "test-3"), ("job", "loka-stratum-load-test"))]);
