@@ -44,6 +44,7 @@ public static class AlertingServices
         services.AddSingleton<ConfigProvider>();
         services.AddSingleton<TargetScraper>();
         services.AddSingleton<TargetDiscovery>();
+        services.AddSingleton<ScrapeClients>();
         services.AddSingleton<PushGroupStore>();
         services.AddSingleton<ScrapeRunner>();
         services.AddSingleton<RuleRunner>();

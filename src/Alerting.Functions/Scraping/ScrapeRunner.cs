@@ -60,7 +60,7 @@ public sealed partial class ScrapeRunner(
 
         // Discovery of all jobs at once: one slow http_sd endpoint must not delay every other job's scrape.
         var discovered = await Task.WhenAll(config.ScrapeConfigs.Select(job => discovery.GroupsAsync(job, configDir, ct))).ConfigureAwait(false);
-        var jobs = config.ScrapeConfigs.Select((job, i) => (Job: job, Targets: Targets(job, discovered[i]).ToArray())).ToList();
+        var jobs = config.ScrapeConfigs.Select((job, i) => (Job: ScrapeClients.ResolveFiles(job, configDir), Targets: Targets(job, discovered[i]).ToArray())).ToList();
         var work = jobs.SelectMany((j, ji) => j.Targets.Select((_, ti) => (ji, ti))).ToArray();
         var results = jobs.Select(j => new TargetSamples[j.Targets.Length]).ToArray();
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Value.ScrapeConcurrency), CancellationToken = ct }, async (w, token) =>

@@ -21,7 +21,7 @@ namespace Alerting.Functions.Scraping;
 /// relabelling, sample_limit and the synthetic <c>up</c>/<c>scrape_*</c> series are Core's
 /// <see cref="ScrapeAssembler"/>; staleness across scrapes is derived when ticks are read back.
 /// </summary>
-public sealed partial class TargetScraper(IHttpClientFactory httpFactory, ILogger<TargetScraper> logger)
+public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetScraper> logger)
 {
     public async Task<TargetSamples> ScrapeAsync(ScrapeTarget target, ScrapeConfig config, long tickMs, CancellationToken ct)
     {
@@ -50,7 +50,7 @@ public sealed partial class TargetScraper(IHttpClientFactory httpFactory, ILogge
             request.Headers.TryAddWithoutValidation("Accept", config.JsonExporter is null ? ExpositionParser.AcceptHeader : "application/json");
             request.Headers.TryAddWithoutValidation("X-Prometheus-Scrape-Timeout-Seconds", target.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture));
             Authorize(request, config);
-            using var response = await httpFactory.CreateClient("scrape").SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            using var response = await clients.For(config).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 return (null, $"server returned HTTP status {(int)response.StatusCode} {response.ReasonPhrase}");
@@ -68,9 +68,9 @@ public sealed partial class TargetScraper(IHttpClientFactory httpFactory, ILogge
         {
             return (null, $"context deadline exceeded after {target.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s");
         }
-        catch (Exception e) when (e is HttpRequestException or ExpositionParseException or IOException)
+        catch (Exception e) when (e is HttpRequestException or ExpositionParseException or IOException or System.Security.Cryptography.CryptographicException)
         {
-            return (null, e.Message);
+            return (null, e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message);
         }
     }
 
@@ -109,7 +109,7 @@ public sealed partial class TargetScraper(IHttpClientFactory httpFactory, ILogge
                 }
             }
             Authorize(request, config);
-            using var response = await httpFactory.CreateClient("scrape").SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            using var response = await clients.For(config).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             var headersAt = Stopwatch.GetElapsedTime(started);
             phases["processing"] = headersAt;
             var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
@@ -130,9 +130,9 @@ public sealed partial class TargetScraper(IHttpClientFactory httpFactory, ILogge
         {
             outcome = new ProbeOutcome { Duration = Stopwatch.GetElapsedTime(started), Error = $"timeout after {limit.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s" };
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException or System.Security.Cryptography.CryptographicException)
         {
-            outcome = new ProbeOutcome { Duration = Stopwatch.GetElapsedTime(started), Error = e.Message };
+            outcome = new ProbeOutcome { Duration = Stopwatch.GetElapsedTime(started), Error = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message };
         }
         var evaluation = ProbeSeries.From(outcome, probe);
         if (!evaluation.Success)
