@@ -86,8 +86,8 @@ public sealed class PushFunctions(PushGroupStore store, IOptions<AlertingOptions
     }
 
     /// <summary>
-    /// The still percent-encoded path from <c>/metrics</c> on: grouping-key values may contain an encoded
-    /// '/', which routing would already have decoded or split.
+    /// The path from <c>/metrics</c> on, as the Pushgateway's grouping-key parser sees it: taken from the
+    /// raw request target, because routing has already decoded some escapes and not others.
     /// </summary>
     internal static string RawPushPath(HttpRequest req)
     {
@@ -97,7 +97,10 @@ public sealed class PushFunctions(PushGroupStore store, IOptions<AlertingOptions
             raw = req.PathBase.ToUriComponent() + req.Path.ToUriComponent();
         }
         var at = raw.IndexOf("/metrics/", StringComparison.Ordinal);
-        return at >= 0 ? raw[at..] : raw;
+        var path = at >= 0 ? raw[at..] : raw;
+        // The Pushgateway splits the already decoded path, so an encoded '/' separates components there
+        // (checked against 1.5.1); every other escape is decoded per component by the parser.
+        return path.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
     }
 
     private static ContentResult Text(int status, string message) =>

@@ -63,6 +63,9 @@ public sealed class PushgatewayApiTests : IAsyncLifetime
         ("POST", "job/loka-stratum-load-test/instance/test-3", "loka_stratum_errors_total{error_type=\"connection_timeout\"} 3\n"),
         ("PUT", "job/nightly-backup", "# TYPE backup_last_success_timestamp_seconds gauge\nbackup_last_success_timestamp_seconds 1700000000\n"),
         ("POST", "job/nightly-backup/path@base64/L3Zhci9iYWNrdXBz", "backup_bytes 1024\n"),
+        ("PUT", "job@base64/L29wdC9iYWNrdXA", "backup_files 12\n"),
+        ("PUT", "job/nightly-backup/volume/data%2Fdisk1", "backup_volume_bytes 2048\n"),
+        ("PUT", "job/nightly-backup/volume/data%2525disk1%20b", "backup_volume_bytes 4096\n"),
         ("DELETE", "job/loka-stratum-load-test/instance/test-1", null),
         ("POST", "job/nightly-backup/__bad/1", "backup_bytes 1\n"),
         ("POST", "job/nightly-backup/odd", "backup_bytes 1\n"),
@@ -101,6 +104,7 @@ public sealed class PushgatewayApiTests : IAsyncLifetime
         }
         Assert.Equal(3, ourSeries[Labels.From(("__name__", "loka_stratum_errors_total"), ("error_type", "connection_timeout"), ("instance", "test-3"), ("job", "loka-stratum-load-test"))]);
         Assert.Equal("/var/backups", Assert.Single(ourSeries.Keys, l => l.Name == "backup_bytes")["path"]);
+        Assert.Equal("/opt/backup", Assert.Single(ourSeries.Keys, l => l.Name == "backup_files")["job"]);
     }
 
     [Fact]
