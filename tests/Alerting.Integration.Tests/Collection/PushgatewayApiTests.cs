@@ -129,9 +129,11 @@ public sealed class PushgatewayApiTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(_host.Http, "DELETE", $"api/metrics/job/loka-stratum-load-test/instance/test-3?{CollectionHost.Key}", null)).Status);
         _host.Time.Advance(TimeSpan.FromSeconds(30));
-        var after = await _host.ScrapeAsync();
+        var after = await _host.ScrapeAndEvaluateAsync();
         Assert.False(after.ContainsKey(errors));
         Assert.Equal(2, after[errors.Without("instance").With("instance", "test-2")]);
+        // The deleted group's series went stale at once: the rule no longer sees 3 within the lookback.
+        Assert.Equal(2, after[Labels.From(("__name__", "job:loka_stratum_errors:max"), ("job", "loka-stratum-load-test"))]);
     }
 
     [Fact]
