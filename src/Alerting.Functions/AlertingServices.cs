@@ -43,6 +43,9 @@ public static class AlertingServices
 
         services.AddSingleton<ConfigProvider>();
         services.AddSingleton<TargetScraper>();
+        services.AddSingleton<TargetDiscovery>();
+        services.AddSingleton<ScrapeClients>();
+        services.AddSingleton<PushGroupStore>();
         services.AddSingleton<ScrapeRunner>();
         services.AddSingleton<RuleRunner>();
         services.AddSingleton<AlertRouter>();

@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Alerting.Core.Collection.Config;
+using Microsoft.Extensions.Logging;
+
+namespace Alerting.Functions.Scraping;
+
+/// <summary>
+/// The I/O half of service discovery: reads file_sd files, GETs http_sd URLs and resolves dns_sd names,
+/// then hands the bodies/answers to Core's parsers. Like Prometheus, a source that fails keeps its last
+/// good target groups (a flapping discovery endpoint must not make every target vanish), and each source
+/// is refreshed on its own refresh_interval; file_sd files are re-read as soon as they change.
+/// </summary>
+public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, TimeProvider time, ILogger<TargetDiscovery> logger)
+{
+    private static readonly TimeSpan HttpSdTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentDictionary<string, FileEntry> _files = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TimedEntry> _remote = new(StringComparer.Ordinal);
+
+    /// <summary>Static plus discovered target groups of one job, in a stable order.</summary>
+    public async Task<IReadOnlyList<TargetGroup>> GroupsAsync(ScrapeConfig job, string configDirectory, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var groups = new List<TargetGroup>(job.StaticConfigs);
+        foreach (var sd in job.FileSdConfigs)
+        {
+            groups.AddRange(FileGroups(sd, configDirectory));
+        }
+        foreach (var sd in job.HttpSdConfigs)
+        {
+            groups.AddRange(await HttpGroupsAsync(sd, ct).ConfigureAwait(false));
+        }
+        foreach (var sd in job.DnsSdConfigs)
+        {
+            groups.AddRange(await DnsGroupsAsync(sd, ct).ConfigureAwait(false));
+        }
+        return groups;
+    }
+
+    private IEnumerable<TargetGroup> FileGroups(FileSdConfig sd, string configDirectory)
+    {
+        var paths = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var pattern in sd.Files)
+        {
+            var dir = FileSdPatterns.Directory(pattern, configDirectory);
+            if (!Directory.Exists(dir))
+            {
+                continue;
+            }
+            foreach (var file in Directory.EnumerateFiles(dir))
+            {
+                if (FileSdPatterns.MatchesFileName(pattern, Path.GetFileName(file)))
+                {
+                    paths.Add(file);
+                }
+            }
+        }
+        var result = new List<TargetGroup>();
+        foreach (var path in paths)
+        {
+            // Change detection by write time and length: cheap enough for every tick, so an edit is
+            // picked up by the next scrape instead of after refresh_interval.
+            var info = new FileInfo(path);
+            var stamp = $"{info.LastWriteTimeUtc.Ticks}:{info.Length}";
+            if (!_files.TryGetValue(path, out var entry) || entry.Stamp != stamp)
+            {
+                try
+                {
+                    var groups = TargetGroupParser.ParseFile(File.ReadAllText(path), path);
+                    entry = new FileEntry(stamp, groups);
+                    _files[path] = entry;
+                }
+                catch (Exception e) when (e is ScrapeConfigException or IOException)
+                {
+                    LogDiscoveryFailed(logger, path, e.Message);
+                    if (entry is null)
+                    {
+                        continue;
+                    }
+                }
+            }
+            result.AddRange(entry.Groups);
+        }
+        return result;
+    }
+
+    private async Task<IReadOnlyList<TargetGroup>> HttpGroupsAsync(HttpSdConfig sd, CancellationToken ct)
+    {
+        var key = "http:" + sd.Url;
+        var now = time.GetUtcNow();
+        if (_remote.TryGetValue(key, out var cached) && now < cached.FetchedAt + sd.RefreshInterval)
+        {
+            return cached.Groups;
+        }
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            // Bounded well below a scrape interval: the tick waits for discovery before it scrapes.
+            timeout.CancelAfter(sd.RefreshInterval < HttpSdTimeout ? sd.RefreshInterval : HttpSdTimeout);
+            using var response = await httpFactory.CreateClient("scrape").GetAsync(sd.Url, timeout.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"server returned HTTP status {(int)response.StatusCode}");
+            }
+            var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            var groups = TargetGroupParser.ParseHttp(body, sd.Url, response.Content.Headers.ContentType?.ToString());
+            _remote[key] = new TimedEntry(now, groups);
+            return groups;
+        }
+        catch (Exception e) when (e is HttpRequestException or ScrapeConfigException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            LogDiscoveryFailed(logger, sd.Url.ToString(), e.Message);
+            // Retry on the next tick rather than after a whole refresh interval, keeping the last good answer meanwhile.
+            return cached?.Groups ?? [];
+        }
+    }
+
+    private async Task<IReadOnlyList<TargetGroup>> DnsGroupsAsync(DnsSdConfig sd, CancellationToken ct)
+    {
+        var result = new List<TargetGroup>();
+        foreach (var name in sd.Names)
+        {
+            var key = $"dns:{sd.Type}:{name}:{sd.Port}";
+            var now = time.GetUtcNow();
+            if (_remote.TryGetValue(key, out var cached) && now < cached.FetchedAt + sd.RefreshInterval)
+            {
+                result.AddRange(cached.Groups);
+                continue;
+            }
+            if (sd.Type == DnsRecordType.SRV)
+            {
+                // SRV needs a DNS client library (DnsClient), which the function app does not reference yet.
+                LogSrvUnsupported(logger, name);
+                continue;
+            }
+            try
+            {
+                var family = sd.Type == DnsRecordType.A ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
+                var addresses = await Dns.GetHostAddressesAsync(name, family, ct).ConfigureAwait(false);
+                IReadOnlyList<TargetGroup> groups = [DnsSdTargets.FromAddresses(name, addresses.Order(AddressComparer.Instance), sd.Port)];
+                _remote[key] = new TimedEntry(now, groups);
+                result.AddRange(groups);
+            }
+            catch (SocketException e)
+            {
+                LogDiscoveryFailed(logger, name, e.Message);
+                result.AddRange(cached?.Groups ?? []);
+            }
+        }
+        return result;
+    }
+
+    private sealed record FileEntry(string Stamp, IReadOnlyList<TargetGroup> Groups);
+
+    private sealed record TimedEntry(DateTimeOffset FetchedAt, IReadOnlyList<TargetGroup> Groups);
+
+    private sealed class AddressComparer : IComparer<IPAddress>
+    {
+        public static readonly AddressComparer Instance = new();
+
+        public int Compare(IPAddress? x, IPAddress? y) => string.CompareOrdinal(x?.ToString(), y?.ToString());
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service discovery from {Source} failed (keeping the last good targets): {Reason}")]
+    private static partial void LogDiscoveryFailed(ILogger logger, string source, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dns_sd SRV lookups are not supported yet; {Name} skipped (use type A or AAAA)")]
+    private static partial void LogSrvUnsupported(ILogger logger, string name);
+}

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Alerting.Core.Collection.Exposition;
+using Alerting.Core.Collection.Push;
+using Alerting.Core.Model;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace Alerting.Functions.Storage;
+
+/// <summary>
+/// The Pushgateway's groups as one JSON blob <c>push/groups.json</c> in container "samples". One blob,
+/// not one per group, because the Pushgateway's consistency checks (a family's type, duplicate series)
+/// span groups; every change is a read-modify-write guarded by the blob's ETag and retried when another
+/// instance changed it in between, so concurrent pushes never lose each other's groups.
+/// </summary>
+public sealed class PushGroupStore(BlobServiceClient blobs, StorageInitializer init, TimeProvider time)
+{
+    public const string BlobName = "push/groups.json";
+    private const int MaxAttempts = 20;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private BlobClient Blob => blobs.GetBlobContainerClient(StorageNames.SamplesContainer).GetBlobClient(BlobName);
+
+    /// <summary>The current groups (empty when nothing was ever pushed).</summary>
+    public async Task<IReadOnlyList<PushGroup>> ReadAsync(CancellationToken ct)
+    {
+        var (groups, _) = await LoadAsync(ct).ConfigureAwait(false);
+        return groups;
+    }
+
+    /// <summary>Whether anything was ever pushed, so the scrape tick skips the push job on deployments that do not use it.</summary>
+    public async Task<bool> ExistsAsync(CancellationToken ct)
+    {
+        await init.EnsureAsync(ct).ConfigureAwait(false);
+        return (await Blob.ExistsAsync(ct).ConfigureAwait(false)).Value;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to a store holding the persisted groups and saves the result, even
+    /// when the change throws a <see cref="PushException"/>: the Pushgateway records a rejected push as the
+    /// group's <c>push_failure_time_seconds</c>, while the pushed metrics stay as they were.
+    /// </summary>
+    public async Task<T> UpdateAsync<T>(Func<PushStore, T> change, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (groups, etag) = await LoadAsync(ct).ConfigureAwait(false);
+            var store = new PushStore(time, groups);
+            T result = default!;
+            PushException? rejected = null;
+            try
+            {
+                result = change(store);
+            }
+            catch (PushException e)
+            {
+                rejected = e;
+            }
+            if (await TrySaveAsync(store.Groups, etag, ct).ConfigureAwait(false))
+            {
+                return rejected is null ? result : throw rejected;
+            }
+            if (attempt >= MaxAttempts)
+            {
+                throw new InvalidOperationException($"push groups changed concurrently {MaxAttempts} times in a row; giving up");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(IReadOnlyList<PushGroup> Groups, ETag? ETag)> LoadAsync(CancellationToken ct)
+    {
+        await init.EnsureAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var content = await Blob.DownloadContentAsync(ct).ConfigureAwait(false);
+            var stored = JsonSerializer.Deserialize<StoredGroup[]>(content.Value.Content.ToMemory().Span, Json) ?? [];
+            return (stored.Select(FromStored).ToArray(), content.Value.Details.ETag);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return ([], null);
+        }
+    }
+
+    private async Task<bool> TrySaveAsync(IReadOnlyCollection<PushGroup> groups, ETag? etag, CancellationToken ct)
+    {
+        var data = BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(groups.Select(ToStored).ToArray(), Json));
+        var conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All };
+        try
+        {
+            await Blob.UploadAsync(data, new BlobUploadOptions { Conditions = conditions }, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    private static StoredGroup ToStored(PushGroup g) => new(
+        g.Key.Labels.ToDictionary(),
+        g.Families.Values.Select(f => new StoredFamily(f.Name, f.Type, f.Help, f.Samples.Select(s => new StoredSample(s.Labels.ToDictionary(), s.Value)).ToArray())).ToArray(),
+        g.LastPushMs,
+        g.LastFailureMs);
+
+    private static PushGroup FromStored(StoredGroup g) => new(
+        PushGroupingKey.From(Labels.From(g.Key)),
+        g.Families.ToDictionary(
+            f => f.Name,
+            f => new PushedFamily(f.Name, f.Type, f.Help, f.Samples.Select(s => new PushedSample(Labels.From(s.Labels), s.Value)).ToArray()),
+            StringComparer.Ordinal),
+        g.LastPushMs,
+        g.LastFailureMs);
+
+    private sealed record StoredGroup(Dictionary<string, string> Key, StoredFamily[] Families, long LastPushMs, long LastFailureMs);
+
+    private sealed record StoredFamily(string Name, MetricType Type, string? Help, StoredSample[] Samples);
+
+    private sealed record StoredSample(Dictionary<string, string> Labels, double Value);
+}
