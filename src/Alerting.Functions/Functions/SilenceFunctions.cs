@@ -137,11 +137,29 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
         {
             throw new SilenceInputException("matchers in body must be of type array");
         }
+        if (matchers.Count == 0)
+        {
+            throw new SilenceInputException("matchers in body should have at least 1 items");
+        }
         for (var i = 0; i < matchers.Count; i++)
         {
             if (matchers[i] is not JsonObject m || m["name"] is null || m["value"] is null || m["isRegex"] is null)
             {
                 throw new SilenceInputException($"matchers.{i}: name, value and isRegex are required");
+            }
+            if (m["isRegex"] is JsonValue r && r.TryGetValue<bool>(out var isRegex) && isRegex
+                && m["value"] is JsonValue v && v.TryGetValue<string>(out var pattern))
+            {
+                try
+                {
+                    MatcherParser.Create(MatcherType.Regex, string.Empty, pattern);
+                }
+                catch (MatcherParseException e)
+                {
+                    // Alertmanager compiles a silence's pattern unanchored and names the matcher.
+                    var reason = e.Message.Replace("`^(?:" + pattern + ")$`", "`" + pattern + "`", StringComparison.Ordinal);
+                    throw new SilenceInputException($"silence invalid: invalid label matcher {i}: invalid regular expression {MatcherParser.GoQuote(pattern)}: {reason}");
+                }
             }
         }
         try
