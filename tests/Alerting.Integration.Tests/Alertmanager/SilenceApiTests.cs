@@ -119,6 +119,19 @@ public sealed class SilenceApiTests(SilenceApiStack fixture) : IClassFixture<Sil
         Assert.Equal(states.OrderBy(s => s == "active" ? 0 : s == "pending" ? 1 : 2), states);
     }
 
+    [Fact]
+    public async Task Concurrent_expiries_of_one_silence_succeed_exactly_once()
+    {
+        var id = await CreateAsync(SilenceBody(Eq("alertname", "RaceMe"), Now, Now.AddHours(1)));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => SendAsync(HttpMethod.Delete, "v2/silence/" + id)));
+
+        // The ETag on the row lets exactly one writer expire it; the others re-read and see it expired.
+        Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
+        Assert.All(answers.Where(a => a.Status != HttpStatusCode.OK), a => Assert.Equal(HttpStatusCode.BadRequest, a.Status));
+        Assert.Equal("expired", State(await GetAsync(id)));
+    }
+
     [Theory]
     [InlineData("{\"matchers\":[M],\"startsAt\":\"NOW\",\"endsAt\":\"PAST\",\"createdBy\":\"a\",\"comment\":\"c\"}", "Failed to create silence: start time must be before end time")]
     [InlineData("{\"matchers\":[M],\"startsAt\":\"PAST\",\"endsAt\":\"PAST\",\"createdBy\":\"a\",\"comment\":\"c\"}", "Failed to create silence: start time must be before end time")]
