@@ -18,6 +18,9 @@ namespace Alerting.Functions.Functions;
 /// </summary>
 public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, IOptions<AlertingOptions> options)
 {
+    /// <summary>Alertmanager's default <c>--data.retention</c>: how long expired silences stay listed.</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromHours(120);
+
     private static readonly string[] RequiredFields = ["matchers", "startsAt", "endsAt", "createdBy", "comment"];
 
     [Function("ListSilences")]
@@ -38,6 +41,7 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
             }
         }
         var now = time.GetUtcNow();
+        await silences.PurgeAsync(now, Retention, ct).ConfigureAwait(false);
         var listed = (await silences.ListAsync(ct).ConfigureAwait(false))
             .Where(s => MatchesFilter(s, filter))
             .OrderBy(s => Rank(s, now))

@@ -38,6 +38,33 @@ public sealed class SilenceStore(TableServiceClient tables)
         return result;
     }
 
+    /// <summary>
+    /// Alertmanager's garbage collection (<c>--data.retention</c>, 120h by default): silences that
+    /// ended longer ago than <paramref name="retention"/> are deleted. A row changed meanwhile is kept.
+    /// </summary>
+    public async Task<int> PurgeAsync(DateTimeOffset now, TimeSpan retention, CancellationToken ct)
+    {
+        await EnsureAsync(ct).ConfigureAwait(false);
+        var purged = 0;
+        await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == Partition, cancellationToken: ct).ConfigureAwait(false))
+        {
+            if (FromEntity(e).EndsAt + retention >= now)
+            {
+                continue;
+            }
+            try
+            {
+                await Table.DeleteEntityAsync(Partition, e.RowKey, e.ETag, ct).ConfigureAwait(false);
+                purged++;
+            }
+            catch (RequestFailedException ex) when (TableJson.IsConflict(ex) || ex.Status == 404)
+            {
+                // Updated or purged by someone else since we read it.
+            }
+        }
+        return purged;
+    }
+
     public async Task<Silence?> GetAsync(string id, CancellationToken ct) => (await GetWithETagAsync(id, ct).ConfigureAwait(false))?.Silence;
 
     /// <summary>

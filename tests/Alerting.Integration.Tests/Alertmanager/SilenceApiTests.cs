@@ -132,6 +132,21 @@ public sealed class SilenceApiTests(SilenceApiStack fixture) : IClassFixture<Sil
         Assert.Equal("expired", State(await GetAsync(id)));
     }
 
+    [Fact]
+    public async Task Silences_expired_longer_than_the_retention_are_forgotten()
+    {
+        var old = await CreateAsync(SilenceBody(Eq("alertname", "LongGone"), Now, Now.AddHours(1)));
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Delete, "v2/silence/" + old)).Status);
+        var filter = "v2/silences?filter=" + Uri.EscapeDataString("alertname=\"LongGone\"");
+        Assert.Single((await SendAsync(HttpMethod.Get, filter)).Body!.AsArray());
+
+        // Alertmanager keeps expired silences for --data.retention (120h by default).
+        Stack.Time.Advance(TimeSpan.FromHours(121));
+
+        Assert.Empty((await SendAsync(HttpMethod.Get, filter)).Body!.AsArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "v2/silence/" + old)).Status);
+    }
+
     [Theory]
     [InlineData("{\"matchers\":[M],\"startsAt\":\"NOW\",\"endsAt\":\"PAST\",\"createdBy\":\"a\",\"comment\":\"c\"}", "Failed to create silence: start time must be before end time")]
     [InlineData("{\"matchers\":[M],\"startsAt\":\"PAST\",\"endsAt\":\"PAST\",\"createdBy\":\"a\",\"comment\":\"c\"}", "Failed to create silence: start time must be before end time")]
