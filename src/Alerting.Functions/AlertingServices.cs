@@ -40,6 +40,7 @@ public static class AlertingServices
         services.AddSingleton<NotificationLogStore>();
         services.AddSingleton<RuleStateStore>();
         services.AddSingleton<ScrapeTickStore>();
+        services.AddSingleton<SilenceStore>();
 
         services.AddSingleton<ConfigProvider>();
         services.AddSingleton<TargetScraper>();

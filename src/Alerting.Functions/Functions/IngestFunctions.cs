@@ -4,6 +4,7 @@ using Alerting.Functions.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Alerting.Functions.Functions;
@@ -13,8 +14,11 @@ namespace Alerting.Functions.Functions;
 /// Alertmanager's own <c>POST /api/v2/alerts</c>, so Prometheus or an Alertmanager can hand alerts to us.
 /// Bad input is rejected before anything is queued.
 /// </summary>
-public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions> options)
+public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions> options, IConfiguration configuration)
 {
+    /// <summary>App setting with the secret Prometheus presents as bearer token or basic-auth password.</summary>
+    public const string PrometheusTokenSetting = "Alerting:PrometheusToken";
+
     [Function("AlertmanagerWebhook")]
     public Task<IActionResult> Webhook(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "alertmanager/webhook")] HttpRequest req,
@@ -24,6 +28,55 @@ public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions
     public Task<IActionResult> PostAlerts(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v2/alerts")] HttpRequest req,
         CancellationToken ct) => IngestAsync(req, IngestParser.ParseV2Alerts, "api-v2", ct);
+
+    /// <summary>
+    /// The v2 alerts API for Prometheus' own <c>alerting.alertmanagers</c> client, which cannot send a
+    /// function key (no query string, no custom headers in 2.x) but can send <c>authorization</c> or
+    /// <c>basic_auth</c>. The Functions host only checks keys in <c>?code=</c> and <c>x-functions-key</c>,
+    /// so this route is anonymous at the host and checks the configured token itself. Prometheus posts to
+    /// <c>&lt;path_prefix&gt;/api/v2/alerts</c>, so its config uses <c>path_prefix: /api/prometheus</c>.
+    /// </summary>
+    [Function("PostAlertsV2Prometheus")]
+    public Task<IActionResult> PostAlertsFromPrometheus(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "prometheus/api/v2/alerts")] HttpRequest req,
+        CancellationToken ct)
+    {
+        var expected = configuration[PrometheusTokenSetting];
+        if (string.IsNullOrEmpty(expected))
+        {
+            return Task.FromResult<IActionResult>(new ObjectResult(new { error = $"this route is disabled: app setting {PrometheusTokenSetting.Replace(":", "__", StringComparison.Ordinal)} is not set" }) { StatusCode = StatusCodes.Status401Unauthorized });
+        }
+        if (!PresentsToken(req, expected))
+        {
+            return Task.FromResult<IActionResult>(new ObjectResult(new { error = "missing or invalid bearer token or basic-auth password" }) { StatusCode = StatusCodes.Status401Unauthorized });
+        }
+        return IngestAsync(req, IngestParser.ParseV2Alerts, "prometheus", ct);
+    }
+
+    private static bool PresentsToken(HttpRequest req, string expected)
+    {
+        var header = req.Headers.Authorization.ToString();
+        string? presented = null;
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            presented = header["Bearer ".Length..].Trim();
+        }
+        else if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+                var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+                presented = colon < 0 ? null : decoded[(colon + 1)..];
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
+        }
+        return presented is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(presented), System.Text.Encoding.UTF8.GetBytes(expected));
+    }
 
     private delegate IReadOnlyList<AlertMessage> Parser(ReadOnlySpan<byte> body);
 

@@ -21,6 +21,7 @@ public sealed partial class GroupFlusher(
     AlertStore alerts,
     GroupStore groups,
     NotificationLogStore log,
+    SilenceStore silences,
     QueueSender queues,
     IEnumerable<INotifier> notifiers,
     TimeProvider time,
@@ -113,7 +114,7 @@ public sealed partial class GroupFlusher(
         var all = held.Select(h => h.Alert).OrderBy(a => a.Labels.ToString(), StringComparer.Ordinal).ToArray();
         var resolvedAll = all.Where(a => a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
         // Alertmanager's mute stages run before dedup: inhibited alerts are not part of the notification.
-        var current = await WithoutInhibitedAsync(am, all, now, ct).ConfigureAwait(false);
+        var current = await WithoutMutedAsync(am, all, now, ct).ConfigureAwait(false);
         var firing = current.Where(a => !a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
         var resolved = current.Where(a => a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
 
@@ -147,19 +148,26 @@ public sealed partial class GroupFlusher(
         await FinishFlushAsync(group, resolvedAll, now, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Drops alerts that a firing source alert inhibits under the config's inhibit_rules.</summary>
-    private async Task<IReadOnlyList<Alert>> WithoutInhibitedAsync(Core.Alertmanager.AlertmanagerConfig am, IReadOnlyList<Alert> candidates, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Alertmanager's mute stages: drops alerts that a firing source alert inhibits under the config's
+    /// inhibit_rules, and alerts that an active silence matches (firing or resolved, as Alertmanager's
+    /// silencer does). Silences are read at every flush, so one created after an alert fired still
+    /// mutes its next notification, and expiring it lets the next one through.
+    /// </summary>
+    private async Task<IReadOnlyList<Alert>> WithoutMutedAsync(Core.Alertmanager.AlertmanagerConfig am, IReadOnlyList<Alert> candidates, DateTimeOffset now, CancellationToken ct)
     {
-        if (am.InhibitRules.Count == 0)
+        var active = (await silences.ListAsync(ct).ConfigureAwait(false)).Where(s => s.IsActive(now)).ToArray();
+        var unsilenced = candidates.Where(a => !active.Any(s => s.Matches(a.Labels))).ToArray();
+        if (am.InhibitRules.Count == 0 || unsilenced.Length == 0)
         {
-            return candidates;
+            return unsilenced;
         }
         var sources = (await alerts.ListAsync(ct).ConfigureAwait(false))
             .Where(a => !a.Alert.IsResolvedAt(now))
             .Select(a => a.Alert.Labels)
             .ToArray();
         var inhibitor = am.CreateInhibitor();
-        return candidates.Where(a => a.IsResolvedAt(now) || !inhibitor.IsInhibited(a.Labels, sources)).ToArray();
+        return unsilenced.Where(a => a.IsResolvedAt(now) || !inhibitor.IsInhibited(a.Labels, sources)).ToArray();
     }
 
     private async Task<Exception?> NotifyIntegrationAsync(

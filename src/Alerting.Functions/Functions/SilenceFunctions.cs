@@ -1,0 +1,238 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Alerting.Core.Alertmanager;
+using Alerting.Core.Model;
+using Alerting.Functions.Options;
+using Alerting.Functions.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+
+namespace Alerting.Functions.Functions;
+
+/// <summary>
+/// Alertmanager's v2 silence API, so <c>amtool</c>-style clients and scripts that manage silences keep
+/// working: list (with <c>filter</c> matchers), create or update, get, and expire. States are computed
+/// from the application clock on every read.
+/// </summary>
+public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, IOptions<AlertingOptions> options)
+{
+    /// <summary>Alertmanager's default <c>--data.retention</c>: how long expired silences stay listed.</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromHours(120);
+
+    private static readonly string[] RequiredFields = ["matchers", "startsAt", "endsAt", "createdBy", "comment"];
+
+    [Function("ListSilences")]
+    public async Task<IActionResult> List(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v2/silences")] HttpRequest req,
+        CancellationToken ct)
+    {
+        var filter = new List<LabelMatcher>();
+        foreach (var f in req.Query["filter"])
+        {
+            try
+            {
+                filter.Add(MatcherParser.Parse(f ?? string.Empty));
+            }
+            catch (MatcherParseException e)
+            {
+                return Error(StatusCodes.Status400BadRequest, e.Message);
+            }
+        }
+        var now = time.GetUtcNow();
+        await silences.PurgeAsync(now, Retention, ct).ConfigureAwait(false);
+        var listed = (await silences.ListAsync(ct).ConfigureAwait(false))
+            .Where(s => MatchesFilter(s, filter))
+            .OrderBy(s => Rank(s, now))
+            .ThenBy(s => SortTime(s, now))
+            .Select(s => (JsonNode)s.ToJson(now))
+            .ToArray();
+        return Json(new JsonArray(listed));
+    }
+
+    [Function("PostSilence")]
+    public async Task<IActionResult> Post(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v2/silences")] HttpRequest req,
+        CancellationToken ct)
+    {
+        var body = await RequestBody.ReadLimitedAsync(req, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
+        if (body is null)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
+        }
+        Silence posted;
+        try
+        {
+            posted = Parse(body);
+        }
+        catch (SilenceInputException e)
+        {
+            return Error(StatusCodes.Status400BadRequest, e.Message);
+        }
+        var now = time.GetUtcNow();
+        if (posted.ValidateForCreate(now) is { } invalid)
+        {
+            return Error(StatusCodes.Status400BadRequest, invalid.StartsWith("Failed", StringComparison.Ordinal) ? invalid : "silence invalid: " + invalid);
+        }
+        var result = await silences.SetAsync(posted, now, ct).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            return Error(result.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, result.Error!);
+        }
+        return Json(new JsonObject { ["silenceID"] = result.Id });
+    }
+
+    [Function("GetSilence")]
+    public async Task<IActionResult> Get(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v2/silence/{id}")] HttpRequest req,
+        string id,
+        CancellationToken ct)
+    {
+        var silence = await silences.GetAsync(id, ct).ConfigureAwait(false);
+        return silence is null
+            ? Error(StatusCodes.Status404NotFound, $"silence {id} not found")
+            : Json(silence.ToJson(time.GetUtcNow()));
+    }
+
+    [Function("DeleteSilence")]
+    public async Task<IActionResult> Delete(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "v2/silence/{id}")] HttpRequest req,
+        string id,
+        CancellationToken ct)
+    {
+        var result = await silences.ExpireAsync(id, time.GetUtcNow(), ct).ConfigureAwait(false);
+        if (result.NotFound)
+        {
+            return Error(StatusCodes.Status404NotFound, $"silence {id} not found");
+        }
+        // Alertmanager answers 500 for an already expired silence; it is the caller's mistake, so 400.
+        return result.Succeeded ? new OkResult() : Error(StatusCodes.Status400BadRequest, result.Error!);
+    }
+
+    /// <summary>
+    /// Reads a postable silence, requiring the fields Alertmanager's API schema requires, so a typo in
+    /// a field name is an error instead of a silence that mutes for the wrong time.
+    /// </summary>
+    private static Silence Parse(byte[] body)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            var where = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : string.Empty;
+            throw new SilenceInputException($"malformed JSON{where}");
+        }
+        if (node is not JsonObject obj)
+        {
+            throw new SilenceInputException("body must be a JSON object (a postable silence)");
+        }
+        foreach (var field in RequiredFields)
+        {
+            if (obj[field] is null)
+            {
+                throw new SilenceInputException($"{field} in body is required");
+            }
+        }
+        if (obj["matchers"] is not JsonArray matchers)
+        {
+            throw new SilenceInputException("matchers in body must be of type array");
+        }
+        if (matchers.Count == 0)
+        {
+            throw new SilenceInputException("matchers in body should have at least 1 items");
+        }
+        for (var i = 0; i < matchers.Count; i++)
+        {
+            if (matchers[i] is not JsonObject m || m["name"] is null || m["value"] is null || m["isRegex"] is null)
+            {
+                throw new SilenceInputException($"matchers.{i}: name, value and isRegex are required");
+            }
+            if (m["isRegex"] is JsonValue r && r.TryGetValue<bool>(out var isRegex) && isRegex
+                && m["value"] is JsonValue v && v.TryGetValue<string>(out var pattern))
+            {
+                try
+                {
+                    MatcherParser.Create(MatcherType.Regex, string.Empty, pattern);
+                }
+                catch (MatcherParseException e)
+                {
+                    // Alertmanager compiles a silence's pattern unanchored and names the matcher.
+                    var reason = e.Message.Replace("`^(?:" + pattern + ")$`", "`" + pattern + "`", StringComparison.Ordinal);
+                    throw new SilenceInputException($"silence invalid: invalid label matcher {i}: invalid regular expression {MatcherParser.GoQuote(pattern)}: {reason}");
+                }
+            }
+        }
+        try
+        {
+            return Silence.FromJson(obj.ToJsonString());
+        }
+        catch (MatcherParseException e)
+        {
+            throw new SilenceInputException("invalid label matcher: " + e.Message);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException)
+        {
+            // Wrong JSON types (a number for a string, a string for a bool) or an unparseable time.
+            throw new SilenceInputException("invalid silence: " + e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Alertmanager's filter on the silence's own matchers: each filter matcher is applied to the value
+    /// of the silence's matcher of the same name (an absent one reads as empty, and an empty-valued
+    /// filter is satisfied by absence for equality and by presence for inequality).
+    /// </summary>
+    private static bool MatchesFilter(Silence s, IReadOnlyList<LabelMatcher> filter)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var m in s.Matchers)
+        {
+            values[m.Name] = m.Value;
+        }
+        foreach (var f in filter)
+        {
+            var present = values.TryGetValue(f.Name, out var v);
+            var negative = f.Type is MatcherType.NotEqual or MatcherType.NotRegex;
+            if (f.Value.Length == 0 && present == negative)
+            {
+                continue;
+            }
+            if (!f.Matches(v ?? string.Empty))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Alertmanager lists active silences first (ending soonest first), then pending (starting soonest
+    // first), then expired (most recently ended first).
+    private static int Rank(Silence s, DateTimeOffset now) => s.StateAt(now) switch
+    {
+        SilenceState.Active => 0,
+        SilenceState.Pending => 1,
+        _ => 2,
+    };
+
+    private static long SortTime(Silence s, DateTimeOffset now) => s.StateAt(now) switch
+    {
+        SilenceState.Active => s.EndsAt.UtcTicks,
+        SilenceState.Pending => s.StartsAt.UtcTicks,
+        _ => -s.EndsAt.UtcTicks,
+    };
+
+    private static ContentResult Json(JsonNode node) => new()
+    {
+        Content = node.ToJsonString(),
+        ContentType = "application/json",
+        StatusCode = StatusCodes.Status200OK,
+    };
+
+    private static ObjectResult Error(int status, string message) => new(new { error = message }) { StatusCode = status };
+
+    private sealed class SilenceInputException(string message) : Exception(message);
+}
