@@ -24,8 +24,9 @@ public sealed class RealPeerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // The local host reads app settings from the environment, as the Functions host does.
-        Environment.SetEnvironmentVariable(IngestFunctions.PrometheusTokenSetting.Replace(":", "__", StringComparison.Ordinal), PrometheusToken);
-        _stack = await AlertingStack.StartAsync([("1", MachineMode.Healthy)]);
+        _stack = await AlertingStack.StartAsync(
+            [("1", MachineMode.Healthy)],
+            settings: new Dictionary<string, string?> { [IngestFunctions.PrometheusTokenSetting] = PrometheusToken });
     }
 
     public async Task DisposeAsync()

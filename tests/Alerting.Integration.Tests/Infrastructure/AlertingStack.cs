@@ -39,7 +39,7 @@ public sealed class AlertingStack : IAsyncDisposable
 
     public HttpClient Http { get; private set; } = null!;
 
-    public static async Task<AlertingStack> StartAsync(IReadOnlyList<(string UserId, MachineMode Mode)> machines, string? alertmanagerYaml = null, string? ruleFiles = null)
+    public static async Task<AlertingStack> StartAsync(IReadOnlyList<(string UserId, MachineMode Mode)> machines, string? alertmanagerYaml = null, string? ruleFiles = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var s = new AlertingStack();
         s.Azurite = s.Own(await Azurite.StartAsync());
@@ -70,6 +70,10 @@ public sealed class AlertingStack : IAsyncDisposable
             // handlers compare due times with the test's clock.
             ["Alerting:QueueDelayFactor"] = "0.001",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            s._settings[key] = value;
+        }
         await s.StartHostAsync();
         return s;
     }
