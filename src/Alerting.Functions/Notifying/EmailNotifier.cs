@@ -2,6 +2,7 @@ using Alerting.Core.Alertmanager;
 using Alerting.Core.Templating;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using Microsoft.Extensions.Logging;
 using MimeKit;
 
 namespace Alerting.Functions.Notifying;
@@ -10,7 +11,7 @@ namespace Alerting.Functions.Notifying;
 /// Alertmanager's email integration over SMTP with MailKit: headers (Subject, To, From) and the HTML
 /// and text bodies are templates, defaulting to Alertmanager's email.default.* templates.
 /// </summary>
-public sealed class EmailNotifier : INotifier
+public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : INotifier
 {
     public string Kind => "email";
 
@@ -18,6 +19,7 @@ public sealed class EmailNotifier : INotifier
     {
         var data = notification.Data();
         var c = (EmailConfig)integration.Config;
+        var errors = new List<string>();
         var message = new MimeMessage();
         var headers = new Dictionary<string, string>(c.Headers, StringComparer.OrdinalIgnoreCase);
         headers.TryAdd("Subject", "{{ template \"email.default.subject\" . }}");
@@ -25,7 +27,7 @@ public sealed class EmailNotifier : INotifier
         headers.TryAdd("From", c.From);
         foreach (var (name, template) in headers)
         {
-            var value = templates.ExecuteText(template, data);
+            var value = TemplateFallback.Render(() => templates.ExecuteText(template, data), template, errors);
             switch (name.ToUpperInvariant())
             {
                 case "SUBJECT":
@@ -45,13 +47,14 @@ public sealed class EmailNotifier : INotifier
         var body = new BodyBuilder();
         if (!string.IsNullOrEmpty(c.Html))
         {
-            body.HtmlBody = templates.ExecuteHtmlText(c.Html, data);
+            body.HtmlBody = TemplateFallback.Render(() => templates.ExecuteHtmlText(c.Html, data), c.Html, errors);
         }
         if (!string.IsNullOrEmpty(c.Text))
         {
-            body.TextBody = templates.ExecuteText(c.Text, data);
+            body.TextBody = TemplateFallback.Render(() => templates.ExecuteText(c.Text, data), c.Text, errors);
         }
         message.Body = body.ToMessageBody();
+        TemplateFallback.Report(logger, integration, notification.Receiver, errors);
         message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId();
 
         var (host, port) = SplitHostPort(c.Smarthost);

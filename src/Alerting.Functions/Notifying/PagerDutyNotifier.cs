@@ -34,7 +34,10 @@ public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger
             throw new PermanentNotificationException(
                 "pagerduty_config uses service_key (PagerDuty's legacy Events API v1), which is not supported; use routing_key with an Events API v2 integration key");
         }
-        await EnqueueAsync(c, Build(c, notification, templates), ct).ConfigureAwait(false);
+        var errors = new List<string>();
+        var ev = Build(c, notification, templates, errors);
+        TemplateFallback.Report(logger, integration, notification.Receiver, errors);
+        await EnqueueAsync(c, ev, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -68,25 +71,12 @@ public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger
     }
 
     /// <summary>The event Alertmanager would send for this notification, rendered with the config's templates.</summary>
-    public static Event Build(PagerDutyConfig c, Notification notification, TemplateSet templates)
+    /// <remarks>A field whose template fails is sent as the raw template text and the error is added to <paramref name="templateErrors"/>.</remarks>
+    public static Event Build(PagerDutyConfig c, Notification notification, TemplateSet templates, ICollection<string> templateErrors)
     {
         var data = notification.Data();
-        string T(string? template)
-        {
-            if (string.IsNullOrEmpty(template))
-            {
-                return string.Empty;
-            }
-            try
-            {
-                return templates.ExecuteText(template, data);
-            }
-            catch (Exception e) when (e is TemplateParseException or TemplateExecutionException or TemplateArgumentException)
-            {
-                // Alertmanager does not retry a template error: the same flush renders the same way.
-                throw new PermanentNotificationException($"pagerduty: failed to template {template}: {e.Message}", e);
-            }
-        }
+        string T(string? template) =>
+            string.IsNullOrEmpty(template) ? string.Empty : TemplateFallback.Render(() => templates.ExecuteText(template, data), template, templateErrors);
 
         string? O(string? template) => T(template) is { Length: > 0 } v ? v : null;
 

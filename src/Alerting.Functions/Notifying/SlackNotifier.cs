@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Alerting.Core.Alertmanager;
 using Alerting.Core.Templating;
+using Microsoft.Extensions.Logging;
 
 namespace Alerting.Functions.Notifying;
 
@@ -9,7 +10,7 @@ namespace Alerting.Functions.Notifying;
 /// Alertmanager's Slack integration: one attachment rendered from the config's templates, posted to
 /// the incoming-webhook URL, byte-compatible with what Alertmanager sends.
 /// </summary>
-public sealed class SlackNotifier(IHttpClientFactory httpFactory) : INotifier
+public sealed class SlackNotifier(IHttpClientFactory httpFactory, ILogger<SlackNotifier> logger) : INotifier
 {
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault };
 
@@ -19,7 +20,8 @@ public sealed class SlackNotifier(IHttpClientFactory httpFactory) : INotifier
     {
         var data = notification.Data();
         var c = (SlackConfig)integration.Config;
-        string T(string? template) => string.IsNullOrEmpty(template) ? string.Empty : templates.ExecuteText(template, data);
+        var errors = new List<string>();
+        string T(string? template) => string.IsNullOrEmpty(template) ? string.Empty : TemplateFallback.Render(() => templates.ExecuteText(template, data), template, errors);
         // Alertmanager marks these omitempty: an empty rendering leaves the key out.
         string? O(string? template) => T(template) is { Length: > 0 } v ? v : null;
         var title = T(c.Title);
@@ -47,6 +49,7 @@ public sealed class SlackNotifier(IHttpClientFactory httpFactory) : INotifier
                     O(c.Color),
                     c.MrkdwnIn.Count > 0 ? c.MrkdwnIn : null),
             ]);
+        TemplateFallback.Report(logger, integration, notification.Receiver, errors);
         var url = c.ApiUrl ?? SecretFile.Read(c.ApiUrlFile) ?? throw new PermanentNotificationException("slack_config has no api_url");
         return HttpDelivery.PostJsonAsync(httpFactory.CreateClient("notify"), url, JsonSerializer.SerializeToUtf8Bytes(payload, Json), "slack", ct);
     }
