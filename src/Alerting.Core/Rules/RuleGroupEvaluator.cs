@@ -62,6 +62,10 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
                 switch (rule)
                 {
                     case RecordingRule rr:
+                        if (group.Limit > 0 && vector.Count > group.Limit)
+                        {
+                            throw new RuleEvaluationException(string.Create(CultureInfo.InvariantCulture, $"exceeded limit of {group.Limit} with {vector.Count} series"));
+                        }
                         foreach (var s in Record(rr, vector, evalMs))
                         {
                             overlay.Append(s);

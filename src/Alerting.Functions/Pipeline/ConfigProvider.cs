@@ -95,7 +95,16 @@ public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, IL
     {
         var path = ResolvePath(options.Value.AlertmanagerConfigPath);
         var defaults = ResolvePath(options.Value.DefaultTemplatesPath);
-        return Get(ref _alertmanager, [path], () => LoadAlertmanager(path, defaults), "alertmanager config");
+        return Get(ref _alertmanager, [path], () =>
+        {
+            var loaded = LoadAlertmanager(path, defaults);
+            // Receiver kinds we do not deliver load like Alertmanager loads them, and are said out loud.
+            foreach (var unsupported in loaded.Item1.UnsupportedIntegrations)
+            {
+                LogUnsupportedIntegration(logger, unsupported.ToString());
+            }
+            return loaded;
+        }, "alertmanager config");
     }
 
     private static (AlertmanagerConfig, TemplateSet) LoadAlertmanager(string path, string defaultTemplates)
@@ -146,6 +155,9 @@ public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, IL
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {What} ({Files} files)")]
     private static partial void LogLoaded(ILogger logger, string what, int files);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Unsupported receiver integration, nothing will be delivered to it: {Integration}")]
+    private static partial void LogUnsupportedIntegration(ILogger logger, string integration);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rule file {File} does not load ({Error}); other files keep running; previous version kept: {KeptPrevious}")]
     private static partial void LogRuleFileFailed(ILogger logger, string file, string error, bool keptPrevious);

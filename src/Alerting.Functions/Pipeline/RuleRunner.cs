@@ -15,6 +15,7 @@ namespace Alerting.Functions.Pipeline;
 /// </summary>
 public sealed partial class RuleRunner(
     ConfigProvider config,
+    Scraping.ScrapeRunner scrape,
     ScrapeTickStore ticks,
     RuleStateStore state,
     QueueSender queues,
@@ -30,7 +31,7 @@ public sealed partial class RuleRunner(
         var files = config.RuleFiles();
         var window = await ticks.ReadSinceAsync((now - options.Value.SampleRetention).ToUnixTimeMilliseconds(), ct).ConfigureAwait(false);
         var store = SampleWindow.Build(window);
-        var context = new RuleEvaluationContext(Core.Model.Labels.Empty, options.Value.ExternalUrl, options.Value.ResendDelay);
+        var context = new RuleEvaluationContext(ExternalLabels(), options.Value.ExternalUrl, options.Value.ResendDelay);
         foreach (var group in files.SelectMany(f => f.Groups))
         {
             try
@@ -77,6 +78,19 @@ public sealed partial class RuleRunner(
             }
         }
         LogEvaluated(logger, group.Name, result.State.Count(a => a.State == AlertState.Firing), result.State.Count(a => a.State == AlertState.Pending), result.ToSend.Count);
+    }
+
+    /// <summary>The <c>global.external_labels</c> of the scrape configuration, as Prometheus attaches them to alerts.</summary>
+    private Core.Model.Labels ExternalLabels()
+    {
+        try
+        {
+            return scrape.Config().Global.ExternalLabels;
+        }
+        catch (Exception e) when (e is Core.Collection.Config.ScrapeConfigException or IOException)
+        {
+            return Core.Model.Labels.Empty;
+        }
     }
 
     /// <summary>Splits alerts into queue messages that stay under the queue's size limit.</summary>
