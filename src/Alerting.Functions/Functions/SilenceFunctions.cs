@@ -73,7 +73,8 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
         var now = time.GetUtcNow();
         if (posted.ValidateForCreate(now) is { } invalid)
         {
-            return Error(StatusCodes.Status400BadRequest, invalid.StartsWith("Failed", StringComparison.Ordinal) ? invalid : "silence invalid: " + invalid);
+            // Core returns Alertmanager's complete message ("Failed to create silence: ..." or "silence invalid: ...").
+            return Error(StatusCodes.Status400BadRequest, invalid);
         }
         var result = await silences.SetAsync(posted, now, ct).ConfigureAwait(false);
         if (!result.Succeeded)
