@@ -6,17 +6,17 @@ using System.Text;
 using Alerting.DemoFleet;
 using Alerting.Functions.Storage;
 using Alerting.LocalHost;
+using Alerting.LocalServices;
 
 // Measures one scrape tick of the real function app (local host + Azurite) over many demo-fleet targets,
 // some of which never answer. Usage: dotnet run -c Release --project bench/Alerting.ScrapeBench -- [targets] [hanging] [concurrency]
 var targets = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var hanging = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var concurrency = args.Length > 2 ? args[2] : "64";
-var root = FindRepoRoot();
-
+var root = RepoPaths.Root;
+await using var azurite = await Azurite.StartAsync();
+var connection = azurite.ConnectionString;
 var work = Directory.CreateTempSubdirectory("scrape-bench-").FullName;
-using var azurite = StartAzurite(root, work, out var connection);
-try
 {
     // One Kestrel listening on every target's port: a WebApplication per machine would measure Kestrel
     // start-up memory, not the scrape tick.
@@ -82,29 +82,6 @@ try
     }
     await fleet.StopAsync();
 }
-finally
-{
-    azurite.Kill(entireProcessTree: true);
-    try
-    {
-        Directory.Delete(work, recursive: true);
-    }
-    catch (IOException)
-    {
-    }
-}
-
-static string FindRepoRoot()
-{
-    for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-    {
-        if (File.Exists(Path.Combine(d.FullName, "Alerting.Functions.sln")))
-        {
-            return d.FullName;
-        }
-    }
-    throw new InvalidOperationException("run from inside the repository");
-}
 
 // All held open together, so the operating system cannot hand out one port twice.
 static int[] DistinctFreePorts(int count)
@@ -120,44 +97,4 @@ static int[] DistinctFreePorts(int count)
         l.Dispose();
     }
     return ports;
-}
-
-static int FreePort()
-{
-    using var l = new TcpListener(IPAddress.Loopback, 0);
-    l.Start();
-    return ((IPEndPoint)l.LocalEndpoint).Port;
-}
-
-static Process StartAzurite(string root, string dir, out string connection)
-{
-    const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    int blob = FreePort(), queue = FreePort(), table = FreePort();
-    var psi = new ProcessStartInfo(Path.Combine(root, "node_modules", ".bin", "azurite")) { RedirectStandardOutput = true, UseShellExecute = false };
-    foreach (var a in new[] { "--silent", "--skipApiVersionCheck", "--loose", "--location", dir, "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
-        "--queueHost", "127.0.0.1", "--queuePort", $"{queue}", "--tableHost", "127.0.0.1", "--tablePort", $"{table}" })
-    {
-        psi.ArgumentList.Add(a);
-    }
-    var p = Process.Start(psi) ?? throw new InvalidOperationException("azurite did not start");
-    foreach (var port in new[] { blob, queue, table })
-    {
-        for (var i = 0; ; i++)
-        {
-            try
-            {
-                using var c = new TcpClient();
-                c.Connect(IPAddress.Loopback, port);
-                break;
-            }
-            catch (SocketException) when (i < 300)
-            {
-                Thread.Sleep(100);
-            }
-        }
-    }
-    const string Account = "devstoreaccount1";
-    connection = $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};BlobEndpoint=http://127.0.0.1:{blob}/{Account};" +
-        $"QueueEndpoint=http://127.0.0.1:{queue}/{Account};TableEndpoint=http://127.0.0.1:{table}/{Account};";
-    return p;
 }

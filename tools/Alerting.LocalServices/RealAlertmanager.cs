@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 
-namespace Alerting.Integration.Tests.Infrastructure;
+namespace Alerting.LocalServices;
 
 /// <summary>Debian's real Alertmanager (0.25) on free loopback ports, clustering off, with a temp data folder.</summary>
 public sealed class RealAlertmanager : IAsyncDisposable

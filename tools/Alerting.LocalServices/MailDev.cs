@@ -1,8 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Alerting.Core.Tests;
 
-namespace Alerting.Integration.Tests.Infrastructure;
+namespace Alerting.LocalServices;
 
 /// <summary>A real SMTP server (MailDev, npm, pinned) that keeps what it receives and lists it over HTTP.</summary>
 public sealed class MailDev : IAsyncDisposable
@@ -21,7 +20,7 @@ public sealed class MailDev : IAsyncDisposable
 
     public static async Task<MailDev> StartAsync()
     {
-        var bin = Path.Combine(TestPaths.RepoRoot, "node_modules", ".bin", "maildev");
+        var bin = Path.Combine(RepoPaths.Root, "node_modules", ".bin", "maildev");
         int smtp = ExternalProcess.FreePort(), web = ExternalProcess.FreePort();
         var p = ExternalProcess.Start(bin, "--ip", "127.0.0.1", "--smtp", $"{smtp}", "--web", $"{web}");
         var m = new MailDev(p, smtp, web);

@@ -1,6 +1,5 @@
-using Alerting.Core.Tests;
 
-namespace Alerting.Integration.Tests.Infrastructure;
+namespace Alerting.LocalServices;
 
 /// <summary>A private Azurite (npm, pinned in package.json) on free loopback ports with a temp data folder.</summary>
 public sealed class Azurite : IAsyncDisposable
@@ -23,7 +22,7 @@ public sealed class Azurite : IAsyncDisposable
 
     public static async Task<Azurite> StartAsync()
     {
-        var bin = Path.Combine(TestPaths.RepoRoot, "node_modules", ".bin", "azurite");
+        var bin = Path.Combine(RepoPaths.Root, "node_modules", ".bin", "azurite");
         if (!File.Exists(bin))
         {
             throw new InvalidOperationException($"{bin} is missing: run .ci/install-deps (npm ci) first");

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Alerting.Integration.Tests.Infrastructure;
+namespace Alerting.LocalServices;
 
 /// <summary>A real peer process (Azurite, MailDev, node-exporter) owned by a test, killed with it.</summary>
 public sealed class ExternalProcess : IAsyncDisposable

@@ -1,4 +1,4 @@
-namespace Alerting.Integration.Tests.Infrastructure;
+namespace Alerting.LocalServices;
 
 /// <summary>Debian's prometheus-node-exporter on a free loopback port: a real scrape target.</summary>
 public sealed class NodeExporter : IAsyncDisposable
