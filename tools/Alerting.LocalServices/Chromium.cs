@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 namespace Alerting.LocalServices;
 
 /// <summary>An error the page reported: an uncaught exception, a console.error call, or a browser log entry (CSP, network).</summary>
-public sealed record BrowserError(string Source, string Level, string Text);
+public sealed record BrowserError(string Source, string Level, string Text, string? Url = null);
 
 /// <summary>A JavaScript exception thrown by an evaluated expression, with the browser's message.</summary>
 public sealed class BrowserScriptException(string message) : Exception(message);
@@ -332,12 +332,14 @@ public sealed class Chromium : IAsyncDisposable
         {
             "Runtime.exceptionThrown" => new BrowserError("exception", "error",
                 parameters["exceptionDetails"]?["exception"]?["description"]?.GetValue<string>()
-                ?? parameters["exceptionDetails"]?["text"]?.GetValue<string>() ?? "uncaught exception"),
+                ?? parameters["exceptionDetails"]?["text"]?.GetValue<string>() ?? "uncaught exception",
+                parameters["exceptionDetails"]?["url"]?.GetValue<string>()),
             "Runtime.consoleAPICalled" when parameters["type"]?.GetValue<string>() is "error" or "assert" => new BrowserError("console", "error",
                 string.Join(' ', (parameters["args"]?.AsArray() ?? []).Select(a => a?["value"]?.ToString() ?? a?["description"]?.GetValue<string>() ?? string.Empty))),
             "Log.entryAdded" when parameters["entry"]?["level"]?.GetValue<string>() is "error" => new BrowserError(
                 parameters["entry"]?["source"]?.GetValue<string>() ?? "log", "error",
-                parameters["entry"]?["text"]?.GetValue<string>() ?? string.Empty),
+                parameters["entry"]?["text"]?.GetValue<string>() ?? string.Empty,
+                parameters["entry"]?["url"]?.GetValue<string>()),
             _ => null,
         };
         if (error is not null)
