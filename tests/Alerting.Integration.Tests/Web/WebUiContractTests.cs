@@ -25,6 +25,7 @@ public sealed class WebUiContractTests : IAsyncLifetime
     private readonly ConcurrentDictionary<string, JsonObject> _alerts = new();
     private readonly ConcurrentQueue<(string Id, string Action, JsonObject Body, string? Key)> _posts = new();
     private readonly ConcurrentDictionary<string, List<JsonObject>> _history = new();
+    private volatile bool _slowListing;
     private LocalServer _server = null!;
     private Chromium _browser = null!;
 
@@ -64,9 +65,20 @@ public sealed class WebUiContractTests : IAsyncLifetime
     {
         app.MapGet("/api/ui", async (HttpContext ctx) =>
             await WebUiFunction.Run(ctx.Request).ExecuteResultAsync(new ActionContext(ctx, new RouteData(), new ActionDescriptor())));
-        app.MapGet("/api/alerts/open", (HttpContext ctx) => Authorized(ctx)
-            ? Results.Json(new JsonObject { ["alerts"] = new JsonArray([.. _alerts.Values.Select(a => a.DeepClone())]) })
-            : Results.Json(new { error = "missing or invalid function key" }, statusCode: 401));
+        app.MapGet("/api/alerts/open", async (HttpContext ctx) =>
+        {
+            if (!Authorized(ctx))
+            {
+                return Results.Json(new { error = "missing or invalid function key" }, statusCode: 401);
+            }
+            // Snapshot first, answer later: a listing that was already on its way when an action landed.
+            var listing = new JsonObject { ["alerts"] = new JsonArray([.. _alerts.Values.Select(a => a.DeepClone())]) };
+            if (_slowListing)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(800));
+            }
+            return Results.Json(listing);
+        });
         app.MapGet("/api/alerts/{id}/history", (HttpContext ctx, string id) =>
             !Authorized(ctx) ? Results.Json(new { error = "missing or invalid function key" }, statusCode: 401)
             : !_alerts.ContainsKey(id) ? Results.Json(new { error = $"no open alert {id}" }, statusCode: 404)
@@ -198,7 +210,27 @@ public sealed class WebUiContractTests : IAsyncLifetime
 
         Assert.Contains("409 alert fp-crit-2 was resolved by carol", await TextAsync("#error"), StringComparison.Ordinal);
         Assert.Equal("firing", await _browser.EvaluateAsync<string>("document.querySelector('tr[data-alert-id=\"fp-crit-2\"]').dataset.status"));
+
+        // The next poll succeeds, but the operator must still see why the click failed.
+        var refreshes = await _browser.EvaluateAsync<int>("Number(document.body.dataset.refreshes)");
+        await _browser.ClickAsync("#refresh");
+        await _browser.WaitForAsync($"Number(document.body.dataset.refreshes) > {refreshes}", TimeSpan.FromSeconds(10));
+        Assert.False(await _browser.EvaluateAsync<bool>("document.getElementById('error').hidden"));
         // The browser logs the 409 itself; the page adds no script error of its own.
         Assert.DoesNotContain(_browser.Errors, e => e.Source != "network");
+    }
+
+    [Fact]
+    public async Task An_action_during_a_slow_refresh_is_followed_by_a_fresh_listing_not_the_stale_one()
+    {
+        await LoadAsync();
+        _slowListing = true;
+
+        await _browser.ClickAsync("#refresh");
+        await _browser.ClickAsync("tr[data-alert-id=\"fp-crit-1\"] button[data-action=\"acknowledge\"]");
+
+        // Well before the 10 s poll: the stale listing (firing) must be followed by a fresh one.
+        await _browser.WaitForAsync("document.querySelector('tr[data-alert-id=\"fp-crit-1\"]')?.dataset.status === 'acknowledged'", TimeSpan.FromSeconds(4));
+        Assert.Single(_posts);
     }
 }
