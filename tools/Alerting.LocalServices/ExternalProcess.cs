@@ -31,6 +31,9 @@ public sealed class ExternalProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Lets starters that wait on something other than a port (a file, a log line) fail fast on a crash.</summary>
+    public bool HasExited => _process.HasExited;
+
     public static ExternalProcess Start(string fileName, params string[] args)
     {
         var psi = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
