@@ -56,11 +56,22 @@ public static class AlertingServices
         services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<INotifier, EmailNotifier>();
         services.AddSingleton<INotifier, SlackNotifier>();
-        services.AddSingleton<INotifier, WebhookNotifier>();
+        services.AddSingleton<WebhookNotifier>();
+        services.AddSingleton<INotifier>(sp => sp.GetRequiredService<WebhookNotifier>());
 
         // PagerDuty's Events API v2 through a Refit client; each call goes to its receiver's configured url.
         services.AddPagerDutyEventsApi();
-        services.AddSingleton<INotifier, PagerDutyNotifier>();
+        services.AddSingleton<PagerDutyNotifier>();
+        services.AddSingleton<INotifier>(sp => sp.GetRequiredService<PagerDutyNotifier>());
+
+        // Escalation, acknowledgement and the operator channels (API, email links, Slack, PagerDuty webhooks).
+        services.AddSingleton<IncidentStore>();
+        services.AddSingleton<AuditStore>();
+        services.AddSingleton<LinkNonceStore>();
+        services.AddSingleton<LinkSigning>();
+        services.AddSingleton<SlackWebApi>();
+        services.AddSingleton<IncidentMessenger>();
+        services.AddSingleton<IncidentService>();
         return services;
     }
 }

@@ -109,6 +109,21 @@ public sealed class PagerDutyFake : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The next <paramref name="count"/> valid events are processed (the incident opens) but the
+    /// connection is dropped before the answer: to the sender it looks as if it died right after
+    /// sending, so tests can prove a resend does not page twice.
+    /// </summary>
+    public void DropAfterAccepting(int count)
+    {
+        lock (_gate)
+        {
+            _dropCount = count;
+        }
+    }
+
+    private int _dropCount;
+
     private async Task<IResult> HandleAsync(HttpContext ctx)
     {
         Interlocked.Increment(ref _requests);
@@ -151,6 +166,20 @@ public sealed class PagerDutyFake : IAsyncDisposable
         if (_logFile is not null)
         {
             await File.AppendAllTextAsync(_logFile, JsonSerializer.Serialize(received) + "\n", ctx.RequestAborted).ConfigureAwait(false);
+        }
+        var drop = false;
+        lock (_gate)
+        {
+            if (_dropCount > 0)
+            {
+                _dropCount--;
+                drop = true;
+            }
+        }
+        if (drop)
+        {
+            ctx.Abort();
+            return Results.Empty;
         }
         return Results.Json(_contract.SuccessResponse(dedupKey), statusCode: StatusCodes.Status202Accepted);
     }

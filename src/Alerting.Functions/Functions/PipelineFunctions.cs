@@ -7,7 +7,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Alerting.Functions.Functions;
 
 /// <summary>The timer and queue functions of the pipeline; each is a thin trigger over domain code.</summary>
-public sealed class PipelineFunctions(ScrapeRunner scrape, RuleRunner rules, AlertRouter router, GroupFlusher flusher)
+public sealed class PipelineFunctions(ScrapeRunner scrape, RuleRunner rules, AlertRouter router, GroupFlusher flusher, IncidentService incidents)
 {
     [Function("Scrape")]
     public Task Scrape([TimerTrigger("%ScrapeSchedule%")] TimerInfo timer, CancellationToken ct) => scrape.RunTickAsync(ct);
@@ -22,6 +22,10 @@ public sealed class PipelineFunctions(ScrapeRunner scrape, RuleRunner rules, Ale
     [Function("Notify")]
     public Task Notify([QueueTrigger(StorageNames.NotificationsQueue, Connection = StorageNames.Connection)] string message, CancellationToken ct) =>
         flusher.FlushAsync(Read<FlushGroupMessage>(message), ct);
+
+    [Function("Escalate")]
+    public Task Escalate([QueueTrigger(StorageNames.EscalationsQueue, Connection = StorageNames.Connection)] string message, CancellationToken ct) =>
+        incidents.HandleAsync(Read<EscalationMessage>(message), ct);
 
     private static T Read<T>(string message) =>
         JsonSerializer.Deserialize<T>(message, QueueSender.Json) ?? throw new JsonException($"empty {typeof(T).Name} message");

@@ -17,9 +17,20 @@ public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : INotifier
 
     public async Task SendAsync(Integration integration, Notification notification, TemplateSet templates, CancellationToken ct)
     {
-        var data = notification.Data();
         var c = (EmailConfig)integration.Config;
         var errors = new List<string>();
+        var message = Compose(c, notification, templates, errors);
+        TemplateFallback.Report(logger, integration, notification.Receiver, errors);
+        await SendMessageAsync(c, message, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The message Alertmanager would send for this config and notification. An <paramref name="action"/>
+    /// (one-click links of escalation emails) is added to the end of both bodies.
+    /// </summary>
+    public static MimeMessage Compose(EmailConfig c, Notification notification, TemplateSet templates, ICollection<string> errors, EmailAction? action = null)
+    {
+        var data = notification.Data();
         var message = new MimeMessage();
         var headers = new Dictionary<string, string>(c.Headers, StringComparer.OrdinalIgnoreCase);
         headers.TryAdd("Subject", "{{ template \"email.default.subject\" . }}");
@@ -53,10 +64,22 @@ public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : INotifier
         {
             body.TextBody = TemplateFallback.Render(() => templates.ExecuteText(c.Text, data), c.Text, errors);
         }
+        if (action is not null)
+        {
+            var link = $"<p style=\"margin:16px 0\"><a href=\"{System.Net.WebUtility.HtmlEncode(action.Url)}\" style=\"background:#2e7d32;color:#fff;padding:8px 14px;border-radius:4px;text-decoration:none\">{System.Net.WebUtility.HtmlEncode(action.Label)}</a></p>";
+            var html = body.HtmlBody ?? string.Empty;
+            var end = html.LastIndexOf("</body>", StringComparison.OrdinalIgnoreCase);
+            body.HtmlBody = end >= 0 ? html.Insert(end, link) : html + link;
+            body.TextBody = (body.TextBody is { Length: > 0 } t ? t + "\n\n" : string.Empty) + $"{action.Label}: {action.Url}\n";
+        }
         message.Body = body.ToMessageBody();
-        TemplateFallback.Report(logger, integration, notification.Receiver, errors);
         message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId();
+        return message;
+    }
 
+    /// <summary>Delivers <paramref name="message"/> through the config's smarthost (STARTTLS as configured, auth when set).</summary>
+    public static async Task SendMessageAsync(EmailConfig c, MimeMessage message, CancellationToken ct)
+    {
         var (host, port) = SplitHostPort(c.Smarthost);
         using var client = new SmtpClient();
         var security = port == 465 ? SecureSocketOptions.SslOnConnect : c.RequireTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
@@ -79,3 +102,6 @@ public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : INotifier
         return (smarthost[..i].Trim('[', ']'), port);
     }
 }
+
+/// <summary>A one-click action appended to an email: the button text and the (signed) link.</summary>
+public sealed record EmailAction(string Label, string Url);

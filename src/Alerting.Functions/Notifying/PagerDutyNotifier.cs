@@ -37,7 +37,7 @@ public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger
         var errors = new List<string>();
         var ev = Build(c, notification, templates, errors);
         TemplateFallback.Report(logger, integration, notification.Receiver, errors);
-        await EnqueueAsync(c, ev, ct).ConfigureAwait(false);
+        await SendEventAsync(c.Url, ev, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -56,12 +56,13 @@ public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger
             // A templated key depends on the group's alerts, which an acknowledgement does not carry.
             throw new PermanentNotificationException("pagerduty_config: acknowledging needs a literal routing key");
         }
-        return EnqueueAsync(config, PagerDutyEventBuilder.Acknowledge(routingKey, PagerDutyEventBuilder.DedupKeyFor(groupKey)), ct);
+        return SendEventAsync(config.Url, PagerDutyEventBuilder.Acknowledge(routingKey, PagerDutyEventBuilder.DedupKeyFor(groupKey)), ct);
     }
 
-    private async Task EnqueueAsync(PagerDutyConfig c, Event ev, CancellationToken ct)
+    /// <summary>Sends one Events API v2 event to <paramref name="url"/>; throws like a failed notification.</summary>
+    public async Task SendEventAsync(string url, Event ev, CancellationToken ct)
     {
-        var target = new Uri(c.Url, UriKind.Absolute);
+        var target = new Uri(url, UriKind.Absolute);
         // The typed client is transient: resolving it per send lets the client factory rotate handlers,
         // which a client captured by this singleton would never do.
         var api = services.GetRequiredService<IPagerDutyEventsApi>();

@@ -36,4 +36,34 @@ public sealed class AlertingOptions
 
     /// <summary>Largest HTTP body accepted by the ingest endpoints.</summary>
     public long MaxRequestBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Escalation policies (escalation.yml); empty turns escalation off.</summary>
+    public string EscalationPolicyPath { get; set; } = string.Empty;
+
+    /// <summary>On-call schedules (oncall.yml) for <c>oncall:role</c> targets; empty means none.</summary>
+    public string OnCallPath { get; set; } = string.Empty;
+
+    /// <summary>
+    /// HMAC key (at least 32 bytes of text) that signs one-click links in emails. Without it emails carry
+    /// no Acknowledge link and the link endpoint answers 503.
+    /// </summary>
+    public string LinkSigningKey { get; set; } = string.Empty;
+
+    /// <summary>How long an emailed Acknowledge link works.</summary>
+    public TimeSpan LinkValidity { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Slack bot token (xoxb-...) for chat.postMessage/chat.update; without it escalation posts Block Kit to the receiver's webhook.</summary>
+    public string SlackBotToken { get; set; } = string.Empty;
+
+    /// <summary>Base of Slack's Web API (ends with "/api/").</summary>
+    public string SlackApiUrl { get; set; } = "https://slack.com/api/";
+
+    /// <summary>The Slack app's signing secret, which verifies button clicks (interactivity requests).</summary>
+    public string SlackSigningSecret { get; set; } = string.Empty;
+
+    /// <summary>Events API endpoint for pages to on-call people (their own routing keys).</summary>
+    public string PagerDutyEventsUrl { get; set; } = "https://events.pagerduty.com/v2/enqueue";
+
+    /// <summary>Secret of the PagerDuty v3 webhook subscription (several separated by ';' while rotating).</summary>
+    public string PagerDutyWebhookSecret { get; set; } = string.Empty;
 }

@@ -15,6 +15,7 @@ public sealed partial class AlertRouter(
     AlertStore alerts,
     GroupStore groups,
     QueueSender queues,
+    IncidentService incidents,
     TimeProvider time,
     ILogger<AlertRouter> logger)
 {
@@ -25,7 +26,8 @@ public sealed partial class AlertRouter(
         foreach (var message in batch.Alerts)
         {
             var (alert, timeout) = Normalize(message, now, am.Global.ResolveTimeout);
-            await alerts.MergeAsync(alert, timeout, now, ct).ConfigureAwait(false);
+            var stored = await alerts.MergeAsync(alert, timeout, now, ct).ConfigureAwait(false);
+            await incidents.OnAlertAsync(stored.Alert, ct).ConfigureAwait(false);
             foreach (var route in am.Root.Match(alert.Labels))
             {
                 await AddToGroupAsync(route, alert, now, ct).ConfigureAwait(false);

@@ -1,4 +1,6 @@
 using Alerting.Core.Alertmanager;
+using Alerting.Core.Escalation;
+using Alerting.Core.OnCall;
 using Alerting.Core.Rules;
 using Alerting.Core.Templating;
 using Alerting.Functions.Options;
@@ -17,6 +19,8 @@ public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, IL
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Cached<RuleFile?>> _ruleFiles = new(StringComparer.Ordinal);
     private Cached<(AlertmanagerConfig Config, TemplateSet Templates)>? _alertmanager;
+    private Cached<EscalationPolicySet>? _escalation;
+    private Cached<OnCallConfig>? _onCall;
 
     public static string ResolvePath(string path)
     {
@@ -105,6 +109,28 @@ public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, IL
             }
             return loaded;
         }, "alertmanager config");
+    }
+
+    /// <summary>The escalation policies, or null when escalation is not configured.</summary>
+    public EscalationPolicySet? Escalation()
+    {
+        if (string.IsNullOrWhiteSpace(options.Value.EscalationPolicyPath))
+        {
+            return null;
+        }
+        var path = ResolvePath(options.Value.EscalationPolicyPath);
+        return Get(ref _escalation, [path], () => EscalationPolicyLoader.LoadFile(path), "escalation policies");
+    }
+
+    /// <summary>The on-call schedules, or null when none are configured.</summary>
+    public OnCallConfig? OnCall()
+    {
+        if (string.IsNullOrWhiteSpace(options.Value.OnCallPath))
+        {
+            return null;
+        }
+        var path = ResolvePath(options.Value.OnCallPath);
+        return Get(ref _onCall, [path], () => OnCallLoader.LoadFile(path), "on-call schedules");
     }
 
     private static (AlertmanagerConfig, TemplateSet) LoadAlertmanager(string path, string defaultTemplates)

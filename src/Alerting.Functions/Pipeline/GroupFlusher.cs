@@ -114,7 +114,7 @@ public sealed partial class GroupFlusher(
         var all = held.Select(h => h.Alert).OrderBy(a => a.Labels.ToString(), StringComparer.Ordinal).ToArray();
         var resolvedAll = all.Where(a => a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
         // Alertmanager's mute stages run before dedup: inhibited alerts are not part of the notification.
-        var current = await WithoutMutedAsync(am, all, now, ct).ConfigureAwait(false);
+        var current = WithoutEscalated(await WithoutMutedAsync(am, all, now, ct).ConfigureAwait(false), group.Receiver);
         var firing = current.Where(a => !a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
         var resolved = current.Where(a => a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
 
@@ -168,6 +168,22 @@ public sealed partial class GroupFlusher(
             .ToArray();
         var inhibitor = am.CreateInhibitor();
         return unsilenced.Where(a => a.IsResolvedAt(now) || !inhibitor.IsInhibited(a.Labels, sources)).ToArray();
+    }
+
+    /// <summary>
+    /// Alerts an escalation policy covers reach the receivers its steps name through the escalation
+    /// (Block Kit with an Acknowledge button, emails with a signed link, updated in place later), so the
+    /// group notification to the same receiver leaves them out instead of announcing them twice.
+    /// </summary>
+    private IReadOnlyList<Alert> WithoutEscalated(IReadOnlyList<Alert> alerts, string receiver)
+    {
+        var policies = config.Escalation();
+        if (policies is null)
+        {
+            return alerts;
+        }
+        return alerts.Where(a => policies.For(a.Labels) is not { } p
+            || !p.Steps.Any(s => s.Notify.Any(t => t.Kind == Core.Escalation.EscalationTargetKind.Receiver && t.Name == receiver))).ToArray();
     }
 
     private async Task<Exception?> NotifyIntegrationAsync(

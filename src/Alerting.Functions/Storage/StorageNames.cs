@@ -7,14 +7,18 @@ public static class StorageNames
 
     public const string AlertsQueue = "alerts";
     public const string NotificationsQueue = "notifications";
+    public const string EscalationsQueue = "escalations";
 
     public const string RuleStateTable = "rulestate";
     public const string AlertsTable = "alerts";
     public const string GroupsTable = "groups";
     public const string NotificationLogTable = "nflog";
+    public const string IncidentsTable = "incidents";
+    public const string AuditTable = "audit";
+    public const string LinkNoncesTable = "linknonces";
 
     public const string SamplesContainer = "samples";
 
-    public static readonly string[] Queues = [AlertsQueue, NotificationsQueue];
-    public static readonly string[] Tables = [RuleStateTable, AlertsTable, GroupsTable, NotificationLogTable];
+    public static readonly string[] Queues = [AlertsQueue, NotificationsQueue, EscalationsQueue];
+    public static readonly string[] Tables = [RuleStateTable, AlertsTable, GroupsTable, NotificationLogTable, IncidentsTable, AuditTable, LinkNoncesTable];
 }

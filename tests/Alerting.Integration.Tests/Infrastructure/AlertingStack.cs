@@ -39,9 +39,14 @@ public sealed class AlertingStack : IAsyncDisposable
 
     public HttpClient Http { get; private set; } = null!;
 
-    public static async Task<AlertingStack> StartAsync(IReadOnlyList<(string UserId, MachineMode Mode)> machines, string? alertmanagerYaml = null, string? ruleFiles = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<AlertingStack> StartAsync(IReadOnlyList<(string UserId, MachineMode Mode)> machines, string? alertmanagerYaml = null, string? ruleFiles = null, IReadOnlyDictionary<string, string?>? settings = null, string? hostJson = null, Action<AlertingStack>? configure = null)
     {
         var s = new AlertingStack();
+        if (hostJson is not null)
+        {
+            s._hostJsonPath = Path.Combine(s.ConfigDir, "host.json");
+            await File.WriteAllTextAsync(s._hostJsonPath, hostJson);
+        }
         s.Azurite = s.Own(await Azurite.StartAsync());
         s.Mail = s.Own(await MailDev.StartAsync());
         s.Slack = s.Own(await SlackWebhookFake.StartAsync());
@@ -70,6 +75,8 @@ public sealed class AlertingStack : IAsyncDisposable
             // handlers compare due times with the test's clock.
             ["Alerting:QueueDelayFactor"] = "0.001",
         };
+        // The caller may derive settings from the started peers (their ports) before the host starts.
+        configure?.Invoke(s);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             s._settings[key] = value;
@@ -79,6 +86,7 @@ public sealed class AlertingStack : IAsyncDisposable
     }
 
     private Dictionary<string, string?> _settings = [];
+    private string? _hostJsonPath;
 
     private async Task StartHostAsync()
     {
@@ -86,7 +94,7 @@ public sealed class AlertingStack : IAsyncDisposable
             new LocalHostOptions
             {
                 Urls = "http://127.0.0.1:0",
-                HostJsonPath = Path.Combine(TestPaths.RepoRoot, "host.json"),
+                HostJsonPath = _hostJsonPath ?? Path.Combine(TestPaths.RepoRoot, "host.json"),
                 EnableTimers = false,
                 EnableQueuePumps = false,
             },

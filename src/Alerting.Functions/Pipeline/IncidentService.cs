@@ -1,0 +1,293 @@
+using Alerting.Core.Acknowledgement;
+using Alerting.Core.Alertmanager;
+using Alerting.Core.Escalation;
+using Alerting.Core.Model;
+using Alerting.Functions.Notifying;
+using Alerting.Functions.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Alerting.Functions.Pipeline;
+
+/// <summary>Message on the "escalations" queue: run the chain of an incident (kind "step") or bring its messages up to date ("sync").</summary>
+public sealed record EscalationMessage(string AlertId, string Kind, string Token, DateTimeOffset NotBefore)
+{
+    public const string Step = "step";
+    public const string Sync = "sync";
+}
+
+public enum OperatorOutcome
+{
+    Done,
+    NotFound,
+    Rejected,
+    Conflict,
+}
+
+/// <summary>What an operator action came to: the new status, or why nothing changed.</summary>
+public sealed record OperatorResult(OperatorOutcome Outcome, AlertStatus? Status, string? Message);
+
+/// <summary>
+/// Incidents: the escalation chain and the operator state of each alert that a policy covers (and of
+/// any alert an operator acts on). The chain is a sequence of delayed "escalations" messages carrying
+/// the incident's chain token; each one reloads the incident and asks the pure planner what is due, so
+/// an acknowledge, resolve or silence stops it even when a message is already queued, and a stale or
+/// duplicated message does nothing. Targets already notified for a step are recorded one by one, so a
+/// redelivered step resends only what had not gone out (PagerDuty triggers carry a stable dedup key, so
+/// even a resend after a crash in between joins the open incident rather than paging again).
+/// </summary>
+public sealed partial class IncidentService(
+    ConfigProvider config,
+    AlertStore alerts,
+    IncidentStore incidents,
+    AuditStore audit,
+    SilenceStore silences,
+    QueueSender queues,
+    IncidentMessenger messenger,
+    TimeProvider time,
+    ILogger<IncidentService> logger)
+{
+    /// <summary>Default length of a silence created from an alert without an end time.</summary>
+    public static readonly TimeSpan DefaultSilence = TimeSpan.FromHours(2);
+
+    /// <summary>Called by the router for every stored alert: starts a chain when a covered alert fires, ends it when it resolves.</summary>
+    public async Task OnAlertAsync(Alert alert, CancellationToken ct)
+    {
+        var policy = config.Escalation()?.For(alert.Labels);
+        if (policy is null)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        var id = alert.Fingerprint;
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var incident = await incidents.GetAsync(id, ct).ConfigureAwait(false);
+            if (alert.IsResolvedAt(now))
+            {
+                if (incident is null || incident.Ack.Status == AlertStatus.Resolved)
+                {
+                    return;
+                }
+                var resolved = await TransitionAsync(incident, new AckCommand(AckAction.Resolve, "alerting (alert resolved)", AckChannel.Api), ct).ConfigureAwait(false);
+                if (resolved is not null)
+                {
+                    return;
+                }
+                continue;
+            }
+            var firingSince = alert.StartsAt < now ? alert.StartsAt : now;
+            if (incident is not null && (incident.Ack.Status != AlertStatus.Resolved || firingSince <= incident.FiringSince))
+            {
+                return; // this firing already has its chain
+            }
+            var token = Guid.NewGuid().ToString("N");
+            var fresh = new IncidentRecord(id, policy.Name, firingSince, AlertAckState.FiringSince(firingSince), 0, token, [], [], [], incident?.Version ?? 0)
+            {
+                ETag = incident?.ETag ?? default,
+            };
+            if (await incidents.TryWriteAsync(fresh, isNew: incident is null, ct).ConfigureAwait(false))
+            {
+                LogStarted(logger, id, policy.Name);
+                await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(id, EscalationMessage.Step, token, now), ct).ConfigureAwait(false);
+                return;
+            }
+        }
+        throw new InvalidOperationException($"could not start the escalation of alert {id} after repeated write conflicts");
+    }
+
+    /// <summary>The "escalations" queue handler.</summary>
+    public async Task HandleAsync(EscalationMessage message, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var incident = await incidents.GetAsync(message.AlertId, ct).ConfigureAwait(false);
+        if (incident is null)
+        {
+            return;
+        }
+        var stored = await alerts.GetAsync(message.AlertId, ct).ConfigureAwait(false);
+        if (message.Kind == EscalationMessage.Sync)
+        {
+            await messenger.SyncAsync(incident, stored?.Alert, now, ct).ConfigureAwait(false);
+            return;
+        }
+        if (incident.ChainToken != message.Token)
+        {
+            return; // superseded by a newer chain (re-fired, un-acknowledged, snoozed)
+        }
+        if (message.NotBefore > now)
+        {
+            await queues.SendAsync(StorageNames.EscalationsQueue, message, message.NotBefore - now, ct).ConfigureAwait(false);
+            return;
+        }
+        var policy = incident.Policy is null ? null : config.Escalation()?.Named(incident.Policy);
+        if (policy is null || stored is null || stored.Alert.IsResolvedAt(now))
+        {
+            return;
+        }
+        if ((await silences.ListAsync(ct).ConfigureAwait(false)).Any(s => s.Mutes(stored.Alert.Labels, now)))
+        {
+            LogSilenced(logger, incident.AlertId);
+            return;
+        }
+        var decision = EscalationPlan.NextStep(policy, new EscalationState(incident.FiringSince, incident.Ack, incident.StepsDone), now);
+        switch (decision.Kind)
+        {
+            case EscalationDecisionKind.Stop:
+                LogStopped(logger, incident.AlertId, decision.Reason);
+                return;
+            case EscalationDecisionKind.Wait:
+                await ScheduleAsync(incident.AlertId, message.Token, decision.NextCheckAt!.Value, now, ct).ConfigureAwait(false);
+                return;
+            default:
+                break;
+        }
+
+        foreach (var recipient in EscalationRecipients.Resolve(decision.Step!, config.OnCall(), now))
+        {
+            var key = $"{decision.StepNumber}:{recipient.Target}";
+            if (incident.Delivered.Contains(key, StringComparer.Ordinal))
+            {
+                continue;
+            }
+            var refs = await messenger.NotifyAsync(recipient, stored.Alert, incident, now, ct).ConfigureAwait(false);
+            incident = await UpdateAsync(incident, i => i with
+            {
+                Delivered = [.. i.Delivered, key],
+                Slack = [.. i.Slack, .. refs.Slack],
+                PagerDuty = [.. i.PagerDuty, .. refs.PagerDuty.Where(p => !i.PagerDuty.Contains(p))],
+            }, ct).ConfigureAwait(false);
+            LogNotified(logger, incident.AlertId, decision.StepNumber, recipient.Target.ToString(), decision.Reason);
+        }
+        var stepsDone = decision.StepsDoneAfter;
+        incident = await UpdateAsync(incident, i => i.ChainToken == message.Token && i.StepsDone < stepsDone
+            ? i with { StepsDone = stepsDone, Delivered = i.Delivered.Where(d => !d.StartsWith($"{decision.StepNumber}:", StringComparison.Ordinal)).ToArray() }
+            : i, ct).ConfigureAwait(false);
+        if (decision.NextCheckAt is { } next && incident.ChainToken == message.Token)
+        {
+            await ScheduleAsync(incident.AlertId, message.Token, next, now, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>An operator action from any channel. Writes the new state and the audit row, then updates Slack and PagerDuty.</summary>
+    public async Task<OperatorResult> ApplyAsync(string alertId, AckCommand command, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var incident = await incidents.GetAsync(alertId, ct).ConfigureAwait(false);
+            var isNew = false;
+            if (incident is null)
+            {
+                // Any alert we hold can be acted on, not only those an escalation policy covers.
+                var stored = await alerts.GetAsync(alertId, ct).ConfigureAwait(false);
+                if (stored is null)
+                {
+                    return new OperatorResult(OperatorOutcome.NotFound, null, $"no alert with id {alertId}");
+                }
+                var status = stored.Alert.IsResolvedAt(now) ? AlertStatus.Resolved : AlertStatus.Firing;
+                incident = new IncidentRecord(alertId, null, stored.Alert.StartsAt, new AlertAckState(status, stored.Alert.StartsAt), 0, Guid.NewGuid().ToString("N"), [], [], [], 0);
+                isNew = true;
+            }
+            var result = new AcknowledgementStateMachine(time).Apply(alertId, incident.Ack, command);
+            if (!result.Ok)
+            {
+                return new OperatorResult(
+                    result.Error == TransitionError.InvalidCommand ? OperatorOutcome.Rejected : OperatorOutcome.Conflict,
+                    incident.Ack.EffectiveStatus(now),
+                    result.Message);
+            }
+            // Un-acknowledging or snoozing starts a new chain from where the old one stopped.
+            var restart = command.Action is AckAction.Unacknowledge or AckAction.Snooze && incident.Policy is not null;
+            var updated = incident with { Ack = result.State, ChainToken = restart ? Guid.NewGuid().ToString("N") : incident.ChainToken };
+            if (!await incidents.TryWriteAsync(updated, isNew, ct).ConfigureAwait(false))
+            {
+                continue;
+            }
+            await audit.AppendAsync(result.Audit!, isNew ? 0 : incident.Version + 1, ct).ConfigureAwait(false);
+            if (command.Action == AckAction.Silence)
+            {
+                await SilenceAsync(alertId, command, now, ct).ConfigureAwait(false);
+            }
+            if (restart)
+            {
+                var at = command.Action == AckAction.Snooze ? command.Until!.Value : now;
+                await ScheduleAsync(alertId, updated.ChainToken, at, now, ct).ConfigureAwait(false);
+            }
+            await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(alertId, EscalationMessage.Sync, string.Empty, now), ct).ConfigureAwait(false);
+            LogTransition(logger, alertId, command.Action.ToString(), command.Who, command.How.ToString(), result.Audit!.From.ToString(), result.Audit.To.ToString());
+            return new OperatorResult(OperatorOutcome.Done, result.State.Status, null);
+        }
+        return new OperatorResult(OperatorOutcome.Conflict, null, $"alert {alertId} changed concurrently; try again");
+    }
+
+    /// <summary>The alert whose PagerDuty incident has this dedup key, if it is one of ours.</summary>
+    public async Task<string?> FindByDedupKeyAsync(string dedupKey, CancellationToken ct) =>
+        (await incidents.ListAsync(ct).ConfigureAwait(false)).FirstOrDefault(i => i.PagerDuty.Any(p => p.DedupKey == dedupKey))?.AlertId;
+
+    private async Task<IncidentRecord?> TransitionAsync(IncidentRecord incident, AckCommand command, CancellationToken ct)
+    {
+        var result = new AcknowledgementStateMachine(time).Apply(incident.AlertId, incident.Ack, command);
+        if (!result.Ok)
+        {
+            return incident;
+        }
+        var updated = incident with { Ack = result.State };
+        if (!await incidents.TryWriteAsync(updated, isNew: false, ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+        await audit.AppendAsync(result.Audit!, incident.Version + 1, ct).ConfigureAwait(false);
+        await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(incident.AlertId, EscalationMessage.Sync, string.Empty, time.GetUtcNow()), ct).ConfigureAwait(false);
+        return updated;
+    }
+
+    private async Task SilenceAsync(string alertId, AckCommand command, DateTimeOffset now, CancellationToken ct)
+    {
+        var stored = await alerts.GetAsync(alertId, ct).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return;
+        }
+        var matchers = stored.Alert.Labels.Select(l => new LabelMatcher(MatcherType.Equal, l.Name, l.Value)).ToArray();
+        var silence = new Silence(string.Empty, matchers, now, command.Until ?? now + DefaultSilence, command.Who,
+            command.Note ?? $"silenced from {command.How.ToString().ToLowerInvariant()} for alert {alertId}");
+        var written = await silences.SetAsync(silence, now, ct).ConfigureAwait(false);
+        if (!written.Succeeded)
+        {
+            throw new InvalidOperationException($"could not create the silence for alert {alertId}: {written.Error}");
+        }
+    }
+
+    private Task ScheduleAsync(string alertId, string token, DateTimeOffset at, DateTimeOffset now, CancellationToken ct) =>
+        queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(alertId, EscalationMessage.Step, token, at), at > now ? at - now : TimeSpan.Zero, ct);
+
+    private async Task<IncidentRecord> UpdateAsync(IncidentRecord incident, Func<IncidentRecord, IncidentRecord> change, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var updated = change(incident);
+            if (ReferenceEquals(updated, incident) || await incidents.TryWriteAsync(updated, isNew: false, ct).ConfigureAwait(false))
+            {
+                return await incidents.GetAsync(incident.AlertId, ct).ConfigureAwait(false) ?? updated;
+            }
+            incident = await incidents.GetAsync(incident.AlertId, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"incident {incident.AlertId} disappeared");
+        }
+        throw new InvalidOperationException($"could not update incident {incident.AlertId} after repeated write conflicts");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Escalation of alert {AlertId} started with policy {Policy}")]
+    private static partial void LogStarted(ILogger logger, string alertId, string policy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Escalation of alert {AlertId}: step {Step} notified {Target} ({Reason})")]
+    private static partial void LogNotified(ILogger logger, string alertId, int step, string target, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Escalation of alert {AlertId} stopped: {Reason}")]
+    private static partial void LogStopped(ILogger logger, string alertId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Escalation of alert {AlertId} stopped: a silence matches it")]
+    private static partial void LogSilenced(ILogger logger, string alertId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId}: {Action} by {Who} via {How} ({From} -> {To})")]
+    private static partial void LogTransition(ILogger logger, string alertId, string action, string who, string how, string from, string to);
+}
