@@ -21,7 +21,6 @@ internal sealed partial class EscalationScenario : IAsyncDisposable
 {
     public const string EngineerKey = "EngineerRoutingKeyForTheFake0001";
     public const string ManagerKey = "ManagerRoutingKeyForTheFake00001";
-    public const string BotToken = "xoxb-0000000000-fake-bot-token";
     public const string SigningSecret = "8f742231b10e8888abcd99yyyzzz85a5";
 
     private EscalationScenario(AlertingStack stack, PagerDutyFake pagerDuty)
@@ -70,7 +69,7 @@ internal sealed partial class EscalationScenario : IAsyncDisposable
         {
             if (slackBot)
             {
-                settings["Alerting:SlackBotToken"] = BotToken;
+                settings["Alerting:SlackBotToken"] = SlackFakeOptions.DefaultBotToken;
                 settings["Alerting:SlackApiUrl"] = new Uri(s.Slack.BaseAddress, "api/").ToString();
             }
         });
