@@ -36,4 +36,10 @@ public sealed class AlertingOptions
 
     /// <summary>Largest HTTP body accepted by the ingest endpoints.</summary>
     public long MaxRequestBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Name servers for dns_sd_configs as "ip[:port]", several separated by ';' (e.g. "127.0.0.1:5353").
+    /// Empty: the system's resolvers, with A/AAAA through the OS resolver so /etc/hosts still applies.
+    /// </summary>
+    public string? DnsServer { get; set; }
 }
