@@ -10,6 +10,13 @@ using Alerting.LocalServices;
 
 // Measures one scrape tick of the real function app (local host + Azurite) over many demo-fleet targets,
 // some of which never answer. Usage: dotnet run -c Release --project bench/Alerting.ScrapeBench -- [targets] [hanging] [concurrency]
+// Other modes: "parse [MB] [runs]" (parser throughput, ParseBench.cs) and
+// "prometheus [targets] [rounds]" (our tick next to real Prometheus over the same targets, PrometheusBench.cs).
+if (args.Length > 0 && args[0] == "parse")
+{
+    Alerting.ScrapeBench.ParseBench.Run(args[1..]);
+    return;
+}
 var targets = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var hanging = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var concurrency = args.Length > 2 ? args[2] : "64";
