@@ -40,9 +40,9 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, Time
         {
             groups.AddRange(await HttpGroupsAsync(sd, ct).ConfigureAwait(false));
         }
-        foreach (var sd in job.DnsSdConfigs)
+        foreach (var dns in await Task.WhenAll(job.DnsSdConfigs.Select(sd => DnsGroupsAsync(sd, ct))).ConfigureAwait(false))
         {
-            groups.AddRange(await DnsGroupsAsync(sd, ct).ConfigureAwait(false));
+            groups.AddRange(dns);
         }
         return groups;
     }
@@ -127,29 +127,31 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, Time
 
     private async Task<IReadOnlyList<TargetGroup>> DnsGroupsAsync(DnsSdConfig sd, CancellationToken ct)
     {
-        var result = new List<TargetGroup>();
-        foreach (var name in sd.Names)
+        // Names (and a job's dns_sd configs) are resolved concurrently, as Prometheus does: with a dead server
+        // each costs a whole timeout, and the tick waits for discovery. Results keep the configured order.
+        var perName = await Task.WhenAll(sd.Names.Select(name => NameGroupsAsync(sd, name, ct))).ConfigureAwait(false);
+        return perName.SelectMany(g => g).ToArray();
+    }
+
+    private async Task<IReadOnlyList<TargetGroup>> NameGroupsAsync(DnsSdConfig sd, string name, CancellationToken ct)
+    {
+        var key = $"dns:{sd.Type}:{name}:{sd.Port}";
+        var now = time.GetUtcNow();
+        if (_remote.TryGetValue(key, out var cached) && now < cached.FetchedAt + sd.RefreshInterval)
         {
-            var key = $"dns:{sd.Type}:{name}:{sd.Port}";
-            var now = time.GetUtcNow();
-            if (_remote.TryGetValue(key, out var cached) && now < cached.FetchedAt + sd.RefreshInterval)
-            {
-                result.AddRange(cached.Groups);
-                continue;
-            }
-            try
-            {
-                var groups = await LookupAsync(sd, name, ct).ConfigureAwait(false);
-                _remote[key] = new TimedEntry(now, groups);
-                result.AddRange(groups);
-            }
-            catch (Exception e) when (e is SocketException or DnsResponseException || (e is OperationCanceledException && !ct.IsCancellationRequested))
-            {
-                LogDiscoveryFailed(logger, name, e.Message);
-                result.AddRange(cached?.Groups ?? []);
-            }
+            return cached.Groups;
         }
-        return result;
+        try
+        {
+            var groups = await LookupAsync(sd, name, ct).ConfigureAwait(false);
+            _remote[key] = new TimedEntry(now, groups);
+            return groups;
+        }
+        catch (Exception e) when (e is SocketException or DnsResponseException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            LogDiscoveryFailed(logger, name, e.Message);
+            return cached?.Groups ?? [];
+        }
     }
 
     private async Task<IReadOnlyList<TargetGroup>> LookupAsync(DnsSdConfig sd, string name, CancellationToken ct)
@@ -197,16 +199,26 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, Time
 
     private static (LookupClient, bool) CreateDnsClient(string? servers)
     {
+        // DnsClient's defaults (5 s, two retries) could hold the tick for 15 s per name; the tick waits for
+        // discovery before it scrapes, so a dead server costs at most 2 s × 2 tries, within http_sd's 10 s bound.
+        static LookupClientOptions Bounded(LookupClientOptions o)
+        {
+            o.UseCache = false;
+            o.ThrowDnsErrors = false;
+            o.Timeout = TimeSpan.FromSeconds(2);
+            o.Retries = 1;
+            return o;
+        }
         if (string.IsNullOrWhiteSpace(servers))
         {
-            return (new LookupClient(new LookupClientOptions { UseCache = false, ThrowDnsErrors = false }), false);
+            return (new LookupClient(Bounded(new LookupClientOptions())), false);
         }
         var endpoints = servers.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => IPEndPoint.TryParse(s, out var ep)
                 ? new IPEndPoint(ep.Address, ep.Port == 0 ? NameServer.DefaultPort : ep.Port)
                 : throw new InvalidOperationException($"Alerting:DnsServer '{s}' is not an ip[:port]"))
             .ToArray();
-        return (new LookupClient(new LookupClientOptions(endpoints) { UseCache = false, ThrowDnsErrors = false }), true);
+        return (new LookupClient(Bounded(new LookupClientOptions(endpoints))), true);
     }
 
     private sealed record FileEntry(string Stamp, IReadOnlyList<TargetGroup> Groups);

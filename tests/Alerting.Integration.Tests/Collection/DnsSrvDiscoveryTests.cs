@@ -17,6 +17,7 @@ public sealed class DnsSrvDiscoveryTests : IAsyncLifetime
     private readonly CapturedLogs _logs = new();
     private CollectionHost _host = null!;
     private DemoFleet.DemoFleet _fleet = null!;
+    private Dnsmasq _dns = null!;
 
     private int Port(int index) => _fleet.Machines[index].Port;
 
@@ -26,7 +27,7 @@ public sealed class DnsSrvDiscoveryTests : IAsyncLifetime
         _fleet = await DemoFleet.DemoFleet.StartAsync(
             new[] { "1", "2" }.Select(id => new FleetMachine(id, MachineMode.Healthy, clock, clock.GetUtcNow())).ToArray(), 0);
         _owned.Add(_fleet);
-        var dns = await Dnsmasq.StartAsync(
+        var dns = _dns = await Dnsmasq.StartAsync(
             [("vyx-user-1.internal", "127.0.0.1"), ("vyx-user-2.internal", "127.0.0.1")],
             [("_metrics._tcp.vyx.internal", "vyx-user-1.internal", Port(0)), ("_metrics._tcp.vyx.internal", "vyx-user-2.internal", Port(1))]);
         _owned.Add(dns);
@@ -66,7 +67,7 @@ public sealed class DnsSrvDiscoveryTests : IAsyncLifetime
                     target_label: dns_name
               - job_name: missing
                 dns_sd_configs:
-                  - names: [vyx-user-404.internal]
+                  - names: [vyx-user-404.internal, vyx-user-405.internal]
                     type: A
                     port: 9100
                   - names: [_metrics._tcp.nothing.internal]
@@ -122,5 +123,19 @@ public sealed class DnsSrvDiscoveryTests : IAsyncLifetime
         var warnings = _logs.Lines.Where(l => l.Level == LogLevel.Warning).Select(l => l.Message).ToArray();
         Assert.Contains(warnings, m => m.Contains("vyx-user-404.internal", StringComparison.Ordinal) && m.Contains("NXDOMAIN", StringComparison.Ordinal));
         Assert.Contains(warnings, m => m.Contains("_metrics._tcp.nothing.internal", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_dead_dns_server_keeps_the_last_good_targets()
+    {
+        await _host.ScrapeAsync();
+        await _dns.DisposeAsync();
+        _host.Time.Advance(TimeSpan.FromMinutes(1));
+
+        var series = await _host.ScrapeAsync();
+
+        Assert.Equal(2, series.Keys.Count(l => l.Name == "up" && l["job"] == "srv" && series[l] == 1));
+        Assert.Equal(2, series.Keys.Count(l => l.Name == "up" && l["job"] == "a" && series[l] == 1));
+        Assert.Contains(_logs.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("_metrics._tcp.vyx.internal failed", StringComparison.Ordinal));
     }
 }
