@@ -1,53 +1,45 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
-using Alerting.DemoFleet;
 using Alerting.Functions.Storage;
 using Alerting.LocalHost;
 using Alerting.LocalServices;
 
 // Measures one scrape tick of the real function app (local host + Azurite) over many demo-fleet targets,
 // some of which never answer. Usage: dotnet run -c Release --project bench/Alerting.ScrapeBench -- [targets] [hanging] [concurrency]
-var targets = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
-var hanging = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+// Other modes: "parse [MB] [runs]" (parser throughput, ParseBench.cs) and
+// "prometheus [targets] [rounds]" (our tick next to real Prometheus over the same targets, PrometheusBench.cs).
+if (args.Length > 0 && args[0] == "serve-fleet")
+{
+    // Child process of the "prometheus" mode: serves the fleet until killed, so neither scraper's CPU
+    // figure includes the cost of answering the scrapes.
+    await using var served = await Alerting.ScrapeBench.BenchFleet.StartAsync(int.Parse(args[1], CultureInfo.InvariantCulture), hanging: 0);
+    await File.WriteAllLinesAsync(args[2] + ".tmp", served.Ports.Select(p => p.ToString(CultureInfo.InvariantCulture)));
+    File.Move(args[2] + ".tmp", args[2]);
+    await Task.Delay(Timeout.Infinite);
+    return;
+}
+if (args.Length > 0 && args[0] == "parse")
+{
+    Alerting.ScrapeBench.ParseBench.Run(args[1..]);
+    return;
+}
+var targets = args.Length > 0 && args[0] != "prometheus" ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
+var hanging = args.Length > 1 && args[0] != "prometheus" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var concurrency = args.Length > 2 ? args[2] : "64";
 var root = RepoPaths.Root;
 await using var azurite = await Azurite.StartAsync();
 var connection = azurite.ConnectionString;
 var work = Directory.CreateTempSubdirectory("scrape-bench-").FullName;
+if (args.Length > 0 && args[0] == "prometheus")
 {
-    // One Kestrel listening on every target's port: a WebApplication per machine would measure Kestrel
-    // start-up memory, not the scrape tick.
-    var clock = TimeProvider.System;
-    var machines = Enumerable.Range(1, targets).Select(i => new FleetMachine(i.ToString(CultureInfo.InvariantCulture), MachineMode.Healthy, clock, clock.GetUtcNow())).ToArray();
-    var ports = DistinctFreePorts(targets + hanging);
-    var byPort = new Dictionary<int, FleetMachine>();
-    for (var i = 0; i < targets; i++)
-    {
-        byPort[ports[i]] = machines[i];
-    }
-    var builder = WebApplication.CreateSlimBuilder();
-    builder.Logging.ClearProviders();
-    builder.WebHost.UseKestrel(o =>
-    {
-        foreach (var p in ports)
-        {
-            o.Listen(IPAddress.Loopback, p);
-        }
-    });
-    var fleet = builder.Build();
-    fleet.MapGet("/metrics", async (HttpContext ctx) =>
-    {
-        if (byPort.TryGetValue(ctx.Connection.LocalPort, out var m))
-        {
-            return Results.Text(m.RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
-        }
-        await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
-        return Results.Empty;
-    });
-    await fleet.StartAsync();
+    await Alerting.ScrapeBench.PrometheusBench.RunAsync(args[1..], connection, work);
+    return;
+}
+{
+    await using var fleet = await Alerting.ScrapeBench.BenchFleet.StartAsync(targets, hanging);
+    var ports = fleet.Ports;
+    var machines = fleet.Machines;
 
     var yaml = new StringBuilder("global:\n  scrape_interval: 30s\n  scrape_timeout: 2s\nscrape_configs:\n  - job_name: fleet\n    static_configs:\n");
     for (var i = 0; i < ports.Length; i++)
@@ -80,21 +72,4 @@ var work = Directory.CreateTempSubdirectory("scrape-bench-").FullName;
         var up = last.Targets.Count(t => t.Samples.Any(s => s.Labels.Name == "up" && s.Value == 1));
         Console.WriteLine($"tick {tick}: {elapsed.TotalSeconds:0.00}s (scrape, encode and store); {up} of {last.Targets.Count} targets up, {last.Targets.Sum(t => t.Samples.Count)} samples");
     }
-    await fleet.StopAsync();
-}
-
-// All held open together, so the operating system cannot hand out one port twice.
-static int[] DistinctFreePorts(int count)
-{
-    var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
-    foreach (var l in listeners)
-    {
-        l.Start();
-    }
-    var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-    foreach (var l in listeners)
-    {
-        l.Dispose();
-    }
-    return ports;
 }

@@ -66,4 +66,10 @@ public sealed class AlertingOptions
 
     /// <summary>Secret of the PagerDuty v3 webhook subscription (several separated by ';' while rotating).</summary>
     public string PagerDutyWebhookSecret { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Name servers for dns_sd_configs as "ip[:port]", several separated by ';' (e.g. "127.0.0.1:5353").
+    /// Empty: the system's resolvers, with A/AAAA through the OS resolver so /etc/hosts still applies.
+    /// </summary>
+    public string? DnsServer { get; set; }
 }

@@ -2,7 +2,11 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Alerting.Core.Collection.Config;
+using Alerting.Functions.Options;
+using DnsClient;
+using DnsClient.Protocol;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Alerting.Functions.Scraping;
 
@@ -12,9 +16,13 @@ namespace Alerting.Functions.Scraping;
 /// good target groups (a flapping discovery endpoint must not make every target vanish), and each source
 /// is refreshed on its own refresh_interval; file_sd files are re-read as soon as they change.
 /// </summary>
-public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, TimeProvider time, ILogger<TargetDiscovery> logger)
+public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, TimeProvider time, IOptions<AlertingOptions> options, ILogger<TargetDiscovery> logger)
 {
     private static readonly TimeSpan HttpSdTimeout = TimeSpan.FromSeconds(10);
+
+    // One client for the app's lifetime: it holds the server list and its own UDP/TCP handling. Its
+    // answer cache is off because refresh_interval already decides how long an answer is reused.
+    private readonly Lazy<(LookupClient Client, bool Configured)> _dns = new(() => CreateDnsClient(options.Value.DnsServer));
 
     private readonly ConcurrentDictionary<string, FileEntry> _files = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TimedEntry> _remote = new(StringComparer.Ordinal);
@@ -32,9 +40,9 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, Time
         {
             groups.AddRange(await HttpGroupsAsync(sd, ct).ConfigureAwait(false));
         }
-        foreach (var sd in job.DnsSdConfigs)
+        foreach (var dns in await Task.WhenAll(job.DnsSdConfigs.Select(sd => DnsGroupsAsync(sd, ct))).ConfigureAwait(false))
         {
-            groups.AddRange(await DnsGroupsAsync(sd, ct).ConfigureAwait(false));
+            groups.AddRange(dns);
         }
         return groups;
     }
@@ -119,37 +127,98 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, Time
 
     private async Task<IReadOnlyList<TargetGroup>> DnsGroupsAsync(DnsSdConfig sd, CancellationToken ct)
     {
-        var result = new List<TargetGroup>();
-        foreach (var name in sd.Names)
+        // Names (and a job's dns_sd configs) are resolved concurrently, as Prometheus does: with a dead server
+        // each costs a whole timeout, and the tick waits for discovery. Results keep the configured order.
+        var perName = await Task.WhenAll(sd.Names.Select(name => NameGroupsAsync(sd, name, ct))).ConfigureAwait(false);
+        return perName.SelectMany(g => g).ToArray();
+    }
+
+    private async Task<IReadOnlyList<TargetGroup>> NameGroupsAsync(DnsSdConfig sd, string name, CancellationToken ct)
+    {
+        var key = $"dns:{sd.Type}:{name}:{sd.Port}";
+        var now = time.GetUtcNow();
+        if (_remote.TryGetValue(key, out var cached) && now < cached.FetchedAt + sd.RefreshInterval)
         {
-            var key = $"dns:{sd.Type}:{name}:{sd.Port}";
-            var now = time.GetUtcNow();
-            if (_remote.TryGetValue(key, out var cached) && now < cached.FetchedAt + sd.RefreshInterval)
-            {
-                result.AddRange(cached.Groups);
-                continue;
-            }
-            if (sd.Type == DnsRecordType.SRV)
-            {
-                // SRV needs a DNS client library (DnsClient), which the function app does not reference yet.
-                LogSrvUnsupported(logger, name);
-                continue;
-            }
-            try
-            {
-                var family = sd.Type == DnsRecordType.A ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
-                var addresses = await Dns.GetHostAddressesAsync(name, family, ct).ConfigureAwait(false);
-                IReadOnlyList<TargetGroup> groups = [DnsSdTargets.FromAddresses(name, addresses.Order(AddressComparer.Instance), sd.Port)];
-                _remote[key] = new TimedEntry(now, groups);
-                result.AddRange(groups);
-            }
-            catch (SocketException e)
-            {
-                LogDiscoveryFailed(logger, name, e.Message);
-                result.AddRange(cached?.Groups ?? []);
-            }
+            return cached.Groups;
         }
-        return result;
+        try
+        {
+            var groups = await LookupAsync(sd, name, ct).ConfigureAwait(false);
+            _remote[key] = new TimedEntry(now, groups);
+            return groups;
+        }
+        catch (Exception e) when (e is SocketException or DnsResponseException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            LogDiscoveryFailed(logger, name, e.Message);
+            return cached?.Groups ?? [];
+        }
+    }
+
+    private async Task<IReadOnlyList<TargetGroup>> LookupAsync(DnsSdConfig sd, string name, CancellationToken ct)
+    {
+        var (client, configured) = _dns.Value;
+        if (sd.Type != DnsRecordType.SRV && !configured)
+        {
+            // Without a configured server, A/AAAA go through the OS resolver like any other name lookup in
+            // the app, so /etc/hosts and the platform's resolver settings apply (e.g. "localhost").
+            var family = sd.Type == DnsRecordType.A ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
+            var addresses = await Dns.GetHostAddressesAsync(name, family, ct).ConfigureAwait(false);
+            return [DnsSdTargets.FromAddresses(name, addresses.Order(AddressComparer.Instance), sd.Port)];
+        }
+        var queryType = sd.Type switch
+        {
+            DnsRecordType.SRV => QueryType.SRV,
+            DnsRecordType.A => QueryType.A,
+            _ => QueryType.AAAA,
+        };
+        var response = await client.QueryAsync(name, queryType, QueryClass.IN, ct).ConfigureAwait(false);
+        if (response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain)
+        {
+            // NXDOMAIN is an authoritative "no such name", not an outage: like Prometheus the name then has no
+            // targets (its old ones go away), but say so, because it is usually a typo in the config.
+            LogNameNotFound(logger, name, queryType.ToString());
+            return [];
+        }
+        if (response.HasError)
+        {
+            throw new DnsResponseException($"{response.Header.ResponseCode}: {response.ErrorMessage}");
+        }
+        if (sd.Type == DnsRecordType.SRV)
+        {
+            var records = response.Answers.SrvRecords()
+                .Select(r => new Core.Collection.Config.SrvRecord(r.Target.Value, r.Port))
+                .OrderBy(r => r.Target, StringComparer.Ordinal).ThenBy(r => r.Port)
+                .ToArray();
+            return DnsSdTargets.FromSrv(name, records);
+        }
+        IEnumerable<IPAddress> found = sd.Type == DnsRecordType.A
+            ? response.Answers.ARecords().Select(r => r.Address)
+            : response.Answers.AaaaRecords().Select(r => r.Address);
+        return [DnsSdTargets.FromAddresses(name, found.Order(AddressComparer.Instance), sd.Port)];
+    }
+
+    private static (LookupClient, bool) CreateDnsClient(string? servers)
+    {
+        // DnsClient's defaults (5 s, two retries) could hold the tick for 15 s per name; the tick waits for
+        // discovery before it scrapes, so a dead server costs at most 2 s × 2 tries, within http_sd's 10 s bound.
+        static LookupClientOptions Bounded(LookupClientOptions o)
+        {
+            o.UseCache = false;
+            o.ThrowDnsErrors = false;
+            o.Timeout = TimeSpan.FromSeconds(2);
+            o.Retries = 1;
+            return o;
+        }
+        if (string.IsNullOrWhiteSpace(servers))
+        {
+            return (new LookupClient(Bounded(new LookupClientOptions())), false);
+        }
+        var endpoints = servers.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => IPEndPoint.TryParse(s, out var ep)
+                ? new IPEndPoint(ep.Address, ep.Port == 0 ? NameServer.DefaultPort : ep.Port)
+                : throw new InvalidOperationException($"Alerting:DnsServer '{s}' is not an ip[:port]"))
+            .ToArray();
+        return (new LookupClient(Bounded(new LookupClientOptions(endpoints))), true);
     }
 
     private sealed record FileEntry(string Stamp, IReadOnlyList<TargetGroup> Groups);
@@ -166,6 +235,6 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, Time
     [LoggerMessage(Level = LogLevel.Warning, Message = "Service discovery from {Source} failed (keeping the last good targets): {Reason}")]
     private static partial void LogDiscoveryFailed(ILogger logger, string source, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "dns_sd SRV lookups are not supported yet; {Name} skipped (use type A or AAAA)")]
-    private static partial void LogSrvUnsupported(ILogger logger, string name);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dns_sd name {Name} does not exist (NXDOMAIN for {QueryType}); it has no targets")]
+    private static partial void LogNameNotFound(ILogger logger, string name, string queryType);
 }

@@ -33,7 +33,8 @@ public sealed class CollectionHost : IAsyncDisposable
 
     public HttpClient Http { get; private set; } = null!;
 
-    public static async Task<CollectionHost> StartAsync(string scrapeYaml, IReadOnlyDictionary<string, string?>? settings = null, string? rulesYaml = null)
+    public static async Task<CollectionHost> StartAsync(
+        string scrapeYaml, IReadOnlyDictionary<string, string?>? settings = null, string? rulesYaml = null, Action<IServiceCollection>? configureServices = null)
     {
         var h = new CollectionHost();
         await File.WriteAllTextAsync(h.ScrapeConfigPath, scrapeYaml);
@@ -67,7 +68,11 @@ public sealed class CollectionHost : IAsyncDisposable
                 EnableQueuePumps = false,
             },
             all,
-            services => services.AddSingleton<TimeProvider>(h.Time));
+            services =>
+            {
+                services.AddSingleton<TimeProvider>(h.Time);
+                configureServices?.Invoke(services);
+            });
         h.Http = new HttpClient { BaseAddress = h.Host.BaseAddress };
         return h;
     }

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace Alerting.Integration.Tests.Collection;
 
 /// <summary>
-/// file_sd, http_sd and dns_sd (A/AAAA) feed the scrape tick like static targets (relabelled the same way), follow changes
+/// file_sd, http_sd and dns_sd (A/AAAA through the OS resolver; SRV and a configured server in DnsSrvDiscoveryTests) feed the scrape tick like static targets (relabelled the same way), follow changes
 /// to their sources, and a target that never answers costs only its own timeout.
 /// </summary>
 public sealed class DiscoveryTests : IAsyncLifetime
