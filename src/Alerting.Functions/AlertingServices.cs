@@ -1,3 +1,4 @@
+using Alerting.Core.Notifications;
 using Alerting.Functions.Notifying;
 using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
@@ -9,6 +10,8 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Alerting.Functions;
 
@@ -54,6 +57,16 @@ public static class AlertingServices
 
         services.AddHttpClient("scrape", c => c.Timeout = Timeout.InfiniteTimeSpan);
         services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section));
+        services.TryAddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+            return new DeliveryRetryPolicy(o.MaxAttempts, o.BaseDelay, o.MaxDelay, o.MaxRetryAfter);
+        });
+        // Waits between attempts run on the system clock: Retry-After is the receiver's wall-clock limit,
+        // which the application clock (scaled in the demo, driven by hand in tests) must not shorten.
+        services.TryAddSingleton(sp => new DeliveryRetrier(
+            sp.GetRequiredService<DeliveryRetryPolicy>(), TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryRetrier>>()));
         services.AddSingleton<INotifier, EmailNotifier>();
         services.AddSingleton<INotifier, SlackNotifier>();
         services.AddSingleton<WebhookNotifier>();

@@ -34,6 +34,7 @@ public sealed partial class IncidentMessenger(
     PagerDutyNotifier pagerDuty,
     WebhookNotifier webhook,
     IHttpClientFactory httpFactory,
+    DeliveryRetrier retrier,
     LinkSigning links,
     IOptions<AlertingOptions> options,
     ILogger<IncidentMessenger> logger)
@@ -194,7 +195,7 @@ public sealed partial class IncidentMessenger(
         // Without a bot token the message still goes out (with its button), but cannot be edited later.
         var url = c.ApiUrl ?? SecretFile.Read(c.ApiUrlFile) ?? throw new PermanentNotificationException("slack_config has no api_url");
         var body = System.Text.Encoding.UTF8.GetBytes(SlackRequests.ToJson(SlackRequests.IncomingWebhook(message)));
-        await HttpDelivery.PostJsonAsync(httpFactory.CreateClient("notify"), url, body, "slack", ct).ConfigureAwait(false);
+        await HttpDelivery.PostJsonAsync(httpFactory.CreateClient("notify"), retrier, url, body, "slack", ct).ConfigureAwait(false);
         return null;
     }
 

@@ -19,7 +19,7 @@ namespace Alerting.Functions.Notifying;
 /// any alert of the group fires and <c>resolve</c> once all are resolved, keyed by the SHA-256 of the
 /// group key so PagerDuty keeps one incident per group (and a resend cannot open a second one).
 /// </summary>
-public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger<PagerDutyNotifier> logger) : INotifier
+public sealed partial class PagerDutyNotifier(IServiceProvider services, DeliveryRetrier retrier, ILogger<PagerDutyNotifier> logger) : INotifier
 {
     /// <summary>Alertmanager's limit on the encoded event; beyond it the custom details are replaced.</summary>
     public const int MaxEventBytes = 512_000;
@@ -59,8 +59,15 @@ public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger
         return SendEventAsync(config.Url, PagerDutyEventBuilder.Acknowledge(routingKey, PagerDutyEventBuilder.DedupKeyFor(groupKey)), ct);
     }
 
-    /// <summary>Sends one Events API v2 event to <paramref name="url"/>; throws like a failed notification.</summary>
-    public async Task SendEventAsync(string url, Event ev, CancellationToken ct)
+    /// <summary>
+    /// Sends one Events API v2 event to <paramref name="url"/>, retrying 429/5xx in process, then throws
+    /// like a failed notification. Resending is safe: the event carries its dedup key, so PagerDuty adds
+    /// a repeat to the same incident instead of opening another.
+    /// </summary>
+    public Task SendEventAsync(string url, Event ev, CancellationToken ct) =>
+        retrier.RunAsync(Kind, attemptCt => SendEventOnceAsync(url, ev, attemptCt), ct);
+
+    private async Task SendEventOnceAsync(string url, Event ev, CancellationToken ct)
     {
         var target = new Uri(url, UriKind.Absolute);
         // The typed client is transient: resolving it per send lets the client factory rotate handlers,
@@ -135,7 +142,7 @@ public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger
 
     /// <summary>
     /// PagerDuty's documented answers: 202 accepted, 400 invalid (permanent), 429 throttled and 5xx
-    /// transient. Retrying means failing the flush so its message is redelivered.
+    /// transient: retried in process, then by failing the flush so its message is redelivered.
     /// </summary>
     private static async Task ClassifyAsync(HttpResponseMessage response, CancellationToken ct)
     {
@@ -148,10 +155,10 @@ public sealed partial class PagerDutyNotifier(IServiceProvider services, ILogger
         if (response.StatusCode == HttpStatusCode.TooManyRequests || status >= 500)
         {
             var retryAfter = RetryAfter(response);
-            throw new HttpRequestException(
+            throw new TransientNotificationException(
                 $"pagerduty: status {status} {response.ReasonPhrase}{(retryAfter is null ? string.Empty : $", retry after {retryAfter}")}: {Truncate(body, 512)}",
-                null,
-                response.StatusCode);
+                response.StatusCode,
+                response.Headers.RetryAfter);
         }
         if (response.StatusCode == HttpStatusCode.BadRequest)
         {

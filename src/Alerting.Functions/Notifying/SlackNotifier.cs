@@ -10,7 +10,7 @@ namespace Alerting.Functions.Notifying;
 /// Alertmanager's Slack integration: one attachment rendered from the config's templates, posted to
 /// the incoming-webhook URL, byte-compatible with what Alertmanager sends.
 /// </summary>
-public sealed class SlackNotifier(IHttpClientFactory httpFactory, ILogger<SlackNotifier> logger) : INotifier
+public sealed class SlackNotifier(IHttpClientFactory httpFactory, DeliveryRetrier retrier, ILogger<SlackNotifier> logger) : INotifier
 {
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault };
 
@@ -51,7 +51,7 @@ public sealed class SlackNotifier(IHttpClientFactory httpFactory, ILogger<SlackN
             ]);
         TemplateFallback.Report(logger, integration, notification.Receiver, errors);
         var url = c.ApiUrl ?? SecretFile.Read(c.ApiUrlFile) ?? throw new PermanentNotificationException("slack_config has no api_url");
-        return HttpDelivery.PostJsonAsync(httpFactory.CreateClient("notify"), url, JsonSerializer.SerializeToUtf8Bytes(payload, Json), "slack", ct);
+        return HttpDelivery.PostJsonAsync(httpFactory.CreateClient("notify"), retrier, url, JsonSerializer.SerializeToUtf8Bytes(payload, Json), "slack", ct);
     }
 
     private sealed record SlackRequest(

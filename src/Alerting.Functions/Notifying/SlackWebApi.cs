@@ -13,7 +13,7 @@ namespace Alerting.Functions.Notifying;
 /// channel and ts) and <c>chat.update</c>. Slack answers HTTP 200 with <c>{"ok":false,"error":...}</c>
 /// for most failures; rate limits (429) and server errors are transient, everything else permanent.
 /// </summary>
-public sealed class SlackWebApi(IHttpClientFactory httpFactory, IOptions<AlertingOptions> options)
+public sealed class SlackWebApi(IHttpClientFactory httpFactory, DeliveryRetrier retrier, IOptions<AlertingOptions> options)
 {
     public bool IsConfigured => !string.IsNullOrEmpty(options.Value.SlackBotToken);
 
@@ -27,7 +27,15 @@ public sealed class SlackWebApi(IHttpClientFactory httpFactory, IOptions<Alertin
     public Task UpdateAsync(string channel, string ts, SlackMessage message, CancellationToken ct) =>
         CallAsync("chat.update", SlackRequests.Update(channel, ts, message), ct);
 
+    /// <summary>One call, retried in process after 429/5xx as the delivery policy says.</summary>
     private async Task<JsonObject> CallAsync(string method, JsonObject body, CancellationToken ct)
+    {
+        JsonObject? answer = null;
+        await retrier.RunAsync("slack " + method, async attemptCt => answer = await CallOnceAsync(method, body, attemptCt).ConfigureAwait(false), ct).ConfigureAwait(false);
+        return answer!;
+    }
+
+    private async Task<JsonObject> CallOnceAsync(string method, JsonObject body, CancellationToken ct)
     {
         var baseUrl = options.Value.SlackApiUrl.EndsWith('/') ? options.Value.SlackApiUrl : options.Value.SlackApiUrl + "/";
         using var request = new HttpRequestMessage(HttpMethod.Post, baseUrl + method)
@@ -39,7 +47,7 @@ public sealed class SlackWebApi(IHttpClientFactory httpFactory, IOptions<Alertin
         var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500)
         {
-            throw new HttpRequestException($"slack {method}: status {(int)response.StatusCode}: {text}", null, response.StatusCode);
+            throw new TransientNotificationException($"slack {method}: status {(int)response.StatusCode}: {text}", response.StatusCode, response.Headers.RetryAfter);
         }
         JsonObject? answer = null;
         try

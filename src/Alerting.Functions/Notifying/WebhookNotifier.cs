@@ -6,7 +6,7 @@ using Alerting.Core.Templating;
 namespace Alerting.Functions.Notifying;
 
 /// <summary>Alertmanager's generic webhook: the version 4 JSON, truncated to max_alerts when set.</summary>
-public sealed class WebhookNotifier(IHttpClientFactory httpFactory) : INotifier
+public sealed class WebhookNotifier(IHttpClientFactory httpFactory, DeliveryRetrier retrier) : INotifier
 {
     public string Kind => "webhook";
 
@@ -30,6 +30,6 @@ public sealed class WebhookNotifier(IHttpClientFactory httpFactory) : INotifier
             var password = h.BasicAuthPassword ?? SecretFile.Read(h.BasicAuthPasswordFile) ?? string.Empty;
             auth = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(h.BasicAuthUsername + ":" + password)));
         }
-        return HttpDelivery.PostJsonAsync(httpFactory.CreateClient("notify"), url, JsonSerializer.SerializeToUtf8Bytes(payload), "webhook", ct, auth);
+        return HttpDelivery.PostJsonAsync(httpFactory.CreateClient("notify"), retrier, url, JsonSerializer.SerializeToUtf8Bytes(payload), "webhook", ct, auth);
     }
 }

@@ -74,6 +74,9 @@ public sealed class AlertingStack : IAsyncDisposable
             // Delayed messages wait a thousandth of their application delay in real time; the
             // handlers compare due times with the test's clock.
             ["Alerting:QueueDelayFactor"] = "0.001",
+            // One attempt per send: these tests exercise the queue's redelivery. In-process retries wait
+            // on real time and are tested with their own settings (DeliveryRetryTests).
+            ["Alerting:Delivery:MaxAttempts"] = "1",
         };
         // The caller may derive settings from the started peers (their ports) before the host starts.
         configure?.Invoke(s);

@@ -178,10 +178,12 @@ public sealed class PagerDutyNotifierTests : IAsyncLifetime
     {
         _fake.FailNext(429, 1);
 
-        var e = await Assert.ThrowsAsync<HttpRequestException>(() => SendAsync(Config(), Group(DiskFull("vyx-user-1"))));
+        // A single attempt (the kit's notifier does not retry), so the classification itself is visible.
+        var e = await Assert.ThrowsAsync<TransientNotificationException>(() => SendAsync(Config(), Group(DiskFull("vyx-user-1"))));
 
         Assert.Equal(HttpStatusCode.TooManyRequests, e.StatusCode);
         Assert.Contains("retry after 1s", e.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(1), e.RetryAfter?.Delta);
         Assert.Empty(_fake.Incidents);
         await SendAsync(Config(), Group(DiskFull("vyx-user-1")));
         Assert.Single(_fake.Incidents);
@@ -192,7 +194,7 @@ public sealed class PagerDutyNotifierTests : IAsyncLifetime
     {
         _fake.FailNext(503, 1);
 
-        var e = await Assert.ThrowsAsync<HttpRequestException>(() => SendAsync(Config(), Group(DiskFull("vyx-user-1"))));
+        var e = await Assert.ThrowsAsync<TransientNotificationException>(() => SendAsync(Config(), Group(DiskFull("vyx-user-1"))));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, e.StatusCode);
         Assert.Empty(_fake.Received);

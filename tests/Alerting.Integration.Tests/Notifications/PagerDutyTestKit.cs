@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Alerting.Core.Notifications;
 using Alerting.Core.Notifications.PagerDuty;
 using Alerting.Fakes;
 using Alerting.Functions.Notifying;
@@ -22,12 +23,22 @@ internal static class PagerDutyTestKit
 
     public static Task<PagerDutyFake> StartFakeAsync() => PagerDutyFake.StartAsync(Contract);
 
-    /// <summary>The notifier with the Refit client registered exactly as AddAlerting registers it.</summary>
-    public static PagerDutyNotifier Notifier()
+    /// <summary>
+    /// The notifier with the Refit client registered exactly as AddAlerting registers it. Without a
+    /// policy it makes a single attempt, so a test sees how one answer is classified.
+    /// </summary>
+    public static PagerDutyNotifier Notifier(DeliveryRetryPolicy? retries = null, ILoggerProvider? logs = null)
     {
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(b =>
+        {
+            if (logs is not null)
+            {
+                b.AddProvider(logs);
+            }
+        });
         services.AddPagerDutyEventsApi();
+        services.AddSingleton(sp => new DeliveryRetrier(retries ?? DeliveryRetryPolicy.None, TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryRetrier>>()));
         services.AddSingleton<PagerDutyNotifier>();
         return services.BuildServiceProvider().GetRequiredService<PagerDutyNotifier>();
     }
