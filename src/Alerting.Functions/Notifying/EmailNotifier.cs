@@ -82,6 +82,12 @@ public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : INotifier
     {
         var (host, port) = SplitHostPort(c.Smarthost);
         using var client = new SmtpClient();
+        // tls_config applies to STARTTLS and implicit TLS alike (a private CA, a client certificate).
+        client.ServerCertificateValidationCallback = TlsTrust.Callback(c.TlsConfig);
+        if (TlsTrust.ClientCertificate(c.TlsConfig?.CertFile, c.TlsConfig?.KeyFile) is { } clientCertificate)
+        {
+            client.ClientCertificates = [clientCertificate];
+        }
         var security = port == 465 ? SecureSocketOptions.SslOnConnect : c.RequireTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
         await client.ConnectAsync(host, port, security, ct).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(c.AuthUsername))

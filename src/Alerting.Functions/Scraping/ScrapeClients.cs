@@ -46,33 +46,11 @@ public sealed class ScrapeClients(IHttpClientFactory httpFactory) : IDisposable
         {
             ssl.TargetHost = serverName;
         }
-        if (tls.CertFile is { } certFile && tls.KeyFile is { } keyFile)
+        if (TlsTrust.ClientCertificate(tls.CertFile, tls.KeyFile) is { } clientCertificate)
         {
-            ssl.ClientCertificates = [X509Certificate2.CreateFromPemFile(certFile, keyFile)];
+            ssl.ClientCertificates = [clientCertificate];
         }
-        if (tls.InsecureSkipVerify)
-        {
-            ssl.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
-        }
-        else if (tls.CaFile is { } caFile)
-        {
-            var roots = new X509Certificate2Collection();
-            roots.ImportFromPemFile(caFile);
-            ssl.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-            {
-                if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
-                {
-                    return false;
-                }
-                // Trust exactly the configured CAs, as Prometheus' ca_file does (not the system store as well).
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                using var leaf = new X509Certificate2(certificate);
-                return chain.Build(leaf);
-            };
-        }
+        ssl.RemoteCertificateValidationCallback = TlsTrust.Callback(tls.InsecureSkipVerify, tls.CaFile);
         return new SocketsHttpHandler { SslOptions = ssl, AllowAutoRedirect = followRedirects, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
     }
 
