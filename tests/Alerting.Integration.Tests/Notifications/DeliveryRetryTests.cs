@@ -205,4 +205,54 @@ public sealed class DeliveryRetryTests : IAsyncLifetime
         Assert.Equal(4, _pagerDuty.Requests);
         Assert.Single(_pagerDuty.Incidents);
     }
+
+    /// <summary>
+    /// A receiver that stays down: the flush is retried in process, redelivered by the queue, and after
+    /// host.json's maxDequeueCount it lands in notifications-poison with the reason logged. The alert and
+    /// its group stay stored and the poison message is the flush itself, so nothing is lost.
+    /// </summary>
+    [Fact]
+    public async Task A_receiver_that_stays_down_ends_in_the_poison_queue_with_the_reason_and_nothing_lost()
+    {
+        var deadPort = ExternalProcess.FreePort();
+        var yaml = $"""
+            route:
+              receiver: 'hook'
+              group_by: ['alertname']
+              group_wait: 10s
+            receivers:
+              - name: 'hook'
+                webhook_configs:
+                  - url: 'http://127.0.0.1:{deadPort}/alerts'
+            """;
+        var hostJson = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "host.json"))
+            .Replace("\"00:00:30\"", "\"00:00:01\"", StringComparison.Ordinal)
+            .Replace("\"maxDequeueCount\": 5", "\"maxDequeueCount\": 3", StringComparison.Ordinal);
+        await using var stack = await AlertingStack.StartAsync([("1", MachineMode.Healthy)], yaml, hostJson: hostJson);
+        stack.Host.Services.GetRequiredService<ILoggerFactory>().AddProvider(_logs);
+
+        var payload = """[{"labels":{"alertname":"DiskFull","instance":"vyx-user-1"},"annotations":{"summary":"Disk is full"}}]""";
+        using var posted = await stack.Http.PostAsync("api/v2/alerts?code=local-function-key", new StringContent(payload, Encoding.UTF8, "application/json"));
+        posted.EnsureSuccessStatusCode();
+        await stack.DrainAsync();
+        stack.Time.Advance(TimeSpan.FromSeconds(15));
+
+        var poison = new Azure.Storage.Queues.QueueClient(stack.Azurite.ConnectionString, "notifications-poison",
+            new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30) && (await poison.PeekMessagesAsync(10)).Value.Length == 0)
+        {
+            await stack.DrainAsync();
+            await Task.Delay(300);
+        }
+
+        var message = Assert.Single((await poison.PeekMessagesAsync(10)).Value);
+        var flush = System.Text.Json.JsonSerializer.Deserialize<Functions.Pipeline.FlushGroupMessage>(message.Body.ToString(), Functions.Storage.QueueSender.Json)!;
+        var group = await stack.Host.Services.GetRequiredService<Functions.Storage.GroupStore>().GetAsync(flush.GroupId, CancellationToken.None);
+        Assert.NotNull(group);
+        Assert.Single(group!.Fingerprints);
+        Assert.Single(await stack.Host.Services.GetRequiredService<Functions.Storage.AlertStore>().ListAsync(CancellationToken.None));
+        Assert.Contains(_logs.Lines, l => l.Message.Contains("notifications-poison", StringComparison.Ordinal)
+            && l.Message.Contains("Connection refused", StringComparison.Ordinal));
+    }
 }
