@@ -55,7 +55,67 @@ public sealed class AcknowledgeChannelsTests
         var ack = Assert.Single(await s.HistoryAsync())!;
         Assert.Equal("slack", ack["how"]!.GetValue<string>());
         Assert.Equal("alice", ack["who"]!.GetValue<string>());
+
+        // When the alert resolves, the same message turns resolved and PagerDuty's incident is resolved.
+        await s.ResolveAsync();
+        var resolved = Assert.Single(s.Stack.Slack.ChatMessages);
+        Assert.Equal(posted.Ts, resolved.Ts);
+        Assert.Contains("RESOLVED", resolved.Blocks!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("resolved", Assert.Single(s.IncidentsFor(EscalationScenario.EngineerKey)).Status);
+        Assert.Empty(await s.OpenAlertsAsync());
         Assert.Equal(0, s.Stack.Slack.Rejected);
+    }
+
+    [Fact]
+    public async Task Acknowledging_in_PagerDuty_acknowledges_here_through_its_signed_webhook()
+    {
+        await using var s = await EscalationScenario.StartAsync(slackBot: true);
+        await s.FireAsync();
+        await s.RunUntilAsync(TimeSpan.FromMinutes(6));
+        var incident = Assert.Single(s.IncidentsFor(EscalationScenario.EngineerKey));
+
+        var body = new JsonObject
+        {
+            ["event"] = new JsonObject
+            {
+                ["id"] = "01DEN8XQZ4KX9N0A2YAEJ8ZKJ0",
+                ["event_type"] = "incident.acknowledged",
+                ["resource_type"] = "incident",
+                ["occurred_at"] = s.Stack.Time.GetUtcNow().ToString("O"),
+                ["agent"] = new JsonObject { ["type"] = "user_reference", ["summary"] = "Bob Engineer" },
+                ["data"] = new JsonObject
+                {
+                    ["id"] = "Q1ABCDEF",
+                    ["type"] = "incident",
+                    ["incident_key"] = incident.DedupKey,
+                    ["status"] = "acknowledged",
+                    ["title"] = incident.Summary,
+                },
+            },
+        }.ToJsonString();
+        var signer = new Alerting.Core.Notifications.PagerDuty.PagerDutyWebhookVerifier(EscalationScenario.PagerDutyWebhookSecret);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await PostPagerDutyAsync(s, body, "v1=" + new string('0', 64)));
+        Assert.Equal("firing", (await s.OpenAlertsAsync()).Single()!["status"]!.GetValue<string>());
+
+        Assert.Equal(HttpStatusCode.OK, await PostPagerDutyAsync(s, body, signer.Sign(Encoding.UTF8.GetBytes(body))));
+        await s.Stack.DrainAsync();
+        var open = (await s.OpenAlertsAsync()).Single()!;
+        Assert.Equal("acknowledged", open["status"]!.GetValue<string>());
+        Assert.Equal("Bob Engineer", open["by"]!.GetValue<string>());
+        Assert.Equal("pagerduty", Assert.Single(await s.HistoryAsync())!["how"]!.GetValue<string>());
+        Assert.Contains("Bob Engineer", Assert.Single(s.Stack.Slack.ChatMessages).Blocks!.ToJsonString(), StringComparison.Ordinal);
+
+        await s.RunUntilAsync(TimeSpan.FromMinutes(16));
+        Assert.Empty(s.IncidentsFor(EscalationScenario.ManagerKey));
+    }
+
+    private static async Task<HttpStatusCode> PostPagerDutyAsync(EscalationScenario s, string body, string signature)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/pagerduty/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-PagerDuty-Signature", signature);
+        using var response = await s.Stack.Http.SendAsync(request);
+        return response.StatusCode;
     }
 
     [Fact]

@@ -22,6 +22,7 @@ internal sealed partial class EscalationScenario : IAsyncDisposable
     public const string EngineerKey = "EngineerRoutingKeyForTheFake0001";
     public const string ManagerKey = "ManagerRoutingKeyForTheFake00001";
     public const string SigningSecret = "8f742231b10e8888abcd99yyyzzz85a5";
+    public const string PagerDutyWebhookSecret = "pd-webhook-secret-for-the-scenario";
 
     private EscalationScenario(AlertingStack stack, PagerDutyFake pagerDuty)
     {
@@ -63,6 +64,7 @@ internal sealed partial class EscalationScenario : IAsyncDisposable
             ["Alerting:LinkSigningKey"] = "test-link-signing-key-of-at-least-32-bytes!",
             ["Alerting:PagerDutyEventsUrl"] = pagerDuty.EventsUrl,
             ["Alerting:SlackSigningSecret"] = SigningSecret,
+            ["Alerting:PagerDutyWebhookSecret"] = PagerDutyWebhookSecret,
         };
         AlertingStack? stack = null;
         stack = await AlertingStack.StartAsync([], alertmanagerYaml: null, settings: settings, hostJson: hostJson, configure: s =>
@@ -77,7 +79,12 @@ internal sealed partial class EscalationScenario : IAsyncDisposable
     }
 
     /// <summary>Sends the critical alert as Prometheus would (ends in 4 minutes unless re-sent) and processes the queues.</summary>
-    public async Task FireAsync()
+    public Task FireAsync() => SendAsync(resolved: false);
+
+    /// <summary>Sends the alert as resolved (Prometheus' last message for it) and processes the queues.</summary>
+    public Task ResolveAsync() => SendAsync(resolved: true);
+
+    private async Task SendAsync(bool resolved)
     {
         var now = Stack.Time.GetUtcNow();
         if (T0 == default)
@@ -89,7 +96,7 @@ internal sealed partial class EscalationScenario : IAsyncDisposable
             ["labels"] = new JsonObject { ["alertname"] = "TradingEngineDown", ["severity"] = "critical", ["instance"] = "vyx-user-7", ["job"] = "fly-machines" },
             ["annotations"] = new JsonObject { ["summary"] = "Trading engine on vyx-user-7 is down", ["runbook_url"] = "https://runbooks.example/trading-down" },
             ["startsAt"] = T0.ToString("O"),
-            ["endsAt"] = (now + TimeSpan.FromMinutes(4)).ToString("O"),
+            ["endsAt"] = (resolved ? now : now + TimeSpan.FromMinutes(4)).ToString("O"),
         });
         using var response = await Stack.Http.PostAsync("api/v2/alerts?code=local-function-key", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
