@@ -13,10 +13,11 @@ namespace Alerting.Integration.Tests.Escalation;
 public sealed class Seed001EscalationTests
 {
     [Fact]
-    public async Task Acknowledging_from_the_email_link_at_T7_stops_the_manager_page_and_acknowledges_PagerDuty()
+    public async Task Acknowledging_from_the_email_link_at_T7_stops_the_manager_page_and_updates_Slack_and_PagerDuty()
     {
-        await using var s = await EscalationScenario.StartAsync();
+        await using var s = await EscalationScenario.StartAsync(slackBot: true);
         await s.FireAsync();
+        var posted = Assert.Single(s.Stack.Slack.ChatMessages);
 
         // T+0: the reliability team's email, with the signed link; nobody paged yet.
         var subjects = await s.Stack.EmailSubjectsAsync();
@@ -52,6 +53,10 @@ public sealed class Seed001EscalationTests
         Assert.Equal("acknowledged", open["status"]!.GetValue<string>());
         Assert.Equal("alice", open["by"]!.GetValue<string>());
         Assert.Equal("acknowledged", Assert.Single(s.IncidentsFor(EscalationScenario.EngineerKey)).Status);
+        var updated = Assert.Single(s.Stack.Slack.ChatMessages);
+        Assert.Equal(posted.Ts, updated.Ts);
+        Assert.True(updated.Updates >= 1, "the Slack message should have been updated in place");
+        Assert.Contains("alice", updated.Blocks!.ToJsonString(), StringComparison.Ordinal);
 
         // A second use of the same link is refused and changes nothing.
         using (var again = await s.Stack.Http.PostAsync(link.Split('?')[0], new FormUrlEncodedContent([new("token", Uri.UnescapeDataString(token))])))
@@ -186,5 +191,32 @@ public sealed class Seed001EscalationTests
         Assert.Equal("triggered", incident.Status);
         Assert.True(incident.Events >= 2, $"the step should have been retried after the crash (events: {incident.Events})");
         Assert.Single(s.PagerDuty.Incidents);
+    }
+
+    [Fact]
+    public async Task A_snooze_defers_the_due_pages_until_it_ends()
+    {
+        await using var s = await EscalationScenario.StartAsync();
+        await s.FireAsync();
+        await s.RunUntilAsync(TimeSpan.FromMinutes(2));
+        var until = s.T0 + TimeSpan.FromMinutes(10);
+        using (var snooze = await s.Stack.Http.PostAsync($"api/alerts/{s.AlertId}/snooze?code=local-function-key", JsonContent.Create(new { who = "bob", until })))
+        {
+            Assert.Equal(HttpStatusCode.OK, snooze.StatusCode);
+        }
+        Assert.Equal("snoozed", (await s.OpenAlertsAsync()).Single()!["status"]!.GetValue<string>());
+
+        // The engineer's T+5 page waits for the snooze to end at T+10, then goes out.
+        await s.RunUntilAsync(TimeSpan.FromMinutes(9));
+        Assert.Empty(s.PagerDuty.Incidents);
+        await s.RunUntilAsync(TimeSpan.FromMinutes(11));
+        Assert.Single(s.IncidentsFor(EscalationScenario.EngineerKey));
+        Assert.Equal("firing", (await s.OpenAlertsAsync()).Single()!["status"]!.GetValue<string>());
+
+        // A snooze without an end in the future is refused.
+        using (var bad = await s.Stack.Http.PostAsync($"api/alerts/{s.AlertId}/snooze?code=local-function-key", JsonContent.Create(new { who = "bob" })))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        }
     }
 }
