@@ -44,7 +44,8 @@ public sealed record AlertGroupSnapshot(string GroupId, IReadOnlyList<Alert> Ale
     public string? Annotation(string name) =>
         CommonAnnotations.Get(name) ?? Alerts.Select(a => a.Annotations.Get(name)).FirstOrDefault(v => v is not null);
 
-    internal static int SeverityRank(string severity) => severity switch
+    /// <summary>Most urgent first: how severity label values sort wherever alerts are listed.</summary>
+    public static int SeverityRank(string severity) => severity switch
     {
         "critical" or "page" or "sev1" or "sev-1" => 0,
         "error" or "high" => 1,

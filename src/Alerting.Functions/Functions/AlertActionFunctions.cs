@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Alerting.Core.Acknowledgement;
+using Alerting.Core.Notifications;
 using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
 using Alerting.Functions.Storage;
@@ -51,7 +52,7 @@ public sealed class AlertActionFunctions(
                 };
             })
             .Where(a => a.status != "resolved")
-            .OrderBy(a => SeverityRank(a.severity))
+            .OrderBy(a => AlertGroupSnapshot.SeverityRank(a.severity.ToLowerInvariant()))
             .ThenBy(a => a.instance, StringComparer.Ordinal)
             .ThenBy(a => a.alertname, StringComparer.Ordinal)
             .ToArray();
@@ -66,7 +67,7 @@ public sealed class AlertActionFunctions(
     {
         if (await alerts.GetAsync(id, ct).ConfigureAwait(false) is null && await incidents.GetAsync(id, ct).ConfigureAwait(false) is null)
         {
-            return Error(StatusCodes.Status404NotFound, $"no alert with id {id}");
+            return ApiResults.Error(StatusCodes.Status404NotFound, $"no alert with id {id}");
         }
         var history = (await audit.ListAsync(id, ct).ConfigureAwait(false)).Select(r => new
         {
@@ -91,12 +92,12 @@ public sealed class AlertActionFunctions(
     {
         if (!TryAction(action, out var verb))
         {
-            return Error(StatusCodes.Status404NotFound, $"unknown action '{action}'; use acknowledge, unacknowledge, resolve, snooze or silence");
+            return ApiResults.Error(StatusCodes.Status404NotFound, $"unknown action '{action}'; use acknowledge, unacknowledge, resolve, snooze or silence");
         }
         var body = await RequestBody.ReadLimitedAsync(req, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
         if (body is null)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
         }
         ActionBody? input;
         try
@@ -105,11 +106,11 @@ public sealed class AlertActionFunctions(
         }
         catch (JsonException e)
         {
-            return Error(StatusCodes.Status400BadRequest, $"body is not valid JSON: {e.Message}");
+            return ApiResults.Error(StatusCodes.Status400BadRequest, $"body is not valid JSON: {e.Message}");
         }
         if (input is null || string.IsNullOrWhiteSpace(input.Who))
         {
-            return Error(StatusCodes.Status400BadRequest, "body needs \"who\": the operator's name, kept in the audit trail");
+            return ApiResults.Error(StatusCodes.Status400BadRequest, "body needs \"who\": the operator's name, kept in the audit trail");
         }
         var how = input.How?.ToLowerInvariant() == "web" ? AckChannel.Web : AckChannel.Api;
         var result = await service.ApplyAsync(id, new AckCommand(verb, input.Who, how, input.Note, input.Until), ct).ConfigureAwait(false);
@@ -119,9 +120,9 @@ public sealed class AlertActionFunctions(
     internal static IActionResult ToResult(string id, OperatorResult result) => result.Outcome switch
     {
         OperatorOutcome.Done => new OkObjectResult(new { id, status = AcknowledgementStateMachine.Name(result.Status!.Value) }),
-        OperatorOutcome.NotFound => Error(StatusCodes.Status404NotFound, result.Message!),
-        OperatorOutcome.Rejected => Error(StatusCodes.Status400BadRequest, result.Message!),
-        _ => Error(StatusCodes.Status409Conflict, result.Message!),
+        OperatorOutcome.NotFound => ApiResults.Error(StatusCodes.Status404NotFound, result.Message!),
+        OperatorOutcome.Rejected => ApiResults.Error(StatusCodes.Status400BadRequest, result.Message!),
+        _ => ApiResults.Error(StatusCodes.Status409Conflict, result.Message!),
     };
 
     internal static bool TryAction(string text, out AckAction action)
@@ -137,17 +138,6 @@ public sealed class AlertActionFunctions(
         };
         return ok;
     }
-
-    private static int SeverityRank(string severity) => severity switch
-    {
-        "critical" => 0,
-        "error" or "high" => 1,
-        "warning" => 2,
-        "info" => 3,
-        _ => 4,
-    };
-
-    internal static ObjectResult Error(int status, string message) => new(new { error = message }) { StatusCode = status };
 
     private sealed record ActionBody(string? Who, string? How, string? Note, DateTimeOffset? Until);
 }

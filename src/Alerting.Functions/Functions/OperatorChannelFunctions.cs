@@ -42,7 +42,7 @@ public sealed partial class OperatorChannelFunctions(
     {
         if (links.Signer is not { } signer)
         {
-            return Page(StatusCodes.Status503ServiceUnavailable, "Links are not configured", "This deployment has no link signing key (Alerting:LinkSigningKey).");
+            return LinksNotConfigured();
         }
         var token = req.Query["token"].ToString();
         var check = signer.Inspect(token, action);
@@ -70,7 +70,7 @@ public sealed partial class OperatorChannelFunctions(
     {
         if (links.Signer is not { } signer)
         {
-            return Page(StatusCodes.Status503ServiceUnavailable, "Links are not configured", "This deployment has no link signing key (Alerting:LinkSigningKey).");
+            return LinksNotConfigured();
         }
         if (!req.HasFormContentType)
         {
@@ -117,24 +117,24 @@ public sealed partial class OperatorChannelFunctions(
     {
         if (string.IsNullOrEmpty(options.Value.SlackSigningSecret))
         {
-            return AlertActionFunctions.Error(StatusCodes.Status503ServiceUnavailable, "no Slack signing secret configured (Alerting:SlackSigningSecret)");
+            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "no Slack signing secret configured (Alerting:SlackSigningSecret)");
         }
         var body = await RequestBody.ReadLimitedAsync(req, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
         if (body is null)
         {
-            return AlertActionFunctions.Error(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
         }
         var verifier = new SlackRequestVerifier(options.Value.SlackSigningSecret, time);
         var status = verifier.Verify(req.Headers[SlackRequestVerifier.TimestampHeader], req.Headers[SlackRequestVerifier.SignatureHeader], body);
         if (status != SlackSignatureStatus.Valid)
         {
             LogRefused(logger, "slack", status.ToString());
-            return AlertActionFunctions.Error(StatusCodes.Status401Unauthorized, $"slack signature check failed: {status}");
+            return ApiResults.Error(StatusCodes.Status401Unauthorized, $"slack signature check failed: {status}");
         }
         var interaction = SlackInteractionParser.Parse(Encoding.UTF8.GetString(body), out var error);
         if (interaction is null)
         {
-            return AlertActionFunctions.Error(StatusCodes.Status400BadRequest, error ?? "not a block action");
+            return ApiResults.Error(StatusCodes.Status400BadRequest, error ?? "not a block action");
         }
         AckAction? verb = interaction.ActionId switch
         {
@@ -161,22 +161,22 @@ public sealed partial class OperatorChannelFunctions(
         var secrets = options.Value.PagerDutyWebhookSecret.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (secrets.Length == 0)
         {
-            return AlertActionFunctions.Error(StatusCodes.Status503ServiceUnavailable, "no PagerDuty webhook secret configured (Alerting:PagerDutyWebhookSecret)");
+            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "no PagerDuty webhook secret configured (Alerting:PagerDutyWebhookSecret)");
         }
         var body = await RequestBody.ReadLimitedAsync(req, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
         if (body is null)
         {
-            return AlertActionFunctions.Error(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
         }
         if (!new PagerDutyWebhookVerifier(secrets).Verify(req.Headers[PagerDutyWebhookVerifier.SignatureHeader], body))
         {
             LogRefused(logger, "pagerduty", "bad signature");
-            return AlertActionFunctions.Error(StatusCodes.Status401Unauthorized, "pagerduty signature check failed");
+            return ApiResults.Error(StatusCodes.Status401Unauthorized, "pagerduty signature check failed");
         }
         var ev = PagerDutyWebhookEvent.Parse(Encoding.UTF8.GetString(body), out var error);
         if (ev is null)
         {
-            return AlertActionFunctions.Error(StatusCodes.Status400BadRequest, error ?? "not a PagerDuty v3 event");
+            return ApiResults.Error(StatusCodes.Status400BadRequest, error ?? "not a PagerDuty v3 event");
         }
         AckAction? verb = ev.EventType switch
         {
@@ -194,6 +194,9 @@ public sealed partial class OperatorChannelFunctions(
         // A transition that is already done (we told PagerDuty ourselves) is success for PagerDuty.
         return result.Outcome == OperatorOutcome.NotFound ? AlertActionFunctions.ToResult(alertId, result) : new OkResult();
     }
+
+    private static ContentResult LinksNotConfigured() =>
+        Page(StatusCodes.Status503ServiceUnavailable, "Links are not configured", "This deployment has no link signing key (Alerting:LinkSigningKey).");
 
     private static string Reason(SignedLinkStatus status) => status switch
     {

@@ -37,7 +37,7 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
             }
             catch (MatcherParseException e)
             {
-                return Error(StatusCodes.Status400BadRequest, e.Message);
+                return ApiResults.Error(StatusCodes.Status400BadRequest, e.Message);
             }
         }
         var now = time.GetUtcNow();
@@ -59,7 +59,7 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
         var body = await RequestBody.ReadLimitedAsync(req, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
         if (body is null)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
         }
         Silence posted;
         try
@@ -68,18 +68,18 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
         }
         catch (SilenceInputException e)
         {
-            return Error(StatusCodes.Status400BadRequest, e.Message);
+            return ApiResults.Error(StatusCodes.Status400BadRequest, e.Message);
         }
         var now = time.GetUtcNow();
         if (posted.ValidateForCreate(now) is { } invalid)
         {
             // Core returns Alertmanager's complete message ("Failed to create silence: ..." or "silence invalid: ...").
-            return Error(StatusCodes.Status400BadRequest, invalid);
+            return ApiResults.Error(StatusCodes.Status400BadRequest, invalid);
         }
         var result = await silences.SetAsync(posted, now, ct).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            return Error(result.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, result.Error!);
+            return ApiResults.Error(result.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, result.Error!);
         }
         return Json(new JsonObject { ["silenceID"] = result.Id });
     }
@@ -92,7 +92,7 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
     {
         var silence = await silences.GetAsync(id, ct).ConfigureAwait(false);
         return silence is null
-            ? Error(StatusCodes.Status404NotFound, $"silence {id} not found")
+            ? ApiResults.Error(StatusCodes.Status404NotFound, $"silence {id} not found")
             : Json(silence.ToJson(time.GetUtcNow()));
     }
 
@@ -105,10 +105,10 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
         var result = await silences.ExpireAsync(id, time.GetUtcNow(), ct).ConfigureAwait(false);
         if (result.NotFound)
         {
-            return Error(StatusCodes.Status404NotFound, $"silence {id} not found");
+            return ApiResults.Error(StatusCodes.Status404NotFound, $"silence {id} not found");
         }
         // Alertmanager answers 500 for an already expired silence; it is the caller's mistake, so 400.
-        return result.Succeeded ? new OkResult() : Error(StatusCodes.Status400BadRequest, result.Error!);
+        return result.Succeeded ? new OkResult() : ApiResults.Error(StatusCodes.Status400BadRequest, result.Error!);
     }
 
     /// <summary>
@@ -232,8 +232,6 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
         ContentType = "application/json",
         StatusCode = StatusCodes.Status200OK,
     };
-
-    private static ObjectResult Error(int status, string message) => new(new { error = message }) { StatusCode = status };
 
     private sealed class SilenceInputException(string message) : Exception(message);
 }

@@ -74,7 +74,7 @@ public sealed partial class IncidentMessenger(
             switch (integration.Config)
             {
                 case EmailConfig c:
-                    await SendEmailAsync(c, notification, templates, incident.AlertId, ct).ConfigureAwait(false);
+                    await SendEmailAsync(c, integration.Id, notification, templates, incident.AlertId, ct).ConfigureAwait(false);
                     break;
                 case SlackConfig c:
                     if (await PostSlackAsync(c, snapshot, ct).ConfigureAwait(false) is { } posted)
@@ -83,12 +83,7 @@ public sealed partial class IncidentMessenger(
                     }
                     break;
                 case PagerDutyConfig c:
-                    var key = c.RoutingKey ?? SecretFile.Read(c.RoutingKeyFile);
-                    if (string.IsNullOrEmpty(key) || key.Contains("{{", StringComparison.Ordinal))
-                    {
-                        throw new PermanentNotificationException($"receiver {receiver.Name}: escalation pages need a literal routing key");
-                    }
-                    pages.Add(await PageAsync(c.Url, key, snapshot, ct).ConfigureAwait(false));
+                    pages.Add(await PageAsync(c.Url, PagerDutyNotifier.LiteralRoutingKey(c, "an escalation page"), snapshot, ct).ConfigureAwait(false));
                     break;
                 case WebhookConfig:
                     await webhook.SendAsync(integration, notification, templates, ct).ConfigureAwait(false);
@@ -131,7 +126,7 @@ public sealed partial class IncidentMessenger(
                 AuthPasswordFile = am.Global.SmtpAuthPasswordFile,
                 RequireTls = am.Global.SmtpRequireTls,
             };
-            await SendEmailAsync(c, NotificationFor(person.Name, alert, now), templates, incident.AlertId, ct).ConfigureAwait(false);
+            await SendEmailAsync(c, "email", NotificationFor(person.Name, alert, now), templates, incident.AlertId, ct).ConfigureAwait(false);
             reached = true;
         }
         if (!reached)
@@ -199,15 +194,12 @@ public sealed partial class IncidentMessenger(
         return null;
     }
 
-    private async Task SendEmailAsync(EmailConfig c, Notification notification, TemplateSet templates, string alertId, CancellationToken ct)
+    private async Task SendEmailAsync(EmailConfig c, string integrationId, Notification notification, TemplateSet templates, string alertId, CancellationToken ct)
     {
         var errors = new List<string>();
         var action = links.AcknowledgeUrl(alertId) is { } url ? new EmailAction("Acknowledge", url) : null;
         var message = EmailNotifier.Compose(c, notification, templates, errors, action);
-        foreach (var error in errors)
-        {
-            LogTemplateError(logger, notification.Receiver, error);
-        }
+        TemplateFallback.Report(logger, integrationId, notification.Receiver, errors);
         await EmailNotifier.SendMessageAsync(c, message, ct).ConfigureAwait(false);
     }
 
@@ -222,7 +214,4 @@ public sealed partial class IncidentMessenger(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Integration kind {Kind} of receiver {Receiver} is not delivered by escalation")]
     private static partial void LogUnsupported(ILogger logger, string kind, string receiver);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Escalation email to {Receiver}: template error, raw text sent: {Error}")]
-    private static partial void LogTemplateError(ILogger logger, string receiver, string error);
 }

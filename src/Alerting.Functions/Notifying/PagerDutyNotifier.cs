@@ -44,19 +44,25 @@ public sealed partial class PagerDutyNotifier(IServiceProvider services, Deliver
     /// Acknowledges the group's incident (an operator acknowledged it here), so PagerDuty stops
     /// escalating. Alertmanager has no such path; the event is PagerDuty's own <c>acknowledge</c>.
     /// </summary>
-    public Task AcknowledgeAsync(PagerDutyConfig config, string groupKey, CancellationToken ct)
+    public Task AcknowledgeAsync(PagerDutyConfig config, string groupKey, CancellationToken ct) =>
+        SendEventAsync(config.Url, PagerDutyEventBuilder.Acknowledge(LiteralRoutingKey(config, "acknowledging"), PagerDutyEventBuilder.DedupKeyFor(groupKey)), ct);
+
+    /// <summary>
+    /// The config's Events API v2 routing key for events sent outside a group flush (acknowledging,
+    /// escalation pages). A templated key depends on a group's alerts, which those events do not carry.
+    /// </summary>
+    public static string LiteralRoutingKey(PagerDutyConfig config, string purpose)
     {
         if (!config.UsesEventsV2)
         {
-            throw new PermanentNotificationException("pagerduty_config uses service_key (Events API v1); acknowledging needs a routing_key");
+            throw new PermanentNotificationException($"pagerduty_config uses service_key (Events API v1); {purpose} needs a routing_key");
         }
         var routingKey = config.RoutingKey ?? SecretFile.Read(config.RoutingKeyFile);
         if (string.IsNullOrEmpty(routingKey) || routingKey.Contains("{{", StringComparison.Ordinal))
         {
-            // A templated key depends on the group's alerts, which an acknowledgement does not carry.
-            throw new PermanentNotificationException("pagerduty_config: acknowledging needs a literal routing key");
+            throw new PermanentNotificationException($"pagerduty_config: {purpose} needs a literal routing key");
         }
-        return SendEventAsync(config.Url, PagerDutyEventBuilder.Acknowledge(routingKey, PagerDutyEventBuilder.DedupKeyFor(groupKey)), ct);
+        return routingKey;
     }
 
     /// <summary>

@@ -22,11 +22,15 @@ internal static partial class TemplateFallback
         }
     }
 
-    public static void Report(ILogger logger, Integration integration, string receiver, IEnumerable<string> errors)
+    public static void Report(ILogger logger, Integration integration, string receiver, IEnumerable<string> errors) =>
+        Report(logger, integration.Id, receiver, errors);
+
+    /// <summary>For sends outside a receiver's integration list (an escalation email to an on-call person).</summary>
+    public static void Report(ILogger logger, string integrationId, string receiver, IEnumerable<string> errors)
     {
         foreach (var error in errors)
         {
-            LogFallback(logger, integration.Id, receiver, error);
+            LogFallback(logger, integrationId, receiver, error);
         }
     }
 

@@ -8,13 +8,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Alerting.Functions.Pipeline;
 
-/// <summary>Message on the "escalations" queue: run the chain of an incident (kind "step") or bring its messages up to date ("sync").</summary>
-public sealed record EscalationMessage(string AlertId, string Kind, string Token, DateTimeOffset NotBefore)
-{
-    public const string Step = "step";
-    public const string Sync = "sync";
-}
-
 public enum OperatorOutcome
 {
     Done,
@@ -68,12 +61,12 @@ public sealed partial class IncidentService(
                 {
                     return;
                 }
-                var resolved = await TransitionAsync(incident, new AckCommand(AckAction.Resolve, "alerting (alert resolved)", AckChannel.Api), ct).ConfigureAwait(false);
-                if (resolved is not null)
+                var result = await ApplyAsync(id, new AckCommand(AckAction.Resolve, "alerting (alert resolved)", AckChannel.Api), ct).ConfigureAwait(false);
+                if (result is { Outcome: OperatorOutcome.Conflict, Status: null })
                 {
-                    return;
+                    throw new InvalidOperationException($"could not resolve the incident of alert {id}: {result.Message}");
                 }
-                continue;
+                return;
             }
             var firingSince = alert.StartsAt < now ? alert.StartsAt : now;
             if (incident is not null && (incident.Ack.Status != AlertStatus.Resolved || firingSince <= incident.FiringSince))
@@ -104,10 +97,9 @@ public sealed partial class IncidentService(
         {
             return;
         }
-        var stored = await alerts.GetAsync(message.AlertId, ct).ConfigureAwait(false);
         if (message.Kind == EscalationMessage.Sync)
         {
-            await messenger.SyncAsync(incident, stored?.Alert, now, ct).ConfigureAwait(false);
+            await messenger.SyncAsync(incident, (await alerts.GetAsync(message.AlertId, ct).ConfigureAwait(false))?.Alert, now, ct).ConfigureAwait(false);
             return;
         }
         if (incident.ChainToken != message.Token)
@@ -119,6 +111,7 @@ public sealed partial class IncidentService(
             await queues.SendAsync(StorageNames.EscalationsQueue, message, message.NotBefore - now, ct).ConfigureAwait(false);
             return;
         }
+        var stored = await alerts.GetAsync(message.AlertId, ct).ConfigureAwait(false);
         var policy = incident.Policy is null ? null : config.Escalation()?.Named(incident.Policy);
         if (policy is null || stored is null || stored.Alert.IsResolvedAt(now))
         {
@@ -223,23 +216,6 @@ public sealed partial class IncidentService(
     /// <summary>The alert whose PagerDuty incident has this dedup key, if it is one of ours.</summary>
     public async Task<string?> FindByDedupKeyAsync(string dedupKey, CancellationToken ct) =>
         (await incidents.ListAsync(ct).ConfigureAwait(false)).FirstOrDefault(i => i.PagerDuty.Any(p => p.DedupKey == dedupKey))?.AlertId;
-
-    private async Task<IncidentRecord?> TransitionAsync(IncidentRecord incident, AckCommand command, CancellationToken ct)
-    {
-        var result = new AcknowledgementStateMachine(time).Apply(incident.AlertId, incident.Ack, command);
-        if (!result.Ok)
-        {
-            return incident;
-        }
-        var updated = incident with { Ack = result.State };
-        if (!await incidents.TryWriteAsync(updated, isNew: false, ct).ConfigureAwait(false))
-        {
-            return null;
-        }
-        await audit.AppendAsync(result.Audit!, incident.Version + 1, ct).ConfigureAwait(false);
-        await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(incident.AlertId, EscalationMessage.Sync, string.Empty, time.GetUtcNow()), ct).ConfigureAwait(false);
-        return updated;
-    }
 
     private async Task SilenceAsync(string alertId, AckCommand command, DateTimeOffset now, CancellationToken ct)
     {

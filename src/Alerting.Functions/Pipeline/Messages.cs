@@ -25,3 +25,13 @@ public sealed record AlertBatchMessage(IReadOnlyList<AlertMessage> Alerts, strin
 /// current flush token, so duplicates and superseded flushes are ignored.
 /// </summary>
 public sealed record FlushGroupMessage(string GroupId, string Token, DateTimeOffset NotBefore);
+
+/// <summary>
+/// Message on the "escalations" queue: run the chain of an incident (kind "step"; the token must equal the
+/// incident's chain token) or bring its Slack and PagerDuty messages up to date ("sync").
+/// </summary>
+public sealed record EscalationMessage(string AlertId, string Kind, string Token, DateTimeOffset NotBefore)
+{
+    public const string Step = "step";
+    public const string Sync = "sync";
+}
