@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Alerting.Core.Collection.Exposition;
+using Alerting.Core.Exposition;
 
 namespace Alerting.ScrapeBench;
 

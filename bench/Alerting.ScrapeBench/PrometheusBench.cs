@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Alerting.Core.Collection.Exposition;
+using Alerting.Core.Exposition;
 using Alerting.Functions.Storage;
 using Alerting.LocalHost;
 using Alerting.LocalServices;

@@ -1,8 +1,8 @@
-using Alerting.Core.Notifications;
-using Alerting.Functions.Notifying;
+using Alerting.Core.Notify;
+using Alerting.Functions.Notify;
 using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
-using Alerting.Functions.Scraping;
+using Alerting.Functions.Scrape;
 using Alerting.Functions.Storage;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;

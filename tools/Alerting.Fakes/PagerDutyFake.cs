@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using Alerting.Fakes.Validation;
 namespace Alerting.Fakes;
 
 /// <summary>
@@ -231,9 +232,9 @@ public sealed class PagerDutyFake : IAsyncDisposable
     /// </summary>
     /// <summary>PagerDuty's documented event contract, as Core's validator and answer bodies implement it.</summary>
     public static PagerDutyContract LoadCoreContract() => new(
-        Alerting.Core.Notifications.PagerDuty.PagerDutyEventValidator.Validate,
-        Alerting.Core.Notifications.PagerDuty.PagerDutyEventValidator.InvalidEventResponse,
-        Alerting.Core.Notifications.PagerDuty.PagerDutyEventValidator.SuccessResponse);
+        Alerting.Fakes.Validation.PagerDutyEventValidator.Validate,
+        Alerting.Fakes.Validation.PagerDutyEventValidator.InvalidEventResponse,
+        Alerting.Fakes.Validation.PagerDutyEventValidator.SuccessResponse);
 
     private sealed class RetryAfterResult(IResult inner, int seconds) : IResult
     {

@@ -5,10 +5,11 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Alerting.Core.Notifications.Slack;
+using Alerting.Core.Notify.Slack;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
+using Alerting.Fakes.Validation;
 namespace Alerting.Fakes;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Alerting.Core.Alertmanager;
 
+using Alerting.Tooling.Alertmanager;
 namespace Alerting.Cli.Commands;
 
 /// <summary><c>alerting check config FILE...</c>: validates alertmanager.yml files like <c>amtool check-config</c>.</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Alerting.Core.PromQL;
-using Alerting.Core.PromQL.Testing;
+using Alerting.Tooling.PromQL;
 
 namespace Alerting.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using Alerting.Core.Alertmanager;
 
+using Alerting.Tooling.Alertmanager;
 namespace Alerting.Cli.Commands;
 
 /// <summary>

@@ -50,7 +50,7 @@ public sealed class AlertmanagerConfig
     /// <summary>
     /// The same config with every <c>http_config</c> file path (bearer token, passwords, TLS files) made
     /// absolute against <paramref name="baseDir"/>; template globs are resolved by
-    /// <see cref="AmtoolCompat.ResolveTemplateFiles"/>. Other <c>*_file</c> settings stay as written, as in Alertmanager.
+    /// amtool's template-file resolution (<c>AmtoolCompat.ResolveTemplateFiles</c> in Alerting.Tooling). Other <c>*_file</c> settings stay as written, as in Alertmanager.
     /// </summary>
     internal AlertmanagerConfig WithHttpPathsRelativeTo(string baseDir) => new(
         FileName,

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Alerting.Core.Acknowledgement;
-using Alerting.Core.Notifications;
+using Alerting.Core.Notify;
 using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
 using Alerting.Functions.Storage;

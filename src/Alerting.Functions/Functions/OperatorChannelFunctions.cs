@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
 using Alerting.Core.Acknowledgement;
-using Alerting.Core.Notifications.PagerDuty;
-using Alerting.Core.Notifications.Slack;
-using Alerting.Functions.Notifying;
+using Alerting.Core.Notify.PagerDuty;
+using Alerting.Core.Notify.Slack;
+using Alerting.Functions.Notify;
 using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
 using Alerting.Functions.Storage;

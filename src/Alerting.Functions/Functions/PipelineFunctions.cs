@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Alerting.Functions.Pipeline;
-using Alerting.Functions.Scraping;
+using Alerting.Functions.Scrape;
 using Alerting.Functions.Storage;
 using Microsoft.Azure.Functions.Worker;
 

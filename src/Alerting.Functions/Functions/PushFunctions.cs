@@ -1,5 +1,5 @@
-using Alerting.Core.Collection.Exposition;
-using Alerting.Core.Collection.Push;
+using Alerting.Core.Exposition;
+using Alerting.Core.Push;
 using Alerting.Functions.Options;
 using Alerting.Functions.Storage;
 using Microsoft.AspNetCore.Http;

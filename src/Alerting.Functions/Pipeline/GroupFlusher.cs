@@ -1,7 +1,7 @@
 using Alerting.Core.Dispatch;
 using Alerting.Core.Model;
 using Alerting.Core.Templating;
-using Alerting.Functions.Notifying;
+using Alerting.Functions.Notify;
 using Alerting.Functions.Options;
 using Alerting.Functions.Storage;
 using Microsoft.Extensions.Logging;

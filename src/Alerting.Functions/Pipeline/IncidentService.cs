@@ -2,7 +2,7 @@ using Alerting.Core.Acknowledgement;
 using Alerting.Core.Alertmanager;
 using Alerting.Core.Escalation;
 using Alerting.Core.Model;
-using Alerting.Functions.Notifying;
+using Alerting.Functions.Notify;
 using Alerting.Functions.Storage;
 using Microsoft.Extensions.Logging;
 

@@ -15,7 +15,7 @@ namespace Alerting.Functions.Pipeline;
 /// </summary>
 public sealed partial class RuleRunner(
     ConfigProvider config,
-    Scraping.ScrapeRunner scrape,
+    Scrape.ScrapeRunner scrape,
     ScrapeTickStore ticks,
     RuleStateStore state,
     QueueSender queues,
@@ -87,7 +87,7 @@ public sealed partial class RuleRunner(
         {
             return scrape.Config().Global.ExternalLabels;
         }
-        catch (Exception e) when (e is Core.Collection.Config.ScrapeConfigException or IOException)
+        catch (Exception e) when (e is Core.Scrape.Config.ScrapeConfigException or IOException)
         {
             return Core.Model.Labels.Empty;
         }

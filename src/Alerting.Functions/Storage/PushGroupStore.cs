@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Alerting.Core.Collection.Exposition;
-using Alerting.Core.Collection.Push;
+using Alerting.Core.Exposition;
+using Alerting.Core.Push;
 using Alerting.Core.Model;
 using Azure;
 using Azure.Storage.Blobs;

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Alerting.Core.Alertmanager;
 
+using Alerting.Tooling.Alertmanager;
 namespace Alerting.Core.Tests.Alertmanager;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Alerting.Core.Alertmanager;
 using Alerting.Core.Model;
 
+using Alerting.Tooling.Alertmanager;
 namespace Alerting.Core.Tests.Alertmanager;
 
 public sealed class MatcherParserTests

@@ -2,6 +2,7 @@ using System.Text;
 using Alerting.Core.Alertmanager;
 using Alerting.Core.Model;
 
+using Alerting.Tooling.Alertmanager;
 namespace Alerting.Core.Tests.Alertmanager;
 
 /// <summary>

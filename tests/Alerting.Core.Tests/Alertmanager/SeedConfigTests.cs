@@ -1,6 +1,7 @@
 using Alerting.Core.Alertmanager;
 using Alerting.Core.Model;
 
+using Alerting.Tooling.Alertmanager;
 namespace Alerting.Core.Tests.Alertmanager;
 
 /// <summary>The users' own alertmanager.yml files from the seeds, judged as amtool 0.25 judges them.</summary>

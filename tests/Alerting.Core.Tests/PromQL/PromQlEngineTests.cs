@@ -121,7 +121,7 @@ public sealed class PromQlEngineTests
     }
 
     private static IReadOnlyList<VectorSample> Eval(string series, string query, long timeMs) =>
-        Vector(query, Alerting.Core.PromQL.Testing.LoadFormat.Read(series), timeMs);
+        Vector(query, Alerting.Tooling.PromQL.LoadFormat.Read(series), timeMs);
 
     [Fact]
     public void Offset_and_at_modifiers_move_the_evaluation_time()
@@ -186,7 +186,7 @@ public sealed class PromQlEngineTests
     [Fact]
     public void Subqueries_without_a_step_use_the_evaluation_interval_even_in_range_queries()
     {
-        var store = Alerting.Core.PromQL.Testing.LoadFormat.Read("load 10s\nx 0+1x100");
+        var store = Alerting.Tooling.PromQL.LoadFormat.Read("load 10s\nx 0+1x100");
         var m = Assert.IsType<MatrixValue>(Engine.Range(PromQlParser.Parse("count_over_time(x[5m:])"), store, 600_000, 660_000, 10_000));
         Assert.All(m.Series.Single().Samples, p => Assert.Equal(5, p.Value));
     }
@@ -215,7 +215,7 @@ public sealed class PromQlEngineTests
     [Fact]
     public void Caching_source_scans_the_store_once_per_selector_and_window()
     {
-        var counting = new CountingSource(Alerting.Core.PromQL.Testing.LoadFormat.Read("load 1m\nx{a=\"1\"} 0+1x10\ny 1x10"));
+        var counting = new CountingSource(Alerting.Tooling.PromQL.LoadFormat.Read("load 1m\nx{a=\"1\"} 0+1x10\ny 1x10"));
         var cached = new CachingSeriesSource(counting);
         var first = Vector("sum(rate(x[5m]))", cached, 600_000);
         var second = Vector("sum(rate(x[5m])) > 0", cached, 600_000);

@@ -1,4 +1,4 @@
-using Alerting.Core.PromQL.Testing;
+using Alerting.Tooling.PromQL;
 
 namespace Alerting.Core.Tests.PromQL;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Alerting.Core.Rules.Testing;
+using Alerting.Tooling.Rules;
 using YamlDotNet.RepresentationModel;
 
 namespace Alerting.Core.Tests.Rules;

@@ -1,4 +1,4 @@
-using Alerting.Core.Rules.Testing;
+using Alerting.Tooling.Rules;
 
 namespace Alerting.Core.Tests.Rules;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Alerting.Core.Notifications.Slack;
+using Alerting.Core.Notify.Slack;
 using Alerting.Fakes;
 
 namespace Alerting.Integration.Tests.Escalation;
@@ -93,7 +93,7 @@ public sealed class AcknowledgeChannelsTests
                 },
             },
         }.ToJsonString();
-        var signer = new Alerting.Core.Notifications.PagerDuty.PagerDutyWebhookVerifier(EscalationScenario.PagerDutyWebhookSecret);
+        var signer = new Alerting.Core.Notify.PagerDuty.PagerDutyWebhookVerifier(EscalationScenario.PagerDutyWebhookSecret);
 
         Assert.Equal(HttpStatusCode.Unauthorized, await PostPagerDutyAsync(s, body, "v1=" + new string('0', 64)));
         Assert.Equal("firing", (await s.OpenAlertsAsync()).Single()!["status"]!.GetValue<string>());

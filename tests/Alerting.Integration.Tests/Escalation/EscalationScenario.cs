@@ -2,12 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Alerting.Core.Notifications.PagerDuty;
+using Alerting.Core.Notify.PagerDuty;
 using Alerting.Core.Tests;
 using Alerting.Fakes;
-using Alerting.Functions.Notifying;
+using Alerting.Functions.Notify;
 using Alerting.Integration.Tests.Infrastructure;
-using Alerting.Integration.Tests.Notifications;
+using Alerting.Integration.Tests.Notify;
 
 namespace Alerting.Integration.Tests.Escalation;
 

@@ -1,4 +1,4 @@
-using Alerting.Integration.Tests.Collection;
+using Alerting.Integration.Tests.Scrape;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

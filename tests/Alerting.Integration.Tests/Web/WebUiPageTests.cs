@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Alerting.Integration.Tests.Collection;
+using Alerting.Integration.Tests.Scrape;
 
 namespace Alerting.Integration.Tests.Web;
 
