@@ -93,7 +93,7 @@ public sealed partial class TemplateTests
         var identity = t.Single("Microsoft.Web/sites")["identity"]!;
 
         Assert.Equal("UserAssigned", (string?)identity["type"]);
-        Assert.Contains("Microsoft.Storage/storageAccounts", CompiledTemplate.Text(settings["AzureWebJobsStorage__accountName"]), StringComparison.Ordinal);
+        Assert.Equal((string?)t.Single("Microsoft.Storage/storageAccounts")["name"], (string?)settings["AzureWebJobsStorage__accountName"]);
         Assert.Equal("managedidentity", (string?)settings["AzureWebJobsStorage__credential"]);
         Assert.Contains("userAssignedIdentities", CompiledTemplate.Text(settings["AzureWebJobsStorage__clientId"]), StringComparison.Ordinal);
         Assert.False(settings.ContainsKey("AzureWebJobsStorage"), "AzureWebJobsStorage would be a connection string");
