@@ -203,6 +203,20 @@ public sealed partial class TemplateTests
         Assert.Contains("'azd-service-name'", CompiledTemplate.Text(t.Single("Microsoft.Web/sites")["tags"]), StringComparison.Ordinal);
     }
 
+    [BicepFact]
+    public async Task Every_app_setting_a_binding_expression_names_is_set()
+    {
+        var t = await CompiledTemplate.LoadAsync();
+        var metadata = await File.ReadAllTextAsync(Alerting.LocalHost.FunctionApp.Alerting.MetadataFile);
+        var named = BindingExpression().Matches(metadata).Select(m => m.Groups[1].Value).Distinct().ToList();
+
+        Assert.NotEmpty(named);
+        Assert.All(named, setting => Assert.True(t.AppSettings.ContainsKey(setting), $"functions.metadata uses %{setting}% but the template does not set it"));
+    }
+
+    [GeneratedRegex(@"%([A-Za-z0-9_]+)%")]
+    private static partial Regex BindingExpression();
+
     [GeneratedRegex(@"^net(\d+\.\d+)$")]
     private static partial Regex TargetFrameworkVersion();
 
