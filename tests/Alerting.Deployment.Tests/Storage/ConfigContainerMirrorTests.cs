@@ -15,25 +15,36 @@ namespace Alerting.Deployment.Tests.Storage;
 /// Config files read from a blob container (real Azurite): uploaded files appear in the local folder the app
 /// reads, a changed blob replaces its file and is reloaded, a deleted blob disappears.
 /// </summary>
-public sealed class ConfigContainerMirrorTests : IAsyncLifetime
+public sealed class ConfigContainerMirrorTests(ConfigContainerMirrorTests.Storage storage) : IClassFixture<ConfigContainerMirrorTests.Storage>, IAsyncLifetime
 {
-    private const string Container = "config";
-    private Azurite _azurite = null!;
+    private static int _next;
+
+    // Each test has its own container in one shared Azurite.
+    private readonly string Container = $"config-{Interlocked.Increment(ref _next)}";
+    private readonly Azurite _azurite = storage.Azurite;
     private BlobContainerClient _container = null!;
     private string _folder = null!;
 
+    public sealed class Storage : IAsyncLifetime
+    {
+        public Azurite Azurite { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Azurite = await Azurite.StartAsync();
+
+        public async Task DisposeAsync() => await Azurite.DisposeAsync();
+    }
+
     public async Task InitializeAsync()
     {
-        _azurite = await Azurite.StartAsync();
         _container = new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient(Container);
         await _container.CreateIfNotExistsAsync();
         _folder = Path.Combine(Directory.CreateTempSubdirectory("alerting-config-").FullName, "mirror");
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync()
     {
-        await _azurite.DisposeAsync();
         Directory.Delete(Path.GetDirectoryName(_folder)!, recursive: true);
+        return Task.CompletedTask;
     }
 
     private ConfigContainerMirror Mirror() => new(
