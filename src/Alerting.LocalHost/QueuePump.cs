@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 
 namespace Alerting.LocalHost;
@@ -32,7 +31,7 @@ public sealed partial class QueuePump
         _invoker = invoker;
         _settings = settings;
         _logger = logger;
-        var attr = (QueueTriggerAttribute)function.Trigger;
+        var attr = (QueueTriggerBinding)function.Trigger;
         QueueName = resolve(attr.QueueName);
         _queue = service.GetQueueClient(QueueName);
         _poison = service.GetQueueClient(QueueName + "-poison");
