@@ -79,7 +79,7 @@ public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, IL
                         cached = new Cached<RuleFile?>(stamp, RuleFileLoader.Load(file));
                         LogLoaded(logger, file, 1);
                     }
-                    catch (Exception e) when (e is RuleFileException or IOException)
+                    catch (Exception e) when (e is Core.Config.ConfigException or IOException)
                     {
                         LogRuleFileFailed(logger, file, e.Message, cached?.Value is not null);
                         cached = new Cached<RuleFile?>(stamp, cached?.Value);
