@@ -60,7 +60,7 @@ public sealed class SeedRuleFileTests
         Assert.Equal(9, check.RuleCount);
     }
 
-    [Fact]
+    [PromtoolFact]
     public void Ha_trading_seed_is_refused_like_promtool_at_the_string_comparison_in_SplitBrainDetected()
     {
         var path = Path.Combine(RulesDir, "ha-trading.rules.yml");
@@ -71,16 +71,13 @@ public sealed class SeedRuleFileTests
         const string kind = ": parse error: binary expression must contain only scalar and instant vector types";
         Assert.Contains(where, error, StringComparison.Ordinal);
         Assert.EndsWith(kind, error, StringComparison.Ordinal);
-        if (Promtool.Available)
-        {
-            var reference = Promtool.Run(RulesDir, "check", "rules", path);
-            Assert.Equal(1, reference.Exit);
-            Assert.Contains(path + where, reference.Stderr, StringComparison.Ordinal);
-            Assert.Contains(kind, reference.Stderr, StringComparison.Ordinal);
-        }
+        var reference = Promtool.Run(RulesDir, "check", "rules", path);
+        Assert.Equal(1, reference.Exit);
+        Assert.Contains(path + where, reference.Stderr, StringComparison.Ordinal);
+        Assert.Contains(kind, reference.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [PromtoolTheory]
     [MemberData(nameof(UnitTestFiles))]
     public void Rule_unit_tests_pass_under_ours_and_promtool(string file)
     {
@@ -90,11 +87,8 @@ public sealed class SeedRuleFileTests
 
         Assert.True(ours.Passed, string.Join("\n", ours.Errors));
         Assert.Empty(ours.Warnings);
-        if (Promtool.Available)
-        {
-            var reference = Promtool.Run(RulesDir, "test", "rules", path);
-            Assert.True(reference.Exit == 0, reference.Stderr);
-        }
+        var reference = Promtool.Run(RulesDir, "test", "rules", path);
+        Assert.True(reference.Exit == 0, reference.Stderr);
     }
 
     [Theory]

@@ -99,6 +99,33 @@ public static class ScrapeConfigLoader
         return new CollectionConfig { Global = global, ScrapeConfigs = jobs, RuleFiles = ruleFiles, Warnings = warnings, SourcePath = fileName };
     }
 
+    /// <summary>
+    /// promtool's extra check of a loaded config: every static target, relabelled, must make a valid
+    /// target (<c>instance 0 in group 0: "http://x/metrics" is not a valid hostname</c>). Prometheus
+    /// itself only drops such a target, so the app loads the file and logs it per scrape.
+    /// </summary>
+    public static IReadOnlyList<string> StaticTargetProblems(CollectionConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var problems = new List<string>();
+        foreach (var job in config.ScrapeConfigs)
+        {
+            for (var g = 0; g < job.StaticConfigs.Count; g++)
+            {
+                var i = 0;
+                foreach (var labels in job.StaticConfigs[g].TargetLabelSets())
+                {
+                    if (Discovery.TargetBuilder.Build(labels, job).Error is { } error)
+                    {
+                        problems.Add($"instance {i} in group {g}: {error}");
+                    }
+                    i++;
+                }
+            }
+        }
+        return problems;
+    }
+
     private static GlobalConfig ParseGlobal(YamlMap root)
     {
         var m = root.Map("global");
