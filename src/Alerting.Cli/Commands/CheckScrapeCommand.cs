@@ -16,13 +16,7 @@ public sealed class CheckScrapeCommand : ICliCommand
 
     public Command Create()
     {
-        var lint = new Option<string>("--lint")
-        {
-            Description = "linting checks to apply to the rule files: all, duplicate-rules, none",
-            DefaultValueFactory = _ => "duplicate-rules",
-        };
-        lint.AcceptOnlyFromAmong("all", "duplicate-rules", "none");
-        var lintFatal = new Option<bool>("--lint-fatal") { Description = "make lint errors exit with exit code 3" };
+        var (lint, lintFatal) = CliApp.LintOptions();
         var files = CliApp.ExistingFiles("config-files", "the scrape configuration files to check");
         var command = new Command("scrape", "validate scrape configurations (promtool check config)") { lint, lintFatal, files };
         command.SetAction(async (result, ct) =>
