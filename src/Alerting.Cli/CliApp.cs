@@ -109,6 +109,18 @@ public static class CliApp
         return argument;
     }
 
+    /// <summary>promtool's <c>--lint</c> and <c>--lint-fatal</c>, shared by the commands that check rule files.</summary>
+    public static (Option<string> Lint, Option<bool> LintFatal) LintOptions()
+    {
+        var lint = new Option<string>("--lint")
+        {
+            Description = "linting checks to apply to the rules: all, duplicate-rules, none",
+            DefaultValueFactory = _ => "duplicate-rules",
+        };
+        lint.AcceptOnlyFromAmong("all", "duplicate-rules", "none");
+        return (lint, new Option<bool>("--lint-fatal") { Description = "make lint errors exit with exit code 3" });
+    }
+
     public static TextWriter Out(this ParseResult result) => result.InvocationConfiguration.Output;
 
     public static TextWriter Err(this ParseResult result) => result.InvocationConfiguration.Error;

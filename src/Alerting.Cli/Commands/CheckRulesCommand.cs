@@ -10,13 +10,7 @@ public sealed class CheckRulesCommand : ICliCommand
 
     public Command Create()
     {
-        var lint = new Option<string>("--lint")
-        {
-            Description = "linting checks to apply: all, duplicate-rules, none",
-            DefaultValueFactory = _ => "duplicate-rules",
-        };
-        lint.AcceptOnlyFromAmong("all", "duplicate-rules", "none");
-        var lintFatal = new Option<bool>("--lint-fatal") { Description = "make lint errors exit with exit code 3" };
+        var (lint, lintFatal) = CliApp.LintOptions();
         var files = CliApp.ExistingFiles("rule-files", "the rule files to check");
         var command = new Command("rules", "validate Prometheus rule files (promtool check rules)") { lint, lintFatal, files };
         command.SetAction(async (result, ct) =>

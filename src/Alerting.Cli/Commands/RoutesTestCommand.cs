@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using System.CommandLine;
 using Alerting.Core.Alertmanager;
 using Alerting.Tooling.Alertmanager;

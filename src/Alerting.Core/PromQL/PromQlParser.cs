@@ -29,58 +29,15 @@ public static class PromQlParser
         return ms;
     }
 
+    /// <summary>A PromQL duration: Prometheus' model.ParseDuration, without the bare <c>0</c> it allows in files.</summary>
     public static bool TryParseDuration(string text, out long ms)
     {
         ms = 0;
-        if (text.Length == 0)
+        if (text == "0" || !PromDuration.TryParse(text, out var d))
         {
             return false;
         }
-        var i = 0;
-        var lastUnit = long.MaxValue;
-        while (i < text.Length)
-        {
-            var start = i;
-            while (i < text.Length && char.IsAsciiDigit(text[i]))
-            {
-                i++;
-            }
-            if (i == start || i == text.Length)
-            {
-                return false;
-            }
-            var n = long.Parse(text.AsSpan(start, i - start), CultureInfo.InvariantCulture);
-            long unit;
-            if (text[i] == 'm' && i + 1 < text.Length && text[i + 1] == 's')
-            {
-                unit = 1;
-                i += 2;
-            }
-            else
-            {
-                unit = text[i] switch
-                {
-                    's' => 1000,
-                    'm' => 60_000,
-                    'h' => 3_600_000,
-                    'd' => 86_400_000,
-                    'w' => 7 * 86_400_000L,
-                    'y' => 365 * 86_400_000L,
-                    _ => 0,
-                };
-                if (unit == 0)
-                {
-                    return false;
-                }
-                i++;
-            }
-            if (unit >= lastUnit)
-            {
-                return false;
-            }
-            lastUnit = unit;
-            ms += n * unit;
-        }
+        ms = (long)d.TotalMilliseconds;
         return true;
     }
 

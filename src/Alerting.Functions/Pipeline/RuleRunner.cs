@@ -87,7 +87,7 @@ public sealed partial class RuleRunner(
         {
             return scrape.Config().Global.ExternalLabels;
         }
-        catch (Exception e) when (e is Core.Scrape.Config.ScrapeConfigException or IOException)
+        catch (Exception e) when (e is Core.Config.ConfigException or IOException)
         {
             return Core.Model.Labels.Empty;
         }

@@ -167,22 +167,8 @@ public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetS
         return buffer.ToArray();
     }
 
-    private static void Authorize(HttpRequestMessage request, ScrapeConfig config)
-    {
-        if (config.BasicAuth is { } basic)
-        {
-            var password = basic.Password ?? (basic.PasswordFile is { } f ? File.ReadAllText(f).TrimEnd('\r', '\n') : string.Empty);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{basic.Username}:{password}")));
-        }
-        else if (config.Authorization is { } auth)
-        {
-            var credentials = auth.Credentials ?? (auth.CredentialsFile is { } f ? File.ReadAllText(f).TrimEnd('\r', '\n') : null);
-            if (credentials is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue(auth.Type, credentials);
-            }
-        }
-    }
+    private static void Authorize(HttpRequestMessage request, ScrapeConfig config) =>
+        request.Headers.Authorization = HttpClientConfigs.AuthorizationHeader(config.HttpConfig);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scrape of {Job}/{Instance} failed: {Reason}")]
     private static partial void LogScrapeFailed(ILogger logger, string job, string instance, string reason);
