@@ -807,4 +807,34 @@ public sealed partial record FloatHistogram
     }
 
     public override string ToString() => TestExpression();
+
+    /// <summary>Prometheus' FloatHistogram.String(): <c>{count:4, sum:10, [-1,-0.5):1, [-0.001,0.001]:2, (1,2]:1}</c>.</summary>
+    public string PrometheusString()
+    {
+        var sb = new StringBuilder("{count:").Append(G(Count)).Append(", sum:").Append(G(Sum));
+        for (var i = Negative.Length - 1; i >= 0; i--)
+        {
+            if (Negative[i].Count != 0)
+            {
+                Append(NegativeRange(Negative[i]));
+            }
+        }
+        if (ZeroCount != 0)
+        {
+            Append(ZeroBucket());
+        }
+        foreach (var b in Positive)
+        {
+            if (b.Count != 0)
+            {
+                Append(PositiveRange(b));
+            }
+        }
+        return sb.Append('}').ToString();
+
+        void Append(BucketRange b) => sb.Append(", ").Append(b.LowerInclusive ? '[' : '(').Append(G(b.Lower)).Append(',').Append(G(b.Upper))
+            .Append(b.UpperInclusive ? ']' : ')').Append(':').Append(G(b.Count));
+
+        static string G(double v) => GoFloat.Format(v, 'g', -1);
+    }
 }
