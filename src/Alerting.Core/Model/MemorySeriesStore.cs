@@ -57,7 +57,16 @@ public sealed class MemorySeriesStore : ISeriesSource
             var entry = GetOrAdd(labels);
             RemoveAt(entry.Floats, sample.TimestampMs, static x => x.TimestampMs);
             entry.Histograms ??= [];
-            Insert(entry.Histograms, sample, sample.TimestampMs, static x => x.TimestampMs);
+            var h = entry.Histograms;
+            var lastFloat = entry.Floats.Count > 0 ? entry.Floats[^1].TimestampMs : long.MinValue;
+            var lastHist = h.Count > 0 ? h[^1].TimestampMs : long.MinValue;
+            if (sample.TimestampMs > lastFloat && sample.TimestampMs > lastHist)
+            {
+                // In order: set the counter-reset hint as Prometheus' TSDB does on ingestion.
+                var previous = lastHist > lastFloat ? h[^1].Histogram : null;
+                sample = sample with { Histogram = sample.Histogram.WithStoredHint(previous) };
+            }
+            Insert(h, sample, sample.TimestampMs, static x => x.TimestampMs);
         }
     }
 

@@ -148,20 +148,18 @@ internal sealed partial class Evaluator
         var keepsName = !a.Without && a.Grouping.Contains(Labels.MetricName);
         foreach (var s in input)
         {
-            var hash = LabelOps.Hash(s.Metric, a.Grouping, !a.Without);
-            string? countValue = null;
+            var metric = s.Metric;
             if (a.Op == AggregateOp.CountValues)
             {
-                countValue = s.H is null ? FormatGoFloat(s.F) : s.H.PrometheusString();
-                hash = (hash ^ (ulong)StringComparer.Ordinal.GetHashCode(countValue)) * 1099511628211UL;
+                // As Prometheus: the value label is set first, so grouping sees it (even when it overwrites a label).
+                metric = LabelOps.Set(metric, labelParam!, s.H is null ? FormatGoFloat(s.F) : s.H.PrometheusString());
             }
+            var grouping = a.Op == AggregateOp.CountValues && !a.Without && !a.Grouping.Contains(labelParam!) ? [.. a.Grouping, labelParam!] : a.Grouping;
+            var groupingWithout = a.Op == AggregateOp.CountValues && a.Without ? a.Grouping.Where(x => x != labelParam).ToList() : a.Grouping;
+            var hash = LabelOps.Hash(metric, a.Without ? groupingWithout : grouping, !a.Without);
             if (!groups.TryGetValue(hash, out var g))
             {
-                var key = a.Without ? LabelOps.Drop(s.Metric, a.Grouping, true) : LabelOps.Keep(s.Metric, a.Grouping);
-                if (countValue is not null)
-                {
-                    key = LabelOps.Set(key, labelParam!, countValue);
-                }
+                var key = a.Without ? LabelOps.Drop(metric, groupingWithout, true) : LabelOps.Keep(metric, grouping);
                 g = new Group(key, keepsName && s.DropName);
                 groups[hash] = g;
                 order.Add(g);

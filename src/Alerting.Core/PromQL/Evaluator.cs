@@ -270,16 +270,19 @@ internal sealed partial class Evaluator
                 if (h is null)
                 {
                     entry.Samples.Add(new Sample(t, f));
+                    return;
                 }
-                else
+                if (h.CounterResetHint is CounterResetHint.NotCounterReset or CounterResetHint.CounterReset)
                 {
-                    if (entry.Histograms is null)
-                    {
-                        entry = entry with { Histograms = [] };
-                        map[l] = entry;
-                    }
-                    entry.Histograms!.Add(new HistogramSample(t, h));
+                    // As Prometheus: a subquery may skip or repeat the sample a hint refers to, so hints become unknown.
+                    h = h with { CounterResetHint = CounterResetHint.Unknown };
                 }
+                if (entry.Histograms is null)
+                {
+                    entry = entry with { Histograms = [] };
+                    map[l] = entry;
+                }
+                entry.Histograms!.Add(new HistogramSample(t, h));
             }
         }
         var result = new List<RangeSeries>(order.Count);

@@ -664,6 +664,37 @@ public sealed partial record FloatHistogram
         }
     }
 
+    /// <summary>
+    /// The hint Prometheus' TSDB gives a histogram appended after <paramref name="previous"/> (the series' preceding
+    /// sample, null if that was a float or there was none): gauges stay gauges, a detected or declared reset starts a
+    /// chunk marked CounterReset, a layout change starts a chunk with an unknown hint, anything else is NotCounterReset.
+    /// </summary>
+    public FloatHistogram WithStoredHint(FloatHistogram? previous)
+    {
+        CounterResetHint hint;
+        if (CounterResetHint == CounterResetHint.Gauge)
+        {
+            hint = CounterResetHint.Gauge;
+        }
+        else if (previous is null || previous.IsStale || previous.CounterResetHint == CounterResetHint.Gauge)
+        {
+            hint = CounterResetHint == CounterResetHint.CounterReset ? CounterResetHint.CounterReset : CounterResetHint.Unknown;
+        }
+        else if (CounterResetHint == CounterResetHint.CounterReset || (this with { CounterResetHint = CounterResetHint.Unknown }).DetectReset(previous))
+        {
+            hint = CounterResetHint.CounterReset;
+        }
+        else if (Schema != previous.Schema || ZeroThreshold != previous.ZeroThreshold || !CustomBoundsMatch(CustomValues, previous.CustomValues))
+        {
+            hint = CounterResetHint.Unknown;
+        }
+        else
+        {
+            hint = CounterResetHint.NotCounterReset;
+        }
+        return hint == CounterResetHint ? this : this with { CounterResetHint = hint };
+    }
+
     public bool HasOverflow()
     {
         if (double.IsInfinity(ZeroCount) || double.IsInfinity(Count) || double.IsInfinity(Sum))
