@@ -170,9 +170,9 @@ public static class ScrapeConfigLoader
     private static readonly HashSet<string> IgnoredScrapeKeys = new(StringComparer.Ordinal)
     {
         "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit", "keep_dropped_targets",
-        "scrape_protocols", "track_timestamps_staleness", "enable_compression", "scrape_classic_histograms",
-        "native_histogram_bucket_limit", "native_histogram_min_bucket_factor", "always_scrape_classic_histograms",
-        "convert_classic_histograms_to_nhcb", "scrape_failure_log_file", "metric_name_validation_scheme",
+        "track_timestamps_staleness", "enable_compression",
+        "native_histogram_bucket_limit", "native_histogram_min_bucket_factor",
+        "scrape_failure_log_file", "metric_name_validation_scheme",
         "metric_name_escaping_scheme", "fallback_scrape_protocol",
     };
 
@@ -380,6 +380,36 @@ public static class ScrapeConfigLoader
                     break;
                 case "body_size_limit":
                     cfg = cfg with { BodySizeLimitBytes = ByteSize(r, value, p) };
+                    break;
+                case "scrape_protocols":
+                    {
+                        var protocols = r.StringList(value, p);
+                        if (protocols.Count == 0)
+                        {
+                            throw r.Error(value, p, "scrape_protocols cannot be empty");
+                        }
+                        foreach (var protocol in protocols)
+                        {
+                            if (Exposition.ScrapeProtocols.Validate(protocol) is { } error)
+                            {
+                                throw r.Error(value, p, error);
+                            }
+                        }
+                        if (protocols.Distinct(StringComparer.Ordinal).Count() != protocols.Count)
+                        {
+                            throw r.Error(value, p, "duplicated protocol in scrape_protocols");
+                        }
+                        cfg = cfg with { ScrapeProtocols = protocols };
+                        break;
+                    }
+                case "scrape_native_histograms":
+                    cfg = cfg with { ScrapeNativeHistograms = r.Bool(value, p) };
+                    break;
+                case "always_scrape_classic_histograms" or "scrape_classic_histograms":
+                    cfg = cfg with { AlwaysScrapeClassicHistograms = r.Bool(value, p) };
+                    break;
+                case "convert_classic_histograms_to_nhcb":
+                    cfg = cfg with { ConvertClassicHistogramsToNhcb = r.Bool(value, p) };
                     break;
                 default:
                     if (IgnoredScrapeKeys.Contains(key))
