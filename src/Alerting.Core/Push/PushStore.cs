@@ -65,10 +65,7 @@ public sealed class PushStore
                 throw new PushException(400, $"protobuf parsing error in metric family {ex.Line}: {ex.Reason}");
             }
         }
-        if (contentType is not null && contentType.TrimStart().StartsWith("application/vnd.google.protobuf", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new PushException(415, "unsupported protobuf message type; push io.prometheus.client.MetricFamily with encoding=delimited");
-        }
+        // Like the Pushgateway, any other Content-Type (other protobuf messages included) is read as text.
         try
         {
             return ExpositionParser.Parse(body, ExpositionParser.DetectFormat(contentType), rejectDuplicates: false);
@@ -132,8 +129,20 @@ public sealed class PushStore
                     entry = entry with { Help = f.Help };
                     families[f.Name] = entry;
                 }
-                // The text format has no native histograms; they are served to scrapes only (see Gather).
-                entry.Samples.AddRange(f.Samples.Where(s => s.Histogram is null).Select(s => new ScrapedSample(Expose(s.Labels, g.Key), s.Value, null)));
+                foreach (var s in f.Samples)
+                {
+                    var labels = Expose(s.Labels, g.Key);
+                    if (s.Histogram is not { } h)
+                    {
+                        entry.Samples.Add(new ScrapedSample(labels, s.Value, null));
+                        continue;
+                    }
+                    // The text format has no native buckets: like the Pushgateway's text page (Go's expfmt), a
+                    // histogram without classic buckets shows as its +Inf bucket, sum and count.
+                    entry.Samples.Add(new ScrapedSample(labels.With(Labels.MetricName, f.Name + "_bucket").With("le", "+Inf"), h.Count, null));
+                    entry.Samples.Add(new ScrapedSample(labels.With(Labels.MetricName, f.Name + "_sum"), h.Sum, null));
+                    entry.Samples.Add(new ScrapedSample(labels.With(Labels.MetricName, f.Name + "_count"), h.Count, null));
+                }
             }
         }
         var pushTimes = new List<ScrapedSample>();
