@@ -14,6 +14,10 @@ internal sealed partial class ConfigParser
     private YamlNode? LoadYaml(string yaml)
     {
         var text = yaml;
+        if (Yaml.YamlDepth.FindTooDeep(yaml) is { } deep)
+        {
+            throw new ConfigException(_ctx.File, deep.Line, deep.Column, string.Empty, $"yaml: exceeded max depth of {Yaml.YamlDepth.Max}");
+        }
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -35,6 +39,12 @@ internal sealed partial class ConfigParser
             catch (YamlException e)
             {
                 throw SyntaxError(e);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                // YamlDotNet's representation model throws these on a few malformed documents (an empty
+                // key where a mapping continues) instead of a YamlException; they are syntax errors too.
+                throw new ConfigException(_ctx.File, 0, 0, string.Empty, "yaml: the document is not valid YAML (check for a key without a name, such as a line that starts with ':')");
             }
         }
     }

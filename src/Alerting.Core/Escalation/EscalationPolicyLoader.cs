@@ -42,7 +42,7 @@ public static class EscalationPolicyLoader
                 // Alertmanager's older form: a map of label name to exact value.
                 foreach (var (k, _) in match.Mapping(KeysOf(match)).Children)
                 {
-                    var label = ((YamlScalarNode)k).Value ?? string.Empty;
+                    var label = (k as YamlScalarNode)?.Value ?? throw new ConfigException(fileName, (int)k.Start.Line, (int)k.Start.Column, "match", "label names must be strings");
                     var valueNode = match.Get(label);
                     matchers.Add(new LabelMatcher(MatcherType.Equal, label, valueNode?.String() ?? string.Empty));
                 }

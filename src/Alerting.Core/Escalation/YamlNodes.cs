@@ -15,6 +15,10 @@ internal readonly record struct YamlNodes(string File, YamlNode Node, string Key
     public static YamlNodes Load(string yaml, string file)
     {
         var stream = new YamlStream();
+        if (Yaml.YamlDepth.FindTooDeep(yaml) is { } deep)
+        {
+            throw new ConfigException(file, deep.Line, deep.Column, "(document)", $"invalid YAML: exceeded max depth of {Yaml.YamlDepth.Max}");
+        }
         try
         {
             stream.Load(new StringReader(yaml));
@@ -22,6 +26,11 @@ internal readonly record struct YamlNodes(string File, YamlNode Node, string Key
         catch (YamlException e)
         {
             throw new ConfigException(file, (int)e.Start.Line, (int)e.Start.Column, "(document)", "invalid YAML: " + e.Message);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these on a few malformed documents instead of a YamlException.
+            throw new ConfigException(file, 0, 0, "(document)", "invalid YAML (check for a key without a name, such as a line that starts with ':')");
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {

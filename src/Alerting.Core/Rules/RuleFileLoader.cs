@@ -22,6 +22,10 @@ public static class RuleFileLoader
     {
         var interval = defaultInterval ?? TimeSpan.FromMinutes(1);
         var stream = new YamlStream();
+        if (Yaml.YamlDepth.FindTooDeep(yaml) is { } deep)
+        {
+            throw new RuleFileException(fileName, deep.Line, deep.Column, "yaml", $"exceeded max depth of {Yaml.YamlDepth.Max}");
+        }
         try
         {
             stream.Load(new StringReader(yaml));
@@ -29,6 +33,11 @@ public static class RuleFileLoader
         catch (YamlException e)
         {
             throw new RuleFileException(fileName, (int)e.Start.Line, (int)e.Start.Column, "yaml", e.InnerException?.Message ?? e.Message);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these on a few malformed documents instead of a YamlException.
+            throw new RuleFileException(fileName, 0, 0, "yaml", "the file is not valid YAML (check for a key without a name, such as a line that starts with ':')");
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {
@@ -38,7 +47,7 @@ public static class RuleFileLoader
             ?? throw Error(fileName, stream.Documents[0].RootNode, "yaml", "rule file must be a mapping with a 'groups' key");
         foreach (var (k, _) in root.Children)
         {
-            var key = ((YamlScalarNode)k).Value!;
+            var key = KeyOf(fileName, k);
             if (key != "groups")
             {
                 throw Error(fileName, k, key, $"field {key} not found in type rulefmt.RuleGroups");
@@ -146,11 +155,19 @@ public static class RuleFileLoader
         && (char.IsAsciiLetter(name[0]) || name[0] is '_' or ':')
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or ':');
 
+    /// <summary>A mapping key; a sequence or mapping used as a key is refused in go-yaml's words, as promtool does.</summary>
+    private static string KeyOf(string file, YamlNode k) => k switch
+    {
+        YamlScalarNode s => s.Value ?? string.Empty,
+        YamlSequenceNode => throw Error(file, k, "yaml", "cannot unmarshal !!seq into string"),
+        _ => throw Error(file, k, "yaml", "cannot unmarshal !!map into string"),
+    };
+
     private static void CheckKeys(string file, YamlMappingNode m, HashSet<string> allowed, string type)
     {
         foreach (var (k, _) in m.Children)
         {
-            var key = ((YamlScalarNode)k).Value!;
+            var key = KeyOf(file, k);
             if (!allowed.Contains(key))
             {
                 throw Error(file, k, key, $"field {key} not found in type {type}");
@@ -183,7 +200,7 @@ public static class RuleFileLoader
             case YamlMappingNode map:
                 foreach (var (k, v) in map.Children)
                 {
-                    result[((YamlScalarNode)k).Value!] = (v as YamlScalarNode)?.Value ?? throw Error(file, v, key, "values must be strings");
+                    result[KeyOf(file, k)] = (v as YamlScalarNode)?.Value ?? throw Error(file, v, key, "values must be strings");
                 }
                 return result;
             case var other:

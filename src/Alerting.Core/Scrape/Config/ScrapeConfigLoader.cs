@@ -28,6 +28,10 @@ public static class ScrapeConfigLoader
         ArgumentNullException.ThrowIfNull(yaml);
         var r = new YamlReader(fileName);
         var stream = new YamlStream();
+        if (Yaml.YamlDepth.FindTooDeep(yaml) is { } deep)
+        {
+            throw new ScrapeConfigException(fileName, deep.Line, deep.Column, string.Empty, $"yaml: exceeded max depth of {Yaml.YamlDepth.Max}");
+        }
         try
         {
             stream.Load(new StringReader(yaml));
@@ -35,6 +39,11 @@ public static class ScrapeConfigLoader
         catch (YamlException ex)
         {
             throw new ScrapeConfigException(fileName, (int)ex.Start.Line, (int)ex.Start.Column, string.Empty, ex.Message);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these on a few malformed documents instead of a YamlException.
+            throw new ScrapeConfigException(fileName, 0, 0, string.Empty, "the file is not valid YAML (check for a key without a name, such as a line that starts with ':')");
         }
         if (stream.Documents.Count == 0)
         {
