@@ -10,7 +10,7 @@ namespace Alerting.Functions.Functions;
 /// to Alerting.Functions.Pipeline.AlertMessage[]"), which mean nothing to a sender, so they never reach
 /// a response.
 /// </summary>
-public static class JsonInput
+public static partial class JsonInput
 {
     private const string ConversionPrefix = "The JSON value could not be converted to ";
 
@@ -28,7 +28,7 @@ public static class JsonInput
         }
         catch (JsonException e)
         {
-            throw new JsonInputException(Describe(e, shape));
+            throw new JsonInputException(Describe(e, shape, typeof(T)));
         }
     }
 
@@ -47,7 +47,7 @@ public static class JsonInput
         }
         catch (JsonException e)
         {
-            throw new JsonInputException(Describe(e, shape));
+            throw new JsonInputException(Describe(e, shape, null));
         }
     }
 
@@ -89,18 +89,20 @@ public static class JsonInput
         }
     }
 
-    /// <summary>A user message for a serializer or reader error: where, what was expected, and the expected shape.</summary>
-    public static string Describe(JsonException e, string shape)
+    /// <summary>
+    /// A user message for a serializer or reader error: where, what was expected, and the expected shape.
+    /// The expected kind comes from the member the path leads to in <paramref name="target"/>, because the
+    /// serializer's message names the type it was building (for records, the record, not the member).
+    /// </summary>
+    public static string Describe(JsonException e, string shape, Type? target)
     {
         ArgumentNullException.ThrowIfNull(e);
         var at = e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : string.Empty;
         var path = PathText(e.Path);
         if (e.Message.StartsWith(ConversionPrefix, StringComparison.Ordinal))
         {
-            var type = e.Message[ConversionPrefix.Length..];
-            var dot = type.IndexOf(". Path:", StringComparison.Ordinal);
-            type = dot >= 0 ? type[..dot] : type.TrimEnd('.');
-            return $"{path}{at}: expected {Kind(type)}; {shape}";
+            var kind = target is null ? null : TypeAt(target, e.Path) is { } member ? Kind(member) : null;
+            return $"{path}{at}: expected {kind ?? "a value of another kind"}; {shape}";
         }
         if (e.Path is not null && IsOwnConverterMessage(e))
         {
@@ -110,24 +112,76 @@ public static class JsonInput
         return $"malformed JSON{at}: {ReaderReason(e.Message)}; {shape}";
     }
 
-    /// <summary>What a JSON value of a .NET type looks like, in JSON's words.</summary>
-    internal static string Kind(string dotnetType)
+    /// <summary>The .NET type a JSON path such as <c>$.alerts[0].startsAt</c> leads to, by the serializer's naming rules.</summary>
+    internal static Type? TypeAt(Type root, string? path)
     {
-        var t = dotnetType.Replace("System.Nullable`1[", string.Empty, StringComparison.Ordinal).TrimEnd(']');
-        if (t.EndsWith('[') || dotnetType.EndsWith("[]", StringComparison.Ordinal) || t.Contains("List`1", StringComparison.Ordinal) || t.Contains("IEnumerable`1", StringComparison.Ordinal))
+        var t = root;
+        if (string.IsNullOrEmpty(path))
         {
-            return "an array";
+            return t;
         }
-        return t switch
+        foreach (System.Text.RegularExpressions.Match m in Segments().Matches(path))
         {
-            "System.String" => "a string",
-            "System.DateTimeOffset" or "System.DateTime" => "a time as an RFC 3339 string (e.g. \"2024-05-01T12:00:00Z\")",
-            "System.Boolean" => "true or false",
-            "System.Int32" or "System.Int64" or "System.Double" or "System.Decimal" or "System.Single" => "a number",
-            "System.TimeSpan" => "a duration string",
-            "Alerting.Core.Model.Labels" => "an object of string values",
-            _ => "an object",
-        };
+            t = Nullable.GetUnderlyingType(t) ?? t;
+            if (m.Groups[2].Success)
+            {
+                if (ElementType(t) is not { } element)
+                {
+                    return null;
+                }
+                t = element;
+                continue;
+            }
+            var name = m.Groups[1].Success ? m.Groups[1].Value : m.Groups[3].Value;
+            if (t == typeof(Alerting.Core.Model.Labels))
+            {
+                t = typeof(string);
+                continue;
+            }
+            var property = t.GetProperties().FirstOrDefault(p =>
+                string.Equals(p.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonPropertyNameAttribute), true)
+                    .Cast<System.Text.Json.Serialization.JsonPropertyNameAttribute>().FirstOrDefault()?.Name ?? p.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (property is null)
+            {
+                return null;
+            }
+            t = property.PropertyType;
+        }
+        return Nullable.GetUnderlyingType(t) ?? t;
+    }
+
+    private static Type? ElementType(Type t) =>
+        t.IsArray ? t.GetElementType()
+        : t.IsGenericType && t.GetGenericArguments() is [var element] && typeof(System.Collections.IEnumerable).IsAssignableFrom(t) ? element
+        : null;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\.([^.\[]+)|\[(\d+)\]|\['([^']*)'\]")]
+    private static partial System.Text.RegularExpressions.Regex Segments();
+
+    /// <summary>What a JSON value of a .NET type looks like, in JSON's words.</summary>
+    internal static string Kind(Type t)
+    {
+        if (t == typeof(string))
+        {
+            return "a string";
+        }
+        if (t == typeof(DateTimeOffset) || t == typeof(DateTime))
+        {
+            return "a time as an RFC 3339 string (e.g. \"2024-05-01T12:00:00Z\")";
+        }
+        if (t == typeof(bool))
+        {
+            return "true or false";
+        }
+        if (t.IsPrimitive || t == typeof(decimal))
+        {
+            return "a number";
+        }
+        if (t == typeof(Alerting.Core.Model.Labels))
+        {
+            return "an object of string values";
+        }
+        return ElementType(t) is not null ? "an array" : "an object";
     }
 
     private static bool IsOwnConverterMessage(JsonException e) =>
