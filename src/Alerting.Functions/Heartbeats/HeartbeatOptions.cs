@@ -1,7 +1,7 @@
 namespace Alerting.Functions.Heartbeats;
 
 /// <summary>
-/// <c>Alerting:Heartbeats</c>: the dead man's switch. The Watchdog alert (on unless turned off), an
+/// <c>Alerting:Heartbeats</c>: the dead man's switch. The Watchdog alert (turned on here), an
 /// optional URL pinged after every successful evaluation tick (Healthchecks.io, Opsgenie heartbeats,
 /// another region), and the checks jobs ping at <c>/api/heartbeats/&lt;name&gt;</c>.
 /// </summary>
@@ -9,8 +9,11 @@ public sealed class HeartbeatOptions
 {
     public const string Section = "Alerting:Heartbeats";
 
-    /// <summary>Send the always-firing Watchdog alert on every evaluation tick.</summary>
-    public bool Watchdog { get; set; } = true;
+    /// <summary>
+    /// Send the always-firing Watchdog alert on every evaluation tick. Off unless asked for: routed like any
+    /// alert, it would otherwise reach every existing config's default receiver, which Alertmanager never does.
+    /// </summary>
+    public bool Watchdog { get; set; }
 
     /// <summary>Pinged (GET) after every successful evaluation tick; empty for none.</summary>
     public string PingUrl { get; set; } = string.Empty;
