@@ -9,7 +9,7 @@ namespace Alerting.Integration.Tests.Reliability;
 /// cut off from storage twice for 20 s (every connection reset) while it keeps running.
 /// Nothing may be lost in any channel, PagerDuty may not open a second incident, a silenced alert may
 /// not be notified, an acknowledged one may not reach its later step, and each kill may cost at most
-/// one extra message per channel.
+/// one extra message per channel (per outage too: a send can complete just before storage goes away).
 /// </summary>
 public sealed class CrashHarnessTests(ITestOutputHelper output)
 {
@@ -34,7 +34,8 @@ public sealed class CrashHarnessTests(ITestOutputHelper output)
         output.WriteLine(report.Format());
 
         Assert.All(report.Channels, c => Assert.Equal(0, c.Lost));
-        Assert.All(report.Channels, c => Assert.True(c.Duplicated <= report.Kills, $"{c.Channel}: {c.Duplicated} duplicates over {report.Kills} kills"));
+        // A storage outage opens the same window as a kill (sent, then the record fails): one extra each at most.
+        Assert.All(report.Channels, c => Assert.True(c.Duplicated <= report.Kills + report.Outages, $"{c.Channel}: {c.Duplicated} duplicates over {report.Kills} kills and {report.Outages} outages"));
         Assert.Equal(0, report.Channels.Single(c => c.Channel == "pagerduty").Duplicated);
         Assert.Equal(0, report.SilencedNotified);
         Assert.Equal(0, report.AcknowledgedThenPaged);
