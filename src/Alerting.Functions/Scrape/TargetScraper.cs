@@ -32,6 +32,7 @@ public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetS
             ? await ProbeAsync(target, config, probe, ct).ConfigureAwait(false)
             : await FetchAsync(target, config, ct).ConfigureAwait(false);
         var report = ScrapeAssembler.Assemble(target, config, result, error, DateTimeOffset.FromUnixTimeMilliseconds(tickMs), Stopwatch.GetElapsedTime(started));
+        Telemetry.AlertingTelemetry.TargetScraped(config.JobName, Stopwatch.GetElapsedTime(started));
         if (report.Error is not null)
         {
             LogScrapeFailed(logger, target.Job, target.Instance, report.Error);
