@@ -23,7 +23,7 @@ public static class ConfigSecrets
     private static readonly HashSet<string> AlwaysSecret = new(StringComparer.Ordinal)
     {
         "smtp_auth_password", "smtp_auth_secret", "slack_api_url", "opsgenie_api_key", "wechat_api_secret",
-        "victorops_api_key", "auth_password", "auth_secret", "service_key", "routing_key", "user_key",
+        "victorops_api_key", "auth_password", "auth_secret", "user_key",
         "bot_token", "api_key", "api_secret", "credentials", "bearer_token", "client_secret", "secret_key",
     };
 
@@ -31,6 +31,8 @@ public static class ConfigSecrets
     private static readonly (string Block, string Key)[] SecretIn =
     [
         ("basic_auth", "password"),
+        ("pagerduty_configs", "routing_key"),
+        ("pagerduty_configs", "service_key"),
         ("slack_configs", "api_url"),
         ("pushover_configs", "token"),
         ("discord_configs", "webhook_url"),
