@@ -121,14 +121,14 @@ public sealed class SilenceImportCommand : ICliCommand
         var global = new AmtoolGlobalOptions();
         var force = new Option<bool>("--force", "-f") { Description = "Force adding new silences even if it already exists" };
         var workers = new Option<int>("--worker", "-w") { Description = "Number of concurrent workers to use for import", DefaultValueFactory = _ => 8 };
-        var file = new Argument<FileInfo>("input-file") { Description = "JSON file with silences (default: stdin)", Arity = ArgumentArity.ZeroOrOne };
-        file.AcceptExistingOnly();
+        var file = new Argument<string>("input-file") { Description = "JSON file with silences (default: stdin)", Arity = ArgumentArity.ZeroOrOne };
+        AmtoolGlobalOptions.MustExist(file);
         var command = new Command("import", "Import silences from JSON file or stdin (amtool silence import)") { force, workers, file };
         global.AddTo(command);
         command.SetAction((r, ct) => global.RunAsync(r, async (session, ct) =>
         {
             var path = r.GetValue(file);
-            await using var input = path is null ? Console.OpenStandardInput() : path.OpenRead();
+            await using var input = string.IsNullOrEmpty(path) ? Console.OpenStandardInput() : File.OpenRead(path);
             await session.SilenceImportAsync(new SilenceImportOptions(r.GetValue(force), r.GetValue(workers)), input, r.Out(), ct).ConfigureAwait(false);
         }, ct));
         return command;
@@ -152,14 +152,20 @@ internal sealed class AmtoolGlobalOptions
     public AmtoolGlobalOptions()
     {
         _output.AcceptOnlyFromAmong([.. AmtoolOutput.Formats]);
-        _httpConfig.AcceptLegalFilePathsOnly();
-        _httpConfig.Validators.Add(r =>
+        MustExist(_httpConfig);
+    }
+
+    /// <summary>kingpin's ExistingFile, with its message.</summary>
+    public static void MustExist(Option<string> option) => option.Validators.Add(r => Check(r.GetValueOrDefault<string>(), r.AddError));
+
+    public static void MustExist(Argument<string> argument) => argument.Validators.Add(r => Check(r.GetValueOrDefault<string>(), r.AddError));
+
+    private static void Check(string? path, Action<string> error)
+    {
+        if (!string.IsNullOrEmpty(path) && !File.Exists(path))
         {
-            if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path))
-            {
-                r.AddError($"path '{path}' does not exist");
-            }
-        });
+            error($"path '{path}' does not exist");
+        }
     }
 
     public static Argument<string[]> MatcherGroups(string description) =>

@@ -386,17 +386,109 @@ public sealed class AmtoolSession(AmtoolSettings settings, TimeProvider time, Te
     // strfmt.DateTime as go-swagger's client sends it: milliseconds, the time's own offset.
     private static string ApiTime(DateTimeOffset t) => GoTime.Format("2006-01-02T15:04:05.000Z07:00", t);
 
-    /// <summary>Go's <c>time.Parse(time.RFC3339, s)</c>, with Go's wording when it fails.</summary>
+    /// <summary>
+    /// Go's <c>time.Parse(time.RFC3339, s)</c>: element by element, so a failure names the element as Go
+    /// does (<c>cannot parse "x" as "2006"</c>, <c>month out of range</c>, <c>extra text</c>). Go also
+    /// accepts a fractional second and a one-digit hour here.
+    /// </summary>
     public static DateTimeOffset ParseRfc3339(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        string[] formats = ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
-        if (text.Length > 0 && text[^1] != 'z'
-            && DateTimeOffset.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t))
+        const string layout = "2006-01-02T15:04:05Z07:00";
+        var value = text;
+        AmtoolException Bad(string element) =>
+            new($"parsing time {MatcherParser.GoQuote(text)} as \"{layout}\": cannot parse {MatcherParser.GoQuote(value)} as {MatcherParser.GoQuote(element)}");
+        AmtoolException Range(string what) => new($"parsing time {MatcherParser.GoQuote(text)}: {what} out of range");
+        int Number(string element, bool fixedWidth)
         {
-            return t;
+            if (value.Length == 0 || !char.IsAsciiDigit(value[0]))
+            {
+                throw Bad(element);
+            }
+            var digits = value.Length > 1 && char.IsAsciiDigit(value[1]) ? 2 : fixedWidth ? throw Bad(element) : 1;
+            var n = int.Parse(value.AsSpan(0, digits), CultureInfo.InvariantCulture);
+            value = value[digits..];
+            return n;
         }
-        throw new AmtoolException($"parsing time {MatcherParser.GoQuote(text)} as \"2006-01-02T15:04:05Z07:00\": cannot parse {MatcherParser.GoQuote(text)} as RFC 3339");
+        void Literal(string expected)
+        {
+            if (!value.StartsWith(expected, StringComparison.Ordinal))
+            {
+                throw Bad(expected);
+            }
+            value = value[expected.Length..];
+        }
+
+        if (value.Length < 4 || !value[..4].All(char.IsAsciiDigit))
+        {
+            throw Bad("2006");
+        }
+        var year = int.Parse(value.AsSpan(0, 4), CultureInfo.InvariantCulture);
+        value = value[4..];
+        Literal("-");
+        var month = Number("01", true);
+        if (month is < 1 or > 12)
+        {
+            throw Range("month");
+        }
+        Literal("-");
+        var day = Number("02", true);
+        Literal("T");
+        var hour = Number("15", false);
+        if (hour >= 24)
+        {
+            throw Range("hour");
+        }
+        Literal(":");
+        var minute = Number("04", true);
+        if (minute >= 60)
+        {
+            throw Range("minute");
+        }
+        Literal(":");
+        var second = Number("05", true);
+        if (second >= 60)
+        {
+            throw Range("second");
+        }
+        long fractionTicks = 0;
+        if (value.Length >= 2 && value[0] is '.' or ',' && char.IsAsciiDigit(value[1]))
+        {
+            var n = 1;
+            while (n < value.Length && char.IsAsciiDigit(value[n]))
+            {
+                n++;
+            }
+            var digits = value[1..n];
+            fractionTicks = long.Parse(digits.PadRight(7, '0')[..7], CultureInfo.InvariantCulture);
+            value = value[n..];
+        }
+        TimeSpan offset;
+        if (value.StartsWith('Z'))
+        {
+            offset = TimeSpan.Zero;
+            value = value[1..];
+        }
+        else if (value.Length >= 6 && value[0] is '+' or '-' && value[3] == ':'
+            && int.TryParse(value.AsSpan(1, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var oh)
+            && int.TryParse(value.AsSpan(4, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var om))
+        {
+            offset = new TimeSpan(oh, om, 0) * (value[0] == '-' ? -1 : 1);
+            value = value[6..];
+        }
+        else
+        {
+            throw Bad("Z07:00");
+        }
+        if (value.Length > 0)
+        {
+            throw new AmtoolException($"parsing time {MatcherParser.GoQuote(text)}: extra text: {MatcherParser.GoQuote(value)}");
+        }
+        if (day < 1 || day > DateTime.DaysInMonth(Math.Max(1, year), month))
+        {
+            throw Range("day");
+        }
+        return new DateTimeOffset(Math.Max(1, year), month, day, hour, minute, second, offset).AddTicks(fractionTicks);
     }
 
     /// <summary>Go's <c>time.ParseDuration</c> (what kingpin reads <c>--within</c> with): <c>1h30m</c>, <c>1.5h</c>, <c>90s</c>, <c>300ms</c>.</summary>

@@ -128,6 +128,21 @@ public sealed partial class AmtoolParityFixture : IAsyncLifetime
         return result;
     }
 
+    /// <summary>Runs our CLI (<c>alerting ...</c>, in process) with the same words against our app or the reference.</summary>
+    public async Task<(int Exit, string Stdout, string Stderr)> CliAsync(bool ours, params string[] args)
+    {
+        SyncClock();
+        string[] connection = ours ? [$"--alertmanager.url={OurUrl}", $"--http.config.file={HttpConfigFile}"] : [$"--alertmanager.url={ReferenceUrl}"];
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await Alerting.Cli.CliApp.RunAsync([.. args, .. connection], stdout, stderr);
+        if (ours && args is ["alert", "add", ..])
+        {
+            await Stack.DrainAsync();
+        }
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
     public async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string file, string[] args, string? stdin = null)
     {
         var psi = new ProcessStartInfo(file)
@@ -174,6 +189,17 @@ public sealed partial class AmtoolParityFixture : IAsyncLifetime
         var s = Uuid().Replace(text, "<id>");
         s = JsonTime().Replace(s, "<time>");
         return TableTime().Replace(s, "<time>");
+    }
+
+    /// <summary>A listing without its order: table rows (after the header) or JSON array items, sorted.</summary>
+    public static string Unordered(string text)
+    {
+        if (text.StartsWith('['))
+        {
+            return string.Join('\n', System.Text.Json.Nodes.JsonNode.Parse(text)!.AsArray().Select(n => n!.ToJsonString()).Order(StringComparer.Ordinal));
+        }
+        var lines = text.Split('\n');
+        return string.Join('\n', lines.Take(1).Concat(lines.Skip(1).Order(StringComparer.Ordinal)));
     }
 
     [GeneratedRegex(@"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
