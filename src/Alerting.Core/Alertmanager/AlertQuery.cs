@@ -138,7 +138,7 @@ public sealed record AlertQuery
             kv => (IReadOnlyList<string>)kv.Value.Order(StringComparer.Ordinal).ToArray(),
             StringComparer.Ordinal);
         return groups
-            .Select(g => new AlertGroupView(g.Key.Labels, g.Key.Route.Receiver, g.Value.Order(AlertOrder.Instance).ToArray(), byFingerprint))
+            .Select(g => new AlertGroupView(g.Key.Labels, g.Key.Route.Receiver, g.Value.Order(AlertByLabels.Instance).ToArray(), byFingerprint))
             .Order(GroupOrder.Instance)
             .ToArray();
     }
@@ -184,70 +184,11 @@ public sealed record AlertQuery
         return true;
     }
 
-    /// <summary>Prometheus' <c>LabelSet.Before</c>: fewer labels first, then by sorted names and values.</summary>
-    public static int CompareLabelSets(Labels a, Labels b)
+    private sealed class AlertByLabels : IComparer<MarkedAlert>
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        if (a.Count != b.Count)
-        {
-            return a.Count < b.Count ? -1 : 1;
-        }
-        var names = a.Select(l => l.Name).Concat(b.Select(l => l.Name)).Order(StringComparer.Ordinal);
-        foreach (var name in names)
-        {
-            var x = a.Get(name);
-            if (x is null)
-            {
-                return -1;
-            }
-            var y = b.Get(name);
-            if (y is null)
-            {
-                return 1;
-            }
-            var c = string.CompareOrdinal(x, y);
-            if (c != 0)
-            {
-                return c;
-            }
-        }
-        return 0;
-    }
+        public static readonly AlertByLabels Instance = new();
 
-    /// <summary>Alertmanager's <c>AlertSlice</c> order: by <c>job</c>, then <c>instance</c> (present first), then label set.</summary>
-    private sealed class AlertOrder : IComparer<MarkedAlert>
-    {
-        public static readonly AlertOrder Instance = new();
-
-        public int Compare(MarkedAlert? x, MarkedAlert? y)
-        {
-            var a = x!.Alert.Labels;
-            var b = y!.Alert.Labels;
-            foreach (var key in (ReadOnlySpan<string>)["job", "instance"])
-            {
-                var av = a.Get(key);
-                var bv = b.Get(key);
-                if (av is null && bv is null)
-                {
-                    continue;
-                }
-                if (av is null)
-                {
-                    return 1;
-                }
-                if (bv is null)
-                {
-                    return -1;
-                }
-                var c = string.CompareOrdinal(av, bv);
-                if (c != 0)
-                {
-                    return c;
-                }
-            }
-            return CompareLabelSets(a, b);
-        }
+        public int Compare(MarkedAlert? x, MarkedAlert? y) => AlertOrder.Compare(x!.Alert.Labels, y!.Alert.Labels);
     }
 
     private sealed class GroupOrder : IComparer<AlertGroupView>
@@ -256,7 +197,7 @@ public sealed record AlertQuery
 
         public int Compare(AlertGroupView? x, AlertGroupView? y)
         {
-            var c = CompareLabelSets(x!.Labels, y!.Labels);
+            var c = AlertOrder.CompareLabelSets(x!.Labels, y!.Labels);
             return c != 0 ? c : string.CompareOrdinal(x.Receiver, y.Receiver);
         }
     }

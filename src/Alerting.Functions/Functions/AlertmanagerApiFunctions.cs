@@ -45,21 +45,13 @@ public sealed class AlertmanagerApiFunctions(ConfigProvider config, AlertStore a
     public IActionResult GetReceivers(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v2/receivers")] HttpRequest req) => Receivers();
 
-    internal async Task<IActionResult> ListAlertsAsync(HttpRequest req, CancellationToken ct)
-    {
-        if (!TryParse(req, out var query, out var bad))
-        {
-            return bad;
-        }
-        if (Config() is not { } am)
-        {
-            return ConfigUnavailable();
-        }
-        var marked = await MarkAsync(am, ct).ConfigureAwait(false);
-        return Json(new JsonArray(query.Alerts(marked).Select(a => (JsonNode)a.ToJson()).ToArray()));
-    }
+    internal Task<IActionResult> ListAlertsAsync(HttpRequest req, CancellationToken ct) =>
+        ListAsync(req, (query, _, marked) => query.Alerts(marked).Select(a => (JsonNode)a.ToJson()), ct);
 
-    internal async Task<IActionResult> ListGroupsAsync(HttpRequest req, CancellationToken ct)
+    internal Task<IActionResult> ListGroupsAsync(HttpRequest req, CancellationToken ct) =>
+        ListAsync(req, (query, am, marked) => query.Groups(am, marked).Select(g => (JsonNode)g.ToJson()), ct);
+
+    private async Task<IActionResult> ListAsync(HttpRequest req, Func<AlertQuery, AlertmanagerConfig, IReadOnlyList<MarkedAlert>, IEnumerable<JsonNode>> list, CancellationToken ct)
     {
         if (!TryParse(req, out var query, out var bad))
         {
@@ -70,7 +62,7 @@ public sealed class AlertmanagerApiFunctions(ConfigProvider config, AlertStore a
             return ConfigUnavailable();
         }
         var marked = await MarkAsync(am, ct).ConfigureAwait(false);
-        return Json(new JsonArray(query.Groups(am, marked).Select(g => (JsonNode)g.ToJson()).ToArray()));
+        return Json(new JsonArray(list(query, am, marked).ToArray()));
     }
 
     internal IActionResult Status()

@@ -191,9 +191,9 @@ public sealed class AlertMarkerTests
     [Fact]
     public void Label_sets_order_as_prometheus_label_set_before()
     {
-        Assert.True(AlertQuery.CompareLabelSets(Labels.From(("z", "1")), Labels.From(("a", "1"), ("b", "1"))) < 0);
-        Assert.True(AlertQuery.CompareLabelSets(Labels.From(("a", "2")), Labels.From(("a", "1"))) > 0);
-        Assert.True(AlertQuery.CompareLabelSets(Labels.From(("a", "1")), Labels.From(("b", "1"))) > 0);
-        Assert.Equal(0, AlertQuery.CompareLabelSets(Labels.From(("a", "1")), Labels.From(("a", "1"))));
+        Assert.True(AlertOrder.CompareLabelSets(Labels.From(("z", "1")), Labels.From(("a", "1"), ("b", "1"))) < 0);
+        Assert.True(AlertOrder.CompareLabelSets(Labels.From(("a", "2")), Labels.From(("a", "1"))) > 0);
+        Assert.True(AlertOrder.CompareLabelSets(Labels.From(("a", "1")), Labels.From(("b", "1"))) > 0);
+        Assert.Equal(0, AlertOrder.CompareLabelSets(Labels.From(("a", "1")), Labels.From(("a", "1"))));
     }
 }
