@@ -87,14 +87,17 @@ public static class AlertMarker
         ArgumentNullException.ThrowIfNull(silences);
         var firing = alerts.Where(a => !a.Alert.IsResolvedAt(now)).ToArray();
         var active = silences.Where(s => s.IsActive(now)).ToArray();
-        var sources = firing.Select(a => a.Alert.Labels).ToArray();
+        // Only alerts matching some rule's source side can inhibit; narrowing once keeps the per-alert scan short.
+        var sources = firing.Select(a => a.Alert.Labels)
+            .Where(l => config.InhibitRules.Any(r => r.SourceMatchers.All(m => m.Matches(l))))
+            .ToArray();
         var inhibitor = config.CreateInhibitor();
         var result = new MarkedAlert[firing.Length];
         for (var i = 0; i < firing.Length; i++)
         {
             var (alert, updatedAt) = firing[i];
             var silencedBy = active.Where(s => s.Matches(alert.Labels)).Select(s => s.Id).Order(StringComparer.Ordinal).ToArray();
-            string[] inhibitedBy = config.InhibitRules.Count > 0 && inhibitor.InhibitedBy(alert.Labels, sources) is { } source
+            string[] inhibitedBy = sources.Length > 0 && inhibitor.InhibitedBy(alert.Labels, sources) is { } source
                 ? [source.FingerprintHex()]
                 : [];
             var state = silencedBy.Length > 0 || inhibitedBy.Length > 0 ? AlertState.Suppressed : AlertState.Active;
