@@ -223,32 +223,12 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
     };
 
     /// <summary>
-    /// Alertmanager's filter on the silence's own matchers: each filter matcher is applied to the value
-    /// of the silence's matcher of the same name (an absent one reads as empty, and an empty-valued
-    /// filter is satisfied by absence for equality and by presence for inequality).
+    /// Alertmanager 0.25's filter on silences: every filter matcher must equal one of the silence's own
+    /// matchers (same name, operator and value), so <c>alertname="X"</c> finds the silences written with
+    /// exactly that matcher, as <c>amtool silence query</c> shows them.
     /// </summary>
-    private static bool MatchesFilter(Silence s, IReadOnlyList<LabelMatcher> filter)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var m in s.Matchers)
-        {
-            values[m.Name] = m.Value;
-        }
-        foreach (var f in filter)
-        {
-            var present = values.TryGetValue(f.Name, out var v);
-            var negative = f.Type is MatcherType.NotEqual or MatcherType.NotRegex;
-            if (f.Value.Length == 0 && present == negative)
-            {
-                continue;
-            }
-            if (!f.Matches(v ?? string.Empty))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    private static bool MatchesFilter(Silence s, IReadOnlyList<LabelMatcher> filter) =>
+        filter.All(f => s.Matchers.Any(m => m.Name == f.Name && m.Type == f.Type && m.Value == f.Value));
 
     // Alertmanager lists active silences first (ending soonest first), then pending (starting soonest
     // first), then expired (most recently ended first).
