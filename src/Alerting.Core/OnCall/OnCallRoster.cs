@@ -54,6 +54,8 @@ public static class OnCallRoster
             return upcoming is null ? null : new OnCallAssignment(upcoming.Who, role, schedule.Name, upcoming.From, upcoming.To, IsOverride: true);
         }
         // The schedule's own answer at the moment the current cover ends (it may be the same person again).
-        return OnCallResolver.WhoIsOnCall(schedule, role, current.Until);
+        // Their shift may have begun earlier (an override ending mid-shift): they take over at that moment.
+        var next = OnCallResolver.WhoIsOnCall(schedule, role, current.Until);
+        return next is not null && next.From < current.Until ? next with { From = current.Until } : next;
     }
 }
