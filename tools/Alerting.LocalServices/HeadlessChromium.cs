@@ -44,6 +44,9 @@ public sealed class HeadlessChromium : IAsyncDisposable
     public static async Task<HeadlessChromium> StartAsync()
     {
         var bin = Binary ?? throw new InvalidOperationException("chromium is not installed: run .ci/install-deps");
+        // Web-first assertions wait for their condition up to this deadline (Playwright's default of 5 s is
+        // short on a shared 2-core CI machine); a condition that holds earlier returns at once.
+        Assertions.SetDefaultExpectTimeout(20_000);
         var playwright = await Playwright.CreateAsync().ConfigureAwait(false);
         try
         {

@@ -60,7 +60,8 @@ public sealed class ConsoleApiFunctions(
         CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var stored = await alerts.GetAsync(id, ct).ConfigureAwait(false);
+        // Alert ids are fingerprints (16 hex digits); anything else cannot name a stored alert.
+        var stored = IsFingerprint(id) ? await alerts.GetAsync(id, ct).ConfigureAwait(false) : null;
         if (stored is null)
         {
             return ApiResults.Error(StatusCodes.Status404NotFound, $"no alert with id {id}");
@@ -156,6 +157,8 @@ public sealed class ConsoleApiFunctions(
             config = ConfigHealth(),
         });
     }
+
+    private static bool IsFingerprint(string id) => id.Length == 16 && id.All(char.IsAsciiHexDigitLower);
 
     private async Task<(IReadOnlyList<StoredAlert> Open, IReadOnlyDictionary<string, IncidentRecord> Incidents, IReadOnlyList<Silence> Silences)> LoadOpenAsync(DateTimeOffset now, CancellationToken ct)
     {

@@ -42,6 +42,8 @@ public sealed class ConsoleApiTests(ConsoleFixture f)
 
     [Theory]
     [InlineData("api/console/alerts/0123456789abcdef", HttpStatusCode.NotFound, "no alert with id 0123456789abcdef")]
+    [InlineData("api/console/alerts/x", HttpStatusCode.NotFound, "no alert with id x")]
+    [InlineData("api/console/alerts/%27%20or%201%3D1", HttpStatusCode.NotFound, "no alert with id ' or 1=1")]
     [InlineData("api/console/silences/preview", HttpStatusCode.BadRequest, "give at least one filter")]
     [InlineData("api/console/silences/preview?filter=alertname%3D~%22(%22", HttpStatusCode.BadRequest, "bad matcher alertname=~\"(\"")]
     [InlineData("api/console/silences/preview?filter=%3D%3D%3D", HttpStatusCode.BadRequest, "bad matcher ===")]
@@ -79,5 +81,27 @@ public sealed class ConsoleApiTests(ConsoleFixture f)
         Assert.All(body["queues"]!.AsArray(), q => Assert.Equal(0, q!["poison"]!.GetValue<int>()));
         Assert.Equal("ok", body["config"]!["alertmanager"]!.GetValue<string>());
         Assert.Equal("ok", body["config"]!["onCall"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Escalation_emails_carry_the_acknowledge_button_inside_the_card_and_on_call_pages_are_compact()
+    {
+        var emails = (await f.Scenario.Stack.Mail.EmailsAsync()).OfType<JsonObject>().ToArray();
+        static string To(JsonObject e) => e["to"]!.AsArray()[0]!["address"]!.GetValue<string>();
+        static string Html(JsonObject e) => e["html"]?.GetValue<string>() ?? string.Empty;
+
+        // Step 1 went to the team's email receiver: Alertmanager's card with the button beside "View in Alertmanager".
+        var team = emails.First(e => To(e) == "reliability@team.local" && Html(e).Contains("/api/links/acknowledge", StringComparison.Ordinal));
+        var html = Html(team);
+        var view = html.IndexOf("class=\"btn-primary\"", StringComparison.Ordinal);
+        var ack = html.IndexOf("class=\"btn-acknowledge\"", StringComparison.Ordinal);
+        Assert.InRange(ack, view + 1, html.IndexOf("[1] Firing", StringComparison.Ordinal));
+
+        // Step 2 paged the engineer on call: the compact variant, with the link in both bodies.
+        var page = emails.First(e => To(e).EndsWith("@team.local", StringComparison.Ordinal) && To(e) != "reliability@team.local");
+        Assert.Contains("btn-acknowledge", Html(page), StringComparison.Ordinal);
+        Assert.DoesNotContain("btn-primary", Html(page), StringComparison.Ordinal);
+        Assert.Contains("Trading engine on vyx-user-7 is down", Html(page), StringComparison.Ordinal);
+        Assert.Contains("Acknowledge: http://alerting.test/api/links/acknowledge?token=", page["text"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }

@@ -14,7 +14,7 @@ public sealed class ConsoleCollection : ICollectionFixture<ConsoleFixture>
 
 /// <summary>
 /// One running product for every console test: seed 001's escalation of TradingEngineDown (critical,
-/// vyx-user-7) run to T+8 min with the on-call file, three more alerts of each severity, a pending and an
+/// vyx-user-7) run to T+7 min with the on-call file, three more alerts of each severity, a pending and an
 /// expired silence, one scrape and evaluation for the health view, and one headless Chromium. Each test
 /// acts on its own alert, so the tests do not depend on their order.
 /// </summary>
@@ -43,7 +43,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     {
         Scenario = await EscalationScenario.StartAsync(slackBot: true);
         await Scenario.FireAsync();
-        await Scenario.RunUntilAsync(TimeSpan.FromMinutes(7));
+        await Scenario.RunUntilAsync(TimeSpan.FromMinutes(6));
 
         var now = Scenario.Stack.Time.GetUtcNow();
         await PostAlertsAsync(

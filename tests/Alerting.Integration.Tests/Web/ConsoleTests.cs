@@ -35,8 +35,8 @@ public sealed class ConsoleTests(ConsoleFixture f, ITestOutputHelper output)
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-state", "ready");
         await ExpectViewContentAsync(page, name);
 
-        await BrowserTestKit.AssertNoSeriousViolationsAsync(page, name, output);
         output.WriteLine(await BrowserTestKit.ScreenshotAsync(page, name));
+        await BrowserTestKit.AssertNoSeriousViolationsAsync(page, name, output);
         Assert.Empty(tab.Errors);
     }
 
@@ -62,9 +62,9 @@ public sealed class ConsoleTests(ConsoleFixture f, ITestOutputHelper output)
         await ExpectViewContentAsync(page, name.Replace("phone-", string.Empty, StringComparison.Ordinal));
 
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        output.WriteLine(await BrowserTestKit.ScreenshotAsync(page, name));
         Assert.True(overflow <= 0, $"{name} scrolls sideways by {overflow}px on a 390px-wide phone");
         await BrowserTestKit.AssertNoSeriousViolationsAsync(page, name, output);
-        output.WriteLine(await BrowserTestKit.ScreenshotAsync(page, name));
         Assert.Empty(tab.Errors);
     }
 
@@ -214,14 +214,14 @@ public sealed class ConsoleTests(ConsoleFixture f, ITestOutputHelper output)
         var page = tab.Page;
         await page.GotoAsync(f.Url($"#/alerts/{f.TradingAlertId}").ToString());
 
-        // The test's clock is 8 minutes past the alert's start, whatever the browser's clock says.
-        await Expect(page.Locator("#alert-detail .title")).ToContainTextAsync("(8 min ago)");
+        // The test's clock is 7 minutes past the alert's start, whatever the browser's clock says.
+        await Expect(page.Locator("#alert-detail .title")).ToContainTextAsync("(7 min ago)");
         await Expect(page.Locator("#clock")).ToContainTextAsync("App time");
         await Expect(page.Locator("ol.steps li[data-state=done]")).ToHaveCountAsync(2);
         await Expect(page.Locator("ol.steps li[data-state=done]").Nth(0)).ToContainTextAsync("Step 1 · T+0 min → reliability-team");
         await Expect(page.Locator("ol.steps li[data-state=done]").Nth(1)).ToContainTextAsync("oncall:engineer (");
         await Expect(page.Locator("ol.steps li[data-state=next]")).ToContainTextAsync("Step 3 · T+15 min → oncall:manager");
-        await Expect(page.Locator("#escalation-next")).ToContainTextAsync("(in 7 min)");
+        await Expect(page.Locator("#escalation-next")).ToContainTextAsync("(in 8 min)");
         await Expect(page.Locator("#labels")).ToContainTextAsync("instance=\"vyx-user-7\"");
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Runbook: https://runbooks.example/trading-down" })).ToHaveAttributeAsync("href", "https://runbooks.example/trading-down");
         Assert.Empty(tab.Errors);
