@@ -19,7 +19,8 @@ namespace Alerting.Functions.Functions;
 
 /// <summary>
 /// Read-only JSON for the operator console (<c>GET /api/ui</c>), behind the same function key: open
-/// alerts with their operator and silence state, one alert's detail (notifications, escalation, history),
+/// alerts with their operator and silence state, one alert's detail (notifications, escalation, silences;
+/// its history is the alert API's <c>GET alerts/{id}/history</c>),
 /// the alerts a silence would mute, who is on call, and the app's own health. Every answer carries
 /// <c>now</c> from the application clock, so the page shows times in the app's time (the demo clock runs
 /// fast) rather than the browser's. Changes go through the existing APIs (alert actions, v2 silences).
@@ -29,7 +30,6 @@ public sealed class ConsoleApiFunctions(
     ScrapeRunner scrape,
     AlertStore alerts,
     IncidentStore incidents,
-    AuditStore audit,
     SilenceStore silences,
     NotificationLogStore notificationLog,
     GroupStore groups,
@@ -69,7 +69,6 @@ public sealed class ConsoleApiFunctions(
         var incident = await incidents.GetAsync(id, ct).ConfigureAwait(false);
         var silenceList = await silences.ListAsync(ct).ConfigureAwait(false);
         var summary = ConsoleViews.Alert(stored, incident, silenceList, now);
-        var history = (await audit.ListAsync(id, ct).ConfigureAwait(false)).Select(ConsoleViews.Audit).ToArray();
         var (notifications, nextNotificationAt, routingError) = await NotificationsAsync(stored.Alert, ct).ConfigureAwait(false);
         var matching = silenceList
             .Where(s => s.StateAt(now) != SilenceState.Expired && s.Matches(stored.Alert.Labels))
@@ -86,7 +85,6 @@ public sealed class ConsoleApiFunctions(
             routingError,
             escalation = Escalation(incident, summary.SilencedBy.Count > 0, now),
             silences = matching,
-            history,
         });
     }
 
@@ -234,10 +232,12 @@ public sealed class ConsoleApiFunctions(
         }
         EscalationPolicy? policy;
         OnCallConfig? onCall;
+        IReadOnlySet<string> receivers;
         try
         {
             policy = config.Escalation()?.Named(name);
             onCall = config.OnCall();
+            receivers = config.Alertmanager().Config.Receivers.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -248,7 +248,7 @@ public sealed class ConsoleApiFunctions(
             return new { policy = name, error = $"policy {name} is no longer in the escalation file" };
         }
         var timeline = EscalationTimeline.Build(policy, new EscalationState(incident.FiringSince, incident.Ack, incident.StepsDone), onCall, now);
-        return ConsoleViews.Escalation(timeline, incident, silenced);
+        return ConsoleViews.Escalation(timeline, incident, silenced, receivers);
     }
 
     private async Task<object> ScrapeHealthAsync(DateTimeOffset now, CancellationToken ct)

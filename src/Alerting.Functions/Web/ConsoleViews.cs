@@ -69,22 +69,6 @@ public static class ConsoleViews
         .ThenBy(a => a.StartsAt)
         .ToArray();
 
-    public static object Audit(AuditRecord r)
-    {
-        ArgumentNullException.ThrowIfNull(r);
-        return new
-        {
-            action = r.Action.ToString().ToLowerInvariant(),
-            who = r.Who,
-            when = r.When,
-            how = r.How.ToString().ToLowerInvariant(),
-            from = AcknowledgementStateMachine.Name(r.From),
-            to = AcknowledgementStateMachine.Name(r.To),
-            note = r.Note,
-            snoozedUntil = r.SnoozedUntil,
-        };
-    }
-
     public static object SilenceRef(Silence s, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(s);
@@ -100,7 +84,8 @@ public static class ConsoleViews
         };
     }
 
-    public static object Escalation(EscalationTimeline timeline, IncidentRecord incident, bool silenced)
+    /// <param name="receivers">The receivers alertmanager.yml defines; a step naming another one reaches nobody.</param>
+    public static object Escalation(EscalationTimeline timeline, IncidentRecord incident, bool silenced, IReadOnlySet<string> receivers)
     {
         ArgumentNullException.ThrowIfNull(timeline);
         ArgumentNullException.ThrowIfNull(incident);
@@ -125,18 +110,18 @@ public static class ConsoleViews
                     afterSeconds = s.After.TotalSeconds,
                     dueAt = s.DueAt,
                     state = s.State.ToString().ToLowerInvariant(),
-                    targets = s.Recipients.Select(Recipient).ToArray(),
+                    targets = s.Recipients.Select(r => Recipient(r, receivers)).ToArray(),
                 })
                 .ToArray(),
         };
     }
 
-    private static object Recipient(EscalationRecipient r) => new
+    private static object Recipient(EscalationRecipient r, IReadOnlySet<string> receivers) => new
     {
         target = r.Target.ToString(),
         who = r.Person?.Name ?? r.Receiver,
         isOverride = r.Assignment?.IsOverride ?? false,
-        problem = r.Problem,
+        problem = r.Problem ?? (r.Receiver is { } name && !receivers.Contains(name) ? $"alertmanager.yml has no receiver named {name}" : null),
     };
 
     public static object Schedule(OnCallScheduleView s, OnCallConfig config)

@@ -122,7 +122,7 @@ public sealed class ConsoleTests(ConsoleFixture f, ITestOutputHelper output)
         await Expect(created).ToContainTextAsync("ends");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Alerts" }).ClickAsync();
-        var row = page.Locator($"li.alert[data-alert-id=\"{id}\"]");
+        var row = page.Locator($"#alerts li.alert[data-alert-id=\"{id}\"]");
         await Expect(row.Locator(".badge").Filter(new() { HasText = "Muted" })).ToBeVisibleAsync();
         await Expect(row.Locator(".state")).ToContainTextAsync("muted by a silence");
 
@@ -182,20 +182,20 @@ public sealed class ConsoleTests(ConsoleFixture f, ITestOutputHelper output)
         await using var tab = await f.Browser.NewPageAsync();
         var page = tab.Page;
         await page.GotoAsync(f.Url().ToString());
-        await Expect(page.Locator("li.alert")).ToHaveCountAsync(4);
+        await Expect(page.Locator("#alerts li.alert")).ToHaveCountAsync(4);
         var filter = page.GetByLabel("Filter by label or text");
 
         await filter.PressSequentiallyAsync("severity=\"critical\"");
         await Expect(page.Locator("section.severity")).ToHaveCountAsync(1);
         await Expect(page.Locator("section.severity")).ToHaveAttributeAsync("data-severity", "critical");
-        await Expect(page.Locator("li.alert")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#alerts li.alert")).ToHaveCountAsync(2);
         await Expect(page.Locator("#filter-hint")).ToHaveTextAsync("Showing 2 of 4 open alerts.");
 
         await filter.FillAsync("instance=~\"vyx-user-[13]\", disk");
-        await Expect(page.Locator("li.alert a.alertname")).ToHaveTextAsync(["DiskFull"]);
+        await Expect(page.Locator("#alerts li.alert a.alertname")).ToHaveTextAsync(["DiskFull"]);
 
         await filter.FillAsync("severity!=\"critical\"");
-        await Expect(page.Locator("li.alert a.alertname")).ToHaveTextAsync(["DiskFull", "CertificateExpiry"]);
+        await Expect(page.Locator("#alerts li.alert a.alertname")).ToHaveTextAsync(["DiskFull", "CertificateExpiry"]);
 
         await filter.FillAsync("instance=~\"(\"");
         await Expect(page.Locator("#filter-hint")).ToHaveTextAsync("The regular expression in instance=~\"(\" is not valid.");
@@ -203,7 +203,7 @@ public sealed class ConsoleTests(ConsoleFixture f, ITestOutputHelper output)
         await filter.FillAsync("nothing-like-this");
         await Expect(page.Locator("#no-match")).ToHaveTextAsync("No open alert matches this filter.");
         await filter.FillAsync(string.Empty);
-        await Expect(page.Locator("li.alert")).ToHaveCountAsync(4);
+        await Expect(page.Locator("#alerts li.alert")).ToHaveCountAsync(4);
         Assert.Empty(tab.Errors);
     }
 
