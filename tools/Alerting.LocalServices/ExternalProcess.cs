@@ -54,7 +54,8 @@ public sealed class ExternalProcess : IAsyncDisposable
     /// <summary>Waits (bounded) until the port accepts connections, failing with the process output.</summary>
     public async Task WaitForPortAsync(int port, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        // Generous by default: on a shared 2-core machine under load, node (Azurite, MailDev) takes tens of seconds to listen.
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
