@@ -4,7 +4,11 @@ using Azure.Data.Tables;
 namespace Alerting.Functions.Storage;
 
 /// <summary>A notification log entry plus the flush it was written by (to skip redelivered flushes).</summary>
-public sealed record NotificationLogRecord(NotificationLogEntry Entry, string FlushToken);
+public sealed record NotificationLogRecord(NotificationLogEntry Entry, string FlushToken)
+{
+    /// <summary>False when the receiver rejected the notification for good, or there was nothing to send.</summary>
+    public bool Delivered { get; init; } = true;
+}
 
 /// <summary>
 /// Alertmanager's notification log in table "nflog": per group and receiver integration, what was last
@@ -28,7 +32,10 @@ public sealed class NotificationLogStore(TableServiceClient tables, StorageIniti
                 TableJson.Read<string[]>(e.GetString("Firing"), []),
                 TableJson.Read<string[]>(e.GetString("Resolved"), []),
                 e.GetDateTimeOffset("SentAt") ?? DateTimeOffset.MinValue),
-            e.GetString("FlushToken") ?? string.Empty);
+            e.GetString("FlushToken") ?? string.Empty)
+        {
+            Delivered = e.GetBoolean("Delivered") ?? true,
+        };
     }
 
     public async Task WriteAsync(string groupId, string integration, NotificationLogEntry entry, string flushToken, bool delivered, CancellationToken ct)
