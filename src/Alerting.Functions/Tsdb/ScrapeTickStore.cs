@@ -1,0 +1,126 @@
+using System.Globalization;
+using Alerting.Core.Tsdb.Compaction;
+using Alerting.Core.Tsdb.Wal;
+using Alerting.Functions.Storage;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace Alerting.Functions.Tsdb;
+
+/// <summary>
+/// The store's write-ahead log: every scrape of a job (and every rule group's output) is one immutable blob
+/// <c>ticks/&lt;job&gt;/&lt;unix ms, 13 digits&gt;-&lt;id&gt;.bin</c> in container "samples", written as soon as
+/// it is scraped, so a crash loses nothing. Names sort by time within a job, so readers list only the
+/// time buckets (10^7 ms, about 2.8 hours, per name prefix) they have not seen; compaction deletes
+/// ticks once they are in a block.
+/// </summary>
+public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer init)
+{
+    public const string Prefix = "ticks/";
+    private const int BucketDigits = 6;
+    private const long BucketMs = 10_000_000;
+
+    private BlobContainerClient Container => blobs.GetBlobContainerClient(StorageNames.SamplesContainer);
+
+    public async Task<string> WriteAsync(ScrapeTick tick, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tick);
+        await init.EnsureAsync(ct).ConfigureAwait(false);
+        var name = $"{Prefix}{Escape(tick.Job)}/{Stamp(tick.TimestampMs)}-{Guid.NewGuid():N}.bin";
+        await Container.UploadBlobAsync(name, new BinaryData(ScrapeTickCodec.Encode(tick)), ct).ConfigureAwait(false);
+        return name;
+    }
+
+    /// <summary>The ticks of every job with timestamps in [<paramref name="sinceMs"/>, <paramref name="untilMs"/>], oldest first.</summary>
+    public async Task<IReadOnlyList<TickRef>> ListAsync(long sinceMs, long untilMs, CancellationToken ct)
+    {
+        await init.EnsureAsync(ct).ConfigureAwait(false);
+        var jobs = new List<string>();
+        await foreach (var item in Container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", Prefix, ct).ConfigureAwait(false))
+        {
+            if (item.IsPrefix)
+            {
+                jobs.Add(item.Prefix);
+            }
+        }
+        var result = new List<TickRef>();
+        foreach (var jobPrefix in jobs)
+        {
+            var job = Uri.UnescapeDataString(jobPrefix[Prefix.Length..^1]);
+            var first = Math.Max(0, sinceMs) / BucketMs;
+            var last = Math.Max(0, untilMs) / BucketMs;
+            IEnumerable<string> prefixes = last - first > 64
+                ? [jobPrefix]
+                : Enumerable.Range(0, (int)(last - first + 1)).Select(i => jobPrefix + ((first + i) * BucketMs).ToString("D13", CultureInfo.InvariantCulture)[..BucketDigits]);
+            foreach (var prefix in prefixes)
+            {
+                await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
+                {
+                    var ts = TimestampOf(item.Name);
+                    if (ts >= sinceMs && ts <= untilMs)
+                    {
+                        result.Add(new TickRef(job, ts, item.Name));
+                    }
+                }
+            }
+        }
+        result.Sort(static (a, b) => a.TimestampMs != b.TimestampMs ? a.TimestampMs.CompareTo(b.TimestampMs) : string.CompareOrdinal(a.Name, b.Name));
+        return result;
+    }
+
+    /// <summary>The blob's bytes, or null when it is gone (compacted and deleted meanwhile).</summary>
+    public async Task<byte[]?> ReadAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            var content = await Container.GetBlobClient(name).DownloadContentAsync(ct).ConfigureAwait(false);
+            return content.Value.Content.ToArray();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public byte[]? Read(string name, CancellationToken ct)
+    {
+        try
+        {
+            return Container.GetBlobClient(name).DownloadContent(ct).Value.Content.ToArray();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public Task DeleteAsync(string name, CancellationToken ct) =>
+        Container.DeleteBlobIfExistsAsync(name, cancellationToken: ct);
+
+    /// <summary>Decoded ticks at or after <paramref name="sinceMs"/> still in the log, oldest first (tests and tools).</summary>
+    public async Task<IReadOnlyList<ScrapeTick>> ReadSinceAsync(long sinceMs, CancellationToken ct)
+    {
+        var refs = await ListAsync(sinceMs, long.MaxValue / 2, ct).ConfigureAwait(false);
+        var result = new List<ScrapeTick>(refs.Count);
+        foreach (var r in refs)
+        {
+            if (await ReadAsync(r.Name, ct).ConfigureAwait(false) is { } bytes)
+            {
+                result.Add(ScrapeTickCodec.Decode(bytes));
+            }
+        }
+        return result;
+    }
+
+    private static string Escape(string job) => Uri.EscapeDataString(job);
+
+    private static string Stamp(long ms) => ms.ToString("D13", CultureInfo.InvariantCulture);
+
+    private static long TimestampOf(string name)
+    {
+        var file = name[(name.LastIndexOf('/') + 1)..];
+        var dash = file.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 && long.TryParse(file.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var ts) ? ts : long.MinValue;
+    }
+}
