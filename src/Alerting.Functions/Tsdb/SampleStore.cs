@@ -26,6 +26,12 @@ public sealed partial class SampleStore(
     private readonly HashSet<string> _damaged = new(StringComparer.Ordinal);
     private Head? _head;
 
+    /// <summary>Ticks before this were listed in an earlier catch-up (less a margin for late writers).</summary>
+    private long _listedThrough = long.MinValue;
+
+    /// <summary>How late a tick may land in storage after its timestamp and still be seen by a catching-up head.</summary>
+    private static readonly long LateWriteMs = (long)TimeSpan.FromMinutes(15).TotalMilliseconds;
+
     /// <summary>The head's size after the last catch-up (for logs and benchmarks).</summary>
     public (int Series, long Samples, long ChunkBytes) HeadStats => _head is { } h ? (h.SeriesCount, h.SampleCount, h.ChunkBytes()) : (0, 0, 0);
 
@@ -50,6 +56,7 @@ public sealed partial class SampleStore(
             if (_head is null || _head.Selection.Fingerprint != selection.Fingerprint)
             {
                 _head = new Head(selection, range);
+                _listedThrough = long.MinValue;
                 LogHeadCreated(logger, selection.IsAll ? "all series" : $"{selection.Count} selectors");
             }
             var head = _head;
@@ -71,7 +78,9 @@ public sealed partial class SampleStore(
     private async Task CatchUpAsync(Head head, long watermark, long range, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var ticks = await log.ListAsync(watermark - range, now + range, ct).ConfigureAwait(false);
+        var since = _listedThrough == long.MinValue ? watermark - range : Math.Max(watermark - range, _listedThrough - LateWriteMs);
+        var ticks = await log.ListAsync(since, now + range, ct).ConfigureAwait(false);
+        _listedThrough = Math.Max(_listedThrough, now);
         var context = new List<TickRef>();
         var fresh = new List<TickRef>();
         foreach (var job in ticks.GroupBy(t => t.Job, StringComparer.Ordinal))

@@ -10,16 +10,16 @@ namespace Alerting.Functions.Tsdb;
 
 /// <summary>
 /// The store's write-ahead log: every scrape of a job (and every rule group's output) is one immutable blob
-/// <c>ticks/&lt;job&gt;/&lt;unix ms, 13 digits&gt;-&lt;id&gt;.bin</c> in container "samples", written as soon as
-/// it is scraped, so a crash loses nothing. Names sort by time within a job, so readers list only the
-/// time buckets (10^7 ms, about 2.8 hours, per name prefix) they have not seen; compaction deletes
-/// ticks once they are in a block.
+/// <c>ticks/&lt;bucket&gt;/&lt;job&gt;/&lt;unix ms, 13 digits&gt;-&lt;id&gt;.bin</c> in container "samples", written as
+/// soon as it is scraped, so a crash loses nothing. The bucket is the time in units of 10^6 ms (about 17
+/// minutes), so a reader catching up lists only the one or two buckets it has not fully seen, whatever
+/// the number of jobs and however long the log; compaction deletes ticks once they are in a block.
 /// </summary>
 public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer init)
 {
     public const string Prefix = "ticks/";
-    private const int BucketDigits = 6;
-    private const long BucketMs = 10_000_000;
+    public const long BucketMs = 1_000_000;
+    private const int MaxBucketLists = 512;
 
     private BlobContainerClient Container => blobs.GetBlobContainerClient(StorageNames.SamplesContainer);
 
@@ -27,7 +27,7 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     {
         ArgumentNullException.ThrowIfNull(tick);
         await init.EnsureAsync(ct).ConfigureAwait(false);
-        var name = $"{Prefix}{Escape(tick.Job)}/{Stamp(tick.TimestampMs)}-{Guid.NewGuid():N}.bin";
+        var name = $"{Prefix}{Bucket(tick.TimestampMs)}/{Escape(tick.Job)}/{Stamp(tick.TimestampMs)}-{Guid.NewGuid():N}.bin";
         await Container.UploadBlobAsync(name, new BinaryData(ScrapeTickCodec.Encode(tick)), ct).ConfigureAwait(false);
         return name;
     }
@@ -36,32 +36,19 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     public async Task<IReadOnlyList<TickRef>> ListAsync(long sinceMs, long untilMs, CancellationToken ct)
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
-        var jobs = new List<string>();
-        await foreach (var item in Container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", Prefix, ct).ConfigureAwait(false))
-        {
-            if (item.IsPrefix)
-            {
-                jobs.Add(item.Prefix);
-            }
-        }
+        var first = FloorDiv(sinceMs, BucketMs);
+        var last = FloorDiv(untilMs, BucketMs);
+        IEnumerable<string> prefixes = first < 0 || last < first || last - first >= MaxBucketLists
+            ? [Prefix]
+            : Enumerable.Range(0, (int)(last - first + 1)).Select(i => $"{Prefix}{Bucket((first + i) * BucketMs)}/");
         var result = new List<TickRef>();
-        foreach (var jobPrefix in jobs)
+        foreach (var prefix in prefixes)
         {
-            var job = Uri.UnescapeDataString(jobPrefix[Prefix.Length..^1]);
-            var first = Math.Max(0, sinceMs) / BucketMs;
-            var last = Math.Max(0, untilMs) / BucketMs;
-            IEnumerable<string> prefixes = last - first > 64
-                ? [jobPrefix]
-                : Enumerable.Range(0, (int)(last - first + 1)).Select(i => jobPrefix + ((first + i) * BucketMs).ToString("D13", CultureInfo.InvariantCulture)[..BucketDigits]);
-            foreach (var prefix in prefixes)
+            await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
             {
-                await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
+                if (Parse(item.Name) is { } t && t.TimestampMs >= sinceMs && t.TimestampMs <= untilMs)
                 {
-                    var ts = TimestampOf(item.Name);
-                    if (ts >= sinceMs && ts <= untilMs)
-                    {
-                        result.Add(new TickRef(job, ts, item.Name));
-                    }
+                    result.Add(t);
                 }
             }
         }
@@ -117,10 +104,22 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
 
     private static string Stamp(long ms) => ms.ToString("D13", CultureInfo.InvariantCulture);
 
-    private static long TimestampOf(string name)
+    private static string Bucket(long ms) => FloorDiv(ms, BucketMs).ToString("D7", CultureInfo.InvariantCulture);
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : ((a + 1) / b) - 1;
+
+    /// <summary>Job and timestamp from <c>ticks/&lt;bucket&gt;/&lt;job&gt;/&lt;ms&gt;-&lt;id&gt;.bin</c>; null for anything else.</summary>
+    private static TickRef? Parse(string name)
     {
-        var file = name[(name.LastIndexOf('/') + 1)..];
+        var parts = name.Split('/');
+        if (parts.Length != 4)
+        {
+            return null;
+        }
+        var file = parts[3];
         var dash = file.IndexOf('-', StringComparison.Ordinal);
-        return dash > 0 && long.TryParse(file.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var ts) ? ts : long.MinValue;
+        return dash > 0 && long.TryParse(file.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var ts)
+            ? new TickRef(Uri.UnescapeDataString(parts[2]), ts, name)
+            : null;
     }
 }
