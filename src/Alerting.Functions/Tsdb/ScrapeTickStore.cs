@@ -23,12 +23,18 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
 
     private BlobContainerClient Container => blobs.GetBlobContainerClient(StorageNames.SamplesContainer);
 
-    public async Task<string> WriteAsync(ScrapeTick tick, CancellationToken ct)
+    public Task<string> WriteAsync(ScrapeTick tick, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tick);
+        return WriteEncodedAsync(tick.Job, tick.TimestampMs, new BinaryData(ScrapeTickCodec.Encode(tick)), ct);
+    }
+
+    /// <summary>Stores a tick already encoded with <see cref="ScrapeTickCodec"/> (tools that produce ticks in bulk).</summary>
+    public async Task<string> WriteEncodedAsync(string job, long timestampMs, BinaryData encoded, CancellationToken ct)
+    {
         await init.EnsureAsync(ct).ConfigureAwait(false);
-        var name = $"{Prefix}{Bucket(tick.TimestampMs)}/{Escape(tick.Job)}/{Stamp(tick.TimestampMs)}-{Guid.NewGuid():N}.bin";
-        await Container.UploadBlobAsync(name, new BinaryData(ScrapeTickCodec.Encode(tick)), ct).ConfigureAwait(false);
+        var name = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{Guid.NewGuid():N}.bin";
+        await Container.UploadBlobAsync(name, encoded, ct).ConfigureAwait(false);
         return name;
     }
 
