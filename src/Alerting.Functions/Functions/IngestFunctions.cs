@@ -44,11 +44,11 @@ public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions
         var expected = configuration[PrometheusTokenSetting];
         if (string.IsNullOrEmpty(expected))
         {
-            return Task.FromResult<IActionResult>(new ObjectResult(new { error = $"this route is disabled: app setting {PrometheusTokenSetting.Replace(":", "__", StringComparison.Ordinal)} is not set" }) { StatusCode = StatusCodes.Status401Unauthorized });
+            return Task.FromResult<IActionResult>(ApiResults.Error(StatusCodes.Status401Unauthorized, $"this route is disabled: app setting {PrometheusTokenSetting.Replace(":", "__", StringComparison.Ordinal)} is not set"));
         }
         if (!PresentsToken(req, expected))
         {
-            return Task.FromResult<IActionResult>(new ObjectResult(new { error = "missing or invalid bearer token or basic-auth password" }) { StatusCode = StatusCodes.Status401Unauthorized });
+            return Task.FromResult<IActionResult>(ApiResults.Error(StatusCodes.Status401Unauthorized, "missing or invalid bearer token or basic-auth password"));
         }
         return IngestAsync(req, IngestParser.ParseV2Alerts, "prometheus", ct);
     }
@@ -85,7 +85,7 @@ public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions
         var body = await RequestBody.ReadLimitedAsync(req, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
         if (body is null)
         {
-            return new ObjectResult(new { error = $"request body exceeds {options.Value.MaxRequestBytes} bytes" }) { StatusCode = StatusCodes.Status413PayloadTooLarge };
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
         }
         IReadOnlyList<AlertMessage> alerts;
         try
@@ -94,7 +94,7 @@ public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions
         }
         catch (IngestException e)
         {
-            return new BadRequestObjectResult(new { error = e.Message });
+            return ApiResults.Error(StatusCodes.Status400BadRequest, e.Message);
         }
         foreach (var batch in RuleRunner.Batches(alerts))
         {

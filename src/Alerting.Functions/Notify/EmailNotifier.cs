@@ -84,7 +84,7 @@ public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : INotifier
         using var client = new SmtpClient();
         // tls_config applies to STARTTLS and implicit TLS alike (a private CA, a client certificate).
         client.ServerCertificateValidationCallback = TlsTrust.Callback(c.TlsConfig);
-        if (TlsTrust.ClientCertificate(c.TlsConfig?.CertFile, c.TlsConfig?.KeyFile) is { } clientCertificate)
+        if (TlsTrust.ClientCertificate(c.TlsConfig) is { } clientCertificate)
         {
             client.ClientCertificates = [clientCertificate];
         }
