@@ -108,13 +108,13 @@ public static partial class RuleRetention
         switch (e)
         {
             case VectorSelector vs:
-                return (Shift(vs.At, vs.AtMs, vs.OffsetMs, nowMs) + lookback, $"instant selector {vs} with its {Format(TimeSpan.FromMilliseconds(lookback))} lookback");
+                return (Math.Max(0, Shift(vs.At, vs.AtMs, vs.OffsetMs, nowMs) + lookback), $"instant selector {vs} with its {Format(TimeSpan.FromMilliseconds(lookback))} lookback");
             case MatrixSelector ms:
-                return (Shift(ms.Vector.At, ms.Vector.AtMs, ms.Vector.OffsetMs, nowMs) + ms.RangeMs, $"range selector {ms}");
+                return (Math.Max(0, Shift(ms.Vector.At, ms.Vector.AtMs, ms.Vector.OffsetMs, nowMs) + ms.RangeMs), $"range selector {ms}");
             case SubqueryExpr sq:
                 {
                     var (inner, why) = Need(sq.Inner, lookback, nowMs);
-                    return (Shift(sq.At, sq.AtMs, sq.OffsetMs, nowMs) + sq.RangeMs + inner, $"subquery {sq}, whose inner {why}");
+                    return (Math.Max(0, Shift(sq.At, sq.AtMs, sq.OffsetMs, nowMs) + sq.RangeMs + inner), $"subquery {sq}, whose inner {why}");
                 }
             default:
                 var best = (Ms: 0L, Reason: "no selectors");
@@ -130,7 +130,10 @@ public static partial class RuleRetention
         }
     }
 
-    /// <summary>How far before evaluation time an <c>offset</c> and <c>@</c> move the read (never negative).</summary>
+    /// <summary>
+    /// How far before evaluation time an <c>offset</c> and <c>@</c> move the read; negative when they move it
+    /// into the future, so a negative offset shortens the history the selector's own range or lookback needs.
+    /// </summary>
     private static long Shift(AtKind at, long atMs, long offsetMs, long nowMs)
     {
         var back = offsetMs;
@@ -138,7 +141,7 @@ public static partial class RuleRetention
         {
             back += nowMs - atMs;
         }
-        return Math.Max(0, back);
+        return back;
     }
 
     private static IEnumerable<Expr> Children(Expr e) => e switch
