@@ -4,6 +4,7 @@ using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
 using Alerting.Functions.Scrape;
 using Alerting.Functions.Storage;
+using Alerting.Functions.Tsdb;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -41,7 +42,16 @@ public static class AlertingServices
         services.AddSingleton<GroupStore>();
         services.AddSingleton<NotificationLogStore>();
         services.AddSingleton<RuleStateStore>();
+        // The embedded sample store: tick log, blocks, manifest, this instance's view, compaction.
+        services.AddOptions<TsdbOptions>().Bind(configuration.GetSection(TsdbOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TsdbOptions>, TsdbOptionsValidator>();
         services.AddSingleton<ScrapeTickStore>();
+        services.AddSingleton<BlockStore>();
+        services.AddSingleton<ManifestStore>();
+        services.AddSingleton<SampleStore>();
+        services.AddSingleton<SampleRetention>();
+        services.AddSingleton<Compactor>();
+        services.AddSingleton<CompactionRunner>();
         services.AddSingleton<SilenceStore>();
 
         services.AddSingleton<ConfigProvider>();
