@@ -22,7 +22,29 @@ public sealed record Receiver(string Name)
     /// <summary>Where each unsupported integration is written, for messages naming file, line and key.</summary>
     public IReadOnlyList<UnsupportedIntegration> UnsupportedIntegrations { get; init; } = [];
 
-    public int IntegrationCount => SlackConfigs.Count + EmailConfigs.Count + PagerDutyConfigs.Count + WebhookConfigs.Count;
+    public int IntegrationCount => Integrations.Count;
+
+    /// <summary>
+    /// Every integration of the receiver, each kind in the order Alertmanager builds them
+    /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
+    /// </summary>
+    public IReadOnlyList<IntegrationConfig> Integrations =>
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. SlackConfigs];
+}
+
+/// <summary>
+/// What every receiver integration (<c>slack_configs</c> item, <c>email_configs</c> item, ...) has: its
+/// kind as Alertmanager names it in logs and metrics, <c>send_resolved</c> (whose default differs per
+/// kind) and the <c>http_config</c> its requests use (unused by email, which speaks SMTP).
+/// </summary>
+public abstract record IntegrationConfig
+{
+    /// <summary>Alertmanager's integration name: <c>email</c>, <c>slack</c>, <c>pagerduty</c>, <c>webhook</c>, ...</summary>
+    public abstract string Kind { get; }
+
+    public abstract bool SendResolved { get; init; }
+
+    public HttpClientConfig HttpConfig { get; init; } = new();
 }
 
 /// <summary>An integration block (e.g. <c>opsgenie_configs</c>) that Alertmanager accepts but we do not deliver.</summary>
@@ -37,14 +59,15 @@ public sealed record SlackConfirm(string Text, string? Title, string? OkText, st
 
 public sealed record SlackAction(string Type, string Text, string? Url, string? Style, string? Name, string? Value, SlackConfirm? Confirm);
 
-public sealed record SlackConfig
+public sealed record SlackConfig : IntegrationConfig
 {
+    public override string Kind => "slack";
+
     /// <summary>The Web API endpoint Slack apps post to; Alertmanager's default <c>slack_app_url</c>.</summary>
     public const string ChatPostMessageUrl = "https://slack.com/api/chat.postMessage";
 
-    public bool SendResolved { get; init; }
+    public override bool SendResolved { get; init; }
 
-    public HttpClientConfig HttpConfig { get; init; } = new();
 
     /// <summary>Incoming-webhook URL (or chat.postMessage when an app token is used).</summary>
     public string? ApiUrl { get; init; }
@@ -99,11 +122,13 @@ public sealed record SlackConfig
     public bool UpdateMessage { get; init; }
 }
 
-public sealed record EmailConfig
+public sealed record EmailConfig : IntegrationConfig
 {
+    public override string Kind => "email";
+
     public const string DefaultSubject = "{{ template \"email.default.subject\" . }}";
 
-    public bool SendResolved { get; init; }
+    public override bool SendResolved { get; init; }
 
     public string To { get; init; } = string.Empty;
 
@@ -147,8 +172,10 @@ public sealed record PagerDutyLink(string Href, string Text);
 
 public sealed record PagerDutyImage(string Src, string Alt, string Href);
 
-public sealed record PagerDutyConfig
+public sealed record PagerDutyConfig : IntegrationConfig
 {
+    public override string Kind => "pagerduty";
+
     public static readonly IReadOnlyDictionary<string, string> DefaultDetails = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["firing"] = "{{ template \"pagerduty.default.instances\" .Alerts.Firing }}",
@@ -157,9 +184,8 @@ public sealed record PagerDutyConfig
         ["num_resolved"] = "{{ .Alerts.Resolved | len }}",
     };
 
-    public bool SendResolved { get; init; } = true;
+    public override bool SendResolved { get; init; } = true;
 
-    public HttpClientConfig HttpConfig { get; init; } = new();
 
     /// <summary>Events API v1 integration key (legacy).</summary>
     public string? ServiceKey { get; init; }
@@ -200,11 +226,12 @@ public sealed record PagerDutyConfig
     public bool UsesEventsV2 => ServiceKey is null && ServiceKeyFile is null;
 }
 
-public sealed record WebhookConfig
+public sealed record WebhookConfig : IntegrationConfig
 {
-    public bool SendResolved { get; init; } = true;
+    public override string Kind => "webhook";
 
-    public HttpClientConfig HttpConfig { get; init; } = new();
+    public override bool SendResolved { get; init; } = true;
+
 
     public string? Url { get; init; }
 
@@ -215,3 +242,4 @@ public sealed record WebhookConfig
 
     public TimeSpan? Timeout { get; init; }
 }
+
