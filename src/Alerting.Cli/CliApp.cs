@@ -30,6 +30,8 @@ public static class CliApp
         ["routes"] = "inspect the routing tree of an alertmanager.yml (amtool config routes)",
         ["test"] = "run unit tests (promtool test)",
         ["conformance"] = "run upstream conformance suites",
+        ["alert"] = "query or add alerts on a running app or Alertmanager (amtool alert)",
+        ["silence"] = "add, query, expire or import silences on a running app or Alertmanager (amtool silence)",
     };
 
     public static RootCommand Build()

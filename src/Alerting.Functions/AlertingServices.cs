@@ -52,6 +52,12 @@ public static class AlertingServices
         services.AddSingleton<AlertRouter>();
         services.AddSingleton<GroupFlusher>();
 
+        // Self-monitoring: the app's own metrics (GET /api/metrics/self) and the dead man's switch.
+        services.AddSingleton<Telemetry.SelfMetrics>();
+        services.AddOptions<Heartbeats.HeartbeatOptions>().Bind(configuration.GetSection(Heartbeats.HeartbeatOptions.Section));
+        services.AddSingleton<Heartbeats.HeartbeatStore>();
+        services.AddSingleton<Heartbeats.DeadMansSwitch>();
+
         services.AddHttpClient("scrape", c => c.Timeout = Timeout.InfiniteTimeSpan);
         // Receivers: one HTTP client factory (http_config, one resilience pipeline), one notifier per kind,
         // one delivery path for group flushes and escalation steps.

@@ -20,7 +20,7 @@ public static class AlertmanagerConfigLoader
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(fileName);
-        return new ConfigParser(fileName).Parse(yaml);
+        return new ConfigParser(fileName).Parse(yaml).WithOriginal(yaml);
     }
 }
 

@@ -45,7 +45,7 @@ internal sealed partial class ConfigParser
             SmtpAuthIdentity = m.String("smtp_auth_identity"),
             SmtpRequireTls = m.Bool("smtp_require_tls") ?? true,
             SmtpTlsConfig = HttpClientConfigParser.ParseTls(m, "smtp_tls_config"),
-            SlackApiUrl = Url(m, "slack_api_url"),
+            SlackApiUrl = SecretUrl(m, "slack_api_url"),
             SlackApiUrlFile = m.String("slack_api_url_file"),
             SlackAppToken = m.String("slack_app_token"),
             SlackAppTokenFile = m.String("slack_app_token_file"),

@@ -198,7 +198,7 @@ internal sealed partial class ConfigParser
         {
             SendResolved = m.Bool("send_resolved") ?? false,
             HttpConfig = http ?? new HttpClientConfig(),
-            ApiUrl = Url(m, "api_url"),
+            ApiUrl = SecretUrl(m, "api_url"),
             ApiUrlFile = m.String("api_url_file"),
             AppToken = m.String("app_token", "config.plain"),
             AppTokenFile = m.String("app_token_file"),

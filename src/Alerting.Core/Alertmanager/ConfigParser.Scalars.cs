@@ -21,6 +21,12 @@ internal sealed partial class ConfigParser
         return v;
     }
 
+    /// <summary>
+    /// A URL of Alertmanager's <c>SecretURL</c> type, which also accepts the <c>&lt;secret&gt;</c> its
+    /// status API shows instead of the value, so a config read back from the API loads.
+    /// </summary>
+    private string? SecretUrl(YamlMap m, string key) => m.String(key) == ConfigSecrets.Token ? ConfigSecrets.Token : Url(m, key);
+
     private void CheckUrl(YamlMap m, string key, string v)
     {
         if (GoUrl.HttpUrlError(v) is { } err)

@@ -118,7 +118,7 @@ internal sealed partial class ConfigParser
             {
                 values[key] = v;
                 // sns' api_url is a plain string in Alertmanager; the others are URL types.
-                if (key is "api_url" or "webhook_url" or "url" && kind != "sns_configs" && v.Length > 0)
+                if (key is "api_url" or "webhook_url" or "url" && kind != "sns_configs" && v.Length > 0 && !(key == "webhook_url" && v == ConfigSecrets.Token))
                 {
                     CheckUrl(m, key, v);
                 }

@@ -28,6 +28,10 @@ public static class YamlLoader
     public static YamlNode? Load(string text, string file, YamlDialect dialect)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (YamlDepth.FindTooDeep(text) is { } deep)
+        {
+            throw new ConfigException(file, deep.Line, deep.Column, string.Empty, $"yaml: exceeded max depth of {YamlDepth.Max}");
+        }
         var parser = new Parser(new StringReader(text));
         try
         {
@@ -36,6 +40,11 @@ public static class YamlLoader
         catch (YamlException e)
         {
             throw SyntaxError(e, file, dialect);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these on a few malformed documents instead of a YamlException (found by fuzzing).
+            throw new ConfigException(file, 0, 0, string.Empty, "yaml: the file is not valid YAML (check for a key without a name, such as a line that starts with ':')");
         }
     }
 

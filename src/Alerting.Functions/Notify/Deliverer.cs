@@ -44,16 +44,19 @@ public sealed partial class Deliverer(IEnumerable<INotifier> notifiers, ILogger<
         try
         {
             var receipt = await notifier.SendAsync(integration, notification, ct).ConfigureAwait(false);
+            Telemetry.AlertingTelemetry.NotificationSent(integration.Kind);
             return new DeliveryResult(DeliveryStatus.Delivered, receipt);
         }
         catch (PermanentNotificationException e)
         {
             LogRejected(logger, e, integration.Id, notification.Receiver, e.Message);
+            Telemetry.AlertingTelemetry.NotificationFailed(integration.Kind);
             return new DeliveryResult(DeliveryStatus.Rejected, Error: e);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             LogFailed(logger, e, integration.Id, notification.Receiver, e.Message);
+            Telemetry.AlertingTelemetry.NotificationFailed(integration.Kind);
             return new DeliveryResult(DeliveryStatus.Failed, Error: e);
         }
     }

@@ -70,7 +70,7 @@ public sealed partial class AlertRouter(
                 : [.. group.Fingerprints, alert.Fingerprint];
             // A flush chain whose message was lost (poisoned, deleted by hand) would leave the group
             // silent forever; restart it when it is clearly overdue.
-            var overdue = group.NextFlushAt + group.GroupInterval + group.GroupInterval < now;
+            var overdue = Core.Escalation.RearmPlan.FlushOverdue(group.NextFlushAt, group.ClaimedUntil, now);
             if (ReferenceEquals(members, group.Fingerprints) && !overdue)
             {
                 return;

@@ -46,11 +46,19 @@ public sealed partial class GroupFlusher(
         // Copies of one flush can run at once (at-least-once delivery, several instances). Only the copy
         // that claims the group by ETag sends; the others stop here and are deleted.
         var claimId = Guid.NewGuid().ToString("N");
-        group = await ClaimAsync(group, message.Token, claimId, now, ct).ConfigureAwait(false);
-        if (group is null)
+        var claimed = await ClaimAsync(group, message.Token, claimId, now, ct).ConfigureAwait(false);
+        if (claimed is null)
         {
+            // Another copy holds the claim. If its holder died mid-flush, the claim lapses: try again then
+            // rather than drop the chain. If it finishes, it rotates the token and this copy is stale.
+            if (await groups.GetAsync(message.GroupId, ct).ConfigureAwait(false) is { ClaimedUntil: { } until } held
+                && held.FlushToken == message.Token && until > now)
+            {
+                await queues.SendAsync(StorageNames.NotificationsQueue, message, until - now, ct).ConfigureAwait(false);
+            }
             return;
         }
+        group = claimed;
         try
         {
             await FlushClaimedAsync(group, message, now, ct).ConfigureAwait(false);
@@ -63,8 +71,12 @@ public sealed partial class GroupFlusher(
         }
     }
 
-    /// <summary>How long a claim holds if its holder dies without releasing it.</summary>
-    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long a claim holds if its holder dies without releasing it. Short, so a crash mid-flush delays
+    /// the group by well under a minute; a live flush sends within seconds (in-process retries are bounded
+    /// by Alerting:Delivery), and its queue lease is renewed meanwhile.
+    /// </summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromSeconds(45);
 
     private async Task<GroupRecord?> ClaimAsync(GroupRecord group, string token, string claimId, DateTimeOffset now, CancellationToken ct)
     {

@@ -71,7 +71,13 @@ public sealed partial class IncidentService(
             var firingSince = alert.StartsAt < now ? alert.StartsAt : now;
             if (incident is not null && (incident.Ack.Status != AlertStatus.Resolved || firingSince <= incident.FiringSince))
             {
-                return; // this firing already has its chain
+                // This firing already has its chain; restart it if its step message died with a process.
+                if (RearmPlan.IncidentStalled(policy, new EscalationState(incident.FiringSince, incident.Ack, incident.StepsDone), now)
+                    && policy.Name == incident.Policy)
+                {
+                    await RearmAsync(incident, now, ct).ConfigureAwait(false);
+                }
+                return;
             }
             var token = Guid.NewGuid().ToString("N");
             var fresh = new IncidentRecord(id, policy.Name, firingSince, AlertAckState.FiringSince(firingSince), 0, token, [], [], [], incident?.Version ?? 0)
@@ -86,6 +92,17 @@ public sealed partial class IncidentService(
             }
         }
         throw new InvalidOperationException($"could not start the escalation of alert {id} after repeated write conflicts");
+    }
+
+    /// <summary>A new chain token (stale messages of the old chain do nothing) and a step message due now.</summary>
+    private async Task RearmAsync(IncidentRecord incident, DateTimeOffset now, CancellationToken ct)
+    {
+        var token = Guid.NewGuid().ToString("N");
+        if (await incidents.TryWriteAsync(incident with { ChainToken = token }, isNew: false, ct).ConfigureAwait(false))
+        {
+            LogRearmed(logger, incident.AlertId, incident.StepsDone);
+            await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(incident.AlertId, EscalationMessage.Step, token, now), ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The "escalations" queue handler.</summary>
@@ -150,6 +167,7 @@ public sealed partial class IncidentService(
                 PagerDuty = [.. i.PagerDuty, .. refs.PagerDuty.Where(p => !i.PagerDuty.Contains(p))],
             }, ct).ConfigureAwait(false);
             LogNotified(logger, incident.AlertId, decision.StepNumber, recipient.Target.ToString(), decision.Reason);
+            Telemetry.AlertingTelemetry.IncidentStepNotified(incident.Policy ?? string.Empty);
         }
         var stepsDone = decision.StepsDoneAfter;
         incident = await UpdateAsync(incident, i => i.ChainToken == message.Token && i.StepsDone < stepsDone
@@ -251,6 +269,9 @@ public sealed partial class IncidentService(
         }
         throw new InvalidOperationException($"could not update incident {incident.AlertId} after repeated write conflicts");
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Escalation of alert {AlertId} had stalled after {StepsDone} steps (its step message was lost or leased by a dead process); restarted it")]
+    private static partial void LogRearmed(ILogger logger, string alertId, int stepsDone);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Escalation of alert {AlertId} started with policy {Policy}")]
     private static partial void LogStarted(ILogger logger, string alertId, string policy);

@@ -32,6 +32,7 @@ public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetS
             ? await ProbeAsync(target, config, probe, ct).ConfigureAwait(false)
             : await FetchAsync(target, config, ct).ConfigureAwait(false);
         var report = ScrapeAssembler.Assemble(target, config, result, error, DateTimeOffset.FromUnixTimeMilliseconds(tickMs), Stopwatch.GetElapsedTime(started));
+        Telemetry.AlertingTelemetry.TargetScraped(config.JobName, Stopwatch.GetElapsedTime(started));
         if (report.Error is not null)
         {
             LogScrapeFailed(logger, target.Job, target.Instance, report.Error);
@@ -47,7 +48,9 @@ public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetS
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(target.Timeout);
             using var request = new HttpRequestMessage(HttpMethod.Get, target.Url);
-            request.Headers.TryAddWithoutValidation("Accept", config.JsonExporter is null ? ExpositionParser.AcceptHeader : "application/json");
+            request.Headers.TryAddWithoutValidation("Accept", config.JsonExporter is not null ? "application/json"
+                : config.ScrapeProtocols is null && !config.ScrapeNativeHistograms ? ExpositionParser.AcceptHeader
+                : ScrapeProtocols.AcceptHeader(config.EffectiveScrapeProtocols));
             request.Headers.TryAddWithoutValidation("X-Prometheus-Scrape-Timeout-Seconds", target.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture));
             Authorize(request, config);
             using var response = await clients.For(config).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
@@ -62,7 +65,7 @@ public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetS
             }
             return config.JsonExporter is { } mapping
                 ? (JsonMetricMapper.Map(body, mapping), null)
-                : (ExpositionParser.Parse(body, response.Content.Headers.ContentType?.ToString()), null);
+                : (ScrapeProtocols.Parse(body, response.Content.Headers.ContentType?.ToString(), new ProtobufOptions(config.ScrapeNativeHistograms, config.AlwaysScrapeClassicHistograms, config.ConvertClassicHistogramsToNhcb)), null);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -93,7 +93,8 @@ public sealed class ConfigContainerMirrorTests(ConfigContainerMirrorTests.Storag
         await mirror.SyncAsync(CancellationToken.None);
         var templates = Path.Combine(Repo.Root, "rules", "templates");
         var provider = new ConfigProvider(
-            Options.Create(new AlertingOptions { AlertmanagerConfigPath = Path.Combine(_folder, "alertmanager.yml"), DefaultTemplatesPath = templates }),
+            // The app checks the files every ConfigCheckInterval; zero makes every read check, as a later tick would.
+            Options.Create(new AlertingOptions { AlertmanagerConfigPath = Path.Combine(_folder, "alertmanager.yml"), DefaultTemplatesPath = templates, ConfigCheckInterval = TimeSpan.Zero }),
             NullLogger<ConfigProvider>.Instance);
         Assert.Equal("before", provider.Alertmanager().Config.Root.Receiver);
 

@@ -27,9 +27,9 @@ public static class ScrapeConfigLoader
     private static readonly string[] IgnoredScrapeKeys =
     [
         "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit", "keep_dropped_targets",
-        "scrape_protocols", "track_timestamps_staleness", "enable_compression", "scrape_classic_histograms",
-        "native_histogram_bucket_limit", "native_histogram_min_bucket_factor", "always_scrape_classic_histograms",
-        "convert_classic_histograms_to_nhcb", "scrape_failure_log_file", "metric_name_validation_scheme",
+        "track_timestamps_staleness", "enable_compression",
+        "native_histogram_bucket_limit", "native_histogram_min_bucket_factor",
+        "scrape_failure_log_file", "metric_name_validation_scheme",
         "metric_name_escaping_scheme", "fallback_scrape_protocol",
     ];
 
@@ -163,6 +163,31 @@ public static class ScrapeConfigLoader
         };
     }
 
+    /// <summary><c>scrape_protocols</c> as Prometheus validates it: known names, not empty, no repeats.</summary>
+    private static IReadOnlyList<string>? ParseScrapeProtocols(YamlMap m)
+    {
+        if (m.StringList("scrape_protocols") is not { } protocols)
+        {
+            return null;
+        }
+        if (protocols.Count == 0)
+        {
+            throw m.Ctx.Error(m.At("scrape_protocols"), m.KeyPath("scrape_protocols"), "scrape_protocols cannot be empty");
+        }
+        foreach (var protocol in protocols)
+        {
+            if (Exposition.ScrapeProtocols.Validate(protocol) is { } error)
+            {
+                throw m.Ctx.Error(m.At("scrape_protocols"), m.KeyPath("scrape_protocols"), error);
+            }
+        }
+        if (protocols.Distinct(StringComparer.Ordinal).Count() != protocols.Count)
+        {
+            throw m.Ctx.Error(m.At("scrape_protocols"), m.KeyPath("scrape_protocols"), "duplicated protocol in scrape_protocols");
+        }
+        return protocols;
+    }
+
     /// <summary>A label set as Prometheus validates it: legal names.</summary>
     private static Labels LabelSet(YamlMap m, string key)
     {
@@ -217,6 +242,13 @@ public static class ScrapeConfigLoader
             MetricRelabelConfigs = ParseRelabelConfigs(m, "metric_relabel_configs"),
             JsonExporter = m.Map("json_exporter", "json_exporter") is { } json ? ExtensionParsers.ParseJsonMapping(json) : null,
             HttpProbe = m.Map("http_probe", "http_probe") is { } probe ? ExtensionParsers.ParseHttpProbe(probe) : null,
+        };
+        cfg = cfg with
+        {
+            ScrapeProtocols = ParseScrapeProtocols(m),
+            ScrapeNativeHistograms = m.Bool("scrape_native_histograms") ?? false,
+            AlwaysScrapeClassicHistograms = m.Bool("always_scrape_classic_histograms") ?? m.Bool("scrape_classic_histograms") ?? false,
+            ConvertClassicHistogramsToNhcb = m.Bool("convert_classic_histograms_to_nhcb") ?? false,
         };
         var http = HttpClientConfigParser.ParseFields(m);
         foreach (var key in IgnoredScrapeKeys.Where(m.Has))

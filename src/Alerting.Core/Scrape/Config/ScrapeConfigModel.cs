@@ -79,6 +79,22 @@ public sealed record ScrapeConfig
     /// <summary>0 means no limit; a larger body fails the scrape.</summary>
     public long BodySizeLimitBytes { get; init; }
 
+    /// <summary><c>scrape_protocols</c>; null means Prometheus' default for <see cref="ScrapeNativeHistograms"/>.</summary>
+    public IReadOnlyList<string>? ScrapeProtocols { get; init; }
+
+    /// <summary><c>scrape_native_histograms</c>: propose protobuf first and keep native histograms.</summary>
+    public bool ScrapeNativeHistograms { get; init; }
+
+    /// <summary><c>always_scrape_classic_histograms</c> (formerly <c>scrape_classic_histograms</c>).</summary>
+    public bool AlwaysScrapeClassicHistograms { get; init; }
+
+    /// <summary><c>convert_classic_histograms_to_nhcb</c>.</summary>
+    public bool ConvertClassicHistogramsToNhcb { get; init; }
+
+    /// <summary>The protocols actually proposed, in order.</summary>
+    public IReadOnlyList<string> EffectiveScrapeProtocols =>
+        ScrapeProtocols ?? (ScrapeNativeHistograms ? Exposition.ScrapeProtocols.ProtoFirst : Exposition.ScrapeProtocols.Default);
+
     /// <summary>Our extension: the target serves a JSON document, mapped to series by this mapping.</summary>
     public JsonMapping? JsonExporter { get; init; }
 
