@@ -16,6 +16,8 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<WebhookConfig> WebhookConfigs { get; init; } = [];
 
+    public IReadOnlyList<OpsGenieConfig> OpsGenieConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -29,7 +31,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. SlackConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs];
 }
 
 /// <summary>
@@ -243,3 +245,46 @@ public sealed record WebhookConfig : IntegrationConfig
     public TimeSpan? Timeout { get; init; }
 }
 
+/// <summary>One <c>responders</c> item of an opsgenie_config (each field a template).</summary>
+public sealed record OpsGenieResponder(string Id, string Name, string Username, string Type);
+
+/// <summary>Alertmanager's <c>opsgenie_config</c> (Alerts API v2), with Alertmanager 0.25's defaults.</summary>
+public sealed record OpsGenieConfig : IntegrationConfig
+{
+    public override string Kind => "opsgenie";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? ApiKey { get; init; }
+
+    public string? ApiKeyFile { get; init; }
+
+    /// <summary>Base URL; the notifier appends <c>v2/alerts</c>. Defaults to <c>global.opsgenie_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://api.opsgenie.com/";
+
+    public string Message { get; init; } = "{{ template \"opsgenie.default.message\" . }}";
+
+    public string Description { get; init; } = "{{ template \"opsgenie.default.description\" . }}";
+
+    public string Source { get; init; } = "{{ template \"opsgenie.default.source\" . }}";
+
+    /// <summary>Templated details added over the common labels.</summary>
+    public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public string? Entity { get; init; }
+
+    public IReadOnlyList<OpsGenieResponder> Responders { get; init; } = [];
+
+    /// <summary>Comma-separated (after templating).</summary>
+    public string? Actions { get; init; }
+
+    /// <summary>Comma-separated (after templating).</summary>
+    public string? Tags { get; init; }
+
+    public string? Note { get; init; }
+
+    public string? Priority { get; init; }
+
+    /// <summary>Also PUT the message and description of an existing alert, which a create does not change.</summary>
+    public bool UpdateAlerts { get; init; }
+}

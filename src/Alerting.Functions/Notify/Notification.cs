@@ -23,6 +23,9 @@ public sealed record Notification(string Receiver, Labels GroupLabels, IReadOnly
     /// <summary>Set when the notification is an escalation step or an update of one; receivers that support it add the operator's actions.</summary>
     public IncidentContext? Incident { get; init; }
 
+    /// <summary>Alertmanager's <c>GroupKey.Hash()</c>: the hex SHA-256 of the group key (PagerDuty's dedup_key, OpsGenie's alias).</summary>
+    public string GroupKeyHash => Alerting.Core.Notify.PagerDuty.PagerDutyEventBuilder.DedupKeyFor(GroupKey);
+
     /// <summary>
     /// Alertmanager's template data; with <paramref name="maxAlerts"/> the data is built from the first
     /// alerts only and records how many were left out (max_alerts of the webhook and incident.io).

@@ -1,4 +1,5 @@
 using Alerting.Functions.Notify.Email;
+using Alerting.Functions.Notify.OpsGenie;
 using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Slack;
 using Alerting.Functions.Notify.Webhook;
@@ -16,6 +17,7 @@ public static class NotifierServices
         Add<SlackNotifier>(services);
         Add<PagerDutyNotifier>(services);
         Add<WebhookNotifier>(services);
+        Add<OpsGenieNotifier>(services);
         return services;
     }
 
