@@ -1,5 +1,5 @@
-using Alerting.Core.Notify;
 using Alerting.Functions.Notify;
+using Alerting.Functions.Notify.Http;
 using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
 using Alerting.Functions.Scrape;
@@ -11,7 +11,6 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Alerting.Functions;
@@ -71,33 +70,18 @@ public static class AlertingServices
         services.AddSingleton<Heartbeats.DeadMansSwitch>();
 
         services.AddHttpClient("scrape", c => c.Timeout = Timeout.InfiniteTimeSpan);
-        services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(30));
+        // Receivers: one HTTP client factory (http_config, one resilience pipeline), one notifier per kind,
+        // one delivery path for group flushes and escalation steps.
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section));
-        services.TryAddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
-            return new DeliveryRetryPolicy(o.MaxAttempts, o.BaseDelay, o.MaxDelay, o.MaxRetryAfter);
-        });
-        // Waits between attempts run on the system clock: Retry-After is the receiver's wall-clock limit,
-        // which the application clock (scaled in the demo, driven by hand in tests) must not shorten.
-        services.TryAddSingleton(sp => new DeliveryRetrier(
-            sp.GetRequiredService<DeliveryRetryPolicy>(), TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryRetrier>>()));
-        services.AddSingleton<INotifier, EmailNotifier>();
-        services.AddSingleton<INotifier, SlackNotifier>();
-        services.AddSingleton<WebhookNotifier>();
-        services.AddSingleton<INotifier>(sp => sp.GetRequiredService<WebhookNotifier>());
-
-        // PagerDuty's Events API v2 through a Refit client; each call goes to its receiver's configured url.
-        services.AddPagerDutyEventsApi();
-        services.AddSingleton<PagerDutyNotifier>();
-        services.AddSingleton<INotifier>(sp => sp.GetRequiredService<PagerDutyNotifier>());
+        services.AddSingleton<NotifyHttpClients>();
+        services.AddNotifiers();
+        services.AddSingleton<Deliverer>();
 
         // Escalation, acknowledgement and the operator channels (API, email links, Slack, PagerDuty webhooks).
         services.AddSingleton<IncidentStore>();
         services.AddSingleton<AuditStore>();
         services.AddSingleton<LinkNonceStore>();
         services.AddSingleton<LinkSigning>();
-        services.AddSingleton<SlackWebApi>();
         services.AddSingleton<IncidentMessenger>();
         services.AddSingleton<IncidentService>();
         return services;

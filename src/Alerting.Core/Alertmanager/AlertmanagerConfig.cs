@@ -73,6 +73,7 @@ public sealed class AlertmanagerConfig
             SlackConfigs = r.SlackConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             PagerDutyConfigs = r.PagerDutyConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             WebhookConfigs = r.WebhookConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
+            OpsGenieConfigs = r.OpsGenieConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
         }).ToArray(),
         InhibitRules,
         TimeIntervals,

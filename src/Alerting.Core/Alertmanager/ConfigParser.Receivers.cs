@@ -18,6 +18,8 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(WebhookConfig Config, bool HasOwnHttp)> Webhooks { get; } = [];
 
+    public List<(OpsGenieConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> OpsGenies { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -40,6 +42,7 @@ internal sealed partial class ConfigParser
         var slacks = m.Items("slack_configs", "[]*config.SlackConfig").ToList();
         var pds = m.Items("pagerduty_configs", "[]*config.PagerdutyConfig").ToList();
         var hooks = m.Items("webhook_configs", "[]*config.WebhookConfig").ToList();
+        var opsgenies = m.Items("opsgenie_configs", "[]*config.OpsGenieConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -55,6 +58,10 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in hooks)
         {
             ParseWebhook(n, p, draft);
+        }
+        foreach (var (n, p) in opsgenies)
+        {
+            ParseOpsGenie(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -474,6 +481,6 @@ internal sealed partial class ConfigParser
             ValidateOtherAgainstGlobal(kind, values, node, path, g);
         }
 
-        return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks };
+        return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks, OpsGenieConfigs = ApplyOpsGenieGlobals(draft, g) };
     }
 }

@@ -4,7 +4,7 @@ using Alerting.Core.Config;
 namespace Alerting.Core.Alertmanager;
 
 /// <summary>
-/// Integrations Alertmanager supports but we do not deliver (OpsGenie, Telegram, SNS, ...): validated
+/// Integrations Alertmanager supports but we do not deliver (Telegram, SNS, ...): validated
 /// with Alertmanager's rules so a file is accepted or rejected as upstream would, then listed as unsupported.
 /// </summary>
 internal sealed partial class ConfigParser
@@ -15,7 +15,6 @@ internal sealed partial class ConfigParser
     /// </summary>
     private static readonly Dictionary<string, string[]> UnsupportedKinds = new(StringComparer.Ordinal)
     {
-        ["opsgenie_configs"] = ["api_key", "api_key_file", "api_url", "message", "description", "source", "details", "entity", "responders", "actions", "tags", "note", "priority", "update_alerts"],
         ["pushover_configs"] = ["user_key", "user_key_file", "token", "token_file", "title", "message", "url", "url_title", "device", "sound", "priority", "retry", "expire", "ttl", "html", "monospace"],
         ["victorops_configs"] = ["api_key", "api_key_file", "api_url", "routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "custom_fields"],
         ["wechat_configs"] = ["api_secret", "api_secret_file", "api_url", "corp_id", "message", "message_type", "agent_id", "to_user", "to_party", "to_tag"],
@@ -33,7 +32,6 @@ internal sealed partial class ConfigParser
 
     private static readonly Dictionary<string, string> GoTypeNames = new(StringComparer.Ordinal)
     {
-        ["opsgenie_configs"] = "OpsGenieConfig",
         ["pushover_configs"] = "PushoverConfig",
         ["victorops_configs"] = "VictorOpsConfig",
         ["wechat_configs"] = "WechatConfig",
@@ -52,7 +50,7 @@ internal sealed partial class ConfigParser
     /// <summary>Keys holding lists or maps; everything else in an unsupported integration is a scalar.</summary>
     private static readonly HashSet<string> StructuredKeys = new(StringComparer.Ordinal)
     {
-        "details", "responders", "sigv4", "attributes", "custom_fields", "fields", "attachments", "props", "labels",
+        "sigv4", "attributes", "custom_fields", "fields", "attachments", "props", "labels",
     };
 
     /// <summary>Keys of Go's <c>Secret</c> type, whose type errors name <c>config.plain</c>.</summary>
@@ -86,7 +84,7 @@ internal sealed partial class ConfigParser
                 ParseSigV4(m);
                 continue;
             }
-            if (key == "attributes" || (key == "details" && kind == "opsgenie_configs") || (key == "custom_fields" && kind == "victorops_configs"))
+            if (key == "attributes" || (key == "custom_fields" && kind == "victorops_configs"))
             {
                 _ctx.StringMap(m.Get(key), m.KeyPath(key), "map[string]string");
                 continue;
@@ -140,9 +138,6 @@ internal sealed partial class ConfigParser
         }
         switch (kind)
         {
-            case "opsgenie_configs":
-                AtMostOne("api_key", "api_key_file");
-                break;
             case "pushover_configs":
                 if (V("user_key") is null && V("user_key_file") is null)
                 {
@@ -255,10 +250,6 @@ internal sealed partial class ConfigParser
         }
         switch (kind)
         {
-            case "opsgenie_configs":
-                Require(Has("api_key") || Has("api_key_file") || HasGlobal("opsgenie_api_key") || HasGlobal("opsgenie_api_key_file"),
-                    "no global OpsGenie API Key set either inline or in a file");
-                break;
             case "wechat_configs":
                 Require(Has("api_secret") || Has("api_secret_file") || HasGlobal("wechat_api_secret") || HasGlobal("wechat_api_secret_file"), "no global Wechat ApiSecret set");
                 Require(Has("corp_id") || HasGlobal("wechat_api_corp_id"), "no global Wechat CorpID set");

@@ -1,4 +1,4 @@
-using Alerting.Core.Dispatch;
+using Alerting.Core.NotificationLog;
 using Azure.Data.Tables;
 
 namespace Alerting.Functions.Storage;

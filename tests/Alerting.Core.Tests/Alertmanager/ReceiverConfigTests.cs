@@ -146,12 +146,60 @@ public sealed class ReceiverConfigTests
     [Fact]
     public void IntegrationsWeDoNotDeliverAreListedAsUnsupported()
     {
-        Assert.Equal(["opsgenie_configs", "telegram_configs"], R.Unsupported);
+        Assert.Equal(["telegram_configs"], R.Unsupported);
         var cfg = AlertmanagerConfigLoader.Parse(Config, "receivers.yml");
-        Assert.Equal(["everything: opsgenie_configs", "everything: telegram_configs"], cfg.Unsupported);
-        var opsgenie = cfg.UnsupportedIntegrations[0];
-        Assert.Equal(("receivers.yml", 55, "receivers[0].opsgenie_configs"), (opsgenie.File, opsgenie.Line, opsgenie.Key));
-        Assert.Equal("receivers.yml:55: receivers[0].opsgenie_configs: receiver \"everything\" uses opsgenie_configs, which Alerting.Functions does not deliver", opsgenie.ToString());
+        Assert.Equal(["everything: telegram_configs"], cfg.Unsupported);
+        var telegram = cfg.UnsupportedIntegrations[0];
+        Assert.Equal(("receivers.yml", 57, "receivers[0].telegram_configs"), (telegram.File, telegram.Line, telegram.Key));
+        Assert.Equal("receivers.yml:57: receivers[0].telegram_configs: receiver \"everything\" uses telegram_configs, which Alerting.Functions does not deliver", telegram.ToString());
+    }
+
+    [Fact]
+    public void OpsGenieHasAlertmanagersDefaultsAndInheritsTheGlobalUrl()
+    {
+        var o = Assert.Single(R.OpsGenieConfigs);
+        Assert.True(o.SendResolved);
+        Assert.Equal(("k", "https://api.opsgenie.com/"), (o.ApiKey, o.ApiUrl));
+        Assert.Equal("{{ template \"opsgenie.default.message\" . }}", o.Message);
+        Assert.Equal("{{ template \"opsgenie.default.description\" . }}", o.Description);
+        Assert.Equal("{{ template \"opsgenie.default.source\" . }}", o.Source);
+        Assert.Empty(o.Details);
+        Assert.False(o.UpdateAlerts);
+        Assert.False(o.HttpConfig.FollowRedirects);
+        Assert.Equal(["webhook", "email", "email", "pagerduty", "opsgenie", "slack", "slack"], R.Integrations.Select(i => i.Kind));
+    }
+
+    [Fact]
+    public void OpsGenieTakesItsKeyAndUrlFromGlobalAndEndsTheUrlWithASlash()
+    {
+        var o = AlertmanagerConfigLoader.Parse("""
+            global:
+              opsgenie_api_key_file: /run/secrets/opsgenie
+              opsgenie_api_url: https://api.eu.opsgenie.com
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                opsgenie_configs:
+                  - responders: [{ name: ops, type: Team }]
+                    details: { a: b }
+            """, "alertmanager.yml").Receivers[0].OpsGenieConfigs.Single();
+        Assert.Equal((null, "/run/secrets/opsgenie", "https://api.eu.opsgenie.com/"), (o.ApiKey, o.ApiKeyFile, o.ApiUrl));
+        Assert.Equal(new OpsGenieResponder("", "ops", "", "Team"), Assert.Single(o.Responders));
+        Assert.Equal("b", o.Details["a"]);
+    }
+
+    [Theory]
+    [InlineData("- {}", "no global OpsGenie API Key set either inline or in a file")]
+    [InlineData("- { api_key: k, api_key_file: /f }", "at most one of api_key & api_key_file must be configured")]
+    [InlineData("- { api_key: k, responders: [{ type: team }] }", "opsGenieConfig responder {   team} has to have at least one of id, username or name specified")]
+    [InlineData("- { api_key: k, responders: [{ name: ops, type: group }] }", "opsGenieConfig responder { ops  group} type does not match valid options ^(team|teams|user|escalation|schedule)$")]
+    [InlineData("- { api_key: k, api_url: 'ftp://x' }", "unsupported scheme \"ftp\" for URL")]
+    public void OpsGenieRejectsWhatAlertmanagerRejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    opsgenie_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
     }
 
     [Fact]

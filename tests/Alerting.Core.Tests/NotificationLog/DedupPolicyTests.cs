@@ -1,7 +1,8 @@
+using Alerting.Core.NotificationLog;
 using Alerting.Core.Dispatch;
 using Alerting.Core.Model;
 
-namespace Alerting.Core.Tests.Dispatch;
+namespace Alerting.Core.Tests.NotificationLog;
 
 /// <summary>Alertmanager's DedupStage decision, case by case.</summary>
 public sealed class DedupPolicyTests

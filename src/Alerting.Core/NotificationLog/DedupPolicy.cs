@@ -1,4 +1,4 @@
-namespace Alerting.Core.Dispatch;
+namespace Alerting.Core.NotificationLog;
 
 /// <summary>
 /// Alertmanager's DedupStage decision: whether an integration must be notified about a group now,
