@@ -22,7 +22,6 @@ internal sealed partial class ConfigParser
         ["telegram_configs"] = ["api_url", "bot_token", "bot_token_file", "chat_id", "chat_id_file", "message_thread_id", "message", "disable_notifications", "parse_mode"],
         ["discord_configs"] = ["webhook_url", "webhook_url_file", "title", "message", "content", "username", "avatar_url"],
         ["webex_configs"] = ["api_url", "room_id", "message"],
-        ["msteams_configs"] = ["webhook_url", "webhook_url_file", "title", "summary", "text"],
         ["msteamsv2_configs"] = ["webhook_url", "webhook_url_file", "title", "text"],
         ["rocketchat_configs"] = ["api_url", "channel", "token", "token_file", "token_id", "token_id_file", "color", "emoji", "icon_url", "text", "title", "title_link", "fields", "short_fields", "image_url", "thumb_url", "link_names", "actions"],
         ["mattermost_configs"] = ["webhook_url", "webhook_url_file", "channel", "username", "text", "title", "title_link", "icon_url", "icon_emoji", "attachments", "props", "priority"],
@@ -39,7 +38,6 @@ internal sealed partial class ConfigParser
         ["telegram_configs"] = "TelegramConfig",
         ["discord_configs"] = "DiscordConfig",
         ["webex_configs"] = "WebexConfig",
-        ["msteams_configs"] = "MSTeamsConfig",
         ["msteamsv2_configs"] = "MSTeamsV2Config",
         ["rocketchat_configs"] = "RocketchatConfig",
         ["mattermost_configs"] = "MattermostConfig",
@@ -182,7 +180,7 @@ internal sealed partial class ConfigParser
                     Fail("unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string");
                 }
                 break;
-            case "discord_configs" or "msteams_configs" or "msteamsv2_configs":
+            case "discord_configs" or "msteamsv2_configs":
                 if (V("webhook_url") is null && V("webhook_url_file") is null)
                 {
                     Fail("one of webhook_url or webhook_url_file must be configured");

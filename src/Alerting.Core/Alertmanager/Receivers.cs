@@ -18,6 +18,8 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<OpsGenieConfig> OpsGenieConfigs { get; init; } = [];
 
+    public IReadOnlyList<MsTeamsConfig> MsTeamsConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -31,7 +33,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. MsTeamsConfigs];
 }
 
 /// <summary>
@@ -287,4 +289,25 @@ public sealed record OpsGenieConfig : IntegrationConfig
 
     /// <summary>Also PUT the message and description of an existing alert, which a create does not change.</summary>
     public bool UpdateAlerts { get; init; }
+}
+
+/// <summary>
+/// Alertmanager's <c>msteams_config</c> (an Office 365 connector incoming webhook, MessageCard). Not in
+/// Alertmanager 0.25: it arrived in 0.26; keys and defaults are the upstream ones.
+/// </summary>
+public sealed record MsTeamsConfig : IntegrationConfig
+{
+    public override string Kind => "msteams";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? WebhookUrl { get; init; }
+
+    public string? WebhookUrlFile { get; init; }
+
+    public string Title { get; init; } = "{{ template \"msteams.default.title\" . }}";
+
+    public string Summary { get; init; } = "{{ template \"msteams.default.summary\" . }}";
+
+    public string Text { get; init; } = "{{ template \"msteams.default.text\" . }}";
 }

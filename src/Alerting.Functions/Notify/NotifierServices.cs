@@ -1,4 +1,5 @@
 using Alerting.Functions.Notify.Email;
+using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.OpsGenie;
 using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Slack;
@@ -18,6 +19,7 @@ public static class NotifierServices
         Add<PagerDutyNotifier>(services);
         Add<WebhookNotifier>(services);
         Add<OpsGenieNotifier>(services);
+        Add<MsTeamsNotifier>(services);
         return services;
     }
 

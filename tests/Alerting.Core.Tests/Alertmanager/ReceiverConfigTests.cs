@@ -203,6 +203,52 @@ public sealed class ReceiverConfigTests
     }
 
     [Fact]
+    public void MsTeamsHasAlertmanagersDefaultsInheritsGlobalHttpConfigAndIsDeliveredLast()
+    {
+        var cfg = AlertmanagerConfigLoader.Parse("""
+            global:
+              http_config: { enable_http2: false }
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                msteams_configs:
+                  - webhook_url: 'https://example.webhook.office.com/webhookb2/x'
+                  - webhook_url_file: /run/secrets/teams
+                    send_resolved: false
+                    title: 'T {{ .Status }}'
+                    http_config: { follow_redirects: false }
+                slack_configs:
+                  - api_url: 'https://hooks.slack.com/x'
+            """, "alertmanager.yml");
+        var r = cfg.Receivers[0];
+        Assert.Empty(cfg.Unsupported);
+        var (a, b) = (r.MsTeamsConfigs[0], r.MsTeamsConfigs[1]);
+        Assert.Equal(("https://example.webhook.office.com/webhookb2/x", null, true), (a.WebhookUrl, a.WebhookUrlFile, a.SendResolved));
+        Assert.Equal("{{ template \"msteams.default.title\" . }}", a.Title);
+        Assert.Equal("{{ template \"msteams.default.summary\" . }}", a.Summary);
+        Assert.Equal("{{ template \"msteams.default.text\" . }}", a.Text);
+        Assert.False(a.HttpConfig.EnableHttp2);
+        Assert.Equal((null, "/run/secrets/teams", false, "T {{ .Status }}"), (b.WebhookUrl, b.WebhookUrlFile, b.SendResolved, b.Title));
+        Assert.True(b.HttpConfig.EnableHttp2);
+        Assert.False(b.HttpConfig.FollowRedirects);
+        Assert.Equal(["slack", "msteams", "msteams"], r.Integrations.Select(i => i.Kind));
+    }
+
+    [Theory]
+    [InlineData("- {}", "one of webhook_url or webhook_url_file must be configured")]
+    [InlineData("- { webhook_url: 'http://x/y', webhook_url_file: /f }", "at most one of webhook_url & webhook_url_file must be configured")]
+    [InlineData("- { webhook_url: 'ftp://x' }", "unsupported scheme \"ftp\" for URL")]
+    [InlineData("- { webhook_url: 'http://x/y', text: [a] }", "yaml: unmarshal errors:\n  line 6: cannot unmarshal !!seq into string")]
+    [InlineData("- { webhook_url: 'http://x/y', message: hi }", "yaml: unmarshal errors:\n  line 6: field message not found in type config.plain")]
+    public void MsTeamsRejectsWhatAlertmanagerRejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    msteams_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
+    }
+
+    [Fact]
     public void RejectionNamesFileLineColumnAndKey()
     {
         const string yaml = "route:\n  receiver: a\nreceivers:\n- name: a\n  slack_configs:\n  - channel: '#x'\n    titel: typo\n";
