@@ -74,6 +74,7 @@ public sealed class AlertmanagerConfig
             PagerDutyConfigs = r.PagerDutyConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             WebhookConfigs = r.WebhookConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             OpsGenieConfigs = r.OpsGenieConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
+            TelegramConfigs = r.TelegramConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
         }).ToArray(),
         InhibitRules,
         TimeIntervals,

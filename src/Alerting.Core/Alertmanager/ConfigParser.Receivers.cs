@@ -20,6 +20,8 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(OpsGenieConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> OpsGenies { get; } = [];
 
+    public List<(TelegramConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Telegrams { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -43,6 +45,7 @@ internal sealed partial class ConfigParser
         var pds = m.Items("pagerduty_configs", "[]*config.PagerdutyConfig").ToList();
         var hooks = m.Items("webhook_configs", "[]*config.WebhookConfig").ToList();
         var opsgenies = m.Items("opsgenie_configs", "[]*config.OpsGenieConfig").ToList();
+        var telegrams = m.Items("telegram_configs", "[]*config.TelegramConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -62,6 +65,10 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in opsgenies)
         {
             ParseOpsGenie(n, p, draft);
+        }
+        foreach (var (n, p) in telegrams)
+        {
+            ParseTelegram(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -481,6 +488,6 @@ internal sealed partial class ConfigParser
             ValidateOtherAgainstGlobal(kind, values, node, path, g);
         }
 
-        return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks, OpsGenieConfigs = ApplyOpsGenieGlobals(draft, g) };
+        return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks, OpsGenieConfigs = ApplyOpsGenieGlobals(draft, g), TelegramConfigs = ApplyTelegramGlobals(draft, g) };
     }
 }

@@ -2,6 +2,7 @@ using Alerting.Functions.Notify.Email;
 using Alerting.Functions.Notify.OpsGenie;
 using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Slack;
+using Alerting.Functions.Notify.Telegram;
 using Alerting.Functions.Notify.Webhook;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,6 +19,7 @@ public static class NotifierServices
         Add<PagerDutyNotifier>(services);
         Add<WebhookNotifier>(services);
         Add<OpsGenieNotifier>(services);
+        Add<TelegramNotifier>(services);
         return services;
     }
 
