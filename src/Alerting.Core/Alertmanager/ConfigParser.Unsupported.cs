@@ -4,7 +4,7 @@ using Alerting.Core.Config;
 namespace Alerting.Core.Alertmanager;
 
 /// <summary>
-/// Integrations Alertmanager supports but we do not deliver (Telegram, SNS, ...): validated
+/// Integrations Alertmanager supports but we do not deliver (SNS, ...): validated
 /// with Alertmanager's rules so a file is accepted or rejected as upstream would, then listed as unsupported.
 /// </summary>
 internal sealed partial class ConfigParser
@@ -19,7 +19,6 @@ internal sealed partial class ConfigParser
         ["victorops_configs"] = ["api_key", "api_key_file", "api_url", "routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "custom_fields"],
         ["wechat_configs"] = ["api_secret", "api_secret_file", "api_url", "corp_id", "message", "message_type", "agent_id", "to_user", "to_party", "to_tag"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
-        ["telegram_configs"] = ["api_url", "bot_token", "bot_token_file", "chat_id", "chat_id_file", "message_thread_id", "message", "disable_notifications", "parse_mode"],
         ["discord_configs"] = ["webhook_url", "webhook_url_file", "title", "message", "content", "username", "avatar_url"],
         ["webex_configs"] = ["api_url", "room_id", "message"],
         ["msteamsv2_configs"] = ["webhook_url", "webhook_url_file", "title", "text"],
@@ -35,7 +34,6 @@ internal sealed partial class ConfigParser
         ["victorops_configs"] = "VictorOpsConfig",
         ["wechat_configs"] = "WechatConfig",
         ["sns_configs"] = "SNSConfig",
-        ["telegram_configs"] = "TelegramConfig",
         ["discord_configs"] = "DiscordConfig",
         ["webex_configs"] = "WebexConfig",
         ["msteamsv2_configs"] = "MSTeamsV2Config",
@@ -59,7 +57,7 @@ internal sealed partial class ConfigParser
 
     private static readonly HashSet<string> BoolKeys = new(StringComparer.Ordinal)
     {
-        "update_alerts", "disable_notifications", "html", "monospace", "short_fields", "link_names",
+        "update_alerts", "html", "monospace", "short_fields", "link_names",
     };
 
     private static readonly HashSet<string> DurationKeys = new(StringComparer.Ordinal) { "retry", "expire", "ttl", "reopen_duration", "timeout" };
@@ -100,14 +98,6 @@ internal sealed partial class ConfigParser
             if (DurationKeys.Contains(key))
             {
                 m.Duration(key);
-                continue;
-            }
-            if (key is "chat_id" or "message_thread_id")
-            {
-                if (m.Int(key, key == "chat_id" ? "int64" : "int") is { } n)
-                {
-                    values[key] = n.ToString(CultureInfo.InvariantCulture);
-                }
                 continue;
             }
             if (m.String(key, SecretKeys.Contains(key) ? "config.plain" : "string") is { } v)
@@ -169,17 +159,6 @@ internal sealed partial class ConfigParser
                     }
                     break;
                 }
-            case "telegram_configs":
-                AtMostOne("bot_token", "bot_token_file");
-                if (V("chat_id") is null or "0" && V("chat_id_file") is null)
-                {
-                    Fail("missing chat_id on telegram_config");
-                }
-                if (V("parse_mode") is { } pm && pm is not ("Markdown" or "MarkdownV2" or "HTML"))
-                {
-                    Fail("unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string");
-                }
-                break;
             case "discord_configs" or "msteamsv2_configs":
                 if (V("webhook_url") is null && V("webhook_url_file") is null)
                 {
@@ -254,10 +233,6 @@ internal sealed partial class ConfigParser
                 break;
             case "victorops_configs":
                 Require(Has("api_key") || Has("api_key_file") || HasGlobal("victorops_api_key") || HasGlobal("victorops_api_key_file"), "no global VictorOps API Key set");
-                break;
-            case "telegram_configs":
-                Require(Has("bot_token") || Has("bot_token_file") || HasGlobal("telegram_bot_token") || HasGlobal("telegram_bot_token_file"),
-                    "missing bot_token or bot_token_file on telegram_config");
                 break;
             case "rocketchat_configs":
                 Require(Has("token_id") || Has("token_id_file") || HasGlobal("rocketchat_token_id") || HasGlobal("rocketchat_token_id_file"),

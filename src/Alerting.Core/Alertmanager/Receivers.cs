@@ -19,6 +19,7 @@ public sealed record Receiver(string Name)
     public IReadOnlyList<OpsGenieConfig> OpsGenieConfigs { get; init; } = [];
 
     public IReadOnlyList<MsTeamsConfig> MsTeamsConfigs { get; init; } = [];
+    public IReadOnlyList<TelegramConfig> TelegramConfigs { get; init; } = [];
 
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
@@ -33,7 +34,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. MsTeamsConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. TelegramConfigs, .. MsTeamsConfigs];
 }
 
 /// <summary>
@@ -310,4 +311,34 @@ public sealed record MsTeamsConfig : IntegrationConfig
     public string Summary { get; init; } = "{{ template \"msteams.default.summary\" . }}";
 
     public string Text { get; init; } = "{{ template \"msteams.default.text\" . }}";
+}
+
+/// <summary>Alertmanager's <c>telegram_config</c> (Bot API <c>sendMessage</c>), with Alertmanager 0.25's defaults.</summary>
+public sealed record TelegramConfig : IntegrationConfig
+{
+    public override string Kind => "telegram";
+
+    public override bool SendResolved { get; init; } = true;
+
+    /// <summary>Base URL; the notifier appends <c>/bot{token}/sendMessage</c>. Defaults to <c>global.telegram_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://api.telegram.org";
+
+    public string? BotToken { get; init; }
+
+    public string? BotTokenFile { get; init; }
+
+    /// <summary>0 when the chat id is read from <see cref="ChatIdFile"/>.</summary>
+    public long ChatId { get; init; }
+
+    public string? ChatIdFile { get; init; }
+
+    /// <summary>Forum topic; 0 for none.</summary>
+    public long MessageThreadId { get; init; }
+
+    public string Message { get; init; } = "{{ template \"telegram.default.message\" . }}";
+
+    public bool DisableNotifications { get; init; }
+
+    /// <summary>HTML, Markdown, MarkdownV2 or empty (plain text). With HTML the message is templated HTML-escaped.</summary>
+    public string ParseMode { get; init; } = "HTML";
 }

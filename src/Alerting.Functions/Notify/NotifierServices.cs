@@ -3,6 +3,7 @@ using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.OpsGenie;
 using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Slack;
+using Alerting.Functions.Notify.Telegram;
 using Alerting.Functions.Notify.Webhook;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,6 +21,7 @@ public static class NotifierServices
         Add<WebhookNotifier>(services);
         Add<OpsGenieNotifier>(services);
         Add<MsTeamsNotifier>(services);
+        Add<TelegramNotifier>(services);
         return services;
     }
 

@@ -62,9 +62,9 @@ public sealed class ReceiverConfigTests
                 max_alerts: 10
             opsgenie_configs:
               - api_key: 'k'
-            telegram_configs:
-              - bot_token: 't'
-                chat_id: 42
+            victorops_configs:
+              - api_key: 'k'
+                routing_key: 'r'
         """;
 
     private static readonly Receiver R = AlertmanagerConfigLoader.Parse(Config, "receivers.yml").Receivers[0];
@@ -146,12 +146,80 @@ public sealed class ReceiverConfigTests
     [Fact]
     public void IntegrationsWeDoNotDeliverAreListedAsUnsupported()
     {
-        Assert.Equal(["telegram_configs"], R.Unsupported);
+        Assert.Equal(["victorops_configs"], R.Unsupported);
         var cfg = AlertmanagerConfigLoader.Parse(Config, "receivers.yml");
-        Assert.Equal(["everything: telegram_configs"], cfg.Unsupported);
-        var telegram = cfg.UnsupportedIntegrations[0];
-        Assert.Equal(("receivers.yml", 57, "receivers[0].telegram_configs"), (telegram.File, telegram.Line, telegram.Key));
-        Assert.Equal("receivers.yml:57: receivers[0].telegram_configs: receiver \"everything\" uses telegram_configs, which Alerting.Functions does not deliver", telegram.ToString());
+        Assert.Equal(["everything: victorops_configs"], cfg.Unsupported);
+        var victorops = cfg.UnsupportedIntegrations[0];
+        Assert.Equal(("receivers.yml", 57, "receivers[0].victorops_configs"), (victorops.File, victorops.Line, victorops.Key));
+        Assert.Equal("receivers.yml:57: receivers[0].victorops_configs: receiver \"everything\" uses victorops_configs, which Alerting.Functions does not deliver", victorops.ToString());
+    }
+
+    [Fact]
+    public void TelegramHasAlertmanagersDefaultsAndComesAfterSlack()
+    {
+        var cfg = AlertmanagerConfigLoader.Parse("""
+            global:
+              http_config:
+                follow_redirects: false
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                slack_configs:
+                  - api_url: 'https://hooks.slack.com/services/T0/B0/X'
+                telegram_configs:
+                  - bot_token: 't'
+                    chat_id: -1001
+            """, "alertmanager.yml").Receivers[0];
+        var t = Assert.Single(cfg.TelegramConfigs);
+        Assert.True(t.SendResolved);
+        Assert.Equal(("t", -1001L, "https://api.telegram.org"), (t.BotToken, t.ChatId, t.ApiUrl));
+        Assert.Equal("{{ template \"telegram.default.message\" . }}", t.Message);
+        Assert.Equal("HTML", t.ParseMode);
+        Assert.False(t.DisableNotifications);
+        Assert.False(t.HttpConfig.FollowRedirects);
+        Assert.Empty(cfg.Unsupported);
+        Assert.Equal(["slack", "telegram"], cfg.Integrations.Select(i => i.Kind));
+    }
+
+    [Fact]
+    public void TelegramTakesItsTokenAndUrlFromGlobal()
+    {
+        var t = AlertmanagerConfigLoader.Parse("""
+            global:
+              telegram_api_url: https://tg.example.org
+              telegram_bot_token_file: /run/secrets/telegram
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                telegram_configs:
+                  - { chat_id: 7, parse_mode: '', disable_notifications: true, message_thread_id: 3, message: 'hi' }
+            """, "alertmanager.yml").Receivers[0].TelegramConfigs.Single();
+        Assert.Equal((null, "/run/secrets/telegram", "https://tg.example.org"), (t.BotToken, t.BotTokenFile, t.ApiUrl));
+        Assert.Equal(("", true, 3L, "hi"), (t.ParseMode, t.DisableNotifications, t.MessageThreadId, t.Message));
+    }
+
+    [Theory]
+    [InlineData("- { chat_id: 1 }", "missing bot_token or bot_token_file on telegram_config")]
+    [InlineData("- { bot_token: t }", "missing chat_id on telegram_config")]
+    [InlineData("- { bot_token: t, chat_id: 0 }", "missing chat_id on telegram_config")]
+    [InlineData("- { bot_token: t, chat_id: 1, parse_mode: html }", "unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string")]
+    [InlineData("- { bot_token: t, bot_token_file: /f, chat_id: 1 }", "at most one of bot_token & bot_token_file must be configured")]
+    [InlineData("- { bot_token: t, chat_id: 1, api_url: 'ftp://x' }", "unsupported scheme \"ftp\" for URL")]
+    public void TelegramRejectsWhatAlertmanagerRejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    telegram_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
+    }
+
+    [Fact]
+    public void TelegramChatIdMustBeAnInteger()
+    {
+        var yaml = "route:\n  receiver: a\nreceivers:\n  - name: a\n    telegram_configs:\n      - { bot_token: t, chat_id: general }\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Contains("cannot unmarshal !!str `general` into int64", e.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
