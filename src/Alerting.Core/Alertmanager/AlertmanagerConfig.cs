@@ -75,6 +75,7 @@ public sealed class AlertmanagerConfig
             WebhookConfigs = r.WebhookConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             OpsGenieConfigs = r.OpsGenieConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             MsTeamsConfigs = r.MsTeamsConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
+            DiscordConfigs = r.DiscordConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
         }).ToArray(),
         InhibitRules,
         TimeIntervals,

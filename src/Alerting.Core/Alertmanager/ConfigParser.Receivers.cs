@@ -22,6 +22,8 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(MsTeamsConfig Config, bool HasOwnHttp)> MsTeams { get; } = [];
 
+    public List<(DiscordConfig Config, bool HasOwnHttp)> Discords { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -46,6 +48,7 @@ internal sealed partial class ConfigParser
         var hooks = m.Items("webhook_configs", "[]*config.WebhookConfig").ToList();
         var opsgenies = m.Items("opsgenie_configs", "[]*config.OpsGenieConfig").ToList();
         var msteams = m.Items("msteams_configs", "[]*config.MSTeamsConfig").ToList();
+        var discords = m.Items("discord_configs", "[]*config.DiscordConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -69,6 +72,10 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in msteams)
         {
             ParseMsTeams(n, p, draft);
+        }
+        foreach (var (n, p) in discords)
+        {
+            ParseDiscord(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -488,6 +495,6 @@ internal sealed partial class ConfigParser
             ValidateOtherAgainstGlobal(kind, values, node, path, g);
         }
 
-        return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks, OpsGenieConfigs = ApplyOpsGenieGlobals(draft, g), MsTeamsConfigs = draft.MsTeams.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList() };
+        return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks, OpsGenieConfigs = ApplyOpsGenieGlobals(draft, g), MsTeamsConfigs = draft.MsTeams.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(), DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList() };
     }
 }

@@ -20,7 +20,6 @@ internal sealed partial class ConfigParser
         ["wechat_configs"] = ["api_secret", "api_secret_file", "api_url", "corp_id", "message", "message_type", "agent_id", "to_user", "to_party", "to_tag"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
         ["telegram_configs"] = ["api_url", "bot_token", "bot_token_file", "chat_id", "chat_id_file", "message_thread_id", "message", "disable_notifications", "parse_mode"],
-        ["discord_configs"] = ["webhook_url", "webhook_url_file", "title", "message", "content", "username", "avatar_url"],
         ["webex_configs"] = ["api_url", "room_id", "message"],
         ["msteamsv2_configs"] = ["webhook_url", "webhook_url_file", "title", "text"],
         ["rocketchat_configs"] = ["api_url", "channel", "token", "token_file", "token_id", "token_id_file", "color", "emoji", "icon_url", "text", "title", "title_link", "fields", "short_fields", "image_url", "thumb_url", "link_names", "actions"],
@@ -36,7 +35,6 @@ internal sealed partial class ConfigParser
         ["wechat_configs"] = "WechatConfig",
         ["sns_configs"] = "SNSConfig",
         ["telegram_configs"] = "TelegramConfig",
-        ["discord_configs"] = "DiscordConfig",
         ["webex_configs"] = "WebexConfig",
         ["msteamsv2_configs"] = "MSTeamsV2Config",
         ["rocketchat_configs"] = "RocketchatConfig",
@@ -180,7 +178,7 @@ internal sealed partial class ConfigParser
                     Fail("unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string");
                 }
                 break;
-            case "discord_configs" or "msteamsv2_configs":
+            case "msteamsv2_configs":
                 if (V("webhook_url") is null && V("webhook_url_file") is null)
                 {
                     Fail("one of webhook_url or webhook_url_file must be configured");

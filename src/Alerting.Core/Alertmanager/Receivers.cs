@@ -20,6 +20,8 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<MsTeamsConfig> MsTeamsConfigs { get; init; } = [];
 
+    public IReadOnlyList<DiscordConfig> DiscordConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -33,7 +35,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. MsTeamsConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. DiscordConfigs, .. MsTeamsConfigs];
 }
 
 /// <summary>
@@ -310,4 +312,18 @@ public sealed record MsTeamsConfig : IntegrationConfig
     public string Summary { get; init; } = "{{ template \"msteams.default.summary\" . }}";
 
     public string Text { get; init; } = "{{ template \"msteams.default.text\" . }}";
+}
+
+/// <summary>Alertmanager 0.25's <c>discord_config</c> (a channel webhook; one embed per notification).</summary>
+public sealed record DiscordConfig : IntegrationConfig
+{
+    public override string Kind => "discord";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string WebhookUrl { get; init; } = string.Empty;
+
+    public string Title { get; init; } = "{{ template \"discord.default.title\" . }}";
+
+    public string Message { get; init; } = "{{ template \"discord.default.message\" . }}";
 }

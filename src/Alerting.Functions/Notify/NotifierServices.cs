@@ -1,3 +1,4 @@
+using Alerting.Functions.Notify.Discord;
 using Alerting.Functions.Notify.Email;
 using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.OpsGenie;
@@ -20,6 +21,7 @@ public static class NotifierServices
         Add<WebhookNotifier>(services);
         Add<OpsGenieNotifier>(services);
         Add<MsTeamsNotifier>(services);
+        Add<DiscordNotifier>(services);
         return services;
     }
 
