@@ -14,7 +14,7 @@ internal sealed partial class ConfigParser
         }
         var http = HttpClientConfigParser.Parse(m, "http_config");
         var d = new DiscordConfig();
-        var url = Url(m, "webhook_url");
+        var url = SecretUrl(m, "webhook_url");
         var cfg = new DiscordConfig
         {
             SendResolved = m.Bool("send_resolved") ?? true,
