@@ -76,6 +76,7 @@ public sealed class AlertmanagerConfig
             OpsGenieConfigs = r.OpsGenieConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             MsTeamsConfigs = r.MsTeamsConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             TelegramConfigs = r.TelegramConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
+            DiscordConfigs = r.DiscordConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
         }).ToArray(),
         InhibitRules,
         TimeIntervals,

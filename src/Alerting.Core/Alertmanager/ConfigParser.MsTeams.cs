@@ -18,7 +18,7 @@ internal sealed partial class ConfigParser
         {
             SendResolved = m.Bool("send_resolved") ?? true,
             HttpConfig = http ?? new HttpClientConfig(),
-            WebhookUrl = Url(m, "webhook_url"),
+            WebhookUrl = SecretUrl(m, "webhook_url"),
             WebhookUrlFile = Empty(m.String("webhook_url_file")),
             Title = m.String("title") ?? d.Title,
             Summary = m.String("summary") ?? d.Summary,

@@ -23,6 +23,8 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
     public List<(MsTeamsConfig Config, bool HasOwnHttp)> MsTeams { get; } = [];
     public List<(TelegramConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Telegrams { get; } = [];
 
+    public List<(DiscordConfig Config, bool HasOwnHttp)> Discords { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -48,6 +50,7 @@ internal sealed partial class ConfigParser
         var opsgenies = m.Items("opsgenie_configs", "[]*config.OpsGenieConfig").ToList();
         var msteams = m.Items("msteams_configs", "[]*config.MSTeamsConfig").ToList();
         var telegrams = m.Items("telegram_configs", "[]*config.TelegramConfig").ToList();
+        var discords = m.Items("discord_configs", "[]*config.DiscordConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -75,6 +78,10 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in telegrams)
         {
             ParseTelegram(n, p, draft);
+        }
+        foreach (var (n, p) in discords)
+        {
+            ParseDiscord(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -495,6 +502,7 @@ internal sealed partial class ConfigParser
         }
 
         return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks, OpsGenieConfigs = ApplyOpsGenieGlobals(draft, g),
-            TelegramConfigs = ApplyTelegramGlobals(draft, g), MsTeamsConfigs = draft.MsTeams.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList() };
+            TelegramConfigs = ApplyTelegramGlobals(draft, g), MsTeamsConfigs = draft.MsTeams.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
+            DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList() };
     }
 }

@@ -19,7 +19,6 @@ internal sealed partial class ConfigParser
         ["victorops_configs"] = ["api_key", "api_key_file", "api_url", "routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "custom_fields"],
         ["wechat_configs"] = ["api_secret", "api_secret_file", "api_url", "corp_id", "message", "message_type", "agent_id", "to_user", "to_party", "to_tag"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
-        ["discord_configs"] = ["webhook_url", "webhook_url_file", "title", "message", "content", "username", "avatar_url"],
         ["webex_configs"] = ["api_url", "room_id", "message"],
         ["msteamsv2_configs"] = ["webhook_url", "webhook_url_file", "title", "text"],
         ["rocketchat_configs"] = ["api_url", "channel", "token", "token_file", "token_id", "token_id_file", "color", "emoji", "icon_url", "text", "title", "title_link", "fields", "short_fields", "image_url", "thumb_url", "link_names", "actions"],
@@ -34,7 +33,6 @@ internal sealed partial class ConfigParser
         ["victorops_configs"] = "VictorOpsConfig",
         ["wechat_configs"] = "WechatConfig",
         ["sns_configs"] = "SNSConfig",
-        ["discord_configs"] = "DiscordConfig",
         ["webex_configs"] = "WebexConfig",
         ["msteamsv2_configs"] = "MSTeamsV2Config",
         ["rocketchat_configs"] = "RocketchatConfig",
@@ -159,7 +157,7 @@ internal sealed partial class ConfigParser
                     }
                     break;
                 }
-            case "discord_configs" or "msteamsv2_configs":
+            case "msteamsv2_configs":
                 if (V("webhook_url") is null && V("webhook_url_file") is null)
                 {
                     Fail("one of webhook_url or webhook_url_file must be configured");

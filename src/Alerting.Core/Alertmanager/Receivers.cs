@@ -21,6 +21,8 @@ public sealed record Receiver(string Name)
     public IReadOnlyList<MsTeamsConfig> MsTeamsConfigs { get; init; } = [];
     public IReadOnlyList<TelegramConfig> TelegramConfigs { get; init; } = [];
 
+    public IReadOnlyList<DiscordConfig> DiscordConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -34,7 +36,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. TelegramConfigs, .. MsTeamsConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs];
 }
 
 /// <summary>
@@ -341,4 +343,18 @@ public sealed record TelegramConfig : IntegrationConfig
 
     /// <summary>HTML, Markdown, MarkdownV2 or empty (plain text). With HTML the message is templated HTML-escaped.</summary>
     public string ParseMode { get; init; } = "HTML";
+}
+
+/// <summary>Alertmanager 0.25's <c>discord_config</c> (a channel webhook; one embed per notification).</summary>
+public sealed record DiscordConfig : IntegrationConfig
+{
+    public override string Kind => "discord";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string WebhookUrl { get; init; } = string.Empty;
+
+    public string Title { get; init; } = "{{ template \"discord.default.title\" . }}";
+
+    public string Message { get; init; } = "{{ template \"discord.default.message\" . }}";
 }

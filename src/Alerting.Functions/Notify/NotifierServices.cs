@@ -1,3 +1,4 @@
+using Alerting.Functions.Notify.Discord;
 using Alerting.Functions.Notify.Email;
 using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.OpsGenie;
@@ -22,6 +23,7 @@ public static class NotifierServices
         Add<OpsGenieNotifier>(services);
         Add<MsTeamsNotifier>(services);
         Add<TelegramNotifier>(services);
+        Add<DiscordNotifier>(services);
         return services;
     }
 

@@ -317,6 +317,41 @@ public sealed class ReceiverConfigTests
     }
 
     [Fact]
+    public void DiscordHasAlertmanagers025DefaultsAndComesBetweenSlackAndMsTeams()
+    {
+        var r = AlertmanagerConfigLoader.Parse("""
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                msteams_configs:
+                  - webhook_url: 'https://example.webhook.office.com/webhookb2/x'
+                discord_configs:
+                  - webhook_url: 'https://discord.com/api/webhooks/1/t'
+                slack_configs:
+                  - api_url: 'https://hooks.slack.com/x'
+            """, "alertmanager.yml").Receivers[0];
+        var d = Assert.Single(r.DiscordConfigs);
+        Assert.Equal(("https://discord.com/api/webhooks/1/t", true), (d.WebhookUrl, d.SendResolved));
+        Assert.Equal("{{ template \"discord.default.title\" . }}", d.Title);
+        Assert.Equal("{{ template \"discord.default.message\" . }}", d.Message);
+        Assert.Equal(["slack", "discord", "msteams"], r.Integrations.Select(i => i.Kind));
+    }
+
+    [Theory]
+    [InlineData("- {}", "no discord webhook URL provided")]
+    [InlineData("- { title: t }", "no discord webhook URL provided")]
+    [InlineData("- { webhook_url: 'ftp://x' }", "unsupported scheme \"ftp\" for URL")]
+    [InlineData("- { webhook_url: 'http://x/y', content: c }", "yaml: unmarshal errors:\n  line 6: field content not found in type config.plain")]
+    [InlineData("- { webhook_url_file: /f }", "yaml: unmarshal errors:\n  line 6: field webhook_url_file not found in type config.plain")]
+    public void DiscordRejectsWhatAlertmanager025Rejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    discord_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
+    }
+
+    [Fact]
     public void RejectionNamesFileLineColumnAndKey()
     {
         const string yaml = "route:\n  receiver: a\nreceivers:\n- name: a\n  slack_configs:\n  - channel: '#x'\n    titel: typo\n";
