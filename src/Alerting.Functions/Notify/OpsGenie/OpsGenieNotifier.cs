@@ -136,15 +136,7 @@ public sealed class OpsGenieNotifier(NotifyHttpClients clients, ILogger<OpsGenie
         {
             return t.Text(c.ApiKey);
         }
-        try
-        {
-            return t.Text(HttpClientConfigs.ReadSecret(c.ApiKeyFile) ?? string.Empty).Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Alertmanager does not retry a key file it cannot read: only fixing the file helps.
-            throw new PermanentNotificationException($"opsgenie: read api_key_file error: {e.Message}", e);
-        }
+        return t.Text(NotifySecrets.ReadFile(c.ApiKeyFile, "opsgenie: read api_key_file")).Trim();
     }
 
     /// <summary>Alertmanager's safeSplit: split on the separator after trimming, empty parts dropped (parts are not trimmed).</summary>

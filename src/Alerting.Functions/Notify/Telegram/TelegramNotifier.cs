@@ -103,14 +103,7 @@ public sealed partial class TelegramNotifier(NotifyHttpClients clients, ILogger<
         {
             return c.BotToken;
         }
-        try
-        {
-            return (HttpClientConfigs.ReadSecret(c.BotTokenFile) ?? string.Empty).Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new PermanentNotificationException($"telegram: read bot_token_file error: {e.Message}", e);
-        }
+        return NotifySecrets.ReadFile(c.BotTokenFile, "telegram: read bot_token_file");
     }
 
     /// <summary>The chat, from <c>chat_id</c> or read from <c>chat_id_file</c> at each send.</summary>
@@ -120,16 +113,8 @@ public sealed partial class TelegramNotifier(NotifyHttpClients clients, ILogger<
         {
             return c.ChatId;
         }
-        string content;
-        try
-        {
-            content = HttpClientConfigs.ReadSecret(c.ChatIdFile) ?? string.Empty;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new PermanentNotificationException($"telegram: read chat_id_file error: {e.Message}", e);
-        }
-        return long.TryParse(content.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id) && id != 0
+        var content = NotifySecrets.ReadFile(c.ChatIdFile, "telegram: read chat_id_file");
+        return long.TryParse(content, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id) && id != 0
             ? id
             : throw new PermanentNotificationException($"telegram: chat_id_file {c.ChatIdFile} does not hold a chat id");
     }
