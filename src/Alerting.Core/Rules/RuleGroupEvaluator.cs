@@ -152,7 +152,7 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
             {
                 throw new RuleEvaluationException("vector contains metrics with the same labelset after applying alert labels");
             }
-            var annotations = Labels.From(rule.Annotations.Select(a =>
+            var annotations = Labels.AnnotationsFrom(rule.Annotations.Select(a =>
                 new Label(a.Key, PrometheusRuleTemplates.Expand(a.Value, metric, sample.Value, ctx.ExternalLabels, ctx.ExternalUrl, query, rule.Alert, now))));
             if (active.TryGetValue(labels, out var existing) && existing.State != AlertState.Inactive)
             {

@@ -14,5 +14,11 @@ internal static class TableJson
 
     public static Labels Labels(string? json) => Read(json, Core.Model.Labels.Empty);
 
+    private static readonly JsonSerializerOptions AnnotationOptions = new(JsonSerializerDefaults.Web) { Converters = { new AnnotationsJsonConverter() } };
+
+    /// <summary>Annotations keep empty values (<c>{"summary":""}</c>), as Alertmanager stores them.</summary>
+    public static Labels Annotations(string? json) =>
+        string.IsNullOrEmpty(json) ? Core.Model.Labels.Empty : JsonSerializer.Deserialize<Labels>(json, AnnotationOptions) ?? Core.Model.Labels.Empty;
+
     public static bool IsConflict(Azure.RequestFailedException e) => e.Status is 409 or 412;
 }
