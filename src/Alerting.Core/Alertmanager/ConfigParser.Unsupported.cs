@@ -17,7 +17,6 @@ internal sealed partial class ConfigParser
     {
         ["pushover_configs"] = ["user_key", "user_key_file", "token", "token_file", "title", "message", "url", "url_title", "device", "sound", "priority", "retry", "expire", "ttl", "html", "monospace"],
         ["victorops_configs"] = ["api_key", "api_key_file", "api_url", "routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "custom_fields"],
-        ["wechat_configs"] = ["api_secret", "api_secret_file", "api_url", "corp_id", "message", "message_type", "agent_id", "to_user", "to_party", "to_tag"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
         ["webex_configs"] = ["api_url", "room_id", "message"],
         ["msteamsv2_configs"] = ["webhook_url", "webhook_url_file", "title", "text"],
@@ -31,7 +30,6 @@ internal sealed partial class ConfigParser
     {
         ["pushover_configs"] = "PushoverConfig",
         ["victorops_configs"] = "VictorOpsConfig",
-        ["wechat_configs"] = "WechatConfig",
         ["sns_configs"] = "SNSConfig",
         ["webex_configs"] = "WebexConfig",
         ["msteamsv2_configs"] = "MSTeamsV2Config",
@@ -142,12 +140,6 @@ internal sealed partial class ConfigParser
                     Fail("missing Routing key in VictorOps config");
                 }
                 break;
-            case "wechat_configs":
-                if (V("message_type") is { } mt && mt is not ("text" or "markdown"))
-                {
-                    Fail($"weChat message type \"{mt}\" does not match valid options text,markdown");
-                }
-                break;
             case "sns_configs":
                 {
                     bool a = V("target_arn") is null, b = V("topic_arn") is null, c = V("phone_number") is null;
@@ -225,10 +217,6 @@ internal sealed partial class ConfigParser
         }
         switch (kind)
         {
-            case "wechat_configs":
-                Require(Has("api_secret") || Has("api_secret_file") || HasGlobal("wechat_api_secret") || HasGlobal("wechat_api_secret_file"), "no global Wechat ApiSecret set");
-                Require(Has("corp_id") || HasGlobal("wechat_api_corp_id"), "no global Wechat CorpID set");
-                break;
             case "victorops_configs":
                 Require(Has("api_key") || Has("api_key_file") || HasGlobal("victorops_api_key") || HasGlobal("victorops_api_key_file"), "no global VictorOps API Key set");
                 break;

@@ -6,7 +6,9 @@ using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Slack;
 using Alerting.Functions.Notify.Telegram;
 using Alerting.Functions.Notify.Webhook;
+using Alerting.Functions.Notify.WeChat;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Alerting.Functions.Notify;
 
@@ -24,6 +26,8 @@ public static class NotifierServices
         Add<MsTeamsNotifier>(services);
         Add<TelegramNotifier>(services);
         Add<DiscordNotifier>(services);
+        services.TryAddSingleton(TimeProvider.System);
+        Add<WeChatNotifier>(services);
         return services;
     }
 
