@@ -19,7 +19,6 @@ internal sealed partial class ConfigParser
         ["victorops_configs"] = ["api_key", "api_key_file", "api_url", "routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "custom_fields"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
         ["webex_configs"] = ["api_url", "room_id", "message"],
-        ["msteamsv2_configs"] = ["webhook_url", "webhook_url_file", "title", "text"],
         ["rocketchat_configs"] = ["api_url", "channel", "token", "token_file", "token_id", "token_id_file", "color", "emoji", "icon_url", "text", "title", "title_link", "fields", "short_fields", "image_url", "thumb_url", "link_names", "actions"],
         ["mattermost_configs"] = ["webhook_url", "webhook_url_file", "channel", "username", "text", "title", "title_link", "icon_url", "icon_emoji", "attachments", "props", "priority"],
         ["jira_configs"] = ["api_url", "api_type", "project", "issue_type", "summary", "description", "labels", "priority", "custom_fields", "reopen_transition", "resolve_transition", "wont_fix_resolution", "reopen_duration", "fields"],
@@ -32,7 +31,6 @@ internal sealed partial class ConfigParser
         ["victorops_configs"] = "VictorOpsConfig",
         ["sns_configs"] = "SNSConfig",
         ["webex_configs"] = "WebexConfig",
-        ["msteamsv2_configs"] = "MSTeamsV2Config",
         ["rocketchat_configs"] = "RocketchatConfig",
         ["mattermost_configs"] = "MattermostConfig",
         ["jira_configs"] = "JiraConfig",
@@ -149,13 +147,6 @@ internal sealed partial class ConfigParser
                     }
                     break;
                 }
-            case "msteamsv2_configs":
-                if (V("webhook_url") is null && V("webhook_url_file") is null)
-                {
-                    Fail("one of webhook_url or webhook_url_file must be configured");
-                }
-                AtMostOne("webhook_url", "webhook_url_file");
-                break;
             case "webex_configs":
                 if (V("room_id") is null)
                 {

@@ -25,6 +25,8 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<WeChatConfig> WeChatConfigs { get; init; } = [];
 
+    public IReadOnlyList<MsTeamsV2Config> MsTeamsV2Configs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -38,7 +40,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs];
 }
 
 /// <summary>
@@ -391,4 +393,23 @@ public sealed record WeChatConfig : IntegrationConfig
 
     /// <summary><c>text</c> or <c>markdown</c>.</summary>
     public string MessageType { get; init; } = "text";
+}
+
+/// <summary>
+/// Alertmanager's <c>msteamsv2_config</c> (a Teams Workflows / Power Automate webhook taking an Adaptive
+/// Card). Not in Alertmanager 0.25: it arrived in 0.28; keys and defaults are 0.28's.
+/// </summary>
+public sealed record MsTeamsV2Config : IntegrationConfig
+{
+    public override string Kind => "msteamsv2";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? WebhookUrl { get; init; }
+
+    public string? WebhookUrlFile { get; init; }
+
+    public string Title { get; init; } = "{{ template \"msteamsv2.default.title\" . }}";
+
+    public string Text { get; init; } = "{{ template \"msteamsv2.default.text\" . }}";
 }

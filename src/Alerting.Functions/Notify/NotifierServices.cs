@@ -1,6 +1,7 @@
 using Alerting.Functions.Notify.Discord;
 using Alerting.Functions.Notify.Email;
 using Alerting.Functions.Notify.MsTeams;
+using Alerting.Functions.Notify.MsTeamsV2;
 using Alerting.Functions.Notify.OpsGenie;
 using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Slack;
@@ -28,6 +29,7 @@ public static class NotifierServices
         Add<DiscordNotifier>(services);
         services.TryAddSingleton(TimeProvider.System);
         Add<WeChatNotifier>(services);
+        Add<MsTeamsV2Notifier>(services);
         return services;
     }
 
