@@ -59,6 +59,7 @@ public sealed class WeChatFake : IAsyncDisposable
     private int _failCount;
     private int _requests;
     private long _nextId;
+    private string? _current;
 
     private WeChatFake(WebApplication app, string corpId, string secret, long agentId, IEnumerable<string> users, IEnumerable<string> parties, IEnumerable<string> tags)
     {
@@ -186,9 +187,20 @@ public sealed class WeChatFake : IAsyncDisposable
         {
             return Error(path, 40001, "invalid credential");
         }
-        var token = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        _tokens[token] = DateTimeOffset.UtcNow + TokenLifetime;
-        return Results.Json(new JsonObject { ["errcode"] = 0, ["errmsg"] = "ok", ["access_token"] = token, ["expires_in"] = (int)TokenLifetime.TotalSeconds });
+        // Within its lifetime a repeated fetch returns the same token, as WeChat documents.
+        string token;
+        DateTimeOffset expires;
+        lock (_gate)
+        {
+            if (_current is null || _tokens[_current] <= DateTimeOffset.UtcNow)
+            {
+                _current = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+                _tokens[_current] = DateTimeOffset.UtcNow + TokenLifetime;
+            }
+            (token, expires) = (_current, _tokens[_current]);
+        }
+        var left = (int)Math.Max(0, (expires - DateTimeOffset.UtcNow).TotalSeconds);
+        return Results.Json(new JsonObject { ["errcode"] = 0, ["errmsg"] = "ok", ["access_token"] = token, ["expires_in"] = left });
     }
 
     private async Task<IResult> SendAsync(HttpContext ctx)
