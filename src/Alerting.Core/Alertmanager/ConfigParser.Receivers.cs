@@ -25,6 +25,10 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(DiscordConfig Config, bool HasOwnHttp)> Discords { get; } = [];
 
+    public List<(WeChatConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> WeChats { get; } = [];
+
+    public List<(MsTeamsV2Config Config, bool HasOwnHttp)> MsTeamsV2 { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -51,6 +55,8 @@ internal sealed partial class ConfigParser
         var msteams = m.Items("msteams_configs", "[]*config.MSTeamsConfig").ToList();
         var telegrams = m.Items("telegram_configs", "[]*config.TelegramConfig").ToList();
         var discords = m.Items("discord_configs", "[]*config.DiscordConfig").ToList();
+        var wechats = m.Items("wechat_configs", "[]*config.WechatConfig").ToList();
+        var msteamsv2 = m.Items("msteamsv2_configs", "[]*config.MSTeamsV2Config").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -82,6 +88,14 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in discords)
         {
             ParseDiscord(n, p, draft);
+        }
+        foreach (var (n, p) in wechats)
+        {
+            ParseWeChat(n, p, draft);
+        }
+        foreach (var (n, p) in msteamsv2)
+        {
+            ParseMsTeamsV2(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -503,6 +517,8 @@ internal sealed partial class ConfigParser
 
         return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks, OpsGenieConfigs = ApplyOpsGenieGlobals(draft, g),
             TelegramConfigs = ApplyTelegramGlobals(draft, g), MsTeamsConfigs = draft.MsTeams.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
-            DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList() };
+            DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList(),
+            WeChatConfigs = ApplyWeChatGlobals(draft, g),
+            MsTeamsV2Configs = draft.MsTeamsV2.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList() };
     }
 }

@@ -17,10 +17,8 @@ internal sealed partial class ConfigParser
     {
         ["pushover_configs"] = ["user_key", "user_key_file", "token", "token_file", "title", "message", "url", "url_title", "device", "sound", "priority", "retry", "expire", "ttl", "html", "monospace"],
         ["victorops_configs"] = ["api_key", "api_key_file", "api_url", "routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "custom_fields"],
-        ["wechat_configs"] = ["api_secret", "api_secret_file", "api_url", "corp_id", "message", "message_type", "agent_id", "to_user", "to_party", "to_tag"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
         ["webex_configs"] = ["api_url", "room_id", "message"],
-        ["msteamsv2_configs"] = ["webhook_url", "webhook_url_file", "title", "text"],
         ["rocketchat_configs"] = ["api_url", "channel", "token", "token_file", "token_id", "token_id_file", "color", "emoji", "icon_url", "text", "title", "title_link", "fields", "short_fields", "image_url", "thumb_url", "link_names", "actions"],
         ["mattermost_configs"] = ["webhook_url", "webhook_url_file", "channel", "username", "text", "title", "title_link", "icon_url", "icon_emoji", "attachments", "props", "priority"],
         ["jira_configs"] = ["api_url", "api_type", "project", "issue_type", "summary", "description", "labels", "priority", "custom_fields", "reopen_transition", "resolve_transition", "wont_fix_resolution", "reopen_duration", "fields"],
@@ -31,10 +29,8 @@ internal sealed partial class ConfigParser
     {
         ["pushover_configs"] = "PushoverConfig",
         ["victorops_configs"] = "VictorOpsConfig",
-        ["wechat_configs"] = "WechatConfig",
         ["sns_configs"] = "SNSConfig",
         ["webex_configs"] = "WebexConfig",
-        ["msteamsv2_configs"] = "MSTeamsV2Config",
         ["rocketchat_configs"] = "RocketchatConfig",
         ["mattermost_configs"] = "MattermostConfig",
         ["jira_configs"] = "JiraConfig",
@@ -142,12 +138,6 @@ internal sealed partial class ConfigParser
                     Fail("missing Routing key in VictorOps config");
                 }
                 break;
-            case "wechat_configs":
-                if (V("message_type") is { } mt && mt is not ("text" or "markdown"))
-                {
-                    Fail($"weChat message type \"{mt}\" does not match valid options text,markdown");
-                }
-                break;
             case "sns_configs":
                 {
                     bool a = V("target_arn") is null, b = V("topic_arn") is null, c = V("phone_number") is null;
@@ -157,13 +147,6 @@ internal sealed partial class ConfigParser
                     }
                     break;
                 }
-            case "msteamsv2_configs":
-                if (V("webhook_url") is null && V("webhook_url_file") is null)
-                {
-                    Fail("one of webhook_url or webhook_url_file must be configured");
-                }
-                AtMostOne("webhook_url", "webhook_url_file");
-                break;
             case "webex_configs":
                 if (V("room_id") is null)
                 {
@@ -225,10 +208,6 @@ internal sealed partial class ConfigParser
         }
         switch (kind)
         {
-            case "wechat_configs":
-                Require(Has("api_secret") || Has("api_secret_file") || HasGlobal("wechat_api_secret") || HasGlobal("wechat_api_secret_file"), "no global Wechat ApiSecret set");
-                Require(Has("corp_id") || HasGlobal("wechat_api_corp_id"), "no global Wechat CorpID set");
-                break;
             case "victorops_configs":
                 Require(Has("api_key") || Has("api_key_file") || HasGlobal("victorops_api_key") || HasGlobal("victorops_api_key_file"), "no global VictorOps API Key set");
                 break;

@@ -36,6 +36,7 @@ public static class ConfigSecrets
         ("slack_configs", "api_url"),
         ("pushover_configs", "token"),
         ("discord_configs", "webhook_url"),
+        ("msteamsv2_configs", "webhook_url"),
     ];
 
     /// <summary>

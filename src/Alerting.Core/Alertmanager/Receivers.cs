@@ -23,6 +23,10 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<DiscordConfig> DiscordConfigs { get; init; } = [];
 
+    public IReadOnlyList<WeChatConfig> WeChatConfigs { get; init; } = [];
+
+    public IReadOnlyList<MsTeamsV2Config> MsTeamsV2Configs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -36,7 +40,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs];
 }
 
 /// <summary>
@@ -357,4 +361,55 @@ public sealed record DiscordConfig : IntegrationConfig
     public string Title { get; init; } = "{{ template \"discord.default.title\" . }}";
 
     public string Message { get; init; } = "{{ template \"discord.default.message\" . }}";
+}
+
+/// <summary>Alertmanager 0.25's <c>wechat_config</c> (WeChat Work application messages), with its defaults.</summary>
+public sealed record WeChatConfig : IntegrationConfig
+{
+    public override string Kind => "wechat";
+
+    public override bool SendResolved { get; init; }
+
+    /// <summary>The application's secret (<c>corpsecret</c>), a template; or read from <see cref="ApiSecretFile"/> at each token fetch.</summary>
+    public string? ApiSecret { get; init; }
+
+    public string? ApiSecretFile { get; init; }
+
+    /// <summary>The company id (<c>corpid</c>), a template. Defaults to <c>global.wechat_api_corp_id</c>.</summary>
+    public string CorpId { get; init; } = string.Empty;
+
+    /// <summary>Base URL ending in "/"; the notifier appends <c>gettoken</c> and <c>message/send</c>. Defaults to <c>global.wechat_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://qyapi.weixin.qq.com/cgi-bin/";
+
+    public string Message { get; init; } = "{{ template \"wechat.default.message\" . }}";
+
+    public string ToUser { get; init; } = "{{ template \"wechat.default.to_user\" . }}";
+
+    public string ToParty { get; init; } = "{{ template \"wechat.default.to_party\" . }}";
+
+    public string ToTag { get; init; } = "{{ template \"wechat.default.to_tag\" . }}";
+
+    public string AgentId { get; init; } = "{{ template \"wechat.default.agent_id\" . }}";
+
+    /// <summary><c>text</c> or <c>markdown</c>.</summary>
+    public string MessageType { get; init; } = "text";
+}
+
+/// <summary>
+/// Alertmanager's <c>msteamsv2_config</c> (a Teams Workflows / Power Automate webhook taking an Adaptive
+/// Card). Not in Alertmanager 0.25: it arrived in 0.28; keys and defaults are 0.28's.
+/// </summary>
+public sealed record MsTeamsV2Config : IntegrationConfig
+{
+    public override string Kind => "msteamsv2";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? WebhookUrl { get; init; }
+
+    public string? WebhookUrlFile { get; init; }
+
+    public string Title { get; init; } = "{{ template \"msteamsv2.default.title\" . }}";
+
+    public string Text { get; init; } = "{{ template \"msteamsv2.default.text\" . }}";
 }
