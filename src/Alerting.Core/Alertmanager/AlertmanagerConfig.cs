@@ -77,6 +77,7 @@ public sealed class AlertmanagerConfig
             MsTeamsConfigs = r.MsTeamsConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             TelegramConfigs = r.TelegramConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             DiscordConfigs = r.DiscordConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
+            VictorOpsConfigs = r.VictorOpsConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
         }).ToArray(),
         InhibitRules,
         TimeIntervals,

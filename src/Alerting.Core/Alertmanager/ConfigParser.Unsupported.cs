@@ -16,7 +16,6 @@ internal sealed partial class ConfigParser
     private static readonly Dictionary<string, string[]> UnsupportedKinds = new(StringComparer.Ordinal)
     {
         ["pushover_configs"] = ["user_key", "user_key_file", "token", "token_file", "title", "message", "url", "url_title", "device", "sound", "priority", "retry", "expire", "ttl", "html", "monospace"],
-        ["victorops_configs"] = ["api_key", "api_key_file", "api_url", "routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "custom_fields"],
         ["wechat_configs"] = ["api_secret", "api_secret_file", "api_url", "corp_id", "message", "message_type", "agent_id", "to_user", "to_party", "to_tag"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
         ["webex_configs"] = ["api_url", "room_id", "message"],
@@ -30,7 +29,6 @@ internal sealed partial class ConfigParser
     private static readonly Dictionary<string, string> GoTypeNames = new(StringComparer.Ordinal)
     {
         ["pushover_configs"] = "PushoverConfig",
-        ["victorops_configs"] = "VictorOpsConfig",
         ["wechat_configs"] = "WechatConfig",
         ["sns_configs"] = "SNSConfig",
         ["webex_configs"] = "WebexConfig",
@@ -78,7 +76,7 @@ internal sealed partial class ConfigParser
                 ParseSigV4(m);
                 continue;
             }
-            if (key == "attributes" || (key == "custom_fields" && kind == "victorops_configs"))
+            if (key == "attributes")
             {
                 _ctx.StringMap(m.Get(key), m.KeyPath(key), "map[string]string");
                 continue;
@@ -135,12 +133,6 @@ internal sealed partial class ConfigParser
                     Fail("missing token in Pushover config");
                 }
                 AtMostOne("token", "token_file");
-                break;
-            case "victorops_configs":
-                if (V("routing_key") is null)
-                {
-                    Fail("missing Routing key in VictorOps config");
-                }
                 break;
             case "wechat_configs":
                 if (V("message_type") is { } mt && mt is not ("text" or "markdown"))
@@ -228,9 +220,6 @@ internal sealed partial class ConfigParser
             case "wechat_configs":
                 Require(Has("api_secret") || Has("api_secret_file") || HasGlobal("wechat_api_secret") || HasGlobal("wechat_api_secret_file"), "no global Wechat ApiSecret set");
                 Require(Has("corp_id") || HasGlobal("wechat_api_corp_id"), "no global Wechat CorpID set");
-                break;
-            case "victorops_configs":
-                Require(Has("api_key") || Has("api_key_file") || HasGlobal("victorops_api_key") || HasGlobal("victorops_api_key_file"), "no global VictorOps API Key set");
                 break;
             case "rocketchat_configs":
                 Require(Has("token_id") || Has("token_id_file") || HasGlobal("rocketchat_token_id") || HasGlobal("rocketchat_token_id_file"),

@@ -23,6 +23,8 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<DiscordConfig> DiscordConfigs { get; init; } = [];
 
+    public IReadOnlyList<VictorOpsConfig> VictorOpsConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -36,7 +38,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs];
 }
 
 /// <summary>
@@ -357,4 +359,34 @@ public sealed record DiscordConfig : IntegrationConfig
     public string Title { get; init; } = "{{ template \"discord.default.title\" . }}";
 
     public string Message { get; init; } = "{{ template \"discord.default.message\" . }}";
+}
+
+/// <summary>Alertmanager 0.25's <c>victorops_config</c> (Splunk On-Call REST endpoint), with its defaults.</summary>
+public sealed record VictorOpsConfig : IntegrationConfig
+{
+    public override string Kind => "victorops";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? ApiKey { get; init; }
+
+    public string? ApiKeyFile { get; init; }
+
+    /// <summary>Base URL ending in "/"; the notifier appends <c>{api_key}/{routing_key}</c>. Defaults to <c>global.victorops_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://alert.victorops.com/integrations/generic/20131114/alert/";
+
+    /// <summary>Templated; empty is invalid (Alertmanager refuses the config).</summary>
+    public string RoutingKey { get; init; } = string.Empty;
+
+    /// <summary>CRITICAL, WARNING or INFO while firing (anything else becomes CRITICAL); always RECOVERY once resolved.</summary>
+    public string MessageType { get; init; } = "CRITICAL";
+
+    public string StateMessage { get; init; } = "{{ template \"victorops.default.state_message\" . }}";
+
+    public string EntityDisplayName { get; init; } = "{{ template \"victorops.default.entity_display_name\" . }}";
+
+    public string MonitoringTool { get; init; } = "{{ template \"victorops.default.monitoring_tool\" . }}";
+
+    /// <summary>Templated extra fields of the payload (none may shadow the fixed ones).</summary>
+    public IReadOnlyDictionary<string, string> CustomFields { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 }

@@ -5,6 +5,7 @@ using Alerting.Functions.Notify.OpsGenie;
 using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Slack;
 using Alerting.Functions.Notify.Telegram;
+using Alerting.Functions.Notify.VictorOps;
 using Alerting.Functions.Notify.Webhook;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,6 +25,7 @@ public static class NotifierServices
         Add<MsTeamsNotifier>(services);
         Add<TelegramNotifier>(services);
         Add<DiscordNotifier>(services);
+        Add<VictorOpsNotifier>(services);
         return services;
     }
 

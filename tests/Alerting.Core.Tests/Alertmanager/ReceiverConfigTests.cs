@@ -62,9 +62,9 @@ public sealed class ReceiverConfigTests
                 max_alerts: 10
             opsgenie_configs:
               - api_key: 'k'
-            victorops_configs:
-              - api_key: 'k'
-                routing_key: 'r'
+            wechat_configs:
+              - api_secret: 's'
+                corp_id: 'c'
         """;
 
     private static readonly Receiver R = AlertmanagerConfigLoader.Parse(Config, "receivers.yml").Receivers[0];
@@ -146,12 +146,12 @@ public sealed class ReceiverConfigTests
     [Fact]
     public void IntegrationsWeDoNotDeliverAreListedAsUnsupported()
     {
-        Assert.Equal(["victorops_configs"], R.Unsupported);
+        Assert.Equal(["wechat_configs"], R.Unsupported);
         var cfg = AlertmanagerConfigLoader.Parse(Config, "receivers.yml");
-        Assert.Equal(["everything: victorops_configs"], cfg.Unsupported);
-        var victorops = cfg.UnsupportedIntegrations[0];
-        Assert.Equal(("receivers.yml", 57, "receivers[0].victorops_configs"), (victorops.File, victorops.Line, victorops.Key));
-        Assert.Equal("receivers.yml:57: receivers[0].victorops_configs: receiver \"everything\" uses victorops_configs, which Alerting.Functions does not deliver", victorops.ToString());
+        Assert.Equal(["everything: wechat_configs"], cfg.Unsupported);
+        var wechat = cfg.UnsupportedIntegrations[0];
+        Assert.Equal(("receivers.yml", 57, "receivers[0].wechat_configs"), (wechat.File, wechat.Line, wechat.Key));
+        Assert.Equal("receivers.yml:57: receivers[0].wechat_configs: receiver \"everything\" uses wechat_configs, which Alerting.Functions does not deliver", wechat.ToString());
     }
 
     [Fact]
@@ -396,5 +396,64 @@ public sealed class ReceiverConfigTests
         Assert.Equal(Path.Combine(dir, "secrets/token"), cfg.Receivers[0].WebhookConfigs[0].HttpConfig.Authorization!.CredentialsFile);
         Assert.Equal("/abs/password", cfg.Receivers[0].SlackConfigs[0].HttpConfig.BasicAuth!.PasswordFile);
         Assert.Equal("/run/secrets/slack", cfg.Receivers[0].SlackConfigs[0].ApiUrlFile);
+    }
+
+    [Fact]
+    public void VictorOpsHasAlertmanagers025DefaultsInheritsGlobalsAndComesBetweenSlackAndTelegram()
+    {
+        var r = AlertmanagerConfigLoader.Parse("""
+            global:
+              victorops_api_key: 'global-key'
+              victorops_api_url: 'http://victorops.test/alert'
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                telegram_configs:
+                  - bot_token: 't'
+                    chat_id: 1
+                victorops_configs:
+                  - routing_key: 'team-a'
+                  - routing_key: 'team-b'
+                    api_key_file: '/run/secrets/vo'
+                    api_url: 'https://own.example.org/rest/'
+                    message_type: WARNING
+                    custom_fields:
+                      runbook: 'https://runbooks/{{ .CommonLabels.alertname }}'
+                slack_configs:
+                  - api_url: 'https://hooks.slack.com/x'
+            """, "alertmanager.yml").Receivers[0];
+        var (a, b) = (r.VictorOpsConfigs[0], r.VictorOpsConfigs[1]);
+        Assert.Equal(("global-key", null, "http://victorops.test/alert/", "team-a", true), (a.ApiKey, a.ApiKeyFile, a.ApiUrl, a.RoutingKey, a.SendResolved));
+        Assert.Equal(("CRITICAL", "{{ template \"victorops.default.state_message\" . }}"), (a.MessageType, a.StateMessage));
+        Assert.Equal("{{ template \"victorops.default.entity_display_name\" . }}", a.EntityDisplayName);
+        Assert.Equal("{{ template \"victorops.default.monitoring_tool\" . }}", a.MonitoringTool);
+        Assert.Equal((null, "/run/secrets/vo", "https://own.example.org/rest/", "WARNING"), (b.ApiKey, b.ApiKeyFile, b.ApiUrl, b.MessageType));
+        Assert.Equal("https://runbooks/{{ .CommonLabels.alertname }}", b.CustomFields["runbook"]);
+        Assert.Equal(["slack", "victorops", "victorops", "telegram"], r.Integrations.Select(i => i.Kind));
+        Assert.Empty(r.Unsupported);
+    }
+
+    [Fact]
+    public void VictorOpsDefaultsToTheRestEndpointOfAlertmanager025()
+    {
+        var c = AlertmanagerConfigLoader.Parse("route:\n  receiver: a\nreceivers:\n  - name: a\n    victorops_configs:\n      - { api_key: k, routing_key: r }\n", "alertmanager.yml").Receivers[0].VictorOpsConfigs.Single();
+        Assert.Equal("https://alert.victorops.com/integrations/generic/20131114/alert/", c.ApiUrl);
+    }
+
+    // Each message as amtool 0.25 prints it for the same file.
+    [Theory]
+    [InlineData("- { api_key: k }", "missing Routing key in VictorOps config")]
+    [InlineData("- { routing_key: r }", "no global VictorOps API Key set")]
+    [InlineData("- { api_key: k, api_key_file: /f, routing_key: r }", "at most one of api_key & api_key_file must be configured")]
+    [InlineData("- { api_key: k, api_url: 'ftp://x', routing_key: r }", "unsupported scheme \"ftp\" for URL")]
+    [InlineData("- { api_key: k, routing_key: r, custom_fields: { entity_id: x } }", "victorOps config contains custom field entity_id which cannot be used as it conflicts with the fixed/static fields")]
+    [InlineData("- { api_key: k, routing_key: r, custom_fields: { message_type: x } }", "victorOps config contains custom field message_type which cannot be used as it conflicts with the fixed/static fields")]
+    [InlineData("- { api_key: k, routing_key: r, custom_fields: [a] }", "yaml: unmarshal errors:\n  line 6: cannot unmarshal !!seq into map[string]string")]
+    public void VictorOpsRejectsWhatAlertmanager025Rejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    victorops_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
     }
 }
