@@ -78,6 +78,7 @@ public sealed class AlertmanagerConfig
             TelegramConfigs = r.TelegramConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             DiscordConfigs = r.DiscordConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             VictorOpsConfigs = r.VictorOpsConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
+            WebexConfigs = r.WebexConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
         }).ToArray(),
         InhibitRules,
         TimeIntervals,

@@ -27,6 +27,8 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(VictorOpsConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> VictorOps { get; } = [];
 
+    public List<WebexConfig> Webexes { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -54,6 +56,7 @@ internal sealed partial class ConfigParser
         var telegrams = m.Items("telegram_configs", "[]*config.TelegramConfig").ToList();
         var discords = m.Items("discord_configs", "[]*config.DiscordConfig").ToList();
         var victorops = m.Items("victorops_configs", "[]*config.VictorOpsConfig").ToList();
+        var webexes = m.Items("webex_configs", "[]*config.WebexConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -89,6 +92,10 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in victorops)
         {
             ParseVictorOps(n, p, draft);
+        }
+        foreach (var (n, p) in webexes)
+        {
+            ParseWebex(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -511,6 +518,7 @@ internal sealed partial class ConfigParser
         return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks, OpsGenieConfigs = ApplyOpsGenieGlobals(draft, g),
             TelegramConfigs = ApplyTelegramGlobals(draft, g), MsTeamsConfigs = draft.MsTeams.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
             DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList(),
-            VictorOpsConfigs = ApplyVictorOpsGlobals(draft, g) };
+            VictorOpsConfigs = ApplyVictorOpsGlobals(draft, g),
+            WebexConfigs = ApplyWebexGlobals(draft, g) };
     }
 }

@@ -18,7 +18,6 @@ internal sealed partial class ConfigParser
         ["pushover_configs"] = ["user_key", "user_key_file", "token", "token_file", "title", "message", "url", "url_title", "device", "sound", "priority", "retry", "expire", "ttl", "html", "monospace"],
         ["wechat_configs"] = ["api_secret", "api_secret_file", "api_url", "corp_id", "message", "message_type", "agent_id", "to_user", "to_party", "to_tag"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
-        ["webex_configs"] = ["api_url", "room_id", "message"],
         ["msteamsv2_configs"] = ["webhook_url", "webhook_url_file", "title", "text"],
         ["rocketchat_configs"] = ["api_url", "channel", "token", "token_file", "token_id", "token_id_file", "color", "emoji", "icon_url", "text", "title", "title_link", "fields", "short_fields", "image_url", "thumb_url", "link_names", "actions"],
         ["mattermost_configs"] = ["webhook_url", "webhook_url_file", "channel", "username", "text", "title", "title_link", "icon_url", "icon_emoji", "attachments", "props", "priority"],
@@ -31,7 +30,6 @@ internal sealed partial class ConfigParser
         ["pushover_configs"] = "PushoverConfig",
         ["wechat_configs"] = "WechatConfig",
         ["sns_configs"] = "SNSConfig",
-        ["webex_configs"] = "WebexConfig",
         ["msteamsv2_configs"] = "MSTeamsV2Config",
         ["rocketchat_configs"] = "RocketchatConfig",
         ["mattermost_configs"] = "MattermostConfig",
@@ -68,7 +66,7 @@ internal sealed partial class ConfigParser
         }
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         m.Accept("send_resolved");
-        var http = HttpClientConfigParser.Parse(m, "http_config");
+        _ = HttpClientConfigParser.Parse(m, "http_config");
         foreach (var key in keys)
         {
             if (key == "sigv4")
@@ -155,16 +153,6 @@ internal sealed partial class ConfigParser
                     Fail("one of webhook_url or webhook_url_file must be configured");
                 }
                 AtMostOne("webhook_url", "webhook_url_file");
-                break;
-            case "webex_configs":
-                if (V("room_id") is null)
-                {
-                    Fail("missing room_id on webex_config");
-                }
-                if (http?.Authorization is not ({ Credentials: not null } or { CredentialsFile: not null }))
-                {
-                    Fail("missing webex_configs.http_config.authorization");
-                }
                 break;
             case "rocketchat_configs":
                 AtMostOne("token", "token_file");

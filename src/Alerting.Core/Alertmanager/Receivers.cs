@@ -25,6 +25,8 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<VictorOpsConfig> VictorOpsConfigs { get; init; } = [];
 
+    public IReadOnlyList<WebexConfig> WebexConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -38,7 +40,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs];
 }
 
 /// <summary>
@@ -389,4 +391,20 @@ public sealed record VictorOpsConfig : IntegrationConfig
 
     /// <summary>Templated extra fields of the payload (none may shadow the fixed ones).</summary>
     public IReadOnlyDictionary<string, string> CustomFields { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
+
+/// <summary>Alertmanager 0.25's <c>webex_config</c> (Webex Messages API; the bot token is <c>http_config.authorization</c>).</summary>
+public sealed record WebexConfig : IntegrationConfig
+{
+    public override string Kind => "webex";
+
+    public override bool SendResolved { get; init; } = true;
+
+    /// <summary>The Messages API URL. Defaults to <c>global.webex_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://webexapis.com/v1/messages";
+
+    /// <summary>Not templated, as in Alertmanager 0.25.</summary>
+    public string RoomId { get; init; } = string.Empty;
+
+    public string Message { get; init; } = "{{ template \"webex.default.message\" . }}";
 }

@@ -6,6 +6,7 @@ using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Slack;
 using Alerting.Functions.Notify.Telegram;
 using Alerting.Functions.Notify.VictorOps;
+using Alerting.Functions.Notify.Webex;
 using Alerting.Functions.Notify.Webhook;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,6 +27,7 @@ public static class NotifierServices
         Add<TelegramNotifier>(services);
         Add<DiscordNotifier>(services);
         Add<VictorOpsNotifier>(services);
+        Add<WebexNotifier>(services);
         return services;
     }
 

@@ -456,4 +456,62 @@ public sealed class ReceiverConfigTests
         var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
         Assert.Equal(error, e.Detail);
     }
+
+    [Fact]
+    public void WebexHasAlertmanagers025DefaultsUsesTheGlobalUrlAndComesBetweenDiscordAndMsTeams()
+    {
+        var r = AlertmanagerConfigLoader.Parse("""
+            global:
+              webex_api_url: 'http://webex.test/v1/messages'
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                msteams_configs:
+                  - webhook_url: 'https://example.webhook.office.com/webhookb2/x'
+                webex_configs:
+                  - room_id: 'room-1'
+                    http_config:
+                      authorization:
+                        credentials: 'bot-token'
+                  - room_id: 'room-2'
+                    api_url: 'https://own.example.org/messages'
+                    message: '{{ .CommonLabels.alertname }}'
+                    send_resolved: false
+                    http_config:
+                      authorization:
+                        credentials_file: '/run/secrets/webex'
+                discord_configs:
+                  - webhook_url: 'https://discord.com/api/webhooks/1/t'
+            """, "alertmanager.yml").Receivers[0];
+        var (a, b) = (r.WebexConfigs[0], r.WebexConfigs[1]);
+        Assert.Equal(("http://webex.test/v1/messages", "room-1", true), (a.ApiUrl, a.RoomId, a.SendResolved));
+        Assert.Equal("{{ template \"webex.default.message\" . }}", a.Message);
+        Assert.Equal(("Bearer", "bot-token"), (a.HttpConfig.Authorization!.Type, a.HttpConfig.Authorization.Credentials));
+        Assert.Equal(("https://own.example.org/messages", "room-2", false), (b.ApiUrl, b.RoomId, b.SendResolved));
+        Assert.Equal("/run/secrets/webex", b.HttpConfig.Authorization!.CredentialsFile);
+        Assert.Equal(["discord", "webex", "webex", "msteams"], r.Integrations.Select(i => i.Kind));
+        Assert.Empty(r.Unsupported);
+    }
+
+    [Fact]
+    public void WebexDefaultsToTheMessagesApiAndAcceptsAnEmptyAuthorizationLikeAlertmanager025()
+    {
+        var c = AlertmanagerConfigLoader.Parse("route:\n  receiver: a\nreceivers:\n  - name: a\n    webex_configs:\n      - { room_id: r, http_config: { authorization: {} } }\n", "alertmanager.yml").Receivers[0].WebexConfigs.Single();
+        Assert.Equal("https://webexapis.com/v1/messages", c.ApiUrl);
+    }
+
+    // Each message as amtool 0.25 prints it for the same file.
+    [Theory]
+    [InlineData("- { http_config: { authorization: { credentials: x } } }", "missing room_id on webex_config")]
+    [InlineData("- { room_id: r }", "missing webex_configs.http_config.authorization")]
+    [InlineData("- { room_id: r, http_config: { basic_auth: { username: u, password: p } } }", "missing webex_configs.http_config.authorization")]
+    [InlineData("- { room_id: r, api_url: 'ftp://x', http_config: { authorization: { credentials: x } } }", "unsupported scheme \"ftp\" for URL")]
+    [InlineData("- { room_id: r, title: t, http_config: { authorization: { credentials: x } } }", "yaml: unmarshal errors:\n  line 6: field title not found in type config.plain")]
+    public void WebexRejectsWhatAlertmanager025Rejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    webex_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
+    }
 }
