@@ -29,6 +29,8 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<WebexConfig> Webexes { get; } = [];
 
+    public List<(PushoverConfig Config, bool HasOwnHttp)> Pushovers { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -57,6 +59,7 @@ internal sealed partial class ConfigParser
         var discords = m.Items("discord_configs", "[]*config.DiscordConfig").ToList();
         var victorops = m.Items("victorops_configs", "[]*config.VictorOpsConfig").ToList();
         var webexes = m.Items("webex_configs", "[]*config.WebexConfig").ToList();
+        var pushovers = m.Items("pushover_configs", "[]*config.PushoverConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -96,6 +99,10 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in webexes)
         {
             ParseWebex(n, p, draft);
+        }
+        foreach (var (n, p) in pushovers)
+        {
+            ParsePushover(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -519,6 +526,7 @@ internal sealed partial class ConfigParser
             TelegramConfigs = ApplyTelegramGlobals(draft, g), MsTeamsConfigs = draft.MsTeams.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
             DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList(),
             VictorOpsConfigs = ApplyVictorOpsGlobals(draft, g),
-            WebexConfigs = ApplyWebexGlobals(draft, g) };
+            WebexConfigs = ApplyWebexGlobals(draft, g),
+            PushoverConfigs = draft.Pushovers.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList() };
     }
 }

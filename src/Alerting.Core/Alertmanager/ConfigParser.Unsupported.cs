@@ -15,7 +15,6 @@ internal sealed partial class ConfigParser
     /// </summary>
     private static readonly Dictionary<string, string[]> UnsupportedKinds = new(StringComparer.Ordinal)
     {
-        ["pushover_configs"] = ["user_key", "user_key_file", "token", "token_file", "title", "message", "url", "url_title", "device", "sound", "priority", "retry", "expire", "ttl", "html", "monospace"],
         ["wechat_configs"] = ["api_secret", "api_secret_file", "api_url", "corp_id", "message", "message_type", "agent_id", "to_user", "to_party", "to_tag"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
         ["msteamsv2_configs"] = ["webhook_url", "webhook_url_file", "title", "text"],
@@ -27,7 +26,6 @@ internal sealed partial class ConfigParser
 
     private static readonly Dictionary<string, string> GoTypeNames = new(StringComparer.Ordinal)
     {
-        ["pushover_configs"] = "PushoverConfig",
         ["wechat_configs"] = "WechatConfig",
         ["sns_configs"] = "SNSConfig",
         ["msteamsv2_configs"] = "MSTeamsV2Config",
@@ -120,18 +118,6 @@ internal sealed partial class ConfigParser
         }
         switch (kind)
         {
-            case "pushover_configs":
-                if (V("user_key") is null && V("user_key_file") is null)
-                {
-                    Fail("missing user key in Pushover config");
-                }
-                AtMostOne("user_key", "user_key_file");
-                if (V("token") is null && V("token_file") is null)
-                {
-                    Fail("missing token in Pushover config");
-                }
-                AtMostOne("token", "token_file");
-                break;
             case "wechat_configs":
                 if (V("message_type") is { } mt && mt is not ("text" or "markdown"))
                 {

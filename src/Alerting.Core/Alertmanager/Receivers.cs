@@ -27,6 +27,8 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<WebexConfig> WebexConfigs { get; init; } = [];
 
+    public IReadOnlyList<PushoverConfig> PushoverConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -40,7 +42,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. PushoverConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs];
 }
 
 /// <summary>
@@ -407,4 +409,54 @@ public sealed record WebexConfig : IntegrationConfig
     public string RoomId { get; init; } = string.Empty;
 
     public string Message { get; init; } = "{{ template \"webex.default.message\" . }}";
+}
+
+/// <summary>
+/// Alertmanager's <c>pushover_config</c> (Pushover Message API) with 0.25's defaults, plus later releases'
+/// <c>user_key_file</c>, <c>token_file</c>, <c>device</c>, <c>ttl</c> and <c>monospace</c>.
+/// </summary>
+public sealed record PushoverConfig : IntegrationConfig
+{
+    public override string Kind => "pushover";
+
+    /// <summary>Alertmanager 0.25 posts here; the URL is not configurable.</summary>
+    public const string MessagesUrl = "https://api.pushover.net/1/messages.json";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? UserKey { get; init; }
+
+    public string? UserKeyFile { get; init; }
+
+    public string? Token { get; init; }
+
+    public string? TokenFile { get; init; }
+
+    public string Title { get; init; } = "{{ template \"pushover.default.title\" . }}";
+
+    public string Message { get; init; } = "{{ template \"pushover.default.message\" . }}";
+
+    public string Url { get; init; } = "{{ template \"pushover.default.url\" . }}";
+
+    public string UrlTitle { get; init; } = string.Empty;
+
+    public string Device { get; init; } = string.Empty;
+
+    public string Sound { get; init; } = string.Empty;
+
+    /// <summary>Templated: emergency (2) while firing, normal (0) once resolved by default.</summary>
+    public string Priority { get; init; } = "{{ if eq .Status \"firing\" }}2{{ else }}0{{ end }}";
+
+    /// <summary>How often Pushover repeats an emergency notification.</summary>
+    public TimeSpan Retry { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long Pushover keeps repeating an emergency notification.</summary>
+    public TimeSpan Expire { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Zero for none.</summary>
+    public TimeSpan Ttl { get; init; }
+
+    public bool Html { get; init; }
+
+    public bool Monospace { get; init; }
 }

@@ -3,6 +3,7 @@ using Alerting.Functions.Notify.Email;
 using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.OpsGenie;
 using Alerting.Functions.Notify.PagerDuty;
+using Alerting.Functions.Notify.Pushover;
 using Alerting.Functions.Notify.Slack;
 using Alerting.Functions.Notify.Telegram;
 using Alerting.Functions.Notify.VictorOps;
@@ -28,6 +29,7 @@ public static class NotifierServices
         Add<DiscordNotifier>(services);
         Add<VictorOpsNotifier>(services);
         Add<WebexNotifier>(services);
+        Add<PushoverNotifier>(services);
         return services;
     }
 

@@ -514,4 +514,57 @@ public sealed class ReceiverConfigTests
         var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
         Assert.Equal(error, e.Detail);
     }
+
+    [Fact]
+    public void PushoverHasAlertmanagers025DefaultsAndComesBetweenVictorOpsAndTelegram()
+    {
+        var r = AlertmanagerConfigLoader.Parse("""
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                telegram_configs:
+                  - bot_token: 't'
+                    chat_id: 1
+                pushover_configs:
+                  - user_key: 'user'
+                    token: 'app'
+                  - user_key_file: '/run/secrets/user'
+                    token_file: '/run/secrets/app'
+                    priority: '1'
+                    retry: 30s
+                    expire: 2h
+                    html: true
+                    sound: siren
+                    url_title: Console
+                victorops_configs:
+                  - api_key: k
+                    routing_key: r
+            """, "alertmanager.yml").Receivers[0];
+        var (a, b) = (r.PushoverConfigs[0], r.PushoverConfigs[1]);
+        Assert.Equal(("user", "app", true), (a.UserKey, a.Token, a.SendResolved));
+        Assert.Equal("{{ template \"pushover.default.title\" . }}", a.Title);
+        Assert.Equal("{{ template \"pushover.default.message\" . }}", a.Message);
+        Assert.Equal("{{ template \"pushover.default.url\" . }}", a.Url);
+        Assert.Equal("{{ if eq .Status \"firing\" }}2{{ else }}0{{ end }}", a.Priority);
+        Assert.Equal((TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), false), (a.Retry, a.Expire, a.Html));
+        Assert.Equal(("/run/secrets/user", "/run/secrets/app", "1"), (b.UserKeyFile, b.TokenFile, b.Priority));
+        Assert.Equal((TimeSpan.FromSeconds(30), TimeSpan.FromHours(2), true, "siren", "Console"), (b.Retry, b.Expire, b.Html, b.Sound, b.UrlTitle));
+        Assert.Equal(["victorops", "pushover", "pushover", "telegram"], r.Integrations.Select(i => i.Kind));
+        Assert.Empty(r.Unsupported);
+    }
+
+    // The first two as amtool 0.25 prints them; the others are later releases' checks of later keys.
+    [Theory]
+    [InlineData("- { token: t }", "missing user key in Pushover config")]
+    [InlineData("- { user_key: u }", "missing token in Pushover config")]
+    [InlineData("- { user_key: u, user_key_file: /f, token: t }", "at most one of user_key & user_key_file must be configured")]
+    [InlineData("- { user_key: u, token: t, token_file: /f }", "at most one of token & token_file must be configured")]
+    [InlineData("- { user_key: u, token: t, html: true, monospace: true }", "at most one of monospace & html must be configured")]
+    public void PushoverRejectsWhatAlertmanagerRejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    pushover_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
+    }
 }
