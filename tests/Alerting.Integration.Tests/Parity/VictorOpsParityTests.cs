@@ -67,16 +67,16 @@ public sealed class VictorOpsParityTests : IAsyncLifetime
     public async Task Firing_and_recovery_requests_match_the_real_alertmanager()
     {
         var startsAt = _stack.Time.GetUtcNow().AddMinutes(-3);
-        await SendAsync(startsAt, resolved: false);
-        await WaitForAsync(2);
+        await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: false);
+        await ReceiverParity.WaitForAsync(_stack, () => _theirs.Received.Count >= 2 && _ours.Received.Count >= 2);
 
         Assert.Equal((2, 2), (_theirs.Received.Count, _ours.Received.Count));
         Assert.Equal(Requests(_theirs, 0), Requests(_ours, 0));
         Assert.Empty(_ours.Rejected);
 
         _stack.Time.Advance(TimeSpan.FromMinutes(2));
-        await SendAsync(startsAt, resolved: true);
-        await WaitForAsync(4);
+        await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: true);
+        await ReceiverParity.WaitForAsync(_stack, () => _theirs.Received.Count >= 4 && _ours.Received.Count >= 4);
 
         Assert.Equal((4, 4), (_theirs.Received.Count, _ours.Received.Count));
         Assert.Contains(Requests(_ours, 2), b => b.Contains("\"message_type\":\"RECOVERY\"", StringComparison.Ordinal));
@@ -89,35 +89,4 @@ public sealed class VictorOpsParityTests : IAsyncLifetime
     /// <summary>The two integrations' requests (path and body) from <paramref name="skip"/> on, ordered (they are sent concurrently).</summary>
     private static string[] Requests(VictorOpsFake fake, int skip) =>
         fake.Received.Skip(skip).Take(2).Select(r => r.Path + " " + r.Body.ToJsonString()).Order(StringComparer.Ordinal).ToArray();
-
-    /// <summary>Posts the two alerts to both; resolved ones end a second ago by each one's clock (ours is a test clock).</summary>
-    private async Task SendAsync(DateTimeOffset startsAt, bool resolved)
-    {
-        await _alertmanager.PostAlertsAsync(Alerts(startsAt, resolved ? DateTimeOffset.UtcNow.AddSeconds(-1) : null));
-        using var ours = await _stack.Http.PostAsync("api/v2/alerts?code=local-function-key",
-            new StringContent(Alerts(startsAt, resolved ? _stack.Time.GetUtcNow().AddSeconds(-1) : null), System.Text.Encoding.UTF8, "application/json"));
-        ours.EnsureSuccessStatusCode();
-    }
-
-    private static string Alerts(DateTimeOffset startsAt, DateTimeOffset? endsAt)
-    {
-        static string Time(DateTimeOffset t) => t.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
-        var ends = endsAt is { } e ? $",\"endsAt\":\"{Time(e)}\"" : string.Empty;
-        return $$"""
-            [{"labels":{"alertname":"DiskFull","severity":"critical","instance":"m1","job":"fly"},
-              "annotations":{"summary":"Disk on m1 is full"},"startsAt":"{{Time(startsAt)}}"{{ends}},"generatorURL":"http://prometheus/graph?g0.expr=disk"},
-             {"labels":{"alertname":"DiskFull","severity":"critical","instance":"m2","job":"fly"},
-              "annotations":{"summary":"Disk on m2 is full"},"startsAt":"{{Time(startsAt)}}"{{ends}},"generatorURL":"http://prometheus/graph?g0.expr=disk"}]
-            """;
-    }
-
-    private async Task WaitForAsync(int requests)
-    {
-        for (var i = 0; i < 150 && (_theirs.Received.Count < requests || _ours.Received.Count < requests); i++)
-        {
-            await _stack.DrainAsync();
-            _stack.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(100);
-        }
-    }
 }
