@@ -15,10 +15,7 @@ internal sealed partial class ConfigParser
     /// </summary>
     private static readonly Dictionary<string, string[]> UnsupportedKinds = new(StringComparer.Ordinal)
     {
-        ["pushover_configs"] = ["user_key", "user_key_file", "token", "token_file", "title", "message", "url", "url_title", "device", "sound", "priority", "retry", "expire", "ttl", "html", "monospace"],
-        ["victorops_configs"] = ["api_key", "api_key_file", "api_url", "routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "custom_fields"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
-        ["webex_configs"] = ["api_url", "room_id", "message"],
         ["rocketchat_configs"] = ["api_url", "channel", "token", "token_file", "token_id", "token_id_file", "color", "emoji", "icon_url", "text", "title", "title_link", "fields", "short_fields", "image_url", "thumb_url", "link_names", "actions"],
         ["mattermost_configs"] = ["webhook_url", "webhook_url_file", "channel", "username", "text", "title", "title_link", "icon_url", "icon_emoji", "attachments", "props", "priority"],
         ["jira_configs"] = ["api_url", "api_type", "project", "issue_type", "summary", "description", "labels", "priority", "custom_fields", "reopen_transition", "resolve_transition", "wont_fix_resolution", "reopen_duration", "fields"],
@@ -27,10 +24,7 @@ internal sealed partial class ConfigParser
 
     private static readonly Dictionary<string, string> GoTypeNames = new(StringComparer.Ordinal)
     {
-        ["pushover_configs"] = "PushoverConfig",
-        ["victorops_configs"] = "VictorOpsConfig",
         ["sns_configs"] = "SNSConfig",
-        ["webex_configs"] = "WebexConfig",
         ["rocketchat_configs"] = "RocketchatConfig",
         ["mattermost_configs"] = "MattermostConfig",
         ["jira_configs"] = "JiraConfig",
@@ -66,7 +60,7 @@ internal sealed partial class ConfigParser
         }
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         m.Accept("send_resolved");
-        var http = HttpClientConfigParser.Parse(m, "http_config");
+        _ = HttpClientConfigParser.Parse(m, "http_config");
         foreach (var key in keys)
         {
             if (key == "sigv4")
@@ -74,7 +68,7 @@ internal sealed partial class ConfigParser
                 ParseSigV4(m);
                 continue;
             }
-            if (key == "attributes" || (key == "custom_fields" && kind == "victorops_configs"))
+            if (key == "attributes")
             {
                 _ctx.StringMap(m.Get(key), m.KeyPath(key), "map[string]string");
                 continue;
@@ -120,24 +114,6 @@ internal sealed partial class ConfigParser
         }
         switch (kind)
         {
-            case "pushover_configs":
-                if (V("user_key") is null && V("user_key_file") is null)
-                {
-                    Fail("missing user key in Pushover config");
-                }
-                AtMostOne("user_key", "user_key_file");
-                if (V("token") is null && V("token_file") is null)
-                {
-                    Fail("missing token in Pushover config");
-                }
-                AtMostOne("token", "token_file");
-                break;
-            case "victorops_configs":
-                if (V("routing_key") is null)
-                {
-                    Fail("missing Routing key in VictorOps config");
-                }
-                break;
             case "sns_configs":
                 {
                     bool a = V("target_arn") is null, b = V("topic_arn") is null, c = V("phone_number") is null;
@@ -147,16 +123,6 @@ internal sealed partial class ConfigParser
                     }
                     break;
                 }
-            case "webex_configs":
-                if (V("room_id") is null)
-                {
-                    Fail("missing room_id on webex_config");
-                }
-                if (http?.Authorization is not ({ Credentials: not null } or { CredentialsFile: not null }))
-                {
-                    Fail("missing webex_configs.http_config.authorization");
-                }
-                break;
             case "rocketchat_configs":
                 AtMostOne("token", "token_file");
                 AtMostOne("token_id", "token_id_file");
@@ -208,9 +174,6 @@ internal sealed partial class ConfigParser
         }
         switch (kind)
         {
-            case "victorops_configs":
-                Require(Has("api_key") || Has("api_key_file") || HasGlobal("victorops_api_key") || HasGlobal("victorops_api_key_file"), "no global VictorOps API Key set");
-                break;
             case "rocketchat_configs":
                 Require(Has("token_id") || Has("token_id_file") || HasGlobal("rocketchat_token_id") || HasGlobal("rocketchat_token_id_file"),
                     "no global Rocketchat TokenID set either inline or in a file");

@@ -26,6 +26,11 @@ public sealed record Receiver(string Name)
     public IReadOnlyList<WeChatConfig> WeChatConfigs { get; init; } = [];
 
     public IReadOnlyList<MsTeamsV2Config> MsTeamsV2Configs { get; init; } = [];
+    public IReadOnlyList<VictorOpsConfig> VictorOpsConfigs { get; init; } = [];
+
+    public IReadOnlyList<WebexConfig> WebexConfigs { get; init; } = [];
+
+    public IReadOnlyList<PushoverConfig> PushoverConfigs { get; init; } = [];
 
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
@@ -40,7 +45,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. PushoverConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs];
 }
 
 /// <summary>
@@ -412,4 +417,100 @@ public sealed record MsTeamsV2Config : IntegrationConfig
     public string Title { get; init; } = "{{ template \"msteamsv2.default.title\" . }}";
 
     public string Text { get; init; } = "{{ template \"msteamsv2.default.text\" . }}";
+}
+
+/// <summary>Alertmanager 0.25's <c>victorops_config</c> (Splunk On-Call REST endpoint), with its defaults.</summary>
+public sealed record VictorOpsConfig : IntegrationConfig
+{
+    public override string Kind => "victorops";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? ApiKey { get; init; }
+
+    public string? ApiKeyFile { get; init; }
+
+    /// <summary>Base URL ending in "/"; the notifier appends <c>{api_key}/{routing_key}</c>. Defaults to <c>global.victorops_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://alert.victorops.com/integrations/generic/20131114/alert/";
+
+    /// <summary>Templated; empty is invalid (Alertmanager refuses the config).</summary>
+    public string RoutingKey { get; init; } = string.Empty;
+
+    /// <summary>CRITICAL, WARNING or INFO while firing (anything else becomes CRITICAL); always RECOVERY once resolved.</summary>
+    public string MessageType { get; init; } = "CRITICAL";
+
+    public string StateMessage { get; init; } = "{{ template \"victorops.default.state_message\" . }}";
+
+    public string EntityDisplayName { get; init; } = "{{ template \"victorops.default.entity_display_name\" . }}";
+
+    public string MonitoringTool { get; init; } = "{{ template \"victorops.default.monitoring_tool\" . }}";
+
+    /// <summary>Templated extra fields of the payload (none may shadow the fixed ones).</summary>
+    public IReadOnlyDictionary<string, string> CustomFields { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
+
+/// <summary>Alertmanager 0.25's <c>webex_config</c> (Webex Messages API; the bot token is <c>http_config.authorization</c>).</summary>
+public sealed record WebexConfig : IntegrationConfig
+{
+    public override string Kind => "webex";
+
+    public override bool SendResolved { get; init; } = true;
+
+    /// <summary>The Messages API URL. Defaults to <c>global.webex_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://webexapis.com/v1/messages";
+
+    /// <summary>Not templated, as in Alertmanager 0.25.</summary>
+    public string RoomId { get; init; } = string.Empty;
+
+    public string Message { get; init; } = "{{ template \"webex.default.message\" . }}";
+}
+
+/// <summary>
+/// Alertmanager's <c>pushover_config</c> (Pushover Message API) with 0.25's defaults, plus later releases'
+/// <c>user_key_file</c>, <c>token_file</c>, <c>device</c>, <c>ttl</c> and <c>monospace</c>.
+/// </summary>
+public sealed record PushoverConfig : IntegrationConfig
+{
+    public override string Kind => "pushover";
+
+    /// <summary>Alertmanager 0.25 posts here; the URL is not configurable.</summary>
+    public const string MessagesUrl = "https://api.pushover.net/1/messages.json";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? UserKey { get; init; }
+
+    public string? UserKeyFile { get; init; }
+
+    public string? Token { get; init; }
+
+    public string? TokenFile { get; init; }
+
+    public string Title { get; init; } = "{{ template \"pushover.default.title\" . }}";
+
+    public string Message { get; init; } = "{{ template \"pushover.default.message\" . }}";
+
+    public string Url { get; init; } = "{{ template \"pushover.default.url\" . }}";
+
+    public string UrlTitle { get; init; } = string.Empty;
+
+    public string Device { get; init; } = string.Empty;
+
+    public string Sound { get; init; } = string.Empty;
+
+    /// <summary>Templated: emergency (2) while firing, normal (0) once resolved by default.</summary>
+    public string Priority { get; init; } = "{{ if eq .Status \"firing\" }}2{{ else }}0{{ end }}";
+
+    /// <summary>How often Pushover repeats an emergency notification.</summary>
+    public TimeSpan Retry { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long Pushover keeps repeating an emergency notification.</summary>
+    public TimeSpan Expire { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Zero for none.</summary>
+    public TimeSpan Ttl { get; init; }
+
+    public bool Html { get; init; }
+
+    public bool Monospace { get; init; }
 }

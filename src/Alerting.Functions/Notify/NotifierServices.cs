@@ -4,8 +4,11 @@ using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.MsTeamsV2;
 using Alerting.Functions.Notify.OpsGenie;
 using Alerting.Functions.Notify.PagerDuty;
+using Alerting.Functions.Notify.Pushover;
 using Alerting.Functions.Notify.Slack;
 using Alerting.Functions.Notify.Telegram;
+using Alerting.Functions.Notify.VictorOps;
+using Alerting.Functions.Notify.Webex;
 using Alerting.Functions.Notify.Webhook;
 using Alerting.Functions.Notify.WeChat;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +33,9 @@ public static class NotifierServices
         services.TryAddSingleton(TimeProvider.System);
         Add<WeChatNotifier>(services);
         Add<MsTeamsV2Notifier>(services);
+        Add<VictorOpsNotifier>(services);
+        Add<WebexNotifier>(services);
+        Add<PushoverNotifier>(services);
         return services;
     }
 
