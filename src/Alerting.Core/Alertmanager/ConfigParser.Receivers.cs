@@ -29,6 +29,8 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(MsTeamsV2Config Config, bool HasOwnHttp)> MsTeamsV2 { get; } = [];
 
+    public List<(MattermostConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Mattermosts { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -57,6 +59,7 @@ internal sealed partial class ConfigParser
         var discords = m.Items("discord_configs", "[]*config.DiscordConfig").ToList();
         var wechats = m.Items("wechat_configs", "[]*config.WechatConfig").ToList();
         var msteamsv2 = m.Items("msteamsv2_configs", "[]*config.MSTeamsV2Config").ToList();
+        var mattermosts = m.Items("mattermost_configs", "[]*config.MattermostConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -96,6 +99,10 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in msteamsv2)
         {
             ParseMsTeamsV2(n, p, draft);
+        }
+        foreach (var (n, p) in mattermosts)
+        {
+            ParseMattermost(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -519,6 +526,7 @@ internal sealed partial class ConfigParser
             TelegramConfigs = ApplyTelegramGlobals(draft, g), MsTeamsConfigs = draft.MsTeams.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
             DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList(),
             WeChatConfigs = ApplyWeChatGlobals(draft, g),
-            MsTeamsV2Configs = draft.MsTeamsV2.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList() };
+            MsTeamsV2Configs = draft.MsTeamsV2.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
+            MattermostConfigs = ApplyMattermostGlobals(draft, g) };
     }
 }

@@ -27,6 +27,8 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<MsTeamsV2Config> MsTeamsV2Configs { get; init; } = [];
 
+    public IReadOnlyList<MattermostConfig> MattermostConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -40,7 +42,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs, .. MattermostConfigs];
 }
 
 /// <summary>
@@ -413,3 +415,63 @@ public sealed record MsTeamsV2Config : IntegrationConfig
 
     public string Text { get; init; } = "{{ template \"msteamsv2.default.text\" . }}";
 }
+
+/// <summary>
+/// Alertmanager's <c>mattermost_config</c> (an incoming webhook). Not in Alertmanager 0.25: it arrived in
+/// 0.30, whose keys and defaults these are (only <c>text</c> has a default; the attachment fields sit in
+/// <c>attachments</c>).
+/// </summary>
+public sealed record MattermostConfig : IntegrationConfig
+{
+    public override string Kind => "mattermost";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? WebhookUrl { get; init; }
+
+    public string? WebhookUrlFile { get; init; }
+
+    public string Channel { get; init; } = string.Empty;
+
+    public string Username { get; init; } = string.Empty;
+
+    public string Text { get; init; } = "{{ template \"mattermost.default.text\" . }}";
+
+    public string IconUrl { get; init; } = string.Empty;
+
+    public string IconEmoji { get; init; } = string.Empty;
+
+    public IReadOnlyList<MattermostAttachment> Attachments { get; init; } = [];
+
+    public string Type { get; init; } = string.Empty;
+
+    /// <summary><c>props.card</c>, the text shown in the post's info panel; empty sends no props.</summary>
+    public string Card { get; init; } = string.Empty;
+
+    public MattermostPriority? Priority { get; init; }
+}
+
+/// <summary>A Slack-compatible message attachment of a <c>mattermost_config</c>; every text is a template.</summary>
+public sealed record MattermostAttachment
+{
+    public string Fallback { get; init; } = string.Empty;
+    public string Color { get; init; } = string.Empty;
+    public string Pretext { get; init; } = string.Empty;
+    public string Text { get; init; } = string.Empty;
+    public string AuthorName { get; init; } = string.Empty;
+    public string AuthorLink { get; init; } = string.Empty;
+    public string AuthorIcon { get; init; } = string.Empty;
+    public string Title { get; init; } = string.Empty;
+    public string TitleLink { get; init; } = string.Empty;
+    public IReadOnlyList<MattermostField> Fields { get; init; } = [];
+    public string ThumbUrl { get; init; } = string.Empty;
+    public string Footer { get; init; } = string.Empty;
+    public string FooterIcon { get; init; } = string.Empty;
+    public string ImageUrl { get; init; } = string.Empty;
+}
+
+/// <summary>An attachment field: title and value are templates, <c>short</c> is sent only when set.</summary>
+public sealed record MattermostField(string Title, string Value, bool? Short);
+
+/// <summary>Message priority (Mattermost 9.x): <c>priority</c> is a template; the flags are sent only when true.</summary>
+public sealed record MattermostPriority(string Priority, bool RequestedAck, bool PersistentNotifications);

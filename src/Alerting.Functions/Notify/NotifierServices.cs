@@ -1,5 +1,6 @@
 using Alerting.Functions.Notify.Discord;
 using Alerting.Functions.Notify.Email;
+using Alerting.Functions.Notify.Mattermost;
 using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.MsTeamsV2;
 using Alerting.Functions.Notify.OpsGenie;
@@ -30,6 +31,7 @@ public static class NotifierServices
         services.TryAddSingleton(TimeProvider.System);
         Add<WeChatNotifier>(services);
         Add<MsTeamsV2Notifier>(services);
+        Add<MattermostNotifier>(services);
         return services;
     }
 
