@@ -80,6 +80,7 @@ public sealed class AlertmanagerConfig
             WeChatConfigs = r.WeChatConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             MsTeamsV2Configs = r.MsTeamsV2Configs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
             MattermostConfigs = r.MattermostConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
+            RocketchatConfigs = r.RocketchatConfigs.Select(c => c with { HttpConfig = c.HttpConfig.ResolvePaths(baseDir) }).ToArray(),
         }).ToArray(),
         InhibitRules,
         TimeIntervals,

@@ -31,6 +31,8 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(MattermostConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Mattermosts { get; } = [];
 
+    public List<(RocketchatConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Rocketchats { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -60,6 +62,7 @@ internal sealed partial class ConfigParser
         var wechats = m.Items("wechat_configs", "[]*config.WechatConfig").ToList();
         var msteamsv2 = m.Items("msteamsv2_configs", "[]*config.MSTeamsV2Config").ToList();
         var mattermosts = m.Items("mattermost_configs", "[]*config.MattermostConfig").ToList();
+        var rocketchats = m.Items("rocketchat_configs", "[]*config.RocketchatConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -103,6 +106,10 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in mattermosts)
         {
             ParseMattermost(n, p, draft);
+        }
+        foreach (var (n, p) in rocketchats)
+        {
+            ParseRocketchat(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -527,6 +534,7 @@ internal sealed partial class ConfigParser
             DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList(),
             WeChatConfigs = ApplyWeChatGlobals(draft, g),
             MsTeamsV2Configs = draft.MsTeamsV2.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
-            MattermostConfigs = ApplyMattermostGlobals(draft, g) };
+            MattermostConfigs = ApplyMattermostGlobals(draft, g),
+            RocketchatConfigs = ApplyRocketchatGlobals(draft, g) };
     }
 }

@@ -19,7 +19,6 @@ internal sealed partial class ConfigParser
         ["victorops_configs"] = ["api_key", "api_key_file", "api_url", "routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "custom_fields"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
         ["webex_configs"] = ["api_url", "room_id", "message"],
-        ["rocketchat_configs"] = ["api_url", "channel", "token", "token_file", "token_id", "token_id_file", "color", "emoji", "icon_url", "text", "title", "title_link", "fields", "short_fields", "image_url", "thumb_url", "link_names", "actions"],
         ["jira_configs"] = ["api_url", "api_type", "project", "issue_type", "summary", "description", "labels", "priority", "custom_fields", "reopen_transition", "resolve_transition", "wont_fix_resolution", "reopen_duration", "fields"],
         ["incidentio_configs"] = ["url", "url_file", "alert_source_token", "alert_source_token_file", "max_alerts", "timeout"],
     };
@@ -30,7 +29,6 @@ internal sealed partial class ConfigParser
         ["victorops_configs"] = "VictorOpsConfig",
         ["sns_configs"] = "SNSConfig",
         ["webex_configs"] = "WebexConfig",
-        ["rocketchat_configs"] = "RocketchatConfig",
         ["jira_configs"] = "JiraConfig",
         ["incidentio_configs"] = "IncidentioConfig",
     };
@@ -49,7 +47,7 @@ internal sealed partial class ConfigParser
 
     private static readonly HashSet<string> BoolKeys = new(StringComparer.Ordinal)
     {
-        "update_alerts", "html", "monospace", "short_fields", "link_names",
+        "update_alerts", "html", "monospace",
     };
 
     private static readonly HashSet<string> DurationKeys = new(StringComparer.Ordinal) { "retry", "expire", "ttl", "reopen_duration", "timeout" };
@@ -155,10 +153,6 @@ internal sealed partial class ConfigParser
                     Fail("missing webex_configs.http_config.authorization");
                 }
                 break;
-            case "rocketchat_configs":
-                AtMostOne("token", "token_file");
-                AtMostOne("token_id", "token_id_file");
-                break;
             case "incidentio_configs":
                 if (V("url") is null && V("url_file") is null)
                 {
@@ -205,12 +199,6 @@ internal sealed partial class ConfigParser
         {
             case "victorops_configs":
                 Require(Has("api_key") || Has("api_key_file") || HasGlobal("victorops_api_key") || HasGlobal("victorops_api_key_file"), "no global VictorOps API Key set");
-                break;
-            case "rocketchat_configs":
-                Require(Has("token_id") || Has("token_id_file") || HasGlobal("rocketchat_token_id") || HasGlobal("rocketchat_token_id_file"),
-                    "no global Rocketchat TokenID set either inline or in a file");
-                Require(Has("token") || Has("token_file") || HasGlobal("rocketchat_token") || HasGlobal("rocketchat_token_file"),
-                    "no global Rocketchat Token set either inline or in a file");
                 break;
             case "jira_configs":
                 Require(Has("api_url") || HasGlobal("jira_api_url"), "no global Jira Cloud API URL set");

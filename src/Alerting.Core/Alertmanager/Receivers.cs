@@ -29,6 +29,8 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<MattermostConfig> MattermostConfigs { get; init; } = [];
 
+    public IReadOnlyList<RocketchatConfig> RocketchatConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -42,7 +44,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs, .. MattermostConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs, .. RocketchatConfigs, .. MattermostConfigs];
 }
 
 /// <summary>
@@ -475,3 +477,60 @@ public sealed record MattermostField(string Title, string Value, bool? Short);
 
 /// <summary>Message priority (Mattermost 9.x): <c>priority</c> is a template; the flags are sent only when true.</summary>
 public sealed record MattermostPriority(string Priority, bool RequestedAck, bool PersistentNotifications);
+
+/// <summary>
+/// Alertmanager's <c>rocketchat_config</c> (REST <c>chat.postMessage</c> as a user with a personal access
+/// token). Not in Alertmanager 0.25: it arrived in 0.28, whose keys and defaults these are.
+/// </summary>
+public sealed record RocketchatConfig : IntegrationConfig
+{
+    public const string DefaultApiUrl = "https://open.rocket.chat/";
+
+    public override string Kind => "rocketchat";
+
+    public override bool SendResolved { get; init; }
+
+    public string ApiUrl { get; init; } = string.Empty;
+
+    public string? TokenId { get; init; }
+
+    public string? TokenIdFile { get; init; }
+
+    public string? Token { get; init; }
+
+    public string? TokenFile { get; init; }
+
+    /// <summary>Sent as written (Alertmanager does not template it).</summary>
+    public string Channel { get; init; } = string.Empty;
+
+    public string Color { get; init; } = "{{ if eq .Status \"firing\" }}red{{ else }}green{{ end }}";
+
+    public string Title { get; init; } = "{{ template \"rocketchat.default.title\" . }}";
+
+    public string TitleLink { get; init; } = "{{ template \"rocketchat.default.titlelink\" . }}";
+
+    public string Text { get; init; } = "{{ template \"rocketchat.default.text\" . }}";
+
+    public IReadOnlyList<RocketchatField> Fields { get; init; } = [];
+
+    public bool ShortFields { get; init; }
+
+    public string Emoji { get; init; } = "{{ template \"rocketchat.default.emoji\" . }}";
+
+    public string IconUrl { get; init; } = "{{ template \"rocketchat.default.iconurl\" . }}";
+
+    public string ImageUrl { get; init; } = string.Empty;
+
+    public string ThumbUrl { get; init; } = string.Empty;
+
+    /// <summary>Accepted as Alertmanager accepts it; it does not send it.</summary>
+    public bool LinkNames { get; init; }
+
+    public IReadOnlyList<RocketchatAction> Actions { get; init; } = [];
+}
+
+/// <summary>An attachment field; <c>short</c> falls back to the config's <c>short_fields</c>.</summary>
+public sealed record RocketchatField(string Title, string Value, bool? Short);
+
+/// <summary>A button: text, url and msg are templates.</summary>
+public sealed record RocketchatAction(string Text, string Url, string Msg);

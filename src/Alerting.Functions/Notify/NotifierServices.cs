@@ -5,6 +5,7 @@ using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.MsTeamsV2;
 using Alerting.Functions.Notify.OpsGenie;
 using Alerting.Functions.Notify.PagerDuty;
+using Alerting.Functions.Notify.Rocketchat;
 using Alerting.Functions.Notify.Slack;
 using Alerting.Functions.Notify.Telegram;
 using Alerting.Functions.Notify.Webhook;
@@ -32,6 +33,7 @@ public static class NotifierServices
         Add<WeChatNotifier>(services);
         Add<MsTeamsV2Notifier>(services);
         Add<MattermostNotifier>(services);
+        Add<RocketchatNotifier>(services);
         return services;
     }
 
