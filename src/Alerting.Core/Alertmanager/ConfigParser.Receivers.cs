@@ -34,6 +34,10 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(PushoverConfig Config, bool HasOwnHttp)> Pushovers { get; } = [];
 
+    public List<(MattermostConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Mattermosts { get; } = [];
+
+    public List<(RocketchatConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Rocketchats { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -65,6 +69,8 @@ internal sealed partial class ConfigParser
         var victorops = m.Items("victorops_configs", "[]*config.VictorOpsConfig").ToList();
         var webexes = m.Items("webex_configs", "[]*config.WebexConfig").ToList();
         var pushovers = m.Items("pushover_configs", "[]*config.PushoverConfig").ToList();
+        var mattermosts = m.Items("mattermost_configs", "[]*config.MattermostConfig").ToList();
+        var rocketchats = m.Items("rocketchat_configs", "[]*config.RocketchatConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -116,6 +122,14 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in pushovers)
         {
             ParsePushover(n, p, draft);
+        }
+        foreach (var (n, p) in mattermosts)
+        {
+            ParseMattermost(n, p, draft);
+        }
+        foreach (var (n, p) in rocketchats)
+        {
+            ParseRocketchat(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -542,6 +556,8 @@ internal sealed partial class ConfigParser
             MsTeamsV2Configs = draft.MsTeamsV2.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
             VictorOpsConfigs = ApplyVictorOpsGlobals(draft, g),
             WebexConfigs = ApplyWebexGlobals(draft, g),
-            PushoverConfigs = draft.Pushovers.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList() };
+            PushoverConfigs = draft.Pushovers.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList(),
+            MattermostConfigs = ApplyMattermostGlobals(draft, g),
+            RocketchatConfigs = ApplyRocketchatGlobals(draft, g) };
     }
 }

@@ -16,8 +16,6 @@ internal sealed partial class ConfigParser
     private static readonly Dictionary<string, string[]> UnsupportedKinds = new(StringComparer.Ordinal)
     {
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
-        ["rocketchat_configs"] = ["api_url", "channel", "token", "token_file", "token_id", "token_id_file", "color", "emoji", "icon_url", "text", "title", "title_link", "fields", "short_fields", "image_url", "thumb_url", "link_names", "actions"],
-        ["mattermost_configs"] = ["webhook_url", "webhook_url_file", "channel", "username", "text", "title", "title_link", "icon_url", "icon_emoji", "attachments", "props", "priority"],
         ["jira_configs"] = ["api_url", "api_type", "project", "issue_type", "summary", "description", "labels", "priority", "custom_fields", "reopen_transition", "resolve_transition", "wont_fix_resolution", "reopen_duration", "fields"],
         ["incidentio_configs"] = ["url", "url_file", "alert_source_token", "alert_source_token_file", "max_alerts", "timeout"],
     };
@@ -25,8 +23,6 @@ internal sealed partial class ConfigParser
     private static readonly Dictionary<string, string> GoTypeNames = new(StringComparer.Ordinal)
     {
         ["sns_configs"] = "SNSConfig",
-        ["rocketchat_configs"] = "RocketchatConfig",
-        ["mattermost_configs"] = "MattermostConfig",
         ["jira_configs"] = "JiraConfig",
         ["incidentio_configs"] = "IncidentioConfig",
     };
@@ -34,7 +30,7 @@ internal sealed partial class ConfigParser
     /// <summary>Keys holding lists or maps; everything else in an unsupported integration is a scalar.</summary>
     private static readonly HashSet<string> StructuredKeys = new(StringComparer.Ordinal)
     {
-        "sigv4", "attributes", "custom_fields", "fields", "attachments", "props", "labels",
+        "sigv4", "attributes", "custom_fields", "fields", "labels",
     };
 
     /// <summary>Keys of Go's <c>Secret</c> type, whose type errors name <c>config.plain</c>.</summary>
@@ -45,7 +41,7 @@ internal sealed partial class ConfigParser
 
     private static readonly HashSet<string> BoolKeys = new(StringComparer.Ordinal)
     {
-        "update_alerts", "html", "monospace", "short_fields", "link_names",
+        "update_alerts", "html", "monospace",
     };
 
     private static readonly HashSet<string> DurationKeys = new(StringComparer.Ordinal) { "retry", "expire", "ttl", "reopen_duration", "timeout" };
@@ -73,7 +69,7 @@ internal sealed partial class ConfigParser
                 _ctx.StringMap(m.Get(key), m.KeyPath(key), "map[string]string");
                 continue;
             }
-            if (StructuredKeys.Contains(key) || (kind == "mattermost_configs" && key == "priority"))
+            if (StructuredKeys.Contains(key))
             {
                 m.Get(key);
                 continue;
@@ -123,13 +119,6 @@ internal sealed partial class ConfigParser
                     }
                     break;
                 }
-            case "rocketchat_configs":
-                AtMostOne("token", "token_file");
-                AtMostOne("token_id", "token_id_file");
-                break;
-            case "mattermost_configs":
-                AtMostOne("webhook_url", "webhook_url_file");
-                break;
             case "incidentio_configs":
                 if (V("url") is null && V("url_file") is null)
                 {
@@ -174,16 +163,6 @@ internal sealed partial class ConfigParser
         }
         switch (kind)
         {
-            case "rocketchat_configs":
-                Require(Has("token_id") || Has("token_id_file") || HasGlobal("rocketchat_token_id") || HasGlobal("rocketchat_token_id_file"),
-                    "no global Rocketchat TokenID set either inline or in a file");
-                Require(Has("token") || Has("token_file") || HasGlobal("rocketchat_token") || HasGlobal("rocketchat_token_file"),
-                    "no global Rocketchat Token set either inline or in a file");
-                break;
-            case "mattermost_configs":
-                Require(Has("webhook_url") || Has("webhook_url_file") || HasGlobal("mattermost_webhook_url") || HasGlobal("mattermost_webhook_url_file"),
-                    "no global Mattermost Webhook URL set either inline or in a file");
-                break;
             case "jira_configs":
                 Require(Has("api_url") || HasGlobal("jira_api_url"), "no global Jira Cloud API URL set");
                 break;

@@ -32,6 +32,10 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<PushoverConfig> PushoverConfigs { get; init; } = [];
 
+    public IReadOnlyList<MattermostConfig> MattermostConfigs { get; init; } = [];
+
+    public IReadOnlyList<RocketchatConfig> RocketchatConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -45,7 +49,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. PushoverConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. PushoverConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs, .. RocketchatConfigs, .. MattermostConfigs];
 }
 
 /// <summary>
@@ -514,3 +518,121 @@ public sealed record PushoverConfig : IntegrationConfig
 
     public bool Monospace { get; init; }
 }
+
+
+/// <summary>
+/// Alertmanager's <c>mattermost_config</c> (an incoming webhook). Not in Alertmanager 0.25: it arrived in
+/// 0.30, whose keys and defaults these are (only <c>text</c> has a default; the attachment fields sit in
+/// <c>attachments</c>).
+/// </summary>
+public sealed record MattermostConfig : IntegrationConfig
+{
+    public override string Kind => "mattermost";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? WebhookUrl { get; init; }
+
+    public string? WebhookUrlFile { get; init; }
+
+    public string Channel { get; init; } = string.Empty;
+
+    public string Username { get; init; } = string.Empty;
+
+    public string Text { get; init; } = "{{ template \"mattermost.default.text\" . }}";
+
+    public string IconUrl { get; init; } = string.Empty;
+
+    public string IconEmoji { get; init; } = string.Empty;
+
+    public IReadOnlyList<MattermostAttachment> Attachments { get; init; } = [];
+
+    public string Type { get; init; } = string.Empty;
+
+    /// <summary><c>props.card</c>, the text shown in the post's info panel; empty sends no props.</summary>
+    public string Card { get; init; } = string.Empty;
+
+    public MattermostPriority? Priority { get; init; }
+}
+
+/// <summary>A Slack-compatible message attachment of a <c>mattermost_config</c>; every text is a template.</summary>
+public sealed record MattermostAttachment
+{
+    public string Fallback { get; init; } = string.Empty;
+    public string Color { get; init; } = string.Empty;
+    public string Pretext { get; init; } = string.Empty;
+    public string Text { get; init; } = string.Empty;
+    public string AuthorName { get; init; } = string.Empty;
+    public string AuthorLink { get; init; } = string.Empty;
+    public string AuthorIcon { get; init; } = string.Empty;
+    public string Title { get; init; } = string.Empty;
+    public string TitleLink { get; init; } = string.Empty;
+    public IReadOnlyList<MattermostField> Fields { get; init; } = [];
+    public string ThumbUrl { get; init; } = string.Empty;
+    public string Footer { get; init; } = string.Empty;
+    public string FooterIcon { get; init; } = string.Empty;
+    public string ImageUrl { get; init; } = string.Empty;
+}
+
+/// <summary>An attachment field: title and value are templates, <c>short</c> is sent only when set.</summary>
+public sealed record MattermostField(string Title, string Value, bool? Short);
+
+/// <summary>Message priority (Mattermost 9.x): <c>priority</c> is a template; the flags are sent only when true.</summary>
+public sealed record MattermostPriority(string Priority, bool RequestedAck, bool PersistentNotifications);
+
+/// <summary>
+/// Alertmanager's <c>rocketchat_config</c> (REST <c>chat.postMessage</c> as a user with a personal access
+/// token). Not in Alertmanager 0.25: it arrived in 0.28, whose keys and defaults these are.
+/// </summary>
+public sealed record RocketchatConfig : IntegrationConfig
+{
+    public const string DefaultApiUrl = "https://open.rocket.chat/";
+
+    public override string Kind => "rocketchat";
+
+    public override bool SendResolved { get; init; }
+
+    public string ApiUrl { get; init; } = string.Empty;
+
+    public string? TokenId { get; init; }
+
+    public string? TokenIdFile { get; init; }
+
+    public string? Token { get; init; }
+
+    public string? TokenFile { get; init; }
+
+    /// <summary>Sent as written (Alertmanager does not template it).</summary>
+    public string Channel { get; init; } = string.Empty;
+
+    public string Color { get; init; } = "{{ if eq .Status \"firing\" }}red{{ else }}green{{ end }}";
+
+    public string Title { get; init; } = "{{ template \"rocketchat.default.title\" . }}";
+
+    public string TitleLink { get; init; } = "{{ template \"rocketchat.default.titlelink\" . }}";
+
+    public string Text { get; init; } = "{{ template \"rocketchat.default.text\" . }}";
+
+    public IReadOnlyList<RocketchatField> Fields { get; init; } = [];
+
+    public bool ShortFields { get; init; }
+
+    public string Emoji { get; init; } = "{{ template \"rocketchat.default.emoji\" . }}";
+
+    public string IconUrl { get; init; } = "{{ template \"rocketchat.default.iconurl\" . }}";
+
+    public string ImageUrl { get; init; } = string.Empty;
+
+    public string ThumbUrl { get; init; } = string.Empty;
+
+    /// <summary>Accepted as Alertmanager accepts it; it does not send it.</summary>
+    public bool LinkNames { get; init; }
+
+    public IReadOnlyList<RocketchatAction> Actions { get; init; } = [];
+}
+
+/// <summary>An attachment field; <c>short</c> falls back to the config's <c>short_fields</c>.</summary>
+public sealed record RocketchatField(string Title, string Value, bool? Short);
+
+/// <summary>A button: text, url and msg are templates.</summary>
+public sealed record RocketchatAction(string Text, string Url, string Msg);

@@ -1,10 +1,12 @@
 using Alerting.Functions.Notify.Discord;
 using Alerting.Functions.Notify.Email;
+using Alerting.Functions.Notify.Mattermost;
 using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.MsTeamsV2;
 using Alerting.Functions.Notify.OpsGenie;
 using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Pushover;
+using Alerting.Functions.Notify.Rocketchat;
 using Alerting.Functions.Notify.Slack;
 using Alerting.Functions.Notify.Telegram;
 using Alerting.Functions.Notify.VictorOps;
@@ -36,6 +38,8 @@ public static class NotifierServices
         Add<VictorOpsNotifier>(services);
         Add<WebexNotifier>(services);
         Add<PushoverNotifier>(services);
+        Add<MattermostNotifier>(services);
+        Add<RocketchatNotifier>(services);
         return services;
     }
 
