@@ -26,8 +26,8 @@ public static partial class ApiParams
         {
             if (double.IsNaN(t) || Math.Abs(t) >= 9.2e15)
             {
-                // Go converts such floats to a nonsense time; refusing says so plainly.
-                throw new FormatException($"cannot parse {GoQuoted(text)} to a valid timestamp");
+                // Go converts these to the lowest int64 and queries at that nonsense time (finding nothing).
+                return MinTimeMs;
             }
             var s = Math.Truncate(t);
             var frac = t - s;
@@ -119,20 +119,14 @@ public static partial class ApiParams
         var sets = new List<IReadOnlyList<LabelMatcher>>(selectors.Count);
         foreach (var text in selectors)
         {
-            Expr expr;
             try
             {
-                expr = PromQlParser.Parse(text);
+                sets.Add(PromQlParser.ParseMetricSelector(text).Matchers);
             }
             catch (PromQlParseException e)
             {
                 throw new FormatException(e.Message, e);
             }
-            if (expr is not VectorSelector { OffsetMs: 0, At: AtKind.None } vs)
-            {
-                throw new FormatException($"1:1: parse error: expected a metric selector, got {GoQuoted(text)}");
-            }
-            sets.Add(vs.Matchers);
         }
         foreach (var set in sets)
         {
