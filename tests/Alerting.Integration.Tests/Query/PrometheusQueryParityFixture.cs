@@ -32,10 +32,10 @@ public sealed partial class PrometheusQueryParityFixture : IAsyncLifetime
 
     public AlertingStack Stack { get; private set; } = null!;
 
-    /// <summary>First sample of the data (t = 1 h of the seed fleet's day).</summary>
+    /// <summary>The data's start (t = 1 h of the seed fleet's day; the first sample is 7 s later).</summary>
     public long StartMs { get; private set; }
 
-    /// <summary>Last sample.</summary>
+    /// <summary>The data's end (the last sample is 7 s later).</summary>
     public long EndMs { get; private set; }
 
     /// <summary>promtool's server URL for us: the token prefix, the token as basic-auth password.</summary>
@@ -63,12 +63,15 @@ public sealed partial class PrometheusQueryParityFixture : IAsyncLifetime
             ["Alerting:QueryToken"] = Token,
             ["Alerting:RuleFiles"] = string.Join(';', RuleFiles),
         });
-        var fleet = new SeedFleet(machines: 4, seriesPerMachine: 0, step: TimeSpan.FromMinutes(1), duration: TimeSpan.FromHours(3));
+        var fleet = new SeedFleet(machines: 4, seriesPerMachine: 0, step: TimeSpan.FromSeconds(15), duration: TimeSpan.FromHours(3));
         var now = Stack.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var origin = now - (long)TimeSpan.FromHours(4).TotalMilliseconds;
-        const int first = 60, last = 180;
-        StartMs = origin + (first * 60_000L);
-        EndMs = origin + (last * 60_000L);
+        var baseMs = now - (long)TimeSpan.FromHours(4).TotalMilliseconds;
+        // Scrapes are never exactly on the query's steps: samples 7 s after the minute, so no sample sits
+        // on a range's boundary (where Prometheus 2.42's closed ranges and 3.x's left-open ones differ).
+        var origin = baseMs + 7_000;
+        const int first = 240, last = 720;
+        StartMs = baseMs + (first * 15_000L);
+        EndMs = baseMs + (last * 15_000L);
         var log = Stack.Host.Services.GetRequiredService<ScrapeTickStore>();
         var om = new StringBuilder();
         var byFamily = new SortedDictionary<string, SortedDictionary<string, List<(long T, double V)>>>(StringComparer.Ordinal);
