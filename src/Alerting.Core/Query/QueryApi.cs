@@ -189,7 +189,15 @@ public sealed class QueryApi(PromQlEngine engine, QueryLimits limits)
             timeout = TimeSpan.FromTicks(Math.Max(0, ns / 100));
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(timeout);
+        if (timeout <= TimeSpan.Zero)
+        {
+            // A timeout below the clock's resolution has passed before evaluation starts.
+            deadline.Cancel();
+        }
+        else
+        {
+            deadline.CancelAfter(timeout);
+        }
         var counted = new CountingSource(store, limits.MaxSamples);
         try
         {
