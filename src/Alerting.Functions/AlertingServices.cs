@@ -44,6 +44,8 @@ public static class AlertingServices
         // The embedded sample store: tick log, blocks, manifest, this instance's view, compaction.
         services.AddOptions<TsdbOptions>().Bind(configuration.GetSection(TsdbOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TsdbOptions>, TsdbOptionsValidator>();
+        services.AddOptions<Query.QueryApiOptions>().Bind(configuration.GetSection(Query.QueryApiOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Query.QueryApiOptions>, Query.QueryApiOptionsValidator>();
         services.AddSingleton<ScrapeTickStore>();
         services.AddSingleton<BlockStore>();
         services.AddSingleton<ManifestStore>();
