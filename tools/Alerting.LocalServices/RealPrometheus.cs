@@ -55,6 +55,7 @@ public sealed class RealPrometheus : IAsyncDisposable
         try
         {
             await process.WaitForPortAsync(port);
+            await prometheus.WaitReadyAsync(TimeSpan.FromSeconds(120));
         }
         catch
         {
@@ -62,6 +63,32 @@ public sealed class RealPrometheus : IAsyncDisposable
             throw;
         }
         return prometheus;
+    }
+
+    /// <summary>Prometheus answers 503 until its TSDB has opened: waits (bounded) for <c>/-/ready</c>.</summary>
+    private async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException("prometheus exited:\n" + Output);
+            }
+            try
+            {
+                using var response = await Client.GetAsync("-/ready");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("prometheus did not become ready:\n" + Output);
     }
 
     /// <summary>An instant query's <c>data.result</c>, via the real query API.</summary>
