@@ -62,6 +62,8 @@ public static class AlertingServices
         services.AddSingleton<PushGroupStore>();
         services.AddSingleton<ScrapeRunner>();
         services.AddSingleton<RuleRunner>();
+        services.AddOptions<Remote.RemoteOptions>().Bind(configuration.GetSection(Remote.RemoteOptions.Section));
+        services.AddSingleton<Remote.RemoteDatasources>();
         services.AddSingleton<AlertRouter>();
         services.AddSingleton<GroupFlusher>();
 
