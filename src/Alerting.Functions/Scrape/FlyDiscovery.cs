@@ -30,8 +30,8 @@ public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimePro
     public async Task<IReadOnlyList<FlyAppMachines>> AppsAsync(FlySdConfig sd, string configDirectory, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(sd);
-        var baseUrl = sd.Url ?? new Uri(string.IsNullOrWhiteSpace(options.Value.FlyApiUrl) ? FlySdConfig.DefaultApiUrl : options.Value.FlyApiUrl);
-        var key = $"{baseUrl}|{sd.Org}|{sd.AppNamePattern}";
+        var baseUrl = BaseUrl(sd);
+        var key = Key(sd);
         var now = time.GetUtcNow();
         if (_cache.TryGetValue(key, out var cached) && now < cached.FetchedAt + sd.RefreshInterval)
         {
@@ -66,15 +66,18 @@ public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimePro
     public async Task<IReadOnlyList<TargetGroup>> GroupsAsync(FlySdConfig sd, string configDirectory, CancellationToken ct) =>
         FlyTargets.Groups(sd, await AppsAsync(sd, configDirectory, ct).ConfigureAwait(false));
 
-    /// <summary>The machine-state series of every fly_sd config of a job (from the answers discovery already holds).</summary>
-    public async Task<IReadOnlyList<(Labels Labels, double Value)>> SeriesAsync(ScrapeConfig job, string configDirectory, CancellationToken ct)
+    /// <summary>
+    /// The machine-state series of every fly_sd config of a job, from the answers this tick's discovery
+    /// already holds (no second request: a failed refresh is retried by the next tick's discovery).
+    /// </summary>
+    public IReadOnlyList<(Labels Labels, double Value)> Series(ScrapeConfig job)
     {
         ArgumentNullException.ThrowIfNull(job);
         var series = new List<(Labels, double)>();
         var seen = new HashSet<Labels>();
         foreach (var sd in job.FlySdConfigs)
         {
-            foreach (var s in FlyTargets.Series(await AppsAsync(sd, configDirectory, ct).ConfigureAwait(false)))
+            foreach (var s in FlyTargets.Series(_cache.TryGetValue(Key(sd), out var entry) ? entry.Apps : []))
             {
                 if (seen.Add(s.Labels))
                 {
@@ -84,6 +87,11 @@ public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimePro
         }
         return series;
     }
+
+    private Uri BaseUrl(FlySdConfig sd) =>
+        sd.Url ?? new Uri(string.IsNullOrWhiteSpace(options.Value.FlyApiUrl) ? FlySdConfig.DefaultApiUrl : options.Value.FlyApiUrl);
+
+    private string Key(FlySdConfig sd) => $"{BaseUrl(sd)}|{sd.Org}|{sd.AppNamePattern}";
 
     private string Token(FlySdConfig sd, string configDirectory)
     {

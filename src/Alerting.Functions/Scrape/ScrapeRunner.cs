@@ -61,7 +61,7 @@ public sealed partial class ScrapeRunner(
             var job = jobs[i].Job;
             if (job.FlySdConfigs.Count > 0)
             {
-                results[i] = [.. results[i], await FlyMachinesAsync(job, configDir, tickMs, ct).ConfigureAwait(false)];
+                results[i] = [.. results[i], FlyMachines(job, tickMs)];
             }
             await ticks.WriteAsync(new ScrapeTick(job.JobName, tickMs, results[i]), ct).ConfigureAwait(false);
             LogScraped(logger, job.JobName, results[i].Length, results[i].Count(r => r.Samples.Any(s => s.Labels.Name == "up" && s.Value == 1)));
@@ -104,9 +104,9 @@ public sealed partial class ScrapeRunner(
     /// The Fly machine-state series of a job with fly_sd_configs, stored with the job's scrapes as one more
     /// target (<see cref="FlyMachinesInstance"/>) so a machine that leaves goes stale like a scraped series.
     /// </summary>
-    private async Task<TargetSamples> FlyMachinesAsync(ScrapeConfig job, string configDir, long tickMs, CancellationToken ct)
+    private TargetSamples FlyMachines(ScrapeConfig job, long tickMs)
     {
-        var series = await fly.SeriesAsync(job, configDir, ct).ConfigureAwait(false);
+        var series = fly.Series(job);
         var jobLabel = Labels.From((PromNames.Job, job.JobName));
         var samples = new List<CollectedSample>(series.Count);
         foreach (var (labels, value) in series)
