@@ -160,4 +160,19 @@ public sealed class FlyDiscoveryTests
         var ex = Assert.Throws<FormatException>(() => FlyApiJson.ParseApps(body));
         Assert.StartsWith("Fly Machines API returned an unreadable app list", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Seed_001s_health_checks_probe_with_the_fly_header_and_an_800ms_budget()
+    {
+        var config = ScrapeConfigLoader.Load(Path.Combine(TestPaths.RepoRoot, "rules", "fly-apps.scrape.yml"));
+
+        Assert.NotEmpty(config.ScrapeConfigs);
+        Assert.All(config.ScrapeConfigs, job =>
+        {
+            Assert.StartsWith("fly-health", job.JobName, StringComparison.Ordinal);
+            Assert.Equal("fly-health-check", job.HttpProbe!.Headers["X-Monitoring"]);
+            Assert.Equal(TimeSpan.FromMilliseconds(800), job.HttpProbe.LatencyBudget);
+            Assert.Equal("https", job.Scheme);
+        });
+    }
 }

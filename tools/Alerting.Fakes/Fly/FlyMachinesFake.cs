@@ -28,6 +28,9 @@ public sealed class FakeFlyMachine
 
     public string? MetricsPath { get; init; }
 
+    /// <summary>The service's <c>autostop</c> as newer machines write it: "off", "stop" or "suspend".</summary>
+    public string AutoStop { get; init; } = "off";
+
     internal List<JsonObject> Events { get; } = [];
 }
 
@@ -228,7 +231,19 @@ public sealed class FlyMachinesFake : IAsyncDisposable
 
     private static JsonObject Machine(FakeFlyMachine m)
     {
-        var config = new JsonObject { ["image"] = m.Image, ["guest"] = new JsonObject { ["cpu_kind"] = "shared", ["cpus"] = 1, ["memory_mb"] = 512 } };
+        var config = new JsonObject
+        {
+            ["image"] = m.Image,
+            ["guest"] = new JsonObject { ["cpu_kind"] = "shared", ["cpus"] = 1, ["memory_mb"] = 512 },
+            ["services"] = new JsonArray(new JsonObject
+            {
+                ["protocol"] = "tcp",
+                ["internal_port"] = 8080,
+                ["autostop"] = m.AutoStop,
+                ["autostart"] = true,
+                ["ports"] = new JsonArray(new JsonObject { ["port"] = 443, ["handlers"] = new JsonArray("tls", "http") }),
+            }),
+        };
         if (m.MetricsPort is not null || m.MetricsPath is not null)
         {
             config["metrics"] = new JsonObject { ["port"] = m.MetricsPort, ["path"] = m.MetricsPath ?? "/metrics" };

@@ -44,7 +44,18 @@ public sealed record FlyMachine
 
 public sealed record FlyMachineConfig(
     [property: JsonPropertyName("image")] string? Image,
-    [property: JsonPropertyName("metrics")] FlyMetricsConfig? Metrics);
+    [property: JsonPropertyName("metrics")] FlyMetricsConfig? Metrics,
+    [property: JsonPropertyName("services")] IReadOnlyList<FlyService>? Services = null)
+{
+    /// <summary>Whether Fly's proxy stops (or suspends) this machine when idle: any service with autostop on.</summary>
+    public bool AutoStops => Services?.Any(s => s.AutoStop is { } a && (a.ValueKind == JsonValueKind.True
+        || (a.ValueKind == JsonValueKind.String && a.GetString() is "stop" or "suspend"))) == true;
+}
+
+/// <summary>A machine service; <c>autostop</c> is a boolean in older machines and "off"/"stop"/"suspend" in newer ones.</summary>
+public sealed record FlyService(
+    [property: JsonPropertyName("autostop")] JsonElement? AutoStop,
+    [property: JsonPropertyName("autostart")] bool? AutoStart);
 
 /// <summary>The machine config's <c>metrics</c> section: where the machine serves Prometheus metrics.</summary>
 public sealed record FlyMetricsConfig(

@@ -88,6 +88,7 @@ public static class FlyTargets
                 series.Add((Named("fly_machine_info", id.With("machine_name", m.Name ?? string.Empty).With("image", m.Config?.Image ?? string.Empty)), 1));
                 series.Add((Named("fly_machine_state", id.With("state", state)), 1));
                 series.Add((Named("fly_machine_running", id), state == Started ? 1 : 0));
+                series.Add((Named("fly_machine_autostop", id), m.Config?.AutoStops == true ? 1 : 0));
                 AddEventSeries(series, id, m.Events ?? []);
             }
             series.Add((Labels.From((Labels.MetricName, "fly_app_running_machines"), ("app", app.App)), running));
