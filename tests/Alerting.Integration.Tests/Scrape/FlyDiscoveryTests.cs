@@ -1,4 +1,5 @@
 using Alerting.Core.Model;
+using Alerting.Core.Tests;
 using Alerting.DemoFleet;
 using Alerting.Fakes.Fly;
 
@@ -53,7 +54,7 @@ public sealed class FlyDiscoveryTests : IAsyncLifetime
         {
             ["Alerting:FlyApiUrl"] = _fly.BaseAddress.ToString(),
             ["Alerting:FlyApiToken"] = FlyMachinesFake.DefaultToken,
-        });
+        }, rulesYaml: await File.ReadAllTextAsync(Path.Combine(TestPaths.RepoRoot, "rules", "fly-apps.rules.yml")));
         _owned.Add(_host);
     }
 
@@ -132,5 +133,21 @@ public sealed class FlyDiscoveryTests : IAsyncLifetime
         _host.Time.Advance(TimeSpan.FromSeconds(30));
         await _host.ScrapeAsync();
         Assert.True(_fly.Requests.Count > before, "the failed refresh is retried on the next tick");
+    }
+
+    [Fact]
+    public async Task An_oom_kill_reported_by_fly_fires_seed_001s_oom_alert_at_the_next_evaluation()
+    {
+        var before = await _host.ScrapeAndEvaluateAsync();
+        Assert.DoesNotContain(before.Keys, l => l.Name == "ALERTS" && l["alertname"] == "FlyMachineOomKilled");
+
+        var machine = _fly.AddMachine("vyx-user-35682909", new FakeFlyMachine { Id = "683713eb7d9008", PrivateIp = "127.0.0.1", MetricsPort = _fleet.Machines[0].Port });
+        _fly.AddEvent(machine, "exit", "stopped", _host.Time.GetUtcNow(), exitCode: 137, oomKilled: true, restarting: true);
+        _host.Time.Advance(TimeSpan.FromSeconds(61));
+        var after = await _host.ScrapeAndEvaluateAsync();
+
+        var alert = Labels.From(("__name__", "ALERTS"), ("alertname", "FlyMachineOomKilled"), ("alertstate", "firing"), ("app", "vyx-user-35682909"),
+            ("job", "fly-machines"), ("machine_id", "683713eb7d9008"), ("region", "ams"), ("severity", "critical"));
+        Assert.Equal(1, after[alert]);
     }
 }
