@@ -8,20 +8,14 @@ namespace Alerting.Core.Tests.Discovery;
 
 public sealed class FlyDiscoveryTests
 {
-    /// <summary>Seed 000's "Prometheus Federation" section, as the user wrote it.</summary>
-    public const string Seed000 = """
-        # prometheus.yml
-        scrape_configs:
-          - job_name: 'fly-machines'
-            fly_sd_configs:
-              - org: 'your-org'
-                app_name_pattern: 'vyx-user-*'
-            relabel_configs:
-              - source_labels: [__meta_fly_app_name]
-                target_label: app
-              - source_labels: [__meta_fly_machine_id]
-                target_label: machine_id
-        """;
+    /// <summary>Seed 000's "Prometheus Federation" prometheus.yml block, read from the seed unchanged.</summary>
+    private static readonly string Seed000 = SeedBlock(File.ReadAllText(Directory.GetFiles(TestPaths.Seeds, "000_*.txt").Single()));
+
+    private static string SeedBlock(string seed)
+    {
+        var start = seed.IndexOf("# prometheus.yml\n", StringComparison.Ordinal);
+        return seed[start..seed.IndexOf("\n```", start, StringComparison.Ordinal)] + "\n";
+    }
 
     private static FlyMachine Machine(string id, string state, string ip = "fdaa:0:1:a7b:1f:1:2:3", int? metricsPort = 8080, params FlyMachineEvent[] events) => new()
     {

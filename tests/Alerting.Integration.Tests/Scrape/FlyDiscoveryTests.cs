@@ -12,20 +12,14 @@ namespace Alerting.Integration.Tests.Scrape;
 /// </summary>
 public sealed class FlyDiscoveryTests : IAsyncLifetime
 {
-    /// <summary>Seed 000's "Prometheus Federation" section, as the user wrote it.</summary>
-    private const string Seed000 = """
-        # prometheus.yml
-        scrape_configs:
-          - job_name: 'fly-machines'
-            fly_sd_configs:
-              - org: 'your-org'
-                app_name_pattern: 'vyx-user-*'
-            relabel_configs:
-              - source_labels: [__meta_fly_app_name]
-                target_label: app
-              - source_labels: [__meta_fly_machine_id]
-                target_label: machine_id
-        """;
+    /// <summary>Seed 000's "Prometheus Federation" prometheus.yml block, read from the seed unchanged.</summary>
+    private static readonly string Seed000 = SeedBlock(File.ReadAllText(Directory.GetFiles(TestPaths.Seeds, "000_*.txt").Single()));
+
+    private static string SeedBlock(string seed)
+    {
+        var start = seed.IndexOf("# prometheus.yml\n", StringComparison.Ordinal);
+        return seed[start..seed.IndexOf("\n```", start, StringComparison.Ordinal)] + "\n";
+    }
 
     private readonly List<IAsyncDisposable> _owned = [];
     private FlyMachinesFake _fly = null!;
