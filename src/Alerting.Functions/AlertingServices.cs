@@ -57,6 +57,7 @@ public static class AlertingServices
 
         services.AddSingleton<ConfigProvider>();
         services.AddSingleton<TargetScraper>();
+        services.AddSingleton<FlyDiscovery>();
         services.AddSingleton<TargetDiscovery>();
         services.AddSingleton<ScrapeClients>();
         services.AddSingleton<PushGroupStore>();
