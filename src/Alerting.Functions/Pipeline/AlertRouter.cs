@@ -56,11 +56,12 @@ public sealed partial class AlertRouter(
             if (group is null)
             {
                 var token = Guid.NewGuid().ToString("N");
+                var firstFlush = Core.Dispatch.FirstFlush.At(alert.StartsAt, now, route.GroupWait);
                 var fresh = new GroupRecord(id, groupKey, route.RouteId, route.Receiver, groupLabels, [alert.Fingerprint], token,
-                    now + route.GroupWait, route.GroupWait, route.GroupInterval, route.RepeatInterval, now);
+                    firstFlush, route.GroupWait, route.GroupInterval, route.RepeatInterval, now);
                 if (await groups.TryAddAsync(fresh, ct).ConfigureAwait(false))
                 {
-                    await queues.SendAsync(StorageNames.NotificationsQueue, new FlushGroupMessage(id, token, now + route.GroupWait), route.GroupWait, ct).ConfigureAwait(false);
+                    await queues.SendAsync(StorageNames.NotificationsQueue, new FlushGroupMessage(id, token, firstFlush), firstFlush - now, ct).ConfigureAwait(false);
                     return;
                 }
                 continue;
@@ -71,20 +72,26 @@ public sealed partial class AlertRouter(
             // A flush chain whose message was lost (poisoned, deleted by hand) would leave the group
             // silent forever; restart it when it is clearly overdue.
             var overdue = Core.Escalation.RearmPlan.FlushOverdue(group.NextFlushAt, group.ClaimedUntil, now);
+            // An alert that started over group_wait ago sends a group that has not flushed yet at once.
+            var early = !overdue && !ReferenceEquals(members, group.Fingerprints)
+                && Core.Dispatch.FirstFlush.BringForward(group.CreatedAt, group.NextFlushAt, alert.StartsAt, now, group.GroupWait);
             if (ReferenceEquals(members, group.Fingerprints) && !overdue)
             {
                 return;
             }
             var updated = group with { Fingerprints = members };
-            if (overdue)
+            if (overdue || early)
             {
                 updated = updated with { FlushToken = Guid.NewGuid().ToString("N"), NextFlushAt = now };
             }
             if (await groups.TryReplaceAsync(updated, ct).ConfigureAwait(false))
             {
-                if (overdue)
+                if (overdue || early)
                 {
-                    LogRestartedFlush(logger, id);
+                    if (overdue)
+                    {
+                        LogRestartedFlush(logger, id);
+                    }
                     await queues.SendAsync(StorageNames.NotificationsQueue, new FlushGroupMessage(id, updated.FlushToken, now), ct).ConfigureAwait(false);
                 }
                 return;
