@@ -19,47 +19,29 @@ namespace Alerting.StoreBench;
 /// </summary>
 internal static partial class QueryRange
 {
-    public static async Task RunAsync(string dir, int machines, int series, string seedsDir)
+    public static async Task RunAsync(string dir, int machines, int series, int hours, string seedsDir)
     {
-        var fleet = new SeedFleet(machines, series, TimeSpan.FromSeconds(15), TimeSpan.FromHours(1));
+        var range = TimeSpan.FromHours(hours);
+        // Grafana's step for a wide panel: the range over ~1,440 points, never under the 15 s scrape interval.
+        var stepSeconds = Math.Max(15, (int)(range.TotalSeconds / 1440));
+        var fleet = new SeedFleet(machines, series, TimeSpan.FromSeconds(15), range);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000 * 60_000;
-        var origin = now - (long)TimeSpan.FromHours(1).TotalMilliseconds;
-        var head = new Head(SeriesSelection.All, (long)TimeSpan.FromHours(2).TotalMilliseconds);
-        var om = new Dictionary<string, StringBuilder>(StringComparer.Ordinal);
+        var origin = now - (long)range.TotalMilliseconds;
+        var head = new Head(SeriesSelection.All, (long)(range + TimeSpan.FromHours(1)).TotalMilliseconds);
         long samples = 0;
-        for (var step = 0; step <= fleet.Steps; step++)
+        for (var i = 0; i <= fleet.Steps; i++)
         {
-            var tick = fleet.Tick(step, origin);
+            var tick = fleet.Tick(i, origin);
             head.Append(tick);
-            foreach (var s in tick.Targets.SelectMany(t => t.Samples))
-            {
-                var name = s.Labels[Labels.MetricName];
-                if (!om.TryGetValue(name, out var sb))
-                {
-                    sb = new StringBuilder();
-                    om[name] = sb;
-                }
-                sb.Append(name).Append('{').Append(string.Join(",", s.Labels.Where(l => l.Name != Labels.MetricName).Select(l => $"{l.Name}=\"{Labels.Escape(l.Value)}\""))).Append("} ")
-                    .Append(s.Value.ToString("R", CultureInfo.InvariantCulture)).Append(' ').Append((s.TimestampMs / 1000.0).ToString("0.000", CultureInfo.InvariantCulture)).Append('\n');
-                samples++;
-            }
+            samples += tick.Targets.Sum(t => t.Samples.Count);
         }
         var queries = DashboardQueries(seedsDir);
-        Console.WriteLine($"{head.SeriesCount:N0} series, {samples:N0} samples over 1 h; {queries.Count} dashboard queries, query_range 1 h at 15 s");
+        Console.WriteLine($"{head.SeriesCount:N0} series, {samples:N0} samples over {hours} h; {queries.Count} dashboard queries, query_range {hours} h at {stepSeconds} s");
 
-        // OpenMetrics wants each family's samples together and each series' in time order.
         var omFile = Path.Combine(dir, "query-bench.om");
         await using (var w = new StreamWriter(omFile))
         {
-            foreach (var sb in om.Values)
-            {
-                var lines = sb.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-                foreach (var line in lines.OrderBy(l => l[..l.LastIndexOf('}')], StringComparer.Ordinal))
-                {
-                    await w.WriteAsync(line + "\n");
-                }
-            }
-            await w.WriteAsync("# EOF\n");
+            await fleet.WriteOpenMetricsAsync(w, origin);
         }
         var data = Path.Combine(dir, "query-bench-prom");
         if (Directory.Exists(data))
@@ -90,6 +72,7 @@ internal static partial class QueryRange
 
         var start = (origin / 1000).ToString(CultureInfo.InvariantCulture);
         var end = (now / 1000).ToString(CultureInfo.InvariantCulture);
+        var step = stepSeconds.ToString(CultureInfo.InvariantCulture);
         var store = new TsdbQuerier([], head, long.MinValue);
         var api = new QueryApi(new PromQlEngine(), QueryLimits.Default);
         var ours = new List<double>();
@@ -100,7 +83,7 @@ internal static partial class QueryRange
             var sw = Stopwatch.StartNew();
             foreach (var q in queries)
             {
-                var form = new ApiForm([new("query", q), new("start", start), new("end", end), new("step", "15")]);
+                var form = new ApiForm([new("query", q), new("start", start), new("end", end), new("step", step)]);
                 var r = api.Range(QueryRequests.Range(form), store, CancellationToken.None);
                 bytesOurs = round == 0 ? bytesOurs + r.Body.Length : bytesOurs;
             }
@@ -108,7 +91,7 @@ internal static partial class QueryRange
             sw.Restart();
             foreach (var q in queries)
             {
-                using var r = await http.PostAsync("api/v1/query_range", new FormUrlEncodedContent([new("query", q), new("start", start), new("end", end), new("step", "15")]));
+                using var r = await http.PostAsync("api/v1/query_range", new FormUrlEncodedContent([new("query", q), new("start", start), new("end", end), new("step", step)]));
                 var body = await r.Content.ReadAsByteArrayAsync();
                 bytesTheirs = round == 0 ? bytesTheirs + body.Length : bytesTheirs;
             }
@@ -122,7 +105,7 @@ internal static partial class QueryRange
         }
         var mo = Median(ours);
         var mt = Median(theirs);
-        Console.WriteLine("| all dashboard queries, query_range 1 h / 15 s | ours | Prometheus 2.42 | ratio |");
+        Console.WriteLine($"| {head.SeriesCount:N0} series, {queries.Count} queries, query_range {hours} h / {stepSeconds} s | ours | Prometheus 2.42 | ratio |");
         Console.WriteLine("|---|---|---|---|");
         Console.WriteLine($"| median of 5 rounds | {mo:0} ms | {mt:0} ms | {mo / mt:0.00}x |");
         Console.WriteLine($"| response bytes (first round) | {bytesOurs:N0} | {bytesTheirs:N0} | |");

@@ -152,6 +152,31 @@ public sealed class SeedFleet
     }
 
     /// <summary>
+    /// The same data as OpenMetrics for <c>promtool tsdb create-blocks-from openmetrics</c>, streamed series by
+    /// series (each family's series together, each series' points in time order), so 24 h of a large fleet
+    /// never has to be held as text.
+    /// </summary>
+    public async Task WriteOpenMetricsAsync(TextWriter w, long originMs)
+    {
+        foreach (var family in _series.GroupBy(s => s.Labels[Labels.MetricName], StringComparer.Ordinal))
+        {
+            foreach (var (labels, value) in family)
+            {
+                var prefix = family.Key + "{" + string.Join(",", labels.Where(l => l.Name != Labels.MetricName).Select(l => $"{l.Name}=\"{Labels.Escape(l.Value)}\"")) + "} ";
+                for (var s = 0; s <= Steps; s++)
+                {
+                    if (value(s * Step.TotalSeconds) is { } v)
+                    {
+                        var ts = (originMs + (long)(s * Step.TotalMilliseconds)) / 1000.0;
+                        await w.WriteAsync(prefix + v.ToString("R", CultureInfo.InvariantCulture) + " " + ts.ToString("0.000", CultureInfo.InvariantCulture) + "\n");
+                    }
+                }
+            }
+        }
+        await w.WriteAsync("# EOF\n");
+    }
+
+    /// <summary>
     /// promtool's input_series for the same data: one value per step, <c>stale</c> where a series
     /// disappears (our store writes a stale marker there) and <c>_</c> while it stays away.
     /// </summary>

@@ -76,9 +76,11 @@ public sealed partial class QueuePump
             {
                 return;
             }
-            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+            catch (Exception e)
             {
-                // Once per outage, not once per poll: a storage account down for minutes is one event.
+                // Whatever a poll throws (the storage SDK wraps exhausted retries of broken connections in an
+                // AggregateException), the pump must outlive it, as the Functions host's listener does: a dead
+                // pump stops every later message on this queue without a word. Once per outage, not per poll.
                 if (!_storageDown)
                 {
                     _storageDown = true;
@@ -129,28 +131,47 @@ public sealed partial class QueuePump
         var lease = new Lease(message.PopReceipt);
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var renewing = RenewAsync(message.MessageId, lease, renewal.Token);
+        Exception? failure = null;
         try
         {
             await _invoker.InvokeAsync(_function, p => Bind(p, message), ct).ConfigureAwait(false);
-            await StopRenewingAsync(renewal, renewing).ConfigureAwait(false);
-            await _queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Shutdown: leave the message; it reappears after its lease like on a host restart.
+            await StopRenewingAsync(renewal, renewing).ConfigureAwait(false);
+            return;
         }
         catch (Exception e)
         {
-            await StopRenewingAsync(renewal, renewing).ConfigureAwait(false);
-            LogFunctionFailed(_logger, e, _function.Name, message.MessageId, message.DequeueCount);
+            failure = e;
+        }
+        await StopRenewingAsync(renewal, renewing).ConfigureAwait(false);
+        try
+        {
+            if (failure is null)
+            {
+                await _queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, ct).ConfigureAwait(false);
+                return;
+            }
+            LogFunctionFailed(_logger, failure, _function.Name, message.MessageId, message.DequeueCount);
             if (message.DequeueCount >= _settings.MaxDequeueCount)
             {
-                await PoisonAsync(message, lease.PopReceipt, e.Message, ct).ConfigureAwait(false);
+                await PoisonAsync(message, lease.PopReceipt, failure.Message, ct).ConfigureAwait(false);
             }
             else
             {
                 await _queue.UpdateMessageAsync(message.MessageId, lease.PopReceipt, visibilityTimeout: _settings.VisibilityTimeout, cancellationToken: ct).ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Storage failed while settling the message: it reappears when its lease ends and runs again,
+            // as after a host restart (handlers are idempotent for that reason).
+            LogSettleFailed(_logger, message.MessageId, QueueName, e.Message);
         }
     }
 
@@ -172,13 +193,14 @@ public sealed partial class QueuePump
                 var renewed = await _queue.UpdateMessageAsync(messageId, lease.PopReceipt, visibilityTimeout: _lease, cancellationToken: ct).ConfigureAwait(false);
                 lease.PopReceipt = renewed.Value.PopReceipt;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+            catch (Exception e)
             {
-                // Storage unreachable: keep trying at the next half-lease; the function's own calls fail too.
+                // Storage unreachable (any failure, timeouts included): keep trying at the next half-lease; the
+                // function's own calls fail too. Throwing here would fault the message's settling.
                 LogRenewFailed(_logger, messageId, QueueName, e.Message);
             }
         }
@@ -240,6 +262,9 @@ public sealed partial class QueuePump
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of message {MessageId} on {Queue} failed: {Error}")]
     private static partial void LogRenewFailed(ILogger logger, string messageId, string queue, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling message {MessageId} on {Queue} failed: {Error}; it runs again when its lease ends")]
+    private static partial void LogSettleFailed(ILogger logger, string messageId, string queue, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Polling queue {Queue} works again")]
     private static partial void LogPollRecovered(ILogger logger, string queue);
