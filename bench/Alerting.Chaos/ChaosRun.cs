@@ -38,7 +38,23 @@ public sealed record ChaosOptions
 
     public TimeSpan OutageLength { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The storage faults the outages cycle through: every connection reset, 503 ServerBusy on every request, or every chunk slowed.</summary>
+    public IReadOnlyList<StorageFault> OutageKinds { get; init; } = [StorageFault.Reset];
+
     public TextWriter Log { get; init; } = TextWriter.Null;
+}
+
+/// <summary>How storage fails during an outage.</summary>
+public enum StorageFault
+{
+    /// <summary>Every connection reset (an account or Azurite that is gone).</summary>
+    Reset,
+
+    /// <summary>Every request answered 503 ServerBusy (a throttled account).</summary>
+    Busy,
+
+    /// <summary>Every chunk in both directions delayed by a second (an account that answers, slowly).</summary>
+    Slow,
 }
 
 /// <summary>One channel's outcome: alerts expected there, lost (never delivered), extra copies, and delivery latency.</summary>
@@ -114,6 +130,7 @@ public sealed class ChaosRun : IAsyncDisposable
     private ExternalProcess? _app;
     private readonly List<FaultProxy> _proxies = [];
     private readonly StringBuilder _appLog = new();
+    private readonly List<StorageFault> _outageKinds = [];
     private int _outages;
     private int _kills;
     private int _outageErrorLines;
@@ -166,7 +183,7 @@ public sealed class ChaosRun : IAsyncDisposable
                 if (_options.OutageEvery > 0 && kill % _options.OutageEvery == 0)
                 {
                     await OutageAsync(ct).ConfigureAwait(false);
-                    _options.Log.WriteLine($"[chaos] storage outage {_outages} ({_options.OutageLength.TotalSeconds:F0} s) in round {kill}/{_options.Kills}");
+                    _options.Log.WriteLine($"[chaos] storage outage {_outages} ({_outageKinds[^1]}, {_options.OutageLength.TotalSeconds:F0} s) in round {kill}/{_options.Kills}");
                     continue;
                 }
                 await KillAppAsync().ConfigureAwait(false);
@@ -188,14 +205,32 @@ public sealed class ChaosRun : IAsyncDisposable
     /// <summary>Storage unreachable for a while (every connection reset), then back; the app keeps running.</summary>
     private async Task OutageAsync(CancellationToken ct)
     {
+        var kind = _options.OutageKinds[_outages % _options.OutageKinds.Count];
         _outages++;
         var before = StorageErrorLines(_app?.Output);
-        _proxies.ForEach(p => p.Down = true);
+        _proxies.ForEach(p => Set(p, kind, on: true));
         await Task.Delay(_options.OutageLength, ct).ConfigureAwait(false);
-        _proxies.ForEach(p => p.Down = false);
+        _proxies.ForEach(p => Set(p, kind, on: false));
         // Let the app notice it works again before the lines are counted.
         await Task.Delay(TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
         _outageErrorLines += StorageErrorLines(_app?.Output) - before;
+        _outageKinds.Add(kind);
+    }
+
+    private static void Set(FaultProxy proxy, StorageFault kind, bool on)
+    {
+        switch (kind)
+        {
+            case StorageFault.Reset:
+                proxy.Down = on;
+                break;
+            case StorageFault.Busy:
+                proxy.Busy = on;
+                break;
+            default:
+                proxy.Delay = on ? TimeSpan.FromSeconds(1) : TimeSpan.Zero;
+                break;
+        }
     }
 
     /// <summary>Warnings and errors the app logged about storage (warn/fail lines of the console logger mentioning it).</summary>

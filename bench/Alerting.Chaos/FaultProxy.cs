@@ -6,7 +6,9 @@ namespace Alerting.Chaos;
 /// <summary>
 /// A TCP proxy on a loopback port in front of one storage endpoint, to break storage on purpose: while
 /// <see cref="Down"/> it resets every connection (open ones and new ones), as a storage outage or a
-/// stopped Azurite looks to a client; <see cref="Delay"/> slows every chunk in both directions.
+/// stopped Azurite looks to a client; while <see cref="Busy"/> it answers every request itself with
+/// Azure Storage's 503 ServerBusy (a throttled or overloaded account); <see cref="Delay"/> slows every
+/// chunk in both directions (a slow account).
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -16,6 +18,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly List<TcpClient> _open = [];
     private readonly Task _accepting;
     private volatile bool _down;
+    private volatile bool _busy;
 
     public FaultProxy(int targetPort)
     {
@@ -50,6 +53,27 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Answers every request with 503 ServerBusy instead of forwarding it; open connections are reset so the next request sees it.</summary>
+    public bool Busy
+    {
+        get => _busy;
+        set
+        {
+            _busy = value;
+            if (value)
+            {
+                lock (_open)
+                {
+                    foreach (var c in _open)
+                    {
+                        Reset(c);
+                    }
+                    _open.Clear();
+                }
+            }
+        }
+    }
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -68,7 +92,7 @@ public sealed class FaultProxy : IAsyncDisposable
                 Reset(client);
                 continue;
             }
-            _ = Task.Run(() => PipeAsync(client));
+            _ = Task.Run(() => _busy ? AnswerBusyAsync(client) : PipeAsync(client));
         }
     }
 
@@ -99,6 +123,29 @@ public sealed class FaultProxy : IAsyncDisposable
                 _open.Remove(client);
                 _open.Remove(upstream);
             }
+            client.Dispose();
+        }
+    }
+
+    /// <summary>Reads each request's head and answers it with Azure Storage's ServerBusy error, as long as the connection lives.</summary>
+    private async Task AnswerBusyAsync(TcpClient client)
+    {
+        const string body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>ServerBusy</Code><Message>The server is currently unable to receive requests. Please retry your request.</Message></Error>";
+        var response = System.Text.Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 503 The server is currently unable to receive requests. Please retry your request.\r\nContent-Type: application/xml\r\nx-ms-error-code: ServerBusy\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
+        try
+        {
+            var stream = client.GetStream();
+            var buffer = new byte[16 * 1024];
+            // One request head is enough: the answer closes the connection, so the client opens a new one.
+            await stream.ReadAsync(buffer, _stop.Token).ConfigureAwait(false);
+            await stream.WriteAsync(response, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
             client.Dispose();
         }
     }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Alerting.Chaos;
 
-// Usage: Alerting.Chaos [--kills 100] [--alerts-per-round 2] [--settle 100] [--seed 1] [--outage-every N] [--outage-seconds 30]
+// Usage: Alerting.Chaos [--kills 100] [--alerts-per-round 2] [--settle 100] [--seed 1] [--outage-every N] [--outage-seconds 30] [--outage-kinds reset,busy,slow]
 // --kills is the number of rounds; with --outage-every N every Nth round cuts storage off instead of killing the app.
 // Build the solution first: the app runs as src/Alerting.LocalHost's built dll, killed with SIGKILL.
 var options = new ChaosOptions { Log = Console.Out };
@@ -14,6 +14,7 @@ for (var i = 0; i < args.Length - 1; i++)
         "--settle" => options with { Settle = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
         "--seed" => options with { Seed = int.Parse(args[++i], CultureInfo.InvariantCulture) },
         "--outage-every" => options with { OutageEvery = int.Parse(args[++i], CultureInfo.InvariantCulture) },
+        "--outage-kinds" => options with { OutageKinds = [.. args[++i].Split(',').Select(k => Enum.Parse<StorageFault>(k, ignoreCase: true))] },
         "--outage-seconds" => options with { OutageLength = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
         _ => options,
     };
