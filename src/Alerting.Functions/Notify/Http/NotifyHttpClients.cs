@@ -22,8 +22,10 @@ namespace Alerting.Functions.Notify.Http;
 /// back to the notifier, the flush fails and the queue redelivers it later, so a flush never holds its
 /// claim for long. Clients are cached per configuration and reused across flushes.
 /// </summary>
-public sealed partial class NotifyHttpClients(IOptions<DeliveryOptions> options, ILogger<NotifyHttpClients> logger) : IDisposable
+public sealed partial class NotifyHttpClients(IOptions<DeliveryOptions> options, ILogger<NotifyHttpClients> logger, TimeProvider? time = null) : IDisposable
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     private static readonly JsonSerializerOptions KeyJson = new() { WriteIndented = false };
 
     private readonly ConcurrentDictionary<string, Lazy<HttpClient>> _clients = new(StringComparer.Ordinal);
@@ -42,7 +44,7 @@ public sealed partial class NotifyHttpClients(IOptions<DeliveryOptions> options,
         HttpMessageHandler inner = HttpClientConfigs.Handler(config);
         if (config.OAuth2 is { } oauth2)
         {
-            inner = new OAuth2Handler(oauth2, HttpClientConfigs.Handler(new HttpClientConfig { TlsConfig = oauth2.TlsConfig, Proxy = oauth2.Proxy }), o.UserAgent) { InnerHandler = inner };
+            inner = new OAuth2Handler(oauth2, HttpClientConfigs.Handler(new HttpClientConfig { TlsConfig = oauth2.TlsConfig, Proxy = oauth2.Proxy }), o.UserAgent, _time) { InnerHandler = inner };
         }
         else
         {
@@ -83,11 +85,12 @@ public sealed partial class NotifyHttpClients(IOptions<DeliveryOptions> options,
 
     /// <summary>
     /// Transient as Microsoft.Extensions.Http.Resilience defines it, except an answer asking to come back
-    /// later than we wait in process: that one goes to the notifier and fails the flush.
+    /// later than we wait in process, and a server certificate we refused (the same handshake would be
+    /// refused again at once): those go to the notifier and fail the flush, whose redelivery retries later.
     /// </summary>
     private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, TimeSpan maxRetryAfter)
     {
-        if (!HttpClientResiliencePredicates.IsTransient(outcome))
+        if (!HttpClientResiliencePredicates.IsTransient(outcome) || NotifyRequests.CertificateFailure(outcome.Exception) is not null)
         {
             return false;
         }
@@ -186,13 +189,29 @@ public static class NotifyRequests
         }
         catch (HttpRequestException e) when (e is not TransientNotificationException)
         {
-            // Alertmanager's notify.RedactURL: webhook URLs carry their secret in the path.
-            throw new TransientNotificationException($"{method} {Redact(url)}: {e.Message}", e.StatusCode);
+            // Alertmanager's notify.RedactURL: webhook URLs carry their secret in the path. A refused server
+            // certificate says why in Go's words; another TLS failure says what the handshake met.
+            var why = CertificateFailure(e)?.Message
+                ?? (e.HttpRequestError == HttpRequestError.SecureConnectionError && e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message);
+            throw new TransientNotificationException($"{method} {Redact(url)}: {why}", e.StatusCode);
         }
         catch (Polly.Timeout.TimeoutRejectedException e)
         {
             throw new TransientNotificationException($"{method} {Redact(url)}: no answer within {e.Timeout.TotalSeconds} s");
         }
+    }
+
+    /// <summary>The refused server certificate behind <paramref name="e"/>, if that is why the request failed.</summary>
+    internal static CertificateVerificationException? CertificateFailure(Exception? e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is CertificateVerificationException refused)
+            {
+                return refused;
+            }
+        }
+        return null;
     }
 
     public static HttpContent Content(string json, string mediaType = "application/json")

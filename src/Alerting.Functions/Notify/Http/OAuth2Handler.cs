@@ -16,13 +16,15 @@ internal sealed class OAuth2Handler : DelegatingHandler
     private static readonly TimeSpan ExpiryDelta = TimeSpan.FromSeconds(10);
 
     private readonly OAuth2Config _config;
+    private readonly TimeProvider _time;
     private readonly HttpClient _tokenClient;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (string Token, string Type, DateTimeOffset Expires)? _token;
 
-    public OAuth2Handler(OAuth2Config config, HttpMessageHandler tokenHandler, string userAgent)
+    public OAuth2Handler(OAuth2Config config, HttpMessageHandler tokenHandler, string userAgent, TimeProvider time)
     {
         _config = config;
+        _time = time;
         _tokenClient = new HttpClient(tokenHandler) { Timeout = TimeSpan.FromSeconds(30) };
         _tokenClient.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
     }
@@ -41,14 +43,14 @@ internal sealed class OAuth2Handler : DelegatingHandler
 
     private async Task<(string Token, string Type, DateTimeOffset Expires)> TokenAsync(CancellationToken ct)
     {
-        if (_token is { } cached && cached.Expires > DateTimeOffset.UtcNow + ExpiryDelta)
+        if (_token is { } cached && cached.Expires > _time.GetUtcNow() + ExpiryDelta)
         {
             return cached;
         }
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (_token is { } again && again.Expires > DateTimeOffset.UtcNow + ExpiryDelta)
+            if (_token is { } again && again.Expires > _time.GetUtcNow() + ExpiryDelta)
             {
                 return again;
             }
@@ -74,7 +76,7 @@ internal sealed class OAuth2Handler : DelegatingHandler
                     : new TransientNotificationException(detail, answer.HttpStatusCode == 0 ? null : answer.HttpStatusCode);
             }
             // A token without expires_in never expires for golang.org/x/oauth2.
-            var expires = answer.ExpiresIn > 0 ? DateTimeOffset.UtcNow.AddSeconds(answer.ExpiresIn) : DateTimeOffset.MaxValue;
+            var expires = answer.ExpiresIn > 0 ? _time.GetUtcNow().AddSeconds(answer.ExpiresIn) : DateTimeOffset.MaxValue;
             var type = string.IsNullOrEmpty(answer.TokenType) || answer.TokenType.Equals("bearer", StringComparison.OrdinalIgnoreCase) ? "Bearer" : answer.TokenType;
             _token = (answer.AccessToken, type, expires);
             return _token.Value;
