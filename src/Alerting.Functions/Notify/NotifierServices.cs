@@ -8,6 +8,7 @@ using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Pushover;
 using Alerting.Functions.Notify.Rocketchat;
 using Alerting.Functions.Notify.Slack;
+using Alerting.Functions.Notify.Sns;
 using Alerting.Functions.Notify.Telegram;
 using Alerting.Functions.Notify.VictorOps;
 using Alerting.Functions.Notify.Webex;
@@ -40,6 +41,7 @@ public static class NotifierServices
         Add<PushoverNotifier>(services);
         Add<MattermostNotifier>(services);
         Add<RocketchatNotifier>(services);
+        Add<SnsNotifier>(services);
         return services;
     }
 
