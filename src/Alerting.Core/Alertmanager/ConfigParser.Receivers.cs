@@ -36,6 +36,8 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(SnsConfig Config, bool HasOwnHttp)> Snses { get; } = [];
 
+    public List<(IncidentioConfig Config, bool HasOwnHttp)> Incidentios { get; } = [];
+
     public List<(MattermostConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Mattermosts { get; } = [];
 
     public List<(RocketchatConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Rocketchats { get; } = [];
@@ -72,6 +74,7 @@ internal sealed partial class ConfigParser
         var webexes = m.Items("webex_configs", "[]*config.WebexConfig").ToList();
         var pushovers = m.Items("pushover_configs", "[]*config.PushoverConfig").ToList();
         var snses = m.Items("sns_configs", "[]*config.SNSConfig").ToList();
+        var incidentios = m.Items("incidentio_configs", "[]*config.IncidentioConfig").ToList();
         var mattermosts = m.Items("mattermost_configs", "[]*config.MattermostConfig").ToList();
         var rocketchats = m.Items("rocketchat_configs", "[]*config.RocketchatConfig").ToList();
         foreach (var (n, p) in emails)
@@ -129,6 +132,10 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in snses)
         {
             ParseSns(n, p, draft);
+        }
+        foreach (var (n, p) in incidentios)
+        {
+            ParseIncidentio(n, p, draft);
         }
         foreach (var (n, p) in mattermosts)
         {
@@ -565,6 +572,7 @@ internal sealed partial class ConfigParser
             WebexConfigs = ApplyWebexGlobals(draft, g),
             PushoverConfigs = draft.Pushovers.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList(),
             SnsConfigs = draft.Snses.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList(),
+            IncidentioConfigs = draft.Incidentios.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList(),
             MattermostConfigs = ApplyMattermostGlobals(draft, g),
             RocketchatConfigs = ApplyRocketchatGlobals(draft, g) };
     }

@@ -16,13 +16,11 @@ internal sealed partial class ConfigParser
     private static readonly Dictionary<string, string[]> UnsupportedKinds = new(StringComparer.Ordinal)
     {
         ["jira_configs"] = ["api_url", "api_type", "project", "issue_type", "summary", "description", "labels", "priority", "custom_fields", "reopen_transition", "resolve_transition", "wont_fix_resolution", "reopen_duration", "fields"],
-        ["incidentio_configs"] = ["url", "url_file", "alert_source_token", "alert_source_token_file", "max_alerts", "timeout"],
     };
 
     private static readonly Dictionary<string, string> GoTypeNames = new(StringComparer.Ordinal)
     {
         ["jira_configs"] = "JiraConfig",
-        ["incidentio_configs"] = "IncidentioConfig",
     };
 
     /// <summary>Keys holding lists or maps; everything else in an unsupported integration is a scalar.</summary>
@@ -90,25 +88,6 @@ internal sealed partial class ConfigParser
         if (m.HadTypeErrors)
         {
             return;
-        }
-        string? V(string k) => values.TryGetValue(k, out var x) && x.Length > 0 ? x : null;
-        void Fail(string detail) => throw _ctx.Error(m.Node, path, detail);
-        void AtMostOne(string a, string b)
-        {
-            if (V(a) is not null && V(b) is not null)
-            {
-                Fail($"at most one of {a} & {b} must be configured");
-            }
-        }
-        switch (kind)
-        {
-            case "incidentio_configs":
-                if (V("url") is null && V("url_file") is null)
-                {
-                    Fail("one of url or url_file must be configured");
-                }
-                AtMostOne("url", "url_file");
-                break;
         }
         draft.Others.Add((kind, values, node, path));
     }

@@ -34,6 +34,8 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<SnsConfig> SnsConfigs { get; init; } = [];
 
+    public IReadOnlyList<IncidentioConfig> IncidentioConfigs { get; init; } = [];
+
     public IReadOnlyList<MattermostConfig> MattermostConfigs { get; init; } = [];
 
     public IReadOnlyList<RocketchatConfig> RocketchatConfigs { get; init; } = [];
@@ -51,7 +53,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. PushoverConfigs, .. SnsConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs, .. RocketchatConfigs, .. MattermostConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. PushoverConfigs, .. SnsConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs, .. IncidentioConfigs, .. RocketchatConfigs, .. MattermostConfigs];
 }
 
 /// <summary>
@@ -685,4 +687,31 @@ public sealed record SnsSigV4
     public string Profile { get; init; } = string.Empty;
 
     public string RoleArn { get; init; } = string.Empty;
+}
+
+/// <summary>
+/// Alertmanager's <c>incidentio_config</c> (an incident.io HTTP alert source for Alertmanager). Not in
+/// Alertmanager 0.25: it arrived in 0.29, whose keys and defaults these are.
+/// </summary>
+public sealed record IncidentioConfig : IntegrationConfig
+{
+    public override string Kind => "incidentio";
+
+    public override bool SendResolved { get; init; } = true;
+
+    /// <summary>The alert source's URL (<c>https://api.incident.io/v2/alert_events/alertmanager/{alert source config id}</c>).</summary>
+    public string? Url { get; init; }
+
+    public string? UrlFile { get; init; }
+
+    /// <summary>Sent as a Bearer token in place of any <c>http_config.authorization</c>.</summary>
+    public string? AlertSourceToken { get; init; }
+
+    public string? AlertSourceTokenFile { get; init; }
+
+    /// <summary>0 means all alerts are sent.</summary>
+    public long MaxAlerts { get; init; }
+
+    /// <summary>How long one request may take; null for no limit beyond the delivery options'.</summary>
+    public TimeSpan? Timeout { get; init; }
 }

@@ -1,5 +1,6 @@
 using Alerting.Functions.Notify.Discord;
 using Alerting.Functions.Notify.Email;
+using Alerting.Functions.Notify.Incidentio;
 using Alerting.Functions.Notify.Mattermost;
 using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.MsTeamsV2;
@@ -42,6 +43,7 @@ public static class NotifierServices
         Add<MattermostNotifier>(services);
         Add<RocketchatNotifier>(services);
         Add<SnsNotifier>(services);
+        Add<IncidentioNotifier>(services);
         return services;
     }
 
