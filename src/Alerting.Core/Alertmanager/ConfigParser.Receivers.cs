@@ -34,6 +34,10 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(PushoverConfig Config, bool HasOwnHttp)> Pushovers { get; } = [];
 
+    public List<(SnsConfig Config, bool HasOwnHttp)> Snses { get; } = [];
+
+    public List<(IncidentioConfig Config, bool HasOwnHttp)> Incidentios { get; } = [];
+
     public List<(MattermostConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Mattermosts { get; } = [];
 
     public List<(RocketchatConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Rocketchats { get; } = [];
@@ -69,6 +73,8 @@ internal sealed partial class ConfigParser
         var victorops = m.Items("victorops_configs", "[]*config.VictorOpsConfig").ToList();
         var webexes = m.Items("webex_configs", "[]*config.WebexConfig").ToList();
         var pushovers = m.Items("pushover_configs", "[]*config.PushoverConfig").ToList();
+        var snses = m.Items("sns_configs", "[]*config.SNSConfig").ToList();
+        var incidentios = m.Items("incidentio_configs", "[]*config.IncidentioConfig").ToList();
         var mattermosts = m.Items("mattermost_configs", "[]*config.MattermostConfig").ToList();
         var rocketchats = m.Items("rocketchat_configs", "[]*config.RocketchatConfig").ToList();
         foreach (var (n, p) in emails)
@@ -122,6 +128,14 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in pushovers)
         {
             ParsePushover(n, p, draft);
+        }
+        foreach (var (n, p) in snses)
+        {
+            ParseSns(n, p, draft);
+        }
+        foreach (var (n, p) in incidentios)
+        {
+            ParseIncidentio(n, p, draft);
         }
         foreach (var (n, p) in mattermosts)
         {
@@ -557,6 +571,8 @@ internal sealed partial class ConfigParser
             VictorOpsConfigs = ApplyVictorOpsGlobals(draft, g),
             WebexConfigs = ApplyWebexGlobals(draft, g),
             PushoverConfigs = draft.Pushovers.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList(),
+            SnsConfigs = draft.Snses.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList(),
+            IncidentioConfigs = draft.Incidentios.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList(),
             MattermostConfigs = ApplyMattermostGlobals(draft, g),
             RocketchatConfigs = ApplyRocketchatGlobals(draft, g) };
     }

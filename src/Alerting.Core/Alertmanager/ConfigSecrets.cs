@@ -24,7 +24,7 @@ public static class ConfigSecrets
     {
         "smtp_auth_password", "smtp_auth_secret", "slack_api_url", "opsgenie_api_key", "wechat_api_secret",
         "victorops_api_key", "mattermost_webhook_url", "rocketchat_token", "rocketchat_token_id", "token_id", "auth_password", "auth_secret", "user_key",
-        "bot_token", "api_key", "api_secret", "credentials", "bearer_token", "client_secret", "secret_key",
+        "bot_token", "api_key", "api_secret", "credentials", "bearer_token", "client_secret", "secret_key", "alert_source_token",
     };
 
     // Secret only inside the named block: the same key elsewhere is a plain URL or string.

@@ -32,6 +32,10 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<PushoverConfig> PushoverConfigs { get; init; } = [];
 
+    public IReadOnlyList<SnsConfig> SnsConfigs { get; init; } = [];
+
+    public IReadOnlyList<IncidentioConfig> IncidentioConfigs { get; init; } = [];
+
     public IReadOnlyList<MattermostConfig> MattermostConfigs { get; init; } = [];
 
     public IReadOnlyList<RocketchatConfig> RocketchatConfigs { get; init; } = [];
@@ -49,7 +53,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. PushoverConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs, .. RocketchatConfigs, .. MattermostConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. PushoverConfigs, .. SnsConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs, .. IncidentioConfigs, .. RocketchatConfigs, .. MattermostConfigs];
 }
 
 /// <summary>
@@ -636,3 +640,78 @@ public sealed record RocketchatField(string Title, string Value, bool? Short);
 
 /// <summary>A button: text, url and msg are templates.</summary>
 public sealed record RocketchatAction(string Text, string Url, string Msg);
+
+/// <summary>
+/// Alertmanager 0.25's <c>sns_config</c> (Amazon SNS <c>Publish</c>, signed with AWS Signature Version 4),
+/// with its defaults. Exactly one of <see cref="TopicArn"/>, <see cref="PhoneNumber"/> and <see cref="TargetArn"/>
+/// is the destination; every text is a template.
+/// </summary>
+public sealed record SnsConfig : IntegrationConfig
+{
+    public override string Kind => "sns";
+
+    public override bool SendResolved { get; init; } = true;
+
+    /// <summary>The SNS endpoint (a template); empty means <c>https://sns.{region}.amazonaws.com</c>.</summary>
+    public string ApiUrl { get; init; } = string.Empty;
+
+    public SnsSigV4 Sigv4 { get; init; } = new();
+
+    public string TopicArn { get; init; } = string.Empty;
+
+    public string PhoneNumber { get; init; } = string.Empty;
+
+    public string TargetArn { get; init; } = string.Empty;
+
+    public string Subject { get; init; } = "{{ template \"sns.default.subject\" . }}";
+
+    public string Message { get; init; } = "{{ template \"sns.default.message\" . }}";
+
+    /// <summary>Message attributes; names and values are templates, each sent as a <c>String</c> attribute.</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The <c>sigv4</c> block of an <c>sns_config</c> (prometheus/common's SigV4Config). Empty keys mean the
+/// environment's credentials (<c>AWS_ACCESS_KEY_ID</c> ...); <see cref="Profile"/> and <see cref="RoleArn"/>
+/// are accepted as Alertmanager accepts them, but the notifier cannot use them (see docs/configuration.md).
+/// </summary>
+public sealed record SnsSigV4
+{
+    public string Region { get; init; } = string.Empty;
+
+    public string AccessKey { get; init; } = string.Empty;
+
+    public string SecretKey { get; init; } = string.Empty;
+
+    public string Profile { get; init; } = string.Empty;
+
+    public string RoleArn { get; init; } = string.Empty;
+}
+
+/// <summary>
+/// Alertmanager's <c>incidentio_config</c> (an incident.io HTTP alert source for Alertmanager). Not in
+/// Alertmanager 0.25: it arrived in 0.29, whose keys and defaults these are.
+/// </summary>
+public sealed record IncidentioConfig : IntegrationConfig
+{
+    public override string Kind => "incidentio";
+
+    public override bool SendResolved { get; init; } = true;
+
+    /// <summary>The alert source's URL (<c>https://api.incident.io/v2/alert_events/alertmanager/{alert source config id}</c>).</summary>
+    public string? Url { get; init; }
+
+    public string? UrlFile { get; init; }
+
+    /// <summary>Sent as a Bearer token in place of any <c>http_config.authorization</c>.</summary>
+    public string? AlertSourceToken { get; init; }
+
+    public string? AlertSourceTokenFile { get; init; }
+
+    /// <summary>0 means all alerts are sent.</summary>
+    public long MaxAlerts { get; init; }
+
+    /// <summary>How long one request may take; null for no limit beyond the delivery options'.</summary>
+    public TimeSpan? Timeout { get; init; }
+}

@@ -232,9 +232,10 @@ public sealed class NotificationData
 
     /// <summary>
     /// The webhook v4 body exactly as Alertmanager's Go encoder writes it (field order, sorted map keys,
-    /// RFC 3339 nano times, HTML-safe escaping), without the trailing newline.
+    /// RFC 3339 nano times, HTML-safe escaping), without the trailing newline. incident.io's message is the
+    /// same shape with <paramref name="version"/> "1".
     /// </summary>
-    public string ToWebhookJson()
+    public string ToWebhookJson(string version = "4")
     {
         var sb = new StringBuilder();
         sb.Append("{\"receiver\":").Append(GoJson.Quote(Receiver));
@@ -265,7 +266,7 @@ public sealed class NotificationData
         sb.Append(",\"commonAnnotations\":");
         GoJson.AppendMap(sb, CommonAnnotations);
         sb.Append(",\"externalURL\":").Append(GoJson.Quote(ExternalURL));
-        sb.Append(",\"version\":\"4\"");
+        sb.Append(",\"version\":").Append(GoJson.Quote(version));
         sb.Append(",\"groupKey\":").Append(GoJson.Quote(GroupKey));
         sb.Append(",\"truncatedAlerts\":").Append(TruncatedAlerts.ToString(CultureInfo.InvariantCulture));
         sb.Append('}');

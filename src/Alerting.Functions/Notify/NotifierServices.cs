@@ -1,5 +1,6 @@
 using Alerting.Functions.Notify.Discord;
 using Alerting.Functions.Notify.Email;
+using Alerting.Functions.Notify.Incidentio;
 using Alerting.Functions.Notify.Mattermost;
 using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.MsTeamsV2;
@@ -8,6 +9,7 @@ using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Pushover;
 using Alerting.Functions.Notify.Rocketchat;
 using Alerting.Functions.Notify.Slack;
+using Alerting.Functions.Notify.Sns;
 using Alerting.Functions.Notify.Telegram;
 using Alerting.Functions.Notify.VictorOps;
 using Alerting.Functions.Notify.Webex;
@@ -40,6 +42,8 @@ public static class NotifierServices
         Add<PushoverNotifier>(services);
         Add<MattermostNotifier>(services);
         Add<RocketchatNotifier>(services);
+        Add<SnsNotifier>(services);
+        Add<IncidentioNotifier>(services);
         return services;
     }
 

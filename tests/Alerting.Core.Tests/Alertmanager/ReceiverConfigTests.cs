@@ -62,9 +62,9 @@ public sealed class ReceiverConfigTests
                 max_alerts: 10
             opsgenie_configs:
               - api_key: 'k'
-            sns_configs:
-              - topic_arn: 'arn:aws:sns:us-east-1:123456789012:alerts'
-                subject: 's'
+            jira_configs:
+              - api_url: 'https://example.atlassian.net'
+                project: OPS
         """;
 
     private static readonly Receiver R = AlertmanagerConfigLoader.Parse(Config, "receivers.yml").Receivers[0];
@@ -146,12 +146,12 @@ public sealed class ReceiverConfigTests
     [Fact]
     public void IntegrationsWeDoNotDeliverAreListedAsUnsupported()
     {
-        Assert.Equal(["sns_configs"], R.Unsupported);
+        Assert.Equal(["jira_configs"], R.Unsupported);
         var cfg = AlertmanagerConfigLoader.Parse(Config, "receivers.yml");
-        Assert.Equal(["everything: sns_configs"], cfg.Unsupported);
-        var sns = cfg.UnsupportedIntegrations[0];
-        Assert.Equal(("receivers.yml", 57, "receivers[0].sns_configs"), (sns.File, sns.Line, sns.Key));
-        Assert.Equal("receivers.yml:57: receivers[0].sns_configs: receiver \"everything\" uses sns_configs, which Alerting.Functions does not deliver", sns.ToString());
+        Assert.Equal(["everything: jira_configs"], cfg.Unsupported);
+        var jira = cfg.UnsupportedIntegrations[0];
+        Assert.Equal(("receivers.yml", 57, "receivers[0].jira_configs"), (jira.File, jira.Line, jira.Key));
+        Assert.Equal("receivers.yml:57: receivers[0].jira_configs: receiver \"everything\" uses jira_configs, which Alerting.Functions does not deliver", jira.ToString());
     }
 
     [Fact]
