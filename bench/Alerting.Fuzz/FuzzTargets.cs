@@ -7,7 +7,9 @@ using Alerting.Core.Notify.PagerDuty;
 using Alerting.Core.Notify.Slack;
 using Alerting.Core.OnCall;
 using Alerting.Core.PromQL;
+using Alerting.Core.Model;
 using Alerting.Core.Push;
+using Alerting.Core.Remote.Write;
 using Alerting.Core.Rules;
 using Alerting.Core.Scrape.Config;
 using Alerting.Core.Templating;
@@ -87,7 +89,31 @@ public static class FuzzTargets
         new("slack-interaction", RunSlack, _ => false, SlackSeeds, JsonAlphabet + "payload=&%7B%22+ block_actions actions action_id value user id username channel container message_ts"),
         new("pagerduty-webhook", RunPagerDuty, _ => false, PagerDutySeeds, JsonAlphabet + " event event_type incident.acknowledged data incident_key agent summary occurred_at"),
         new("signed-link", b => new SignedLinkSigner(LinkKey, Clock).Inspect(Text(b), "acknowledge"), _ => false, LinkSeeds, "v1.abcXYZ-_=0123456789acknowledge"),
+        // The WriteRequest protobuf and the checks of a whole request (input: the uncompressed protobuf).
+        new("remote-write", b => RemoteWritePlan.Plan(RemoteWriteCodec.DecodeProto(b), "fuzz", long.MinValue, 7_200_000), e => e is RemoteWriteException, RemoteWriteSeeds(compressed: false),
+            "\n\x0a\x12\x09\x10\x1a\x22\x00\x01\x02\x7f__name__ up job instance @ 0123456789"),
+        // The same behind Snappy's block decoder (input: the request body as sent).
+        new("remote-write-snappy", b => RemoteWriteCodec.Decode(b, 1 << 20), e => e is RemoteWriteException, RemoteWriteSeeds(compressed: true),
+            "\x00\x01\x04\x05\x0a\x12\x3c\x7f__name__ up job"),
     ];
+
+    /// <summary>
+    /// Remote write bodies as seed strings: values and timestamps are picked so every byte is ASCII, so the
+    /// UTF-8 round trip of a seed keeps its bytes.
+    /// </summary>
+    private static string[] RemoteWriteSeeds(bool compressed)
+    {
+        Label[] up = [new("__name__", "up"), new("instance", "vm-1"), new("job", "node")];
+        WriteRequest[] requests =
+        [
+            new([new WriteSeries(up, [new WriteSample(2, 100), new WriteSample(0, 115)])], []),
+            new([new WriteSeries(up, [new WriteSample(2, 100)]), new WriteSeries([new("__name__", "load"), new("job", "node")], [new WriteSample(32, 100)])], []),
+            new([new WriteSeries([new("job", "x"), new("__name__", "up")], [new WriteSample(2, 5)])], []),
+            new([new WriteSeries(up, [new WriteSample(2, 9), new WriteSample(2, 8)])], []),
+            new([new WriteSeries([], [])], [new Core.Exposition.MetricMetadata("up", Core.Exposition.MetricType.Gauge, "up", null)]),
+        ];
+        return [.. requests.Select(r => Encoding.Latin1.GetString(compressed ? RemoteWriteCodec.Encode(r) : RemoteWriteCodec.EncodeProto(r)))];
+    }
 
     public static FuzzTarget Get(string name) =>
         All.FirstOrDefault(t => t.Name == name) ?? throw new ArgumentException($"unknown fuzz target '{name}'; targets: {string.Join(", ", All.Select(t => t.Name))}");

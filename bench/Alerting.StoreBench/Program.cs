@@ -6,6 +6,7 @@ using Alerting.StoreBench;
 //   eval       --dir D [--head all|rules]        our store: blocks and tick log on Azurite, K evaluation ticks
 //   prometheus --dir D                           Prometheus: same blocks, the head window by remote write
 //   rest       --dir D --machines N --hours H    promtool's backfill of the same data vs our blocks
+//   remote-write --machines N --series S --rounds R  the remote write receiver, ours vs Prometheus'
 //   query      --dir D --machines N --series S [--hours 1] [--seeds DIR]  query_range of the seeds' dashboard queries, ours vs Prometheus
 if (args.Length == 0)
 {
@@ -29,6 +30,9 @@ switch (args[0])
         return 0;
     case "rest":
         AtRest.Run(dir, Int("--machines", 100), Int("--series", 100), Int("--hours", 24), TimeSpan.FromSeconds(Int("--step-seconds", 60)));
+        return 0;
+    case "remote-write":
+        await RemoteWriteIn.RunAsync(Int("--machines", 1000), Int("--series", 10), Int("--rounds", 10));
         return 0;
     case "query":
         await QueryRange.RunAsync(dir, Int("--machines", 40), Int("--series", 0), Int("--hours", 1), Opt("--seeds") ?? "/work/shared/seeds");

@@ -65,6 +65,7 @@ public static class AlertingServices
         services.AddSingleton<RuleRunner>();
         services.AddOptions<Remote.RemoteOptions>().Bind(configuration.GetSection(Remote.RemoteOptions.Section));
         services.AddSingleton<Remote.RemoteDatasources>();
+        services.AddSingleton<Remote.Write.RemoteWriteReceiver>();
         services.AddSingleton<AlertRouter>();
         services.AddSingleton<GroupFlusher>();
 

@@ -46,6 +46,17 @@ public sealed class FoundCrashTests
         Assert.Null(FuzzTargets.Get(target).Execute(Encoding.UTF8.GetBytes(input)));
     }
 
+    [Theory]
+    // Snappy length varints beyond int32 threw OverflowException (from Snappier, and from a negative array size).
+    [InlineData("w8PDmAo8Cg4KCF9fbmFtZV9fEgJ1cAoQCghpbnN0YW5jZRIEdm0tMQoLCgNqb2ISBG5vZGUSCwkAAAABAhBAEGQKLAEuFT4UBGxvYWQKUi4ADEBAEGQ=")]
+    [InlineData("w5jDmAo8Cg4KCF9fbmFtZV9fEgJ1cAoQCghpbnN0YW5jZRIEdm0tMQoLCgNqb2ISBG5vZGUSCwkAAAABAhBAEGQKLAEuFT4UBGxvYWQKUi4ADEBAEGQ=")]
+    public void A_remote_write_body_the_fuzzer_crashed_is_now_refused_as_corrupt_snappy(string base64)
+    {
+        Assert.Null(FuzzTargets.Get("remote-write-snappy").Execute(Convert.FromBase64String(base64)));
+        var e = Assert.Throws<Alerting.Core.Remote.Write.RemoteWriteException>(() => Alerting.Core.Remote.Write.RemoteWriteCodec.Decode(Convert.FromBase64String(base64)));
+        Assert.StartsWith("snappy: corrupt input", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Silence_json_with_invalid_utf8_in_a_string_is_rejected_as_such()
     {

@@ -154,6 +154,15 @@ public sealed class Head : IPostingsSource, ISeriesSource
                 return;
             }
             MinTime = minTime;
+            // A remote-write tick's job is its own; once the tick can no longer be listed again (a block
+            // range below the watermark) its job is forgotten, or they would pile up.
+            foreach (var (name, job) in _jobs.ToArray())
+            {
+                if (ScrapeTick.IsRemoteWrite(name) && job.LastTimestamp < minTime - _chunkRange)
+                {
+                    _jobs.Remove(name);
+                }
+            }
             var referenced = new HashSet<uint>();
             foreach (var job in _jobs.Values)
             {
@@ -463,6 +472,9 @@ public sealed class Head : IPostingsSource, ISeriesSource
         private JobState? _job;
         private long _ts;
         private bool _skip;
+
+        /// <summary>A remote-write tick: its senders mark staleness themselves, so no target bookkeeping.</summary>
+        private bool _written;
         private int[] _map = [];
         private int[] _key = new int[64];
         private string? _instance;
@@ -492,6 +504,7 @@ public sealed class Head : IPostingsSource, ISeriesSource
             _job = state;
             _ts = timestampMs;
             _skip = timestampMs <= state.LastTimestamp;
+            _written = ScrapeTick.IsRemoteWrite(job);
             _tickSymbols = symbols;
             if (_map.Length < symbols.Length)
             {
@@ -578,6 +591,12 @@ public sealed class Head : IPostingsSource, ISeriesSource
         {
             if (_instance is null || _job is null)
             {
+                return;
+            }
+            if (_written)
+            {
+                _current.Clear();
+                _instance = null;
                 return;
             }
             _current.Sort();

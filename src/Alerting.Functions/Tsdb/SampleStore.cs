@@ -1,5 +1,6 @@
 using Alerting.Core.Tsdb;
 using Alerting.Core.Tsdb.Compaction;
+using Alerting.Core.Tsdb.Wal;
 using Alerting.Functions.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -86,7 +87,7 @@ public sealed partial class SampleStore(
         foreach (var job in ticks.GroupBy(t => t.Job, StringComparer.Ordinal))
         {
             var last = head.LastTimestamp(job.Key);
-            if (last is null && job.LastOrDefault(t => t.TimestampMs < watermark) is { } before)
+            if (last is null && !ScrapeTick.IsRemoteWrite(job.Key) && job.LastOrDefault(t => t.TimestampMs < watermark) is { } before)
             {
                 context.Add(before);
             }
@@ -106,7 +107,7 @@ public sealed partial class SampleStore(
         Task.Run(async () =>
         {
             var ticks = await log.ListAsync(watermark - range, now + range, ct).ConfigureAwait(false);
-            var context = ticks.Where(t => t.TimestampMs < watermark).GroupBy(t => t.Job, StringComparer.Ordinal).Select(g => g.Last()).ToArray();
+            var context = ticks.Where(t => t.TimestampMs < watermark && !ScrapeTick.IsRemoteWrite(t.Job)).GroupBy(t => t.Job, StringComparer.Ordinal).Select(g => g.Last()).ToArray();
             await TickReplay.AppendAsync(log, head, context, contextOnly: true, ReportTick, ct).ConfigureAwait(false);
             await TickReplay.AppendAsync(log, head, [.. ticks.Where(t => t.TimestampMs >= watermark)], contextOnly: false, ReportTick, ct).ConfigureAwait(false);
         }, ct).GetAwaiter().GetResult();

@@ -1,3 +1,5 @@
+using Alerting.Core.Tsdb.Wal;
+
 namespace Alerting.Core.Tsdb.Compaction;
 
 /// <summary>One tick blob of the log: its job, scrape time and blob name.</summary>
@@ -68,7 +70,7 @@ public static class CompactionPlanner
             if (nowMs >= end + (long)settings.CompactionDelay.TotalMilliseconds)
             {
                 var inWindow = ticks.Where(t => t.TimestampMs >= start && t.TimestampMs < end).OrderBy(t => t.TimestampMs).ThenBy(t => t.Name, StringComparer.Ordinal).ToArray();
-                var context = ticks.Where(t => t.TimestampMs < start)
+                var context = ticks.Where(t => t.TimestampMs < start && !ScrapeTick.IsRemoteWrite(t.Job))
                     .GroupBy(t => t.Job, StringComparer.Ordinal)
                     .Select(g => g.MaxBy(t => t.TimestampMs)!)
                     .ToArray();

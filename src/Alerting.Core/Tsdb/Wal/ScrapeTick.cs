@@ -17,4 +17,14 @@ public sealed record TargetSamples(string Instance, IReadOnlyList<CollectedSampl
 /// it is scraped. Staleness is derived by comparing consecutive ticks of a job, so a tick needs no
 /// knowledge of the one before it and any instance can write the next.
 /// </summary>
-public sealed record ScrapeTick(string Job, long TimestampMs, IReadOnlyList<TargetSamples> Targets);
+public sealed record ScrapeTick(string Job, long TimestampMs, IReadOnlyList<TargetSamples> Targets)
+{
+    /// <summary>
+    /// The job of a tick written by remote write (<c>Remote/Write</c>). Each such tick has a job of its own
+    /// and carries its senders' explicit stale markers, so the head derives no staleness from it and
+    /// compaction needs no tick before it as context.
+    /// </summary>
+    public const string RemoteWriteJobPrefix = "__remote_write__/";
+
+    public static bool IsRemoteWrite(string job) => job?.StartsWith(RemoteWriteJobPrefix, StringComparison.Ordinal) == true;
+}
