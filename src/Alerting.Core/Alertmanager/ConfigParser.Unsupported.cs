@@ -16,21 +16,19 @@ internal sealed partial class ConfigParser
     private static readonly Dictionary<string, string[]> UnsupportedKinds = new(StringComparer.Ordinal)
     {
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
-        ["jira_configs"] = ["api_url", "api_type", "project", "issue_type", "summary", "description", "labels", "priority", "custom_fields", "reopen_transition", "resolve_transition", "wont_fix_resolution", "reopen_duration", "fields"],
         ["incidentio_configs"] = ["url", "url_file", "alert_source_token", "alert_source_token_file", "max_alerts", "timeout"],
     };
 
     private static readonly Dictionary<string, string> GoTypeNames = new(StringComparer.Ordinal)
     {
         ["sns_configs"] = "SNSConfig",
-        ["jira_configs"] = "JiraConfig",
         ["incidentio_configs"] = "IncidentioConfig",
     };
 
     /// <summary>Keys holding lists or maps; everything else in an unsupported integration is a scalar.</summary>
     private static readonly HashSet<string> StructuredKeys = new(StringComparer.Ordinal)
     {
-        "sigv4", "attributes", "custom_fields", "fields", "labels",
+        "sigv4", "attributes",
     };
 
     /// <summary>Keys of Go's <c>Secret</c> type, whose type errors name <c>config.plain</c>.</summary>
@@ -44,7 +42,7 @@ internal sealed partial class ConfigParser
         "update_alerts", "html", "monospace",
     };
 
-    private static readonly HashSet<string> DurationKeys = new(StringComparer.Ordinal) { "retry", "expire", "ttl", "reopen_duration", "timeout" };
+    private static readonly HashSet<string> DurationKeys = new(StringComparer.Ordinal) { "retry", "expire", "ttl", "timeout" };
 
     private void ParseOther(string kind, string[] keys, YamlNode node, string path, ReceiverDraft draft)
     {
@@ -147,25 +145,6 @@ internal sealed partial class ConfigParser
         if (!m.HadTypeErrors && string.IsNullOrEmpty(access) != string.IsNullOrEmpty(secret))
         {
             throw _ctx.Error(m.Node, m.Path, "must provide a AWS SigV4 Access key and Secret Key if credentials are specified in the SigV4 config");
-        }
-    }
-
-    private void ValidateOtherAgainstGlobal(string kind, Dictionary<string, string> values, YamlNode node, string path, GlobalConfig g)
-    {
-        bool Has(string k) => values.TryGetValue(k, out var v) && v.Length > 0;
-        bool HasGlobal(string k) => g.GetOther(k) is not null;
-        void Require(bool ok, string detail)
-        {
-            if (!ok)
-            {
-                throw _ctx.Error(node, path, detail);
-            }
-        }
-        switch (kind)
-        {
-            case "jira_configs":
-                Require(Has("api_url") || HasGlobal("jira_api_url"), "no global Jira Cloud API URL set");
-                break;
         }
     }
 }
