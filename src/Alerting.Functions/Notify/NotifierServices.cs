@@ -1,5 +1,6 @@
 using Alerting.Functions.Notify.Discord;
 using Alerting.Functions.Notify.Email;
+using Alerting.Functions.Notify.Jira;
 using Alerting.Functions.Notify.Mattermost;
 using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.MsTeamsV2;
@@ -40,6 +41,7 @@ public static class NotifierServices
         Add<PushoverNotifier>(services);
         Add<MattermostNotifier>(services);
         Add<RocketchatNotifier>(services);
+        Add<JiraNotifier>(services);
         return services;
     }
 
