@@ -216,8 +216,13 @@ public sealed class JiraNotifierTests : IAsyncLifetime
         Assert.StartsWith("jira: failed to look up existing issues: unexpected status 400", e.Message, StringComparison.Ordinal);
         Assert.Contains("The value 'NOPE' does not exist for the field 'project'.", e.Message, StringComparison.Ordinal);
 
+        var requests = _fake.Requests;
+        e = await Assert.ThrowsAsync<PermanentNotificationException>(() => SendAsync(Config() with { Project = "{{ .Nope }" }, Group(DiskFull("m1"))));
+        Assert.StartsWith("jira: template error:", e.Message, StringComparison.Ordinal);
+        Assert.Equal(requests, _fake.Requests);
         e = await Assert.ThrowsAsync<PermanentNotificationException>(() => SendAsync(Config() with { Summary = new JiraField("{{ .Nope }") }, Group(DiskFull("m1"))));
         Assert.StartsWith("jira: template error:", e.Message, StringComparison.Ordinal);
+        Assert.Empty(_fake.Issues);
 
         var resolveUnknown = Config("        resolve_transition: Close");
         await SendAsync(resolveUnknown, Group(DiskFull("m1")));

@@ -28,6 +28,8 @@ public sealed partial class JiraNotifier(NotifyHttpClients clients, ILogger<Jira
         var client = clients.For(config.HttpConfig);
 
         var project = templater.Text(config.Project);
+        // Alertmanager fails before searching when the project does not render.
+        ThrowOnTemplateErrors(templater, integration, notification);
         var jql = JiraIssuePlan.Jql(config, project, hash, firing);
         LogSearch(logger, integration.Id, notification.GroupKey, jql);
         var existing = await SearchAsync(client, config, jql, ct).ConfigureAwait(false);
@@ -47,12 +49,7 @@ public sealed partial class JiraNotifier(NotifyHttpClients clients, ILogger<Jira
                 Description = config.Description.UpdatesExisting ? fields.Description : null,
             };
         }
-        templater.Report(logger, integration.Id, notification.Receiver);
-        if (templater.Errors.Count > 0)
-        {
-            // Unlike chat messages, an issue stays: Alertmanager creates none from a template that fails.
-            throw new PermanentNotificationException("jira: template error: " + templater.Errors[0]);
-        }
+        ThrowOnTemplateErrors(templater, integration, notification);
         string body;
         try
         {
@@ -75,6 +72,16 @@ public sealed partial class JiraNotifier(NotifyHttpClients clients, ILogger<Jira
             LogTransitioned(logger, integration.Id, existing.Key, transition);
         }
         return null;
+    }
+
+    /// <summary>Unlike a chat message, an issue stays: Alertmanager sends nothing from a template that fails.</summary>
+    private void ThrowOnTemplateErrors(Templater templater, Integration integration, Notification notification)
+    {
+        templater.Report(logger, integration.Id, notification.Receiver);
+        if (templater.Errors.Count > 0)
+        {
+            throw new PermanentNotificationException("jira: template error: " + templater.Errors[0]);
+        }
     }
 
     private JiraIssueFields Fields(JiraConfig config, Templater t, string project, string hash, string integrationId, string groupKey)
