@@ -42,6 +42,8 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(RocketchatConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Rocketchats { get; } = [];
 
+    public List<(JiraConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Jiras { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -77,6 +79,7 @@ internal sealed partial class ConfigParser
         var incidentios = m.Items("incidentio_configs", "[]*config.IncidentioConfig").ToList();
         var mattermosts = m.Items("mattermost_configs", "[]*config.MattermostConfig").ToList();
         var rocketchats = m.Items("rocketchat_configs", "[]*config.RocketchatConfig").ToList();
+        var jiras = m.Items("jira_configs", "[]*jira.JiraConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -145,6 +148,10 @@ internal sealed partial class ConfigParser
         {
             ParseRocketchat(n, p, draft);
         }
+        foreach (var (n, p) in jiras)
+        {
+            ParseJira(n, p, draft);
+        }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
         foreach (var (kind, keys) in UnsupportedKinds)
@@ -168,14 +175,14 @@ internal sealed partial class ConfigParser
         return (new Receiver(name) { Unsupported = unsupported, UnsupportedIntegrations = located }, draft);
     }
 
-    private YamlMap OpenIntegration(YamlNode node, string path, string what)
+    private YamlMap OpenIntegration(YamlNode node, string path, string what, string goType = "config.plain")
     {
         if (YamlScalars.IsNull(node))
         {
             // Alertmanager 0.25 crashes on an empty list item; current releases reject it with this text.
             throw _ctx.Error(node, path, $"missing {what} config");
         }
-        return YamlMap.Open(_ctx, node, path)!;
+        return YamlMap.Open(_ctx, node, path, goType)!;
     }
 
     private void ParseEmail(YamlNode node, string path, ReceiverDraft draft)
@@ -558,11 +565,6 @@ internal sealed partial class ConfigParser
         }).ToList();
         var hooks = draft.Webhooks.Select(w => w.HasOwnHttp ? w.Config : w.Config with { HttpConfig = g.HttpConfig }).ToList();
 
-        foreach (var (kind, values, node, path) in draft.Others)
-        {
-            ValidateOtherAgainstGlobal(kind, values, node, path, g);
-        }
-
         return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks, OpsGenieConfigs = ApplyOpsGenieGlobals(draft, g),
             TelegramConfigs = ApplyTelegramGlobals(draft, g), MsTeamsConfigs = draft.MsTeams.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
             DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList(),
@@ -574,6 +576,7 @@ internal sealed partial class ConfigParser
             SnsConfigs = draft.Snses.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList(),
             IncidentioConfigs = draft.Incidentios.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList(),
             MattermostConfigs = ApplyMattermostGlobals(draft, g),
-            RocketchatConfigs = ApplyRocketchatGlobals(draft, g) };
+            RocketchatConfigs = ApplyRocketchatGlobals(draft, g),
+            JiraConfigs = ApplyJiraGlobals(draft, g) };
     }
 }

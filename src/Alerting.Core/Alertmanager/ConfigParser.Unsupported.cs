@@ -15,18 +15,15 @@ internal sealed partial class ConfigParser
     /// </summary>
     private static readonly Dictionary<string, string[]> UnsupportedKinds = new(StringComparer.Ordinal)
     {
-        ["jira_configs"] = ["api_url", "api_type", "project", "issue_type", "summary", "description", "labels", "priority", "custom_fields", "reopen_transition", "resolve_transition", "wont_fix_resolution", "reopen_duration", "fields"],
     };
 
     private static readonly Dictionary<string, string> GoTypeNames = new(StringComparer.Ordinal)
     {
-        ["jira_configs"] = "JiraConfig",
     };
 
     /// <summary>Keys holding lists or maps; everything else in an unsupported integration is a scalar.</summary>
     private static readonly HashSet<string> StructuredKeys = new(StringComparer.Ordinal)
     {
-        "attributes", "custom_fields", "fields", "labels",
     };
 
     /// <summary>Keys of Go's <c>Secret</c> type, whose type errors name <c>config.plain</c>.</summary>
@@ -40,7 +37,7 @@ internal sealed partial class ConfigParser
         "update_alerts", "html", "monospace",
     };
 
-    private static readonly HashSet<string> DurationKeys = new(StringComparer.Ordinal) { "retry", "expire", "ttl", "reopen_duration", "timeout" };
+    private static readonly HashSet<string> DurationKeys = new(StringComparer.Ordinal) { "retry", "expire", "ttl", "timeout" };
 
     private void ParseOther(string kind, string[] keys, YamlNode node, string path, ReceiverDraft draft)
     {
@@ -90,24 +87,5 @@ internal sealed partial class ConfigParser
             return;
         }
         draft.Others.Add((kind, values, node, path));
-    }
-
-    private void ValidateOtherAgainstGlobal(string kind, Dictionary<string, string> values, YamlNode node, string path, GlobalConfig g)
-    {
-        bool Has(string k) => values.TryGetValue(k, out var v) && v.Length > 0;
-        bool HasGlobal(string k) => g.GetOther(k) is not null;
-        void Require(bool ok, string detail)
-        {
-            if (!ok)
-            {
-                throw _ctx.Error(node, path, detail);
-            }
-        }
-        switch (kind)
-        {
-            case "jira_configs":
-                Require(Has("api_url") || HasGlobal("jira_api_url"), "no global Jira Cloud API URL set");
-                break;
-        }
     }
 }

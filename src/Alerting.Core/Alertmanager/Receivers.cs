@@ -40,6 +40,8 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<RocketchatConfig> RocketchatConfigs { get; init; } = [];
 
+    public IReadOnlyList<JiraConfig> JiraConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -53,7 +55,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. PushoverConfigs, .. SnsConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs, .. IncidentioConfigs, .. RocketchatConfigs, .. MattermostConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. PushoverConfigs, .. SnsConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs, .. JiraConfigs, .. IncidentioConfigs, .. RocketchatConfigs, .. MattermostConfigs];
 }
 
 /// <summary>
@@ -714,4 +716,61 @@ public sealed record IncidentioConfig : IntegrationConfig
 
     /// <summary>How long one request may take; null for no limit beyond the delivery options'.</summary>
     public TimeSpan? Timeout { get; init; }
+}
+
+/// <summary>
+/// Alertmanager's <c>jira_config</c> (Jira REST API: issues found by a group-key label, created, updated,
+/// reopened and resolved by transitions). Not in Alertmanager 0.25: it arrived in 0.28; keys, defaults and
+/// behaviour are those of Alertmanager's current source (notify/jira), which added <c>api_type</c> and the
+/// object form of <c>summary</c>/<c>description</c> with <c>enable_update</c>.
+/// </summary>
+public sealed record JiraConfig : IntegrationConfig
+{
+    public const string DefaultApiType = "auto";
+
+    public override string Kind => "jira";
+
+    public override bool SendResolved { get; init; } = true;
+
+    /// <summary>The REST API base, e.g. <c>https://example.atlassian.net/rest/api/2</c>; a path ending in <c>/3</c> sends descriptions as ADF. Defaults to <c>global.jira_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = string.Empty;
+
+    /// <summary><c>auto</c>, <c>cloud</c> or <c>datacenter</c>: which search endpoint is used.</summary>
+    public string ApiType { get; init; } = DefaultApiType;
+
+    /// <summary>Templated project key.</summary>
+    public string Project { get; init; } = string.Empty;
+
+    public JiraField Summary { get; init; } = new("{{ template \"jira.default.summary\" . }}");
+
+    public JiraField Description { get; init; } = new("{{ template \"jira.default.description\" . }}");
+
+    /// <summary>Templated labels; the group-key label <c>ALERT{hash}</c> is always added.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
+
+    /// <summary>Templated priority name; an empty result sends no priority.</summary>
+    public string Priority { get; init; } = "{{ template \"jira.default.priority\" . }}";
+
+    /// <summary>Templated issue type name.</summary>
+    public string IssueType { get; init; } = string.Empty;
+
+    public string ReopenTransition { get; init; } = string.Empty;
+
+    public string ResolveTransition { get; init; } = string.Empty;
+
+    public string WontFixResolution { get; init; } = string.Empty;
+
+    public TimeSpan ReopenDuration { get; init; }
+
+    /// <summary>
+    /// Extra issue fields (<c>fields</c>, Alertmanager's <c>map[string]any</c>): each value a string, long,
+    /// double, bool, null, list or string-keyed map; strings (and nested keys) are templates.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?> Fields { get; init; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+}
+
+/// <summary>A Jira text field: its template and whether updating an existing issue rewrites it (default true).</summary>
+public sealed record JiraField(string Template, bool? EnableUpdate = null)
+{
+    public bool UpdatesExisting => EnableUpdate ?? true;
 }

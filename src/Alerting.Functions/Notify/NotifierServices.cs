@@ -1,6 +1,7 @@
 using Alerting.Functions.Notify.Discord;
 using Alerting.Functions.Notify.Email;
 using Alerting.Functions.Notify.Incidentio;
+using Alerting.Functions.Notify.Jira;
 using Alerting.Functions.Notify.Mattermost;
 using Alerting.Functions.Notify.MsTeams;
 using Alerting.Functions.Notify.MsTeamsV2;
@@ -44,6 +45,7 @@ public static class NotifierServices
         Add<RocketchatNotifier>(services);
         Add<SnsNotifier>(services);
         Add<IncidentioNotifier>(services);
+        Add<JiraNotifier>(services);
         return services;
     }
 

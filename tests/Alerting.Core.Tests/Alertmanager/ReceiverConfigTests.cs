@@ -65,6 +65,7 @@ public sealed class ReceiverConfigTests
             jira_configs:
               - api_url: 'https://example.atlassian.net'
                 project: OPS
+                issue_type: Bug
         """;
 
     private static readonly Receiver R = AlertmanagerConfigLoader.Parse(Config, "receivers.yml").Receivers[0];
@@ -144,14 +145,14 @@ public sealed class ReceiverConfigTests
     }
 
     [Fact]
-    public void IntegrationsWeDoNotDeliverAreListedAsUnsupported()
+    public void Every_integration_Alertmanager_has_is_delivered_so_none_is_listed_as_unsupported()
     {
-        Assert.Equal(["jira_configs"], R.Unsupported);
+        Assert.Empty(R.Unsupported);
         var cfg = AlertmanagerConfigLoader.Parse(Config, "receivers.yml");
-        Assert.Equal(["everything: jira_configs"], cfg.Unsupported);
-        var jira = cfg.UnsupportedIntegrations[0];
-        Assert.Equal(("receivers.yml", 57, "receivers[0].jira_configs"), (jira.File, jira.Line, jira.Key));
-        Assert.Equal("receivers.yml:57: receivers[0].jira_configs: receiver \"everything\" uses jira_configs, which Alerting.Functions does not deliver", jira.ToString());
+        Assert.Empty(cfg.Unsupported);
+        Assert.Empty(cfg.UnsupportedIntegrations);
+        var jira = Assert.Single(R.JiraConfigs);
+        Assert.Equal(("OPS", "Bug"), (jira.Project, jira.IssueType));
     }
 
     [Fact]
