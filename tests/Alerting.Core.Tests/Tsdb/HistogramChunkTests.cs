@@ -242,4 +242,50 @@ public sealed class HistogramChunkTests
         Assert.Equal([7.0], s.Samples.Select(f => f.Value));
         Assert.Equal(3, head.Export(0, Range).Single().Chunks.Count);
     }
+
+    /// <summary>
+    /// A head chunk Prometheus 2.42 (Debian's, --enable-feature=native-histograms) wrote to chunks_head/ after
+    /// scraping a protobuf target once a second: 121 integer histograms of schema 0, zero threshold 2^-128,
+    /// buckets 0, 1 and 3 (spans [0,2] [1,1]) holding 3k, k and 2k observations, k zero-bucket observations,
+    /// count 7k and sum 1.5k, where k counts the seconds since the target started (+1).
+    /// </summary>
+    private const string Prometheus242Chunk =
+        "007900744a48c5fc0003447e379ad1aab201100000000000064b6986f1fc61e3b43f3b47bc06c1346408c0940d637a26" +
+        "428dd106328468d390e2e4e8c4906042811e04281060691ff81bc3e06e134488c6f09448da2fc08a043026811c0d837a" +
+        "041810a047810a041813a043811a041810a06b23f40814080c0834081c0874080c6188146d083c618814080c08f4081c" +
+        "0834080c0814087c0814080c70d4834765881c70d49f4080c0814083c081463c80c68887463c81c0834080c081408fc0" +
+        "814080c6148346d881c614874080c0814083c0814080c0d447f81c43e07013408c0940de2fc08a043026811c0dc37a04" +
+        "1810a047810a041813a043811a041810a06d1ff8105142063704345083811d020604140878105020604f4083810d0206" +
+        "041408f8105020604340";
+
+    [Fact]
+    public void A_histogram_chunk_Prometheus_2_42_wrote_decodes_and_we_encode_the_same_samples_to_the_same_bytes()
+    {
+        var bytes = Convert.FromHexString(Prometheus242Chunk);
+        var decoded = new List<HistogramSample>();
+        var stale = new List<Sample>();
+        HistogramChunk.Decode(ChunkEncoding.Histogram, bytes, long.MinValue, long.MaxValue, decoded, stale);
+        Assert.Equal(121, decoded.Count);
+        Assert.Empty(stale);
+        Assert.Equal(1796355116392, decoded[0].TimestampMs);
+        foreach (var (_, h) in decoded)
+        {
+            var k = h.ZeroCount;
+            Assert.Equal(0, h.Schema);
+            Assert.Equal(Math.Pow(2, -128), h.ZeroThreshold);
+            Assert.Equal(7 * k, h.Count);
+            Assert.Equal(1.5 * k, h.Sum);
+            Assert.Equal([new HistogramBucket(0, 3 * k), new HistogramBucket(1, k), new HistogramBucket(3, 2 * k)], h.Positive);
+            Assert.Empty(h.Negative);
+        }
+
+        // Prometheus 2.42 cuts head chunks by predicted end time, so this one holds 121 samples; we cut at 120.
+        var a = new HistogramAppender(ChunkEncoding.Histogram, CounterResetHeader.Unknown);
+        foreach (var (t, h) in decoded)
+        {
+            Assert.True(a.Count == HistogramAppender.MaxSamples || a.CanAppend(h));
+            a = a.Append(t, h);
+        }
+        Assert.Equal(Prometheus242Chunk, Convert.ToHexString(a.ToArray()), ignoreCase: true);
+    }
 }
