@@ -1,5 +1,6 @@
 using System.Globalization;
 using Alerting.Core.Model;
+using Alerting.Core.Model.Histograms;
 using Alerting.Core.PromQL;
 using Alerting.Core.Templating;
 
@@ -143,7 +144,9 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
             {
                 throw new RuleEvaluationException("vector contains metrics with the same labelset after applying rule labels");
             }
-            yield return new Series(labels, [new Sample(t, s.Value)]);
+            yield return s.Histogram is { } h
+                ? new Series(labels, [], [new HistogramSample(t, h)])
+                : new Series(labels, [new Sample(t, s.Value)]);
         }
     }
 
@@ -314,24 +317,26 @@ public sealed class CompositeSeriesSource(params ISeriesSource[] sources) : ISer
         {
             return sources[0].Select(matchers, minTimeMs, maxTimeMs);
         }
-        var merged = new Dictionary<Labels, List<Sample>>();
+        var merged = new Dictionary<Labels, (List<Sample> Floats, List<HistogramSample> Histograms)>();
         var order = new List<Labels>();
         foreach (var source in sources)
         {
             foreach (var s in source.Select(matchers, minTimeMs, maxTimeMs))
             {
-                if (merged.TryGetValue(s.Labels, out var list))
+                if (merged.TryGetValue(s.Labels, out var lists))
                 {
-                    list.AddRange(s.Samples);
-                    list.Sort(static (a, b) => a.TimestampMs.CompareTo(b.TimestampMs));
+                    lists.Floats.AddRange(s.Samples);
+                    lists.Floats.Sort(static (a, b) => a.TimestampMs.CompareTo(b.TimestampMs));
+                    lists.Histograms.AddRange(s.Histograms);
+                    lists.Histograms.Sort(static (a, b) => a.TimestampMs.CompareTo(b.TimestampMs));
                 }
                 else
                 {
-                    merged[s.Labels] = [.. s.Samples];
+                    merged[s.Labels] = ([.. s.Samples], [.. s.Histograms]);
                     order.Add(s.Labels);
                 }
             }
         }
-        return order.Select(l => new Series(l, merged[l]));
+        return order.Select(l => new Series(l, merged[l].Floats, merged[l].Histograms));
     }
 }

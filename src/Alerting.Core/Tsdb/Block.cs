@@ -1,4 +1,5 @@
 using Alerting.Core.Model;
+using Alerting.Core.Model.Histograms;
 using Alerting.Core.Tsdb.Chunks;
 using Alerting.Core.Tsdb.Index;
 
@@ -147,22 +148,24 @@ public sealed class BlockReader
         var raw = _chunks.Read(refs);
         var result = new List<Series>(series.Count);
         var buffer = new List<Sample>();
+        var histograms = new List<HistogramSample>();
         var k = 0;
         foreach (var s in series)
         {
             buffer.Clear();
+            histograms.Clear();
             foreach (var c in s.Chunks)
             {
                 if (c.MaxTime >= minTime && c.MinTime <= maxTime)
                 {
                     var chunk = raw[k++];
-                    if (chunk.Encoding != ChunkEncoding.Xor)
+                    if (chunk.Encoding is not (ChunkEncoding.Xor or ChunkEncoding.Histogram or ChunkEncoding.FloatHistogram))
                     {
                         throw new TsdbFormatException($"{_indexFile.Name}: series {s.Labels} has a chunk with encoding {(byte)chunk.Encoding}, which this version cannot read", (long)(uint)c.Ref);
                     }
                     try
                     {
-                        XorChunk.Decode(chunk.Data, minTime, maxTime, buffer);
+                        ChunkDecoder.Decode(chunk.Encoding, chunk.Data, minTime, maxTime, buffer, histograms);
                     }
                     catch (ChunkFormatException e)
                     {
@@ -170,9 +173,14 @@ public sealed class BlockReader
                     }
                 }
             }
-            if (buffer.Count > 0)
+            if (buffer.Count > 0 || histograms.Count > 0)
             {
-                result.Add(new Series(s.Labels, buffer.ToArray()));
+                if (histograms.Count > 0 && buffer.Count > 0)
+                {
+                    // Histogram stale markers land in the float list chunk by chunk; keep it in time order.
+                    buffer.Sort(static (a, b) => a.TimestampMs.CompareTo(b.TimestampMs));
+                }
+                result.Add(new Series(s.Labels, buffer.ToArray(), histograms.ToArray()));
             }
         }
         return result;

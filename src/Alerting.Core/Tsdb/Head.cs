@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Alerting.Core.Exposition;
 using Alerting.Core.Model;
+using Alerting.Core.Model.Histograms;
 using Alerting.Core.Tsdb.Chunks;
 using Alerting.Core.Tsdb.Index;
 using Alerting.Core.Tsdb.Wal;
@@ -131,7 +132,14 @@ public sealed class Head : IPostingsSource, ISeriesSource
                 for (var s = 0; s < encoded[t].Length; s++)
                 {
                     var sample = tick.Targets[t].Samples[s];
-                    _appender.Sample(encoded[t][s], sample.Value, sample.TimestampMs);
+                    if (sample.Histogram is { } h)
+                    {
+                        _appender.Histogram(encoded[t][s], h, sample.TimestampMs);
+                    }
+                    else
+                    {
+                        _appender.Sample(encoded[t][s], sample.Value, sample.TimestampMs);
+                    }
                 }
             }
             _appender.End();
@@ -219,6 +227,7 @@ public sealed class Head : IPostingsSource, ISeriesSource
         ArgumentNullException.ThrowIfNull(matchers);
         var result = new List<Series>();
         var buffer = new List<Sample>();
+        var histograms = new List<HistogramSample>();
         _lock.EnterReadLock();
         try
         {
@@ -230,10 +239,11 @@ public sealed class Head : IPostingsSource, ISeriesSource
             {
                 var s = _series[(int)id]!;
                 buffer.Clear();
-                s.Read(Math.Max(minTimeMs, MinTime), maxTimeMs, buffer);
-                if (buffer.Count > 0)
+                histograms.Clear();
+                s.Read(Math.Max(minTimeMs, MinTime), maxTimeMs, buffer, histograms);
+                if (buffer.Count > 0 || histograms.Count > 0)
                 {
-                    result.Add(new Series(s.Labels, buffer.ToArray()));
+                    result.Add(new Series(s.Labels, buffer.ToArray(), histograms.ToArray()));
                 }
             }
         }
@@ -535,9 +545,26 @@ public sealed class Head : IPostingsSource, ISeriesSource
 
         public void Sample(ReadOnlySpan<int> labelSymbols, double value, long timestampMs)
         {
+            if (Series(labelSymbols) is { } series && !ContextOnly)
+            {
+                head.AppendSample(series, timestampMs, value);
+            }
+        }
+
+        public void Histogram(ReadOnlySpan<int> labelSymbols, FloatHistogram histogram, long timestampMs)
+        {
+            if (Series(labelSymbols) is { } series && !ContextOnly)
+            {
+                head.AppendHistogram(series, timestampMs, histogram);
+            }
+        }
+
+        /// <summary>The head series of a tick sample, remembered as part of this target's tick; null when skipped.</summary>
+        private HeadSeries? Series(ReadOnlySpan<int> labelSymbols)
+        {
             if (_skip)
             {
-                return;
+                return null;
             }
             if (_key.Length < labelSymbols.Length)
             {
@@ -556,15 +583,11 @@ public sealed class Head : IPostingsSource, ISeriesSource
                 key[i] = mapped;
             }
             var series = head.Resolve(key);
-            if (series is null)
+            if (series is not null)
             {
-                return;
+                _current.Add(series.Id);
             }
-            _current.Add(series.Id);
-            if (!ContextOnly)
-            {
-                head.AppendSample(series, timestampMs, value);
-            }
+            return series;
         }
 
         public void End()
@@ -646,11 +669,30 @@ public sealed class Head : IPostingsSource, ISeriesSource
         SampleCount++;
     }
 
+    private void AppendHistogram(HeadSeries s, long t, FloatHistogram h)
+    {
+        if (t < MinTime || !s.AppendHistogram(t, h, _chunkRange))
+        {
+            OutOfOrderSamples++;
+            return;
+        }
+        SampleCount++;
+    }
+
+    /// <summary>
+    /// A series' chunks: XOR chunks for floats, histogram chunks for native histograms (Prometheus cuts a new
+    /// chunk whenever the kind changes). A stale marker goes where the series' last sample went, so a
+    /// histogram series' staleness is a stale histogram sample, as in Prometheus' head.
+    /// </summary>
     private sealed class HeadSeries(uint id, int[] key, Labels labels)
     {
         private readonly List<StoredChunk> _closed = [];
         private XorAppender? _open;
+        private HistogramAppender? _openHistogram;
         private long _openEnd;
+        private bool _lastWasHistogram;
+        private FloatHistogram? _lastHistogram;
+        private ChunkEncoding _lastHistogramEncoding = ChunkEncoding.Histogram;
 
         public uint Id { get; } = id;
 
@@ -660,9 +702,9 @@ public sealed class Head : IPostingsSource, ISeriesSource
 
         public long MaxTime { get; private set; } = long.MinValue;
 
-        public bool HasData => _closed.Count > 0 || _open is not null;
+        public bool HasData => _closed.Count > 0 || _open is not null || _openHistogram is not null;
 
-        public long ChunkBytes => _closed.Sum(c => (long)c.Data.Length) + (_open?.ByteLength ?? 0);
+        public long ChunkBytes => _closed.Sum(c => (long)c.Data.Length) + (_open?.ByteLength ?? 0) + (_openHistogram?.ByteLength ?? 0);
 
         public bool Append(long t, double v, long chunkRange)
         {
@@ -670,32 +712,67 @@ public sealed class Head : IPostingsSource, ISeriesSource
             {
                 return false;
             }
+            if (_lastWasHistogram && Sample.IsStaleMarker(v))
+            {
+                return AppendHistogram(t, new FloatHistogram { Sum = v }, chunkRange);
+            }
             if (_open is null || _open.Count >= XorAppender.MaxSamples || t >= _openEnd)
             {
                 Close();
                 _open = new XorAppender();
-                _openEnd = (Math.DivRem(t, chunkRange, out var rem) + (rem < 0 ? 0 : 1)) * chunkRange;
+                _openEnd = ChunkEnd(t, chunkRange);
             }
             _open.Append(t, v);
             MaxTime = t;
+            _lastWasHistogram = false;
+            _lastHistogram = null;
             return true;
         }
 
-        public bool Overlaps(long minT, long maxT) =>
-            _closed.Any(c => c.MaxTime >= minT && c.MinTime <= maxT) || (_open is not null && _open.MaxTime >= minT && _open.MinTime <= maxT);
+        public bool AppendHistogram(long t, FloatHistogram h, long chunkRange)
+        {
+            if (t <= MaxTime)
+            {
+                return false;
+            }
+            if (_openHistogram is null || t >= _openEnd || !_openHistogram.CanAppend(h))
+            {
+                Close();
+                var encoding = h.IsStale ? _lastHistogramEncoding : HistogramAppender.EncodingFor(h);
+                _openHistogram = new HistogramAppender(encoding, HistogramAppender.HeaderFor(h, _lastHistogram));
+                _openEnd = ChunkEnd(t, chunkRange);
+            }
+            _openHistogram = _openHistogram.Append(t, h);
+            MaxTime = t;
+            _lastWasHistogram = true;
+            _lastHistogram = _openHistogram.Last;
+            _lastHistogramEncoding = _openHistogram.Encoding;
+            return true;
+        }
 
-        public void Read(long minT, long maxT, List<Sample> into)
+        private static long ChunkEnd(long t, long chunkRange) => (Math.DivRem(t, chunkRange, out var rem) + (rem < 0 ? 0 : 1)) * chunkRange;
+
+        public bool Overlaps(long minT, long maxT) =>
+            _closed.Any(c => c.MaxTime >= minT && c.MinTime <= maxT)
+            || (_open is not null && _open.MaxTime >= minT && _open.MinTime <= maxT)
+            || (_openHistogram is not null && _openHistogram.MaxTime >= minT && _openHistogram.MinTime <= maxT);
+
+        public void Read(long minT, long maxT, List<Sample> into, List<HistogramSample> histograms)
         {
             foreach (var c in _closed)
             {
                 if (c.MaxTime >= minT && c.MinTime <= maxT)
                 {
-                    XorChunk.Decode(c.Data, minT, maxT, into);
+                    ChunkDecoder.Decode(c.Encoding, c.Data, minT, maxT, into, histograms);
                 }
             }
             if (_open is not null && _open.MaxTime >= minT && _open.MinTime <= maxT)
             {
                 XorChunk.Decode(_open.Bytes, minT, maxT, into);
+            }
+            if (_openHistogram is not null && _openHistogram.MaxTime >= minT && _openHistogram.MinTime <= maxT)
+            {
+                HistogramChunk.Decode(_openHistogram.Encoding, _openHistogram.Bytes, minT, maxT, histograms, into);
             }
         }
 
@@ -708,6 +785,10 @@ public sealed class Head : IPostingsSource, ISeriesSource
             if (_open is not null)
             {
                 yield return new StoredChunk(_open.MinTime, _open.MaxTime, ChunkEncoding.Xor, _open.ToArray());
+            }
+            if (_openHistogram is not null)
+            {
+                yield return new StoredChunk(_openHistogram.MinTime, _openHistogram.MaxTime, _openHistogram.Encoding, _openHistogram.ToArray());
             }
         }
 
@@ -725,6 +806,11 @@ public sealed class Head : IPostingsSource, ISeriesSource
                 dropped += _open.Count;
                 _open = null;
             }
+            if (_openHistogram is not null && _openHistogram.MaxTime < minT)
+            {
+                dropped += _openHistogram.Count;
+                _openHistogram = null;
+            }
             return dropped;
         }
 
@@ -734,6 +820,11 @@ public sealed class Head : IPostingsSource, ISeriesSource
             {
                 _closed.Add(new StoredChunk(_open.MinTime, _open.MaxTime, ChunkEncoding.Xor, _open.ToArray()));
                 _open = null;
+            }
+            if (_openHistogram is not null)
+            {
+                _closed.Add(new StoredChunk(_openHistogram.MinTime, _openHistogram.MaxTime, _openHistogram.Encoding, _openHistogram.ToArray()));
+                _openHistogram = null;
             }
         }
     }

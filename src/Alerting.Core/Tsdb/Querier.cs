@@ -1,5 +1,6 @@
 using Alerting.Core.Exposition;
 using Alerting.Core.Model;
+using Alerting.Core.Model.Histograms;
 using Alerting.Core.PromQL;
 using Alerting.Core.Tsdb.Index;
 
@@ -49,7 +50,7 @@ public sealed class TsdbQuerier(
     public IEnumerable<Series> Select(IReadOnlyList<LabelMatcher> matchers, long minTimeMs, long maxTimeMs)
     {
         ArgumentNullException.ThrowIfNull(matchers);
-        var merged = new Dictionary<Labels, List<Sample>>();
+        var merged = new Dictionary<Labels, (List<Sample> Floats, List<HistogramSample> Histograms)>();
         foreach (var block in _blocks)
         {
             if (!block.Overlaps(minTimeMs, maxTimeMs))
@@ -71,9 +72,9 @@ public sealed class TsdbQuerier(
             }
         }
         var result = new List<Series>(merged.Count);
-        foreach (var (labels, samples) in merged)
+        foreach (var (labels, (floats, histograms)) in merged)
         {
-            result.Add(new Series(labels, samples));
+            result.Add(histograms.Count == 0 ? new Series(labels, floats) : new Series(labels, floats, histograms));
         }
         result.Sort(static (a, b) => LabelOps.Compare(a.Labels, b.Labels));
         return result;
@@ -193,18 +194,27 @@ public sealed class TsdbQuerier(
         }
     }
 
-    private static void Add(Dictionary<Labels, List<Sample>> merged, Series s)
+    /// <summary>Adds a later source's samples after the ones already merged (blocks, then the head): only what comes after them.</summary>
+    private static void Add(Dictionary<Labels, (List<Sample> Floats, List<HistogramSample> Histograms)> merged, Series s)
     {
-        if (!merged.TryGetValue(s.Labels, out var list))
+        if (!merged.TryGetValue(s.Labels, out var lists))
         {
-            merged[s.Labels] = [.. s.Samples];
+            merged[s.Labels] = ([.. s.Samples], [.. s.Histograms]);
             return;
         }
+        var last = Math.Max(lists.Floats.Count == 0 ? long.MinValue : lists.Floats[^1].TimestampMs, lists.Histograms.Count == 0 ? long.MinValue : lists.Histograms[^1].TimestampMs);
         foreach (var sample in s.Samples)
         {
-            if (list.Count == 0 || sample.TimestampMs > list[^1].TimestampMs)
+            if (sample.TimestampMs > last)
             {
-                list.Add(sample);
+                lists.Floats.Add(sample);
+            }
+        }
+        foreach (var h in s.Histograms)
+        {
+            if (h.TimestampMs > last)
+            {
+                lists.Histograms.Add(h);
             }
         }
     }

@@ -73,7 +73,8 @@ public sealed partial class RuleRunner(
         if (group.Rules.Count > 0)
         {
             // Written even when empty, so series that stopped being produced get staleness markers.
-            var samples = result.Recorded.SelectMany(s => s.Samples.Select(x => new CollectedSample(s.Labels, x.Value, x.TimestampMs))).ToArray();
+            var samples = result.Recorded.SelectMany(s => s.Samples.Select(x => new CollectedSample(s.Labels, x.Value, x.TimestampMs))
+                .Concat(s.Histograms.Select(x => new CollectedSample(s.Labels, 0, x.TimestampMs) { Histogram = x.Histogram }))).ToArray();
             await ticks.WriteAsync(new ScrapeTick("__rules__/" + group.Key, now.ToUnixTimeMilliseconds(), [new TargetSamples(group.Key, samples)]), ct).ConfigureAwait(false);
         }
         Telemetry.AlertingTelemetry.RuleGroupEvaluated(group.Name, TimeSpan.FromTicks(result.Health.Sum(h => h.Duration.Ticks)), result.Health.Count(h => h.Health == RuleHealth.Err));

@@ -91,7 +91,7 @@ public sealed partial class ScrapeRunner(
             {
                 if (SampleLabels.Merge(s.Labels, targetLabels, honorLabels: true) is { } labels)
                 {
-                    samples.Add(new CollectedSample(labels, s.Value, tickMs));
+                    samples.Add(new CollectedSample(labels, s.Value, tickMs) { Histogram = s.Histogram });
                 }
             }
             targets.Add(new TargetSamples(group.Key.ToString(), samples));

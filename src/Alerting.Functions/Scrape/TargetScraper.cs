@@ -37,7 +37,8 @@ public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetS
         {
             LogScrapeFailed(logger, target.Job, target.Instance, report.Error);
         }
-        var samples = report.Samples.SelectMany(s => s.Samples.Select(x => new CollectedSample(s.Labels, x.Value, x.TimestampMs))).ToArray();
+        var samples = report.Samples.SelectMany(s => s.Samples.Select(x => new CollectedSample(s.Labels, x.Value, x.TimestampMs))
+            .Concat(s.Histograms.Select(x => new CollectedSample(s.Labels, 0, x.TimestampMs) { Histogram = x.Histogram }))).ToArray();
         return new TargetSamples(target.Instance, samples, result?.Metadata.Values.ToArray());
     }
 

@@ -2,6 +2,7 @@ using Alerting.Core.Config;
 using System.Text;
 using System.Text.RegularExpressions;
 using Alerting.Core.Model;
+using Alerting.Core.Model.Histograms;
 using Alerting.Core.PromQL;
 using Alerting.Tooling.PromQL;
 using Alerting.Core.Templating;
@@ -121,7 +122,7 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
         ArgumentNullException.ThrowIfNull(groupOrder);
         ArgumentNullException.ThrowIfNull(ruleFiles);
         var store = new MemorySeriesStore();
-        List<(Labels Labels, Sample Sample)> input;
+        List<InputSample> input;
         try
         {
             input = LoadSeries(tg);
@@ -176,9 +177,16 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
             ct.ThrowIfCancellationRequested();
             var tsMs = (long)ts.TotalMilliseconds;
             // Like promtool's lazy loader: only samples up to this evaluation exist in storage.
-            for (; next < input.Count && input[next].Sample.TimestampMs <= tsMs; next++)
+            for (; next < input.Count && input[next].TimestampMs <= tsMs; next++)
             {
-                store.Append(input[next].Labels, input[next].Sample);
+                if (input[next].Histogram is { } h)
+                {
+                    store.Append(input[next].Labels, new HistogramSample(input[next].TimestampMs, h));
+                }
+                else
+                {
+                    store.Append(input[next].Labels, new Sample(input[next].TimestampMs, input[next].Value));
+                }
             }
             var evalErrs = new List<string>();
             for (var g = 0; g < groups.Count; g++)
@@ -337,9 +345,12 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
     /// <summary>promtool's indentLines: every line but the first gets the prefix.</summary>
     private static string Indent(string text, string indent) => text.Replace("\n", "\n" + indent, StringComparison.Ordinal);
 
-    private static List<(Labels Labels, Sample Sample)> LoadSeries(UnitTestGroup tg)
+    /// <summary>One input_series value: a float, or a native histogram written in Prometheus' <c>{{schema:... }}</c> notation.</summary>
+    private readonly record struct InputSample(Labels Labels, long TimestampMs, double Value, FloatHistogram? Histogram);
+
+    private static List<InputSample> LoadSeries(UnitTestGroup tg)
     {
-        var result = new List<(Labels, Sample)>();
+        var result = new List<InputSample>();
         var step = (long)tg.Interval.TotalMilliseconds;
         for (var i = 0; i < tg.InputSeries.Count; i++)
         {
@@ -353,17 +364,13 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
             var values = SeriesNotation.ParseValues(HexFreeValues().Replace(valuesText, "${1}0+0x$2"));
             for (var k = 0; k < values.Count; k++)
             {
-                if (values[k].IsHistogram)
-                {
-                    throw new FormatException($"series {description}: native histogram values are not supported");
-                }
                 if (!values[k].Omitted)
                 {
-                    result.Add((labels, new Sample(k * step, values[k].Value)));
+                    result.Add(new InputSample(labels, k * step, values[k].Value, values[k].Histogram));
                 }
             }
         }
-        result.Sort((a, b) => a.Item2.TimestampMs.CompareTo(b.Item2.TimestampMs));
+        result.Sort((a, b) => a.TimestampMs.CompareTo(b.TimestampMs));
         return result;
     }
 

@@ -31,6 +31,48 @@ public sealed class RuleUnitTesterTests
     }
 
     [Fact]
+    public void Native_histogram_input_series_in_Prometheus_notation_feed_rules_and_expressions()
+    {
+        const string rules = """
+            groups:
+              - name: latency
+                rules:
+                  - alert: SlowP90
+                    expr: histogram_quantile(0.9, rate(lat_seconds[5m])) > 1.5
+                  - alert: VerySlowP90
+                    expr: histogram_quantile(0.9, rate(lat_seconds[5m])) > 1.9
+            """;
+        var result = Run("""
+            tests:
+              - interval: 1m
+                input_series:
+                  - series: 'lat_seconds{job="api"}'
+                    values: '{{schema:0 sum:0 count:0}}+{{schema:0 sum:15 count:10 buckets:[2 8]}}x10'
+                alert_rule_test:
+                  - eval_time: 6m
+                    alertname: SlowP90
+                    exp_alerts:
+                      - exp_labels: {job: api}
+                  - eval_time: 6m
+                    alertname: VerySlowP90
+                    exp_alerts: []
+                promql_expr_test:
+                  - expr: histogram_count(lat_seconds)
+                    eval_time: 2m
+                    exp_samples:
+                      - labels: '{job="api"}'
+                        value: 20
+                  - expr: histogram_sum(lat_seconds)
+                    eval_time: 3m
+                    exp_samples:
+                      - labels: '{job="api"}'
+                        value: 45
+            """, rules);
+
+        Assert.True(result.Passed, string.Join("\n", result.Errors));
+    }
+
+    [Fact]
     public void Alert_fires_once_its_for_duration_has_elapsed_and_not_before()
     {
         var result = Run("""

@@ -44,4 +44,44 @@ public sealed class PrometheusBlockFormatTests
         Assert.True(aexit == 0, aerr + aout);
         Assert.True(aout.Contains("Series: 3\nLabel names: 4\nPostings (unique label pairs): 6", StringComparison.Ordinal), aout);
     }
+
+    [PromtoolFact]
+    public void Promtool_reads_a_block_whose_series_mix_float_chunks_and_native_histogram_chunks()
+    {
+        using var dir = new TempDir();
+        var start = 1_700_000_000_000L / 7_200_000 * 7_200_000;
+        var head = new Head(SeriesSelection.All, 7_200_000);
+        var lat = L("lat_seconds", ("instance", "i"), ("job", "j"));
+        var frac = L("frac_seconds", ("instance", "i"), ("job", "j"));
+        var up = L("up", ("instance", "i"), ("job", "j"));
+        for (var i = 0; i < 200; i++)
+        {
+            var t = start + (i * 15_000);
+            var samples = new List<Alerting.Core.Tsdb.Wal.CollectedSample> { new(up, 1, t) };
+            if (i < 150)
+            {
+                samples.Add(new(lat, 0, t) { Histogram = HistogramChunkTests.H(10 * i, 15.5 * i, [(-1, i), (0, 2 * i), (3, 7 * i)], [(1, i)], zeroCount: i, zeroThreshold: Math.Pow(2, -128)) });
+                samples.Add(new(frac, 0, t) { Histogram = HistogramChunkTests.H(0.5 * i, 1.25 * i, [(0, 0.5 * i)]) });
+            }
+            head.Append(new Alerting.Core.Tsdb.Wal.ScrapeTick("j", t, [new Alerting.Core.Tsdb.Wal.TargetSamples("i", samples)]));
+        }
+        var exported = head.Export(start, start + 7_200_000);
+        Assert.Contains(exported, s => s.Chunks.Any(c => c.Encoding == Alerting.Core.Tsdb.Chunks.ChunkEncoding.Histogram));
+        Assert.Contains(exported, s => s.Chunks.Any(c => c.Encoding == Alerting.Core.Tsdb.Chunks.ChunkEncoding.FloatHistogram));
+        var block = BlockWriter.Write(exported, start, start + 7_200_000, 1);
+        WriteToDisk(block, dir.Path);
+
+        // Prometheus 2.42's dump prints float samples only; it must still walk every series and chunk reference.
+        var (exit, stdout, stderr) = Promtool.Run(dir.Path, "tsdb", "dump", dir.Path);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(200, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.StartsWith("{__name__=\"up\"", StringComparison.Ordinal)));
+        var (aexit, aout, aerr) = Promtool.Run(dir.Path, "tsdb", "analyze", dir.Path, block.Meta.Ulid);
+        Assert.True(aexit == 0, aerr + aout);
+        Assert.Contains("Series: 3\n", aout, StringComparison.Ordinal);
+
+        // Our reader gets every histogram back, with the stale markers where the two series stopped.
+        var read = Open(block).Select([new LabelMatcher(MatcherType.Regex, "__name__", ".*_seconds")], start, start + 7_200_000);
+        Assert.All(read, s => Assert.Equal(150, s.Histograms.Count));
+        Assert.All(read, s => Assert.True(Assert.Single(s.Samples).IsStale));
+    }
 }

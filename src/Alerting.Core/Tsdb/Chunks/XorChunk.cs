@@ -35,10 +35,8 @@ public sealed class XorAppender
     public const int MaxSamples = 120;
 
     private readonly BitWriter _bits = new(64);
-    private ulong _value;
+    private XorValue _value;
     private ulong _timeDelta;
-    private byte _leading = 0xff;
-    private byte _trailing;
 
     public XorAppender() => _bits.WriteZeroBytes(2);
 
@@ -65,6 +63,7 @@ public sealed class XorAppender
                 _bits.WriteByte(buf[i]);
             }
             _bits.WriteBits(bits, 64);
+            _value = new XorValue { Bits = bits, Leading = 0xff };
             MinTime = t;
         }
         else if (Count == 1)
@@ -110,7 +109,6 @@ public sealed class XorAppender
             WriteValue(bits);
         }
         MaxTime = t;
-        _value = bits;
         Count++;
         _bits.SetUInt16(0, (ushort)Count);
     }
@@ -120,36 +118,7 @@ public sealed class XorAppender
 
     private static bool BitRange(long x, int n) => -((1L << (n - 1)) - 1) <= x && x <= 1L << (n - 1);
 
-    private void WriteValue(ulong bits)
-    {
-        var delta = bits ^ _value;
-        if (delta == 0)
-        {
-            _bits.WriteBit(false);
-            return;
-        }
-        _bits.WriteBit(true);
-        var leading = (byte)BitOperations.LeadingZeroCount(delta);
-        var trailing = (byte)BitOperations.TrailingZeroCount(delta);
-        if (leading >= 32)
-        {
-            leading = 31;
-        }
-        if (_leading != 0xff && leading >= _leading && trailing >= _trailing)
-        {
-            _bits.WriteBit(false);
-            _bits.WriteBits(delta >> _trailing, 64 - _leading - _trailing);
-            return;
-        }
-        _leading = leading;
-        _trailing = trailing;
-        _bits.WriteBit(true);
-        _bits.WriteBits(leading, 5);
-        // 64 significant bits do not fit in 6 bits; 0 stands for 64 (0 itself can never occur here).
-        var significant = 64 - leading - trailing;
-        _bits.WriteBits((ulong)significant, 6);
-        _bits.WriteBits(delta >> trailing, significant);
-    }
+    private void WriteValue(ulong bits) => _value.Write(_bits, bits);
 }
 
 /// <summary>Decodes XOR chunks (see <see cref="XorAppender"/>).</summary>
@@ -170,14 +139,13 @@ public static class XorChunk
         var total = BinaryPrimitives.ReadUInt16BigEndian(data);
         var r = new BitReader(data[2..]);
         long t = 0;
-        ulong value = 0;
+        var value = default(XorValue);
         ulong delta = 0;
-        int leading = 0, trailing = 0;
         for (var i = 0; i < total; i++)
         {
             if (i == 0)
             {
-                if (!r.TryReadVarint(out t) || !r.TryReadBits(64, out value))
+                if (!r.TryReadVarint(out t) || !r.TryReadBits(64, out value.Bits))
                 {
                     throw Truncated(r, i);
                 }
@@ -237,35 +205,9 @@ public static class XorChunk
                     delta = (ulong)((long)delta + dod);
                 }
                 t += (long)delta;
-                if (!r.TryReadBit(out var changed))
+                if (!value.TryRead(ref r))
                 {
-                    throw Truncated(r, i);
-                }
-                if (changed)
-                {
-                    if (!r.TryReadBit(out var newWindow))
-                    {
-                        throw Truncated(r, i);
-                    }
-                    if (newWindow)
-                    {
-                        if (!r.TryReadBits(5, out var l) || !r.TryReadBits(6, out var m))
-                        {
-                            throw Truncated(r, i);
-                        }
-                        leading = (int)l;
-                        var significant = m == 0 ? 64 : (int)m;
-                        trailing = 64 - leading - significant;
-                        if (trailing < 0)
-                        {
-                            throw new ChunkFormatException($"invalid XOR window in sample {i}", 2 + r.BytePosition);
-                        }
-                    }
-                    if (!r.TryReadBits(64 - leading - trailing, out var xor))
-                    {
-                        throw Truncated(r, i);
-                    }
-                    value ^= xor << trailing;
+                    throw new ChunkFormatException($"chunk data ends or has an invalid XOR window inside sample {i}", 2 + r.BytePosition);
                 }
             }
             if (t > maxTime)
@@ -274,7 +216,7 @@ public static class XorChunk
             }
             if (t >= minTime)
             {
-                into.Add(new Sample(t, BitConverter.UInt64BitsToDouble(value)));
+                into.Add(new Sample(t, BitConverter.UInt64BitsToDouble(value.Bits)));
             }
         }
     }

@@ -3,8 +3,14 @@ using Alerting.Core.Model;
 
 namespace Alerting.Core.Tsdb.Wal;
 
-/// <summary>One sample as collected: labels, value, and its own timestamp.</summary>
-public readonly record struct CollectedSample(Labels Labels, double Value, long TimestampMs);
+/// <summary>
+/// One sample as collected: labels, value, and its own timestamp. A native histogram sample has
+/// <see cref="Histogram"/> set (and Value 0).
+/// </summary>
+public readonly record struct CollectedSample(Labels Labels, double Value, long TimestampMs)
+{
+    public Model.Histograms.FloatHistogram? Histogram { get; init; }
+}
 
 /// <summary>
 /// Everything one target produced in one scrape (including <c>up</c> and the scrape_* series), and the

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using Alerting.Core.Exposition;
 using Alerting.Core.Model;
+using Alerting.Core.Model.Histograms;
 
 namespace Alerting.Core.Tsdb.Wal;
 
@@ -17,19 +18,25 @@ public interface ITickVisitor
     /// <summary>One sample: name/value symbol index pairs in label order (sorted by name).</summary>
     void Sample(ReadOnlySpan<int> labelSymbols, double value, long timestampMs);
 
+    /// <summary>One native histogram sample, labels as for <see cref="Sample"/>.</summary>
+    void Histogram(ReadOnlySpan<int> labelSymbols, FloatHistogram histogram, long timestampMs);
+
     void End();
 }
 
 /// <summary>
-/// The tick blob format. A 16-byte header (magic "AFT2", payload length, CRC-32C of the stored payload,
+/// The tick blob format. A 16-byte header (magic "AFT3", payload length, CRC-32C of the stored payload,
 /// uncompressed length) and a Brotli-compressed payload: job, timestamp, a string table, the metric
-/// metadata table, then per target its samples as symbol-index label pairs, raw value bits and a
-/// timestamp delta. One string table per tick makes a 100-series target cost about 14 bytes a sample
+/// metadata table, then per target its samples as symbol-index label pairs (the count shifted left by
+/// one, the low bit marking a native histogram), raw value bits or the histogram exactly (counter-reset
+/// hint, schema, zero threshold and count, count, sum, custom bounds, positive and negative spans with
+/// their counts' raw bits), and a timestamp delta. "AFT2" blobs (floats only) are still read. One string table per tick makes a 100-series target cost about 14 bytes a sample
 /// before compression instead of repeating every label. A damaged blob is reported with its offset.
 /// </summary>
 public static class ScrapeTickCodec
 {
-    private const uint Magic = 0x32544641; // "AFT2" little-endian
+    private const uint Magic = 0x33544641; // "AFT3" little-endian
+    private const uint MagicFloatsOnly = 0x32544641; // "AFT2": before native histograms
     private const int HeaderLength = 16;
 
     public static byte[] Encode(ScrapeTick tick)
@@ -69,13 +76,20 @@ public static class ScrapeTickCodec
             body.PutUvarint((ulong)t.Samples.Count);
             foreach (var s in t.Samples)
             {
-                body.PutUvarint((ulong)s.Labels.Count);
+                body.PutUvarint(((ulong)s.Labels.Count << 1) | (s.Histogram is null ? 0UL : 1UL));
                 foreach (var l in s.Labels)
                 {
                     body.PutUvarint((ulong)Sym(l.Name));
                     body.PutUvarint((ulong)Sym(l.Value));
                 }
-                body.PutBE64(BitConverter.DoubleToUInt64Bits(s.Value));
+                if (s.Histogram is { } h)
+                {
+                    PutHistogram(body, h);
+                }
+                else
+                {
+                    body.PutBE64(BitConverter.DoubleToUInt64Bits(s.Value));
+                }
                 body.PutVarint(s.TimestampMs - tick.TimestampMs);
             }
         }
@@ -135,7 +149,8 @@ public static class ScrapeTickCodec
         {
             throw new TsdbFormatException($"tick blob is {data.Length} bytes, shorter than its {HeaderLength}-byte header", data.Length);
         }
-        if (BinaryPrimitives.ReadUInt32LittleEndian(data) != Magic)
+        var magic = BinaryPrimitives.ReadUInt32LittleEndian(data);
+        if (magic is not (Magic or MagicFloatsOnly))
         {
             throw new TsdbFormatException("not a scrape tick (bad magic number)", 0);
         }
@@ -160,10 +175,118 @@ public static class ScrapeTickCodec
         {
             throw new TsdbFormatException("tick payload does not decompress to its recorded size", HeaderLength);
         }
-        Parse(raw, visitor);
+        Parse(raw, visitor, magic == Magic);
     }
 
-    private static void Parse(byte[] raw, ITickVisitor visitor)
+    private static void PutHistogram(ByteWriter w, FloatHistogram h)
+    {
+        w.PutByte((byte)h.CounterResetHint);
+        w.PutVarint(h.Schema);
+        w.PutBE64(BitConverter.DoubleToUInt64Bits(h.ZeroThreshold));
+        w.PutBE64(BitConverter.DoubleToUInt64Bits(h.ZeroCount));
+        w.PutBE64(BitConverter.DoubleToUInt64Bits(h.Count));
+        w.PutBE64(BitConverter.DoubleToUInt64Bits(h.Sum));
+        var custom = h.CustomValues;
+        w.PutUvarint(custom is null ? 0 : (ulong)custom.Length + 1);
+        foreach (var c in custom ?? [])
+        {
+            w.PutBE64(BitConverter.DoubleToUInt64Bits(c));
+        }
+        PutBuckets(w, h.PositiveSpans());
+        PutBuckets(w, h.NegativeSpans());
+    }
+
+    private static void PutBuckets(ByteWriter w, (HistogramSpan[] Spans, double[] Counts) buckets)
+    {
+        w.PutUvarint((ulong)buckets.Spans.Length);
+        foreach (var span in buckets.Spans)
+        {
+            w.PutVarint(span.Offset);
+            w.PutUvarint(span.Length);
+        }
+        foreach (var c in buckets.Counts)
+        {
+            w.PutBE64(BitConverter.DoubleToUInt64Bits(c));
+        }
+    }
+
+    private static FloatHistogram ReadHistogram(ref ByteReader r, long at)
+    {
+        var hint = r.Byte();
+        var schema = r.Varint();
+        var zeroThreshold = BitConverter.UInt64BitsToDouble(r.BE64());
+        var zeroCount = BitConverter.UInt64BitsToDouble(r.BE64());
+        var count = BitConverter.UInt64BitsToDouble(r.BE64());
+        var sum = BitConverter.UInt64BitsToDouble(r.BE64());
+        var customLength = r.UvarintInt();
+        double[]? custom = null;
+        if (customLength > 0)
+        {
+            if ((long)(customLength - 1) * 8 > r.Remaining)
+            {
+                throw new TsdbFormatException("histogram custom bounds run past the end of the tick payload", at);
+            }
+            custom = new double[customLength - 1];
+            for (var i = 0; i < custom.Length; i++)
+            {
+                custom[i] = BitConverter.UInt64BitsToDouble(r.BE64());
+            }
+        }
+        if (hint > (byte)CounterResetHint.Gauge || schema is < int.MinValue or > int.MaxValue)
+        {
+            throw new TsdbFormatException("invalid native histogram in tick payload", at);
+        }
+        try
+        {
+            return new FloatHistogram
+            {
+                CounterResetHint = (CounterResetHint)hint,
+                Schema = (int)schema,
+                ZeroThreshold = zeroThreshold,
+                ZeroCount = zeroCount,
+                Count = count,
+                Sum = sum,
+                CustomValues = custom,
+                Positive = ReadBuckets(ref r),
+                Negative = ReadBuckets(ref r),
+            };
+        }
+        catch (HistogramException e)
+        {
+            throw new TsdbFormatException($"invalid native histogram in tick payload: {e.Message}", at);
+        }
+    }
+
+    private static HistogramBucket[] ReadBuckets(ref ByteReader r)
+    {
+        var at = r.FileOffset;
+        var spanCount = r.UvarintInt();
+        if (spanCount > r.Remaining)
+        {
+            throw new TsdbFormatException($"histogram claims {spanCount} spans in the {r.Remaining} bytes left of the tick payload", at);
+        }
+        var spans = new HistogramSpan[spanCount];
+        long total = 0;
+        for (var i = 0; i < spans.Length; i++)
+        {
+            var offset = r.Varint();
+            var length = r.UvarintInt();
+            spans[i] = new HistogramSpan((int)offset, (uint)length);
+            total += length;
+        }
+        if (total * 8 > r.Remaining)
+        {
+            throw new TsdbFormatException($"histogram claims {total} buckets in the {r.Remaining} bytes left of the tick payload", at);
+        }
+        var counts = new double[total];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = BitConverter.UInt64BitsToDouble(r.BE64());
+        }
+        return FloatHistogram.FromSpans(spans, counts);
+    }
+
+    private static void Parse(byte[] raw, ITickVisitor visitor, bool histograms)
     {
         // Offsets in errors below are within the decompressed payload.
         var r = new ByteReader(raw);
@@ -206,7 +329,9 @@ public static class ScrapeTickCodec
             for (var s = 0; s < samples; s++)
             {
                 var at = r.FileOffset;
-                var n = r.UvarintInt() * 2;
+                var n = r.UvarintInt();
+                var isHistogram = histograms && (n & 1) == 1;
+                n = histograms ? (n >> 1) * 2 : n * 2;
                 if (n > labelBuffer.Length)
                 {
                     labelBuffer = new int[Math.Max(n, labelBuffer.Length * 2)];
@@ -219,6 +344,12 @@ public static class ScrapeTickCodec
                         throw new TsdbFormatException($"symbol {sym} out of range in tick payload", at);
                     }
                     labelBuffer[k] = sym;
+                }
+                if (isHistogram)
+                {
+                    var h = ReadHistogram(ref r, at);
+                    visitor.Histogram(labelBuffer.AsSpan(0, n), h, ts + r.Varint());
+                    continue;
                 }
                 var value = BitConverter.UInt64BitsToDouble(r.BE64());
                 var sampleTs = ts + r.Varint();
@@ -263,6 +394,16 @@ public static class ScrapeTickCodec
                 labels[i] = new Label(_symbols[labelSymbols[2 * i]], _symbols[labelSymbols[(2 * i) + 1]]);
             }
             _samples!.Add(new CollectedSample(Labels.From(labels), value, timestampMs));
+        }
+
+        public void Histogram(ReadOnlySpan<int> labelSymbols, FloatHistogram histogram, long timestampMs)
+        {
+            var labels = new Label[labelSymbols.Length / 2];
+            for (var i = 0; i < labels.Length; i++)
+            {
+                labels[i] = new Label(_symbols[labelSymbols[2 * i]], _symbols[labelSymbols[(2 * i) + 1]]);
+            }
+            _samples!.Add(new CollectedSample(Labels.From(labels), 0, timestampMs) { Histogram = histogram });
         }
 
         public void End()
