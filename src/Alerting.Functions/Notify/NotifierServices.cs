@@ -40,6 +40,7 @@ public static class NotifierServices
         Add<PushoverNotifier>(services);
         Add<MattermostNotifier>(services);
         Add<RocketchatNotifier>(services);
+        Add<Sms.SmsNotifier>(services);
         return services;
     }
 
