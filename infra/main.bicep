@@ -65,6 +65,13 @@ param flyApiToken string = ''
 @description('Bearer token (or basic-auth password) Grafana sends to /api/prometheus (docs/query.md). Empty: only the function-key routes.')
 param queryToken string = ''
 
+@secure()
+@description('Azure Communication Services connection string (endpoint=...;accesskey=...) for on-call people\'s sms: contacts. Empty: no SMS pages.')
+param acsConnectionString string = ''
+
+@description('The number (E.164) or short code of the ACS resource that SMS pages are sent from; required with acsConnectionString.')
+param acsSmsFrom string = ''
+
 var tags = { 'azd-env-name': environmentName }
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -93,6 +100,8 @@ module app 'resources.bicep' = {
     pagerDutyWebhookSecret: pagerDutyWebhookSecret
     flyApiToken: flyApiToken
     queryToken: queryToken
+    acsConnectionString: acsConnectionString
+    acsSmsFrom: acsSmsFrom
   }
 }
 

@@ -41,6 +41,9 @@ param pagerDutyWebhookSecret string = ''
 param flyApiToken string = ''
 @secure()
 param queryToken string = ''
+@secure()
+param acsConnectionString string = ''
+param acsSmsFrom string = ''
 
 // The worker runs on the .NET the project targets (Directory.Build.props); a test keeps the two equal.
 var dotnetVersion = '10.0'
@@ -150,8 +153,9 @@ var secretSettings = [
   { setting: 'Alerting__PagerDutyWebhookSecret', secret: 'pagerduty-webhook-secret', given: !empty(pagerDutyWebhookSecret) }
   { setting: 'Alerting__FlyApiToken', secret: 'fly-api-token', given: !empty(flyApiToken) }
   { setting: 'Alerting__QueryToken', secret: 'query-token', given: !empty(queryToken) }
+  { setting: 'Alerting__AcsConnectionString', secret: 'acs-connection-string', given: !empty(acsConnectionString) }
 ]
-var secretValues = [linkSigningKey, slackBotToken, slackSigningSecret, pagerDutyWebhookSecret, flyApiToken, queryToken]
+var secretValues = [linkSigningKey, slackBotToken, slackSigningSecret, pagerDutyWebhookSecret, flyApiToken, queryToken, acsConnectionString]
 
 resource secrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for (s, i) in secretSettings: if (s.given) {
   parent: vault
@@ -325,6 +329,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Alerting__PagerDutyWebhookSecret: secretSettings[3].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[3].secret})' : ''
     Alerting__FlyApiToken: secretSettings[4].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[4].secret})' : ''
     Alerting__QueryToken: secretSettings[5].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[5].secret})' : ''
+    Alerting__AcsConnectionString: secretSettings[6].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[6].secret})' : ''
+    Alerting__AcsSmsFrom: acsSmsFrom
   }
 }
 

@@ -23,7 +23,8 @@ public static class AlertingServices
 {
     public static IServiceCollection AddAlerting(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AlertingOptions>().Bind(configuration.GetSection(AlertingOptions.Section));
+        services.AddOptions<AlertingOptions>().Bind(configuration.GetSection(AlertingOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AlertingOptions>, AlertingOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
         // A connection string (Azurite) or an identity-based connection (Azure, keyless); validated here, at start.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Alerting.Core.Config;
 using Alerting.Core.Escalation;
+using Alerting.Core.Notify.Sms;
 
 namespace Alerting.Core.OnCall;
 
@@ -8,7 +9,7 @@ namespace Alerting.Core.OnCall;
 /// Reads <c>oncall.yml</c>:
 /// <code>
 /// people:
-///   alice: { email: alice@team.example, slack: U01ALICE }
+///   alice: { email: alice@team.example, slack: U01ALICE, sms: "+447700900123" }
 /// schedules:
 ///   - name: reliability
 ///     time_zone: Europe/London
@@ -38,9 +39,14 @@ public static class OnCallLoader
         {
             foreach (var name in peopleMap.Keys.ToList())
             {
-                var p = peopleMap.Map(name)?.Known("email", "slack", "pagerduty")
+                var p = peopleMap.Map(name)?.Known("email", "slack", "pagerduty", "sms")
                     ?? throw ctx.Error(peopleMap.At(name), peopleMap.KeyPath(name), "expected a mapping");
-                people[name] = new OnCallPerson(name, p.String("email"), p.String("slack"), p.String("pagerduty"));
+                var sms = p.String("sms");
+                if (sms is not null && PhoneNumbers.Problem(sms) is { } problem)
+                {
+                    throw ctx.Error(p.At("sms"), p.KeyPath("sms"), problem);
+                }
+                people[name] = new OnCallPerson(name, p.String("email"), p.String("slack"), p.String("pagerduty"), sms);
             }
         }
 

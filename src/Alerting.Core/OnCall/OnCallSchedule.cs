@@ -1,7 +1,8 @@
 namespace Alerting.Core.OnCall;
 
 /// <summary>Contact details for a participant, used to turn "oncall:engineer" into a page.</summary>
-public sealed record OnCallPerson(string Name, string? Email, string? Slack, string? PagerDuty);
+/// <param name="Sms">A mobile number in E.164 form (<c>+447700900123</c>), paged through Azure Communication Services.</param>
+public sealed record OnCallPerson(string Name, string? Email, string? Slack, string? PagerDuty, string? Sms = null);
 
 /// <summary>
 /// A weekly rotation for one role: <see cref="Participants"/> take turns of <see cref="LengthWeeks"/>

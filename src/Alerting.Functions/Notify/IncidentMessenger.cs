@@ -2,6 +2,7 @@ using Alerting.Core.Acknowledgement;
 using Alerting.Core.Alertmanager;
 using Alerting.Core.Escalation;
 using Alerting.Core.Model;
+using Alerting.Core.Notify.Sms;
 using Alerting.Functions.Notify.PagerDuty;
 using Alerting.Functions.Notify.Slack;
 using Alerting.Functions.Options;
@@ -25,7 +26,8 @@ public sealed record DeliveryRefs(IReadOnlyList<SlackMessageRef> Slack, IReadOnl
 /// receivers that support it turn into operator actions (Slack: Block Kit with an Acknowledge button,
 /// posted with the bot token so it can be edited; email: a signed one-click Acknowledge link; PagerDuty:
 /// a trigger keyed per alert and routing key); every other receiver sends its usual message about the
-/// alert. A step to an on-call person uses their own contacts. Updates (acknowledge, resolve) edit the
+/// alert. A step to an on-call person uses their own contacts (PagerDuty, email, SMS through Azure
+/// Communication Services with the acknowledge link, Slack direct message). Updates (acknowledge, resolve) edit the
 /// Slack messages and acknowledge/resolve PagerDuty.
 /// </summary>
 public sealed partial class IncidentMessenger(
@@ -86,6 +88,18 @@ public sealed partial class IncidentMessenger(
             }
             integrations.Add(new Integration("email-person", email));
         }
+        if (!string.IsNullOrEmpty(person.Sms) && Sms() is { } acs)
+        {
+            integrations.Add(new Integration("sms-person", new SmsConfig
+            {
+                To = person.Sms,
+                From = options.Value.AcsSmsFrom,
+                Connection = acs,
+                EnableDeliveryReport = options.Value.AcsSmsDeliveryReport,
+                MaxSegments = options.Value.SmsMaxSegments,
+                HttpConfig = am.Global.HttpConfig,
+            }));
+        }
         var refs = await DeliverAllAsync(integrations, notification, ct).ConfigureAwait(false);
         var reached = integrations.Count > 0;
         if (!string.IsNullOrEmpty(person.Slack) && slack.CanPostDirect)
@@ -97,10 +111,14 @@ public sealed partial class IncidentMessenger(
         }
         if (!reached)
         {
-            LogNobody(logger, person.Name, incident.AlertId, "the person has no usable contact (pagerduty, slack with a bot token, or email with global smtp settings)");
+            LogNobody(logger, person.Name, incident.AlertId, "the person has no usable contact (pagerduty, slack with a bot token, email with global smtp settings, or sms with Alerting:AcsConnectionString)");
         }
         return refs;
     }
+
+    /// <summary>The ACS resource SMS pages go through; null when SMS is not configured (validated at start).</summary>
+    private AcsConnectionString? Sms() =>
+        AcsConnectionString.TryParse(options.Value.AcsConnectionString, out var acs, out _) ? acs : null;
 
     /// <summary>
     /// Delivers to every integration; a transient failure fails the step (its message is redelivered and,

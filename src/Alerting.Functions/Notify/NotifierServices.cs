@@ -46,6 +46,7 @@ public static class NotifierServices
         Add<SnsNotifier>(services);
         Add<IncidentioNotifier>(services);
         Add<JiraNotifier>(services);
+        Add<Sms.SmsNotifier>(services);
         return services;
     }
 

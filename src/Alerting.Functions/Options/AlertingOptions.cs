@@ -88,4 +88,19 @@ public sealed class AlertingOptions
 
     /// <summary>Fly Machines API base URL for fly_sd_configs without url.</summary>
     public string FlyApiUrl { get; set; } = Core.Discovery.Fly.FlySdConfig.DefaultApiUrl;
+
+    /// <summary>
+    /// Azure Communication Services connection string (<c>endpoint=https://...;accesskey=...</c>, a Key Vault
+    /// reference on Azure) for on-call people's <c>sms:</c> contacts; empty turns SMS paging off.
+    /// </summary>
+    public string AcsConnectionString { get; set; } = string.Empty;
+
+    /// <summary>The sender of SMS pages: a number (E.164) or short code the ACS resource owns; required with <see cref="AcsConnectionString"/>.</summary>
+    public string AcsSmsFrom { get; set; } = string.Empty;
+
+    /// <summary>Asks ACS for delivery reports (delivered to Event Grid, which this app does not read).</summary>
+    public bool AcsSmsDeliveryReport { get; set; }
+
+    /// <summary>Most SMS segments one page may take (160 GSM-7 or 70 UCS-2 characters each, fewer once split); longer pages are shortened.</summary>
+    public int SmsMaxSegments { get; set; } = Core.Notify.Sms.SmsText.DefaultMaxSegments;
 }

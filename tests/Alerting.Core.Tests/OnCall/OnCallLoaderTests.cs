@@ -55,11 +55,27 @@ public sealed class OnCallLoaderTests
     [InlineData("people:\n  a: {}\nschedules:\n  - name: s\n    time_zone: UTC\n    layers:\n      - { role: e, participants: [a, zed], start: 2026-01-05, handoff: { day: monday } }\n", 7, "schedules[0].layers[0].participants[1]", "not listed under people")]
     [InlineData("schedules:\n  - name: s\n    time_zone: UTC\n    layers: []\n    overrides:\n      - { role: e, who: a, from: \"2026-01-02 10:00\", to: \"2026-01-02 09:00\" }\n", 6, "schedules[0].overrides[0].to", "end after it starts")]
     [InlineData("schedules:\n  - name: s\n    time_zone: UTC\n    layers: []\n    rotations: []\n", 5, "schedules[0].rotations", "unknown key")]
+    [InlineData("people:\n  a: { sms: \"07700 900123\" }\nschedules: []\n", 2, "people.a.sms", "does not start with '+' and a country code")]
+    [InlineData("people:\n  a: { sms: \"+44 7700 900123\" }\nschedules: []\n", 2, "people.a.sms", "only hold digits")]
+    [InlineData("people:\n  a: { sms: \"+0447700900123\" }\nschedules: []\n", 2, "people.a.sms", "country code starting with 0")]
+    [InlineData("people:\n  a: { sms: \"+4477009001234567\" }\nschedules: []\n", 2, "people.a.sms", "7 to 15")]
     public void Errors_name_file_line_and_key(string yaml, int line, string key, string problem)
     {
         var e = Assert.Throws<ConfigException>(() => OnCallLoader.Parse(yaml, "rules/oncall.yml"));
         Assert.Equal((line, key), (e.Line, e.Key));
         Assert.Contains(problem, e.Detail, StringComparison.Ordinal);
         Assert.StartsWith($"rules/oncall.yml:{line}:", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_sms_contact_in_E164_form_is_kept_with_the_person()
+    {
+        var config = OnCallLoader.Parse("""
+            people:
+              alice: { email: alice@team.example, sms: "+447700900123" }
+            schedules: []
+            """);
+        Assert.Equal("+447700900123", config.Person("alice").Sms);
+        Assert.Equal("alice@team.example", config.Person("alice").Email);
     }
 }

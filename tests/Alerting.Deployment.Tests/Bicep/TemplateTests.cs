@@ -101,7 +101,9 @@ public sealed partial class TemplateTests
         {
             var text = CompiledTemplate.Text(value);
             Assert.DoesNotMatch(KeyMaterial(), text);
-            Assert.False(name.EndsWith("ConnectionString", StringComparison.OrdinalIgnoreCase) && !name.StartsWith("APPLICATIONINSIGHTS", StringComparison.Ordinal),
+            // A third-party service that only takes a keyed connection string (ACS SMS) gets it as a Key Vault reference.
+            Assert.False(name.EndsWith("ConnectionString", StringComparison.OrdinalIgnoreCase) && !name.StartsWith("APPLICATIONINSIGHTS", StringComparison.Ordinal)
+                    && !text.Contains("@Microsoft.KeyVault(", StringComparison.Ordinal),
                 $"{name} looks like a connection string setting");
         }
         var deployment = t.Single("Microsoft.Web/sites")["properties"]!["functionAppConfig"]!["deployment"]!["storage"]!["authentication"]!;
@@ -220,7 +222,7 @@ public sealed partial class TemplateTests
     [GeneratedRegex(@"^net(\d+\.\d+)$")]
     private static partial Regex TargetFrameworkVersion();
 
-    [GeneratedRegex("(Key|Token|Secret|Password)$")]
+    [GeneratedRegex("(Key|Token|Secret|Password|ConnectionString)$")]
     private static partial Regex SecretName();
 
     [GeneratedRegex("listKeys|AccountKey=|SharedAccessSignature|DefaultEndpointsProtocol|InstrumentationKey=", RegexOptions.IgnoreCase)]
