@@ -31,12 +31,22 @@ public static class AlertingServices
         {
             throw new InvalidOperationException($"App setting '{StorageNames.Connection}' (the storage connection string) is not set.");
         }
-        services.AddSingleton(new TableServiceClient(connection));
+        // TryAdd: a host may bring its own client (tests count the requests it sends).
+        services.TryAddSingleton(_ => new TableServiceClient(connection));
         services.AddSingleton(new BlobServiceClient(connection));
         // The Functions queue trigger decodes base64 by default (host.json messageEncoding), so send base64.
         services.AddSingleton(new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
 
         services.AddSingleton<StorageInitializer>();
+        // Conflict backoff runs on the system clock: it spaces out real writers, whatever the application clock does.
+        services.TryAddSingleton(_ => new ETagUpdater(TimeProvider.System));
+        services.AddSingleton<TableBatcher>();
+        services.AddSingleton<InhibitSourceStore>();
+        services.AddOptions<RetentionOptions>()
+            .Bind(configuration.GetSection(RetentionOptions.Section))
+            .Validate(o => o.ToPolicy().Validate() is null, $"{RetentionOptions.Section}: every retention must be positive (ResolvedAlerts may be zero)")
+            .ValidateOnStart();
+        services.AddSingleton<Retention.RetentionRunner>();
         services.AddSingleton<QueueSender>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<GroupStore>();

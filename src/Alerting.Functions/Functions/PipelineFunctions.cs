@@ -16,8 +16,8 @@ public sealed class PipelineFunctions(ScrapeRunner scrape, RuleRunner rules, Ale
     public Task Evaluate([TimerTrigger("%EvaluateSchedule%")] TimerInfo timer, CancellationToken ct) => rules.RunTickAsync(ct);
 
     [Function("Route")]
-    public Task Route([QueueTrigger(StorageNames.AlertsQueue, Connection = StorageNames.Connection)] string message, CancellationToken ct) =>
-        router.RouteAsync(Read<AlertBatchMessage>(message), ct);
+    public Task Route([QueueTrigger(StorageNames.AlertsQueue, Connection = StorageNames.Connection)] string message, long dequeueCount, CancellationToken ct) =>
+        router.RouteAsync(Read<AlertBatchMessage>(message), redelivered: dequeueCount > 1, ct);
 
     [Function("Notify")]
     public Task Notify([QueueTrigger(StorageNames.NotificationsQueue, Connection = StorageNames.Connection)] string message, CancellationToken ct) =>

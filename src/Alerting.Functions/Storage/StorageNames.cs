@@ -16,9 +16,11 @@ public static class StorageNames
     public const string IncidentsTable = "incidents";
     public const string AuditTable = "audit";
     public const string LinkNoncesTable = "linknonces";
+    public const string PagerDutyKeysTable = "pagerdutykeys";
+    public const string InhibitSourcesTable = "inhibitsources";
 
     public const string SamplesContainer = "samples";
 
     public static readonly string[] Queues = [AlertsQueue, NotificationsQueue, EscalationsQueue];
-    public static readonly string[] Tables = [RuleStateTable, AlertsTable, GroupsTable, NotificationLogTable, IncidentsTable, AuditTable, LinkNoncesTable];
+    public static readonly string[] Tables = [RuleStateTable, AlertsTable, GroupsTable, NotificationLogTable, IncidentsTable, AuditTable, LinkNoncesTable, PagerDutyKeysTable, InhibitSourcesTable];
 }

@@ -13,6 +13,4 @@ internal static class TableJson
     public static T Read<T>(string? json, T fallback) => string.IsNullOrEmpty(json) ? fallback : JsonSerializer.Deserialize<T>(json, Options) ?? fallback;
 
     public static Labels Labels(string? json) => Read(json, Core.Model.Labels.Empty);
-
-    public static bool IsConflict(Azure.RequestFailedException e) => e.Status is 409 or 412;
 }

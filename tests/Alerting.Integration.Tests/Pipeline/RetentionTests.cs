@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Alerting.Core.Model;
+using Alerting.DemoFleet;
+using Alerting.Functions.Pipeline;
+using Alerting.Functions.Storage;
+using Alerting.Integration.Tests.Infrastructure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Alerting.Integration.Tests.Pipeline;
+
+/// <summary>
+/// A week of alerts on a controlled clock, run once for the tests below: every hour two machines go down
+/// for two hours (half of them warnings), an operator acknowledges each one, a fleet-wide alert that
+/// inhibits warnings fires for two hours a day, and a probe alert fires all week. The sender behaves like
+/// Prometheus (firing alerts resent with an end ahead, resolved ones sent once); the Retention timer runs
+/// every simulated hour. Then the senders stop and two quiet days pass.
+/// </summary>
+public sealed class RetentionWeek : IAsyncLifetime
+{
+    private const string Key = "?code=local-function-key";
+
+    public AlertingStack Stack { get; private set; } = null!;
+
+    /// <summary>Row counts per table at the end of each day (index 0 = day 1).</summary>
+    public List<IReadOnlyDictionary<string, int>> Daily { get; } = [];
+
+    /// <summary>Row counts after the two quiet days.</summary>
+    public IReadOnlyDictionary<string, int> AfterQuiet { get; private set; } = new Dictionary<string, int>();
+
+    /// <summary>Distinct alerts sent over the week.</summary>
+    public int DistinctAlerts { get; private set; }
+
+    /// <summary>Table reads (by "table kind") of one flush of the probe group, on day 1 and on day 7.</summary>
+    public (IReadOnlyDictionary<string, int> Day1, IReadOnlyDictionary<string, int> Day7) ProbeFlush { get; private set; }
+
+    public static readonly string[] Tables =
+        [StorageNames.AlertsTable, StorageNames.GroupsTable, StorageNames.NotificationLogTable, StorageNames.IncidentsTable, StorageNames.AuditTable, StorageNames.InhibitSourcesTable];
+
+    public async Task InitializeAsync()
+    {
+        Stack = await AlertingStack.StartAsync(
+            [("1", MachineMode.Healthy)],
+            alertmanagerYaml: null,
+            ruleFiles: null,
+            settings: new Dictionary<string, string?>
+            {
+                // Shorter than the defaults so the week shows our own records reaching their steady size too.
+                ["Alerting:Retention:Incidents"] = "1.00:00:00",
+                ["Alerting:Retention:Audit"] = "1.00:00:00",
+            },
+            configure: s => File.WriteAllText(Path.Combine(s.ConfigDir, "alertmanager.yml"), $"""
+                global:
+                  resolve_timeout: 5m
+                route:
+                  receiver: team
+                  group_by: ['alertname', 'instance']
+                  group_wait: 30s
+                  group_interval: 5m
+                  repeat_interval: 4h
+                receivers:
+                  - name: team
+                    slack_configs:
+                      - api_url: '{s.Slack.WebhookUrl}'
+                        channel: '#incidents'
+                        send_resolved: true
+                inhibit_rules:
+                  - source_matchers: ['alertname="FleetDown"']
+                    target_matchers: ['severity="warning"']
+                """));
+        var sent = new HashSet<string>(StringComparer.Ordinal);
+        var firing = new Dictionary<string, (Labels Labels, DateTimeOffset Since, DateTimeOffset Until)>(StringComparer.Ordinal);
+        var probe = Labels.From(new Dictionary<string, string> { ["alertname"] = "Probe", ["instance"] = "probe-1", ["severity"] = "critical" });
+        for (var hour = 0; hour < 7 * 24; hour++)
+        {
+            var now = Stack.Time.GetUtcNow();
+            var resolved = new List<(Labels Labels, DateTimeOffset Since, DateTimeOffset At)>();
+            foreach (var (fp, a) in firing.ToArray())
+            {
+                if (a.Until <= now)
+                {
+                    firing.Remove(fp);
+                    resolved.Add((a.Labels, a.Since, now));
+                }
+            }
+            var fresh = new List<string>();
+            for (var k = 0; k < 2; k++)
+            {
+                var labels = Labels.From(new Dictionary<string, string>
+                {
+                    ["alertname"] = "MachineDown",
+                    ["instance"] = $"vyx-user-{hour}-{k}",
+                    ["severity"] = k == 0 ? "critical" : "warning",
+                });
+                firing[labels.FingerprintHex()] = (labels, now, now.AddHours(2));
+                fresh.Add(labels.FingerprintHex());
+            }
+            if (hour % 24 == 10)
+            {
+                var fleet = Labels.From(new Dictionary<string, string> { ["alertname"] = "FleetDown", ["instance"] = "fleet", ["severity"] = "critical" });
+                firing[fleet.FingerprintHex()] = (fleet, now, now.AddHours(2));
+            }
+            firing[probe.FingerprintHex()] = (probe, firing.TryGetValue(probe.FingerprintHex(), out var p) ? p.Since : now, now.AddHours(1));
+
+            var payload = new JsonArray();
+            foreach (var (_, a) in firing)
+            {
+                payload.Add(Alert(a.Labels, a.Since, now.AddMinutes(90)));
+                sent.Add(a.Labels.FingerprintHex());
+            }
+            foreach (var r in resolved)
+            {
+                payload.Add(Alert(r.Labels, r.Since, r.At));
+            }
+            (await Stack.Http.PostAsync("api/v2/alerts" + Key, new StringContent(payload.ToJsonString(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+            await Stack.DrainAsync();
+            foreach (var fp in fresh)
+            {
+                (await Stack.Http.PostAsync($"api/alerts/{fp}/acknowledge{Key}", new StringContent("""{"who":"operator"}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+            }
+            // Let the group_wait of new groups pass, flush, then run the hour's garbage collection.
+            Stack.Time.Advance(TimeSpan.FromMinutes(1));
+            await Stack.DrainAsync();
+            if (hour is 23 or 167)
+            {
+                var flush = await FlushProbeAsync();
+                ProbeFlush = hour == 23 ? (flush, ProbeFlush.Day7) : (ProbeFlush.Day1, flush);
+            }
+            await Stack.Host.InvokeTimerAsync("Retention");
+            Stack.Time.Advance(TimeSpan.FromMinutes(59));
+            if (hour % 24 == 23)
+            {
+                Daily.Add(await CountRowsAsync());
+            }
+        }
+        DistinctAlerts = sent.Count;
+
+        // The senders stop; what is still firing resolves by its end time, and two quiet days pass.
+        for (var hour = 0; hour < 48; hour++)
+        {
+            Stack.Time.Advance(TimeSpan.FromMinutes(1));
+            await Stack.DrainAsync();
+            await Stack.Host.InvokeTimerAsync("Retention");
+            Stack.Time.Advance(TimeSpan.FromMinutes(59));
+            await Stack.DrainAsync();
+        }
+        AfterQuiet = await CountRowsAsync();
+    }
+
+    public async Task DisposeAsync() => await Stack.DisposeAsync();
+
+    private static JsonObject Alert(Labels labels, DateTimeOffset startsAt, DateTimeOffset endsAt)
+    {
+        var l = new JsonObject();
+        foreach (var label in labels)
+        {
+            l[label.Name] = label.Value;
+        }
+        return new JsonObject
+        {
+            ["labels"] = l,
+            ["annotations"] = new JsonObject { ["summary"] = "s" },
+            ["startsAt"] = startsAt.ToString("O", CultureInfo.InvariantCulture),
+            ["endsAt"] = endsAt.ToString("O", CultureInfo.InvariantCulture),
+        };
+    }
+
+    /// <summary>Flushes the probe's group directly (as its queue message would) and returns the table reads it made.</summary>
+    private async Task<IReadOnlyDictionary<string, int>> FlushProbeAsync()
+    {
+        var groups = Stack.Host.Services.GetRequiredService<GroupStore>();
+        var probe = (await groups.ListAsync(CancellationToken.None)).Single(g => g.GroupKey.Contains("Probe", StringComparison.Ordinal));
+        var flusher = Stack.Host.Services.GetRequiredService<GroupFlusher>();
+        Stack.Time.Advance(probe.NextFlushAt > Stack.Time.GetUtcNow() ? probe.NextFlushAt - Stack.Time.GetUtcNow() : TimeSpan.Zero);
+        var before = Stack.TableRequests.Snapshot();
+        await flusher.FlushAsync(new FlushGroupMessage(probe.GroupId, probe.FlushToken, probe.NextFlushAt), CancellationToken.None);
+        var after = Stack.TableRequests.Snapshot();
+        return after
+            .Where(a => a.Key.EndsWith(" point", StringComparison.Ordinal) || a.Key.EndsWith(" query", StringComparison.Ordinal))
+            .Select(a => (a.Key, Value: a.Value - before.GetValueOrDefault(a.Key)))
+            .Where(d => d.Value > 0)
+            .ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal);
+    }
+
+    private async Task<IReadOnlyDictionary<string, int>> CountRowsAsync()
+    {
+        var tables = new TableServiceClient(Stack.Azurite.ConnectionString);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var name in Tables)
+        {
+            var n = 0;
+            await foreach (var row in tables.GetTableClient(name).QueryAsync<TableEntity>(select: ["RowKey"]))
+            {
+                // The inhibition index's marker row says the index is built; it stays while the rules do.
+                n += row.RowKey == InhibitSourceStore.BuiltRow ? 0 : 1;
+            }
+            counts[name] = n;
+        }
+        return counts;
+    }
+}
+
+/// <summary>Garbage collection with Alertmanager's retention rules keeps the tables at a steady size while history grows.</summary>
+public sealed class RetentionTests(RetentionWeek week) : IClassFixture<RetentionWeek>
+{
+    [Fact]
+    public void Over_a_week_of_alerts_every_table_stays_at_a_steady_size_while_history_grows()
+    {
+        // 2 new alerts an hour for a week, plus the fleet-wide one and the probe.
+        Assert.True(week.DistinctAlerts >= 7 * 24 * 2, $"{week.DistinctAlerts} alerts sent");
+        var steady = week.Daily[1];
+        foreach (var day in week.Daily.Skip(2))
+        {
+            foreach (var table in RetentionWeek.Tables)
+            {
+                // Day 3 to 7 hold no more than day 2 did, give or take what one hour's churn adds.
+                Assert.True(day[table] <= steady[table] + 12, $"{table}: day 2 held {steady[table]}, a later day {day[table]}");
+            }
+        }
+        // Without garbage collection the alerts table would hold every alert ever sent.
+        Assert.True(week.Daily[^1][StorageNames.AlertsTable] < week.DistinctAlerts / 4,
+            $"{week.Daily[^1][StorageNames.AlertsTable]} alert rows after {week.DistinctAlerts} alerts");
+    }
+
+    [Fact]
+    public void After_the_alerts_stop_everything_is_deleted_once_its_retention_has_passed()
+    {
+        foreach (var table in RetentionWeek.Tables)
+        {
+            Assert.True(week.AfterQuiet[table] == 0, $"{table} still holds {week.AfterQuiet[table]} rows after two quiet days");
+        }
+    }
+
+    [Fact]
+    public void A_flush_reads_as_much_on_day_seven_as_on_day_one_and_never_scans_the_alerts()
+    {
+        Assert.NotEmpty(week.ProbeFlush.Day1);
+        Assert.Equal(week.ProbeFlush.Day1.OrderBy(k => k.Key), week.ProbeFlush.Day7.OrderBy(k => k.Key));
+        Assert.DoesNotContain(week.ProbeFlush.Day7.Keys, k => k == "alerts query");
+    }
+}
