@@ -26,16 +26,15 @@ public static class AlertingServices
         services.AddOptions<AlertingOptions>().Bind(configuration.GetSection(AlertingOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
 
-        var connection = configuration[StorageNames.Connection] ?? configuration.GetConnectionString(StorageNames.Connection);
-        if (string.IsNullOrEmpty(connection))
-        {
-            throw new InvalidOperationException($"App setting '{StorageNames.Connection}' (the storage connection string) is not set.");
-        }
+        // A connection string (Azurite) or an identity-based connection (Azure, keyless); validated here, at start.
+        var storage = StorageAccount.FromConfiguration(configuration, StorageNames.Connection);
+        services.AddSingleton(storage);
         // TryAdd: a host may bring its own client (tests count the requests it sends).
-        services.TryAddSingleton(_ => new TableServiceClient(connection));
-        services.AddSingleton(new BlobServiceClient(connection));
+        services.TryAddSingleton(_ => storage.CreateTableServiceClient());
+        services.AddSingleton(storage.CreateBlobServiceClient());
         // The Functions queue trigger decodes base64 by default (host.json messageEncoding), so send base64.
-        services.AddSingleton(new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
+        services.AddSingleton(storage.CreateQueueServiceClient(QueueMessageEncoding.Base64));
+        services.AddConfigContainerMirror(configuration);
 
         services.AddSingleton<StorageInitializer>();
         // Conflict backoff runs on the system clock: it spaces out real writers, whatever the application clock does.
@@ -64,6 +63,12 @@ public static class AlertingServices
         services.AddSingleton<RuleRunner>();
         services.AddSingleton<AlertRouter>();
         services.AddSingleton<GroupFlusher>();
+
+        // Self-monitoring: the app's own metrics (GET /api/metrics/self) and the dead man's switch.
+        services.AddSingleton<Telemetry.SelfMetrics>();
+        services.AddOptions<Heartbeats.HeartbeatOptions>().Bind(configuration.GetSection(Heartbeats.HeartbeatOptions.Section));
+        services.AddSingleton<Heartbeats.HeartbeatStore>();
+        services.AddSingleton<Heartbeats.DeadMansSwitch>();
 
         services.AddHttpClient("scrape", c => c.Timeout = Timeout.InfiniteTimeSpan);
         services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(30));

@@ -15,7 +15,9 @@ public sealed class FunctionInvoker(IServiceProvider services)
     {
         foreach (var p in fn.Method.GetParameters())
         {
-            if (p == fn.TriggerParameter || p.ParameterType == typeof(CancellationToken) || extraBindable(p))
+            // Compared by position: ParameterInfo instances are not guaranteed to be the same object when two hosts
+            // in one process reflect over the same method concurrently.
+            if (p.Position == fn.TriggerParameter.Position || p.ParameterType == typeof(CancellationToken) || extraBindable(p))
             {
                 continue;
             }

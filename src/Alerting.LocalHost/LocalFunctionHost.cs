@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Alerting.Core.Time;
 using Alerting.Functions;
+using Alerting.Functions.Storage;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -94,7 +95,7 @@ public sealed partial class LocalFunctionHost : IAsyncDisposable
 
         var web = builder.Build();
         var hostJson = HostJson.Load(options.HostJsonPath);
-        var functions = FunctionCatalog.Discover(app.Assembly);
+        var functions = FunctionCatalog.Load(app.MetadataFile, app.Assembly);
         var invoker = web.Services.GetRequiredService<FunctionInvoker>();
         var logger = web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Alerting.LocalHost");
         var config = web.Configuration;
@@ -116,7 +117,7 @@ public sealed partial class LocalFunctionHost : IAsyncDisposable
                     break;
                 case TriggerKind.Queue:
                     FunctionInvoker.Validate(fn, QueuePump.CanBindExtra);
-                    pumps.Add(new QueuePump(fn, invoker, hostJson.Queues, QueueServiceFor(fn, config, hostJson.Queues), Resolve, logger));
+                    pumps.Add(new QueuePump(fn, invoker, hostJson.Queues, QueueServiceFor(fn, config, hostJson.Queues), Resolve, logger, options.QueueLease));
                     break;
             }
         }
@@ -212,13 +213,22 @@ public sealed partial class LocalFunctionHost : IAsyncDisposable
         _stop.Dispose();
     }
 
-    /// <summary>The queue service of a trigger's <c>Connection</c> setting (default AzureWebJobsStorage), as the host resolves it.</summary>
-    private static QueueServiceClient QueueServiceFor(FunctionDescriptor fn, IConfiguration config, QueueSettings settings)
+    /// <summary>
+    /// The queue service of a trigger's <c>connection</c> (default AzureWebJobsStorage), read as the host and the
+    /// app read it: a connection string, or an identity-based connection (<c>__accountName</c>, service URIs, <c>__credential</c>).
+    /// </summary>
+    internal static QueueServiceClient QueueServiceFor(FunctionDescriptor fn, IConfiguration config, QueueSettings settings)
     {
-        var name = ((QueueTriggerAttribute)fn.Trigger).Connection is { Length: > 0 } c ? c : "AzureWebJobsStorage";
-        var connection = config[name] ?? config.GetConnectionString(name) ?? config[name + ":ConnectionString"]
-            ?? throw new InvalidOperationException($"Function '{fn.Name}': connection setting '{name}' is not set.");
-        return new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = settings.Base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None });
+        var name = ((QueueTriggerBinding)fn.Trigger).Connection ?? StorageNames.Connection;
+        try
+        {
+            return StorageAccount.FromConfiguration(config, name)
+                .CreateQueueServiceClient(settings.Base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"Function '{fn.Name}': {e.Message}", e);
+        }
     }
 
     /// <summary>Resolves <c>%Name%</c> binding expressions from configuration, as the Functions host does.</summary>
@@ -270,10 +280,10 @@ public sealed partial class LocalFunctionHost : IAsyncDisposable
 
     private static void MapHttp(WebApplication app, FunctionDescriptor fn, string prefix, LocalHostOptions options)
     {
-        var attr = (HttpTriggerAttribute)fn.Trigger;
+        var attr = (HttpTriggerBinding)fn.Trigger;
         var route = attr.Route ?? fn.Name;
         var pattern = "/" + string.Join('/', new[] { prefix.Trim('/'), route.Trim('/') }.Where(s => s.Length > 0));
-        var methods = attr.Methods is { Length: > 0 } m ? m.Select(x => x.ToUpperInvariant()).ToArray() : ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+        var methods = attr.Methods.Count > 0 ? attr.Methods.ToArray() : ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
         var invoker = app.Services.GetRequiredService<FunctionInvoker>();
         app.MapMethods(pattern, methods, async ctx =>
         {

@@ -21,6 +21,9 @@ public sealed class LocalHostOptions
 
     public string HostJsonPath { get; set; } = "host.json";
 
+    /// <summary>How long a queue message stays leased to a running function before renewal (renewed at half).</summary>
+    public TimeSpan QueueLease { get; set; } = QueuePump.DefaultLease;
+
     /// <summary>Optional Core Tools style <c>local.settings.json</c>; its <c>Values</c> become configuration.</summary>
     public string? LocalSettingsPath { get; set; }
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Alerting.LocalHost;
 
-// Usage: Alerting.LocalHost [--urls http://127.0.0.1:7071] [--time-scale 4] [--settings local.settings.json] [--host-json host.json]
+// Usage: Alerting.LocalHost [--urls http://127.0.0.1:7071] [--time-scale 4] [--settings local.settings.json] [--host-json host.json] [--queue-lease 30]
 var options = new LocalHostOptions { LocalSettingsPath = "local.settings.json" };
 for (var i = 0; i < args.Length - 1; i++)
 {
@@ -12,6 +12,7 @@ for (var i = 0; i < args.Length - 1; i++)
         case "--settings": options.LocalSettingsPath = args[++i]; break;
         case "--host-json": options.HostJsonPath = args[++i]; break;
         case "--function-key": options.FunctionKey = args[++i]; break;
+        case "--queue-lease": options.QueueLease = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)); break;
         default: break;
     }
 }

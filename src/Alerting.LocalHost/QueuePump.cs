@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 
 namespace Alerting.LocalHost;
@@ -13,11 +12,19 @@ namespace Alerting.LocalHost;
 /// <c>visibilityTimeout</c>, and a message that has failed <c>maxDequeueCount</c> times is copied to
 /// <c>&lt;queue&gt;-poison</c> and deleted so it cannot block the queue.
 /// </summary>
+/// <remarks>
+/// While a function runs, its message is leased as the host's queue listener leases it: received
+/// invisible for a lease, and the lease renewed at half its length until the function ends (Azure's
+/// listener leases for 10 minutes and renews at 5). The lease here is short (<see cref="DefaultLease"/>),
+/// so the work of a process that dies is picked up by another after at most one lease, not after
+/// minutes; a live function keeps its message however long it runs.
+/// </remarks>
 public sealed partial class QueuePump
 {
-    // How long a received message stays hidden while its function runs (the host renews a lease;
-    // our invocations are short so a generous fixed lease is equivalent).
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(30);
+
+    private readonly TimeSpan _lease;
+    private bool _storageDown;
 
     private readonly FunctionDescriptor _function;
     private readonly FunctionInvoker _invoker;
@@ -26,13 +33,14 @@ public sealed partial class QueuePump
     private readonly QueueClient _poison;
     private readonly ILogger _logger;
 
-    public QueuePump(FunctionDescriptor function, FunctionInvoker invoker, QueueSettings settings, QueueServiceClient service, Func<string, string> resolve, ILogger logger)
+    public QueuePump(FunctionDescriptor function, FunctionInvoker invoker, QueueSettings settings, QueueServiceClient service, Func<string, string> resolve, ILogger logger, TimeSpan? lease = null)
     {
+        _lease = lease is { } l && l >= TimeSpan.FromSeconds(2) ? l : DefaultLease;
         _function = function;
         _invoker = invoker;
         _settings = settings;
         _logger = logger;
-        var attr = (QueueTriggerAttribute)function.Trigger;
+        var attr = (QueueTriggerBinding)function.Trigger;
         QueueName = resolve(attr.QueueName);
         _queue = service.GetQueueClient(QueueName);
         _poison = service.GetQueueClient(QueueName + "-poison");
@@ -58,6 +66,11 @@ public sealed partial class QueuePump
             try
             {
                 handled = await ProcessBatchAsync(ct).ConfigureAwait(false);
+                if (_storageDown)
+                {
+                    _storageDown = false;
+                    LogPollRecovered(_logger, QueueName);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -65,7 +78,12 @@ public sealed partial class QueuePump
             }
             catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
             {
-                LogPollFailed(_logger, QueueName, e.Message);
+                // Once per outage, not once per poll: a storage account down for minutes is one event.
+                if (!_storageDown)
+                {
+                    _storageDown = true;
+                    LogPollFailed(_logger, QueueName, e.Message);
+                }
                 handled = 0;
             }
             if (handled > 0)
@@ -89,7 +107,7 @@ public sealed partial class QueuePump
     /// <summary>Receives one batch and processes it; returns how many messages were received.</summary>
     public async Task<int> ProcessBatchAsync(CancellationToken ct)
     {
-        var response = await _queue.ReceiveMessagesAsync(Math.Clamp(_settings.BatchSize, 1, 32), Lease, ct).ConfigureAwait(false);
+        var response = await _queue.ReceiveMessagesAsync(Math.Clamp(_settings.BatchSize, 1, 32), _lease, ct).ConfigureAwait(false);
         var messages = response.Value;
         if (messages.Length == 0)
         {
@@ -105,13 +123,17 @@ public sealed partial class QueuePump
         {
             // A message that was received more often than allowed without completing (e.g. the
             // process died while running it) is poisoned without running it again.
-            await PoisonAsync(message, "dequeue count exceeded before processing", ct).ConfigureAwait(false);
+            await PoisonAsync(message, message.PopReceipt, "dequeue count exceeded before processing", ct).ConfigureAwait(false);
             return;
         }
+        var lease = new Lease(message.PopReceipt);
+        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var renewing = RenewAsync(message.MessageId, lease, renewal.Token);
         try
         {
             await _invoker.InvokeAsync(_function, p => Bind(p, message), ct).ConfigureAwait(false);
-            await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct).ConfigureAwait(false);
+            await StopRenewingAsync(renewal, renewing).ConfigureAwait(false);
+            await _queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -119,28 +141,66 @@ public sealed partial class QueuePump
         }
         catch (Exception e)
         {
+            await StopRenewingAsync(renewal, renewing).ConfigureAwait(false);
             LogFunctionFailed(_logger, e, _function.Name, message.MessageId, message.DequeueCount);
             if (message.DequeueCount >= _settings.MaxDequeueCount)
             {
-                await PoisonAsync(message, e.Message, ct).ConfigureAwait(false);
+                await PoisonAsync(message, lease.PopReceipt, e.Message, ct).ConfigureAwait(false);
             }
             else
             {
-                await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _settings.VisibilityTimeout, cancellationToken: ct).ConfigureAwait(false);
+                await _queue.UpdateMessageAsync(message.MessageId, lease.PopReceipt, visibilityTimeout: _settings.VisibilityTimeout, cancellationToken: ct).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task PoisonAsync(QueueMessage message, string reason, CancellationToken ct)
+    /// <summary>The current pop receipt of a leased message: each renewal returns a new one.</summary>
+    private sealed class Lease(string popReceipt)
+    {
+        public string PopReceipt { get; set; } = popReceipt;
+    }
+
+    /// <summary>Renews the lease at half its length until cancelled, as the host's listener does while a function runs.</summary>
+    private async Task RenewAsync(string messageId, Lease lease, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                // Real time on purpose: a lease is storage's clock, not application time.
+                await Task.Delay(_lease / 2, ct).ConfigureAwait(false);
+                var renewed = await _queue.UpdateMessageAsync(messageId, lease.PopReceipt, visibilityTimeout: _lease, cancellationToken: ct).ConfigureAwait(false);
+                lease.PopReceipt = renewed.Value.PopReceipt;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+            {
+                // Storage unreachable: keep trying at the next half-lease; the function's own calls fail too.
+                LogRenewFailed(_logger, messageId, QueueName, e.Message);
+            }
+        }
+    }
+
+    private static async Task StopRenewingAsync(CancellationTokenSource renewal, Task renewing)
+    {
+        await renewal.CancelAsync().ConfigureAwait(false);
+        await renewing.ConfigureAwait(false);
+    }
+
+    private async Task PoisonAsync(QueueMessage message, string popReceipt, string reason, CancellationToken ct)
     {
         await _poison.SendMessageAsync(message.Body, cancellationToken: ct).ConfigureAwait(false);
-        await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct).ConfigureAwait(false);
+        await _queue.DeleteMessageAsync(message.MessageId, popReceipt, ct).ConfigureAwait(false);
         LogPoisoned(_logger, message.MessageId, QueueName, message.DequeueCount, reason);
+        Alerting.Functions.Telemetry.AlertingTelemetry.QueueMessagePoisoned(QueueName);
     }
 
     private object? Bind(System.Reflection.ParameterInfo p, QueueMessage message)
     {
-        if (p == _function.TriggerParameter)
+        if (p.Position == _function.TriggerParameter.Position)
         {
             var t = p.ParameterType;
             if (t == typeof(QueueMessage))
@@ -178,7 +238,13 @@ public sealed partial class QueuePump
 
     public static string Decode(BinaryData body) => Encoding.UTF8.GetString(body.ToArray());
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling queue {Queue} failed: {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of message {MessageId} on {Queue} failed: {Error}")]
+    private static partial void LogRenewFailed(ILogger logger, string messageId, string queue, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Polling queue {Queue} works again")]
+    private static partial void LogPollRecovered(ILogger logger, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling queue {Queue} failed: {Error}; retrying with back-off, logged once until it works again")]
     private static partial void LogPollFailed(ILogger logger, string queue, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Function {Function} failed on message {MessageId} (dequeue count {DequeueCount})")]

@@ -23,7 +23,7 @@ public sealed partial class TimerScheduler
         _function = function;
         _invoker = invoker;
         _logger = logger;
-        var attr = (TimerTriggerAttribute)function.Trigger;
+        var attr = (TimerTriggerBinding)function.Trigger;
         Schedule = resolve(attr.Schedule);
         _runOnStartup = attr.RunOnStartup;
         _next = ParseSchedule(Schedule);

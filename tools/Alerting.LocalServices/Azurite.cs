@@ -33,9 +33,18 @@ public sealed class Azurite : IAsyncDisposable
             "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
             "--tableHost", "127.0.0.1", "--tablePort", $"{table}");
         var azurite = new Azurite(p, dir, blob, queue, table);
-        await p.WaitForPortAsync(blob);
-        await p.WaitForPortAsync(queue);
-        await p.WaitForPortAsync(table);
+        try
+        {
+            await p.WaitForPortAsync(blob);
+            await p.WaitForPortAsync(queue);
+            await p.WaitForPortAsync(table);
+        }
+        catch
+        {
+            // A start that times out (a loaded machine) must not leave the node process behind.
+            await azurite.DisposeAsync();
+            throw;
+        }
         return azurite;
     }
 

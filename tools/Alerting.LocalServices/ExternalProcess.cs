@@ -54,7 +54,8 @@ public sealed class ExternalProcess : IAsyncDisposable
     /// <summary>Waits (bounded) until the port accepts connections, failing with the process output.</summary>
     public async Task WaitForPortAsync(int port, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        // Generous: a Node peer (Azurite, MailDev) takes over 30 s to listen on a busy shared 2-core machine.
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)

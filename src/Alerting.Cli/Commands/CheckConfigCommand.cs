@@ -1,14 +1,14 @@
+using Alerting.Core.Config;
+using System.CommandLine;
 using Alerting.Core.Alertmanager;
-
 using Alerting.Tooling.Alertmanager;
+
 namespace Alerting.Cli.Commands;
 
 /// <summary><c>alerting check config FILE...</c>: validates alertmanager.yml files like <c>amtool check-config</c>.</summary>
 public sealed class CheckConfigCommand : ICliCommand
 {
-    public IReadOnlyList<string> Verb { get; } = ["check", "config"];
-
-    public string Summary => "validate alertmanager.yml files (amtool check-config)";
+    public IReadOnlyList<string> Parents { get; } = ["check"];
 
     private static string FirstProblem(string detail)
     {
@@ -16,49 +16,39 @@ public sealed class CheckConfigCommand : ICliCommand
         return lines.Length > 1 && lines[0] == "yaml: unmarshal errors:" ? lines[1].Trim() : lines[0];
     }
 
-    public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public Command Create()
     {
-        ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(stdout);
-        ArgumentNullException.ThrowIfNull(stderr);
-        if (args.Count == 0)
+        var files = CliApp.ExistingFiles("check-files", "the alertmanager.yml files to check");
+        var command = new Command("config", "validate alertmanager.yml files (amtool check-config)") { files };
+        command.SetAction(result =>
         {
-            stderr.WriteLine("alerting: error: required argument 'check-files' not provided");
-            return Task.FromResult(2);
-        }
-        foreach (var path in args)
-        {
-            if (!File.Exists(path))
+            var paths = result.GetValue(files)!;
+            var stdout = result.Out();
+            var stderr = result.Err();
+            stdout.Write(AmtoolCompat.CheckConfig(paths, out var failed, out var configs));
+            foreach (var path in paths.Where(p => configs.All(c => c.FileName != p)))
             {
-                stderr.WriteLine($"alerting: error: path '{path}' does not exist");
-                return Task.FromResult(1);
+                // amtool's text has no position; say where the problem is on stderr.
+                try
+                {
+                    AlertmanagerConfigLoader.Load(path);
+                }
+                catch (ConfigException e) when (e.Line > 0)
+                {
+                    stderr.WriteLine($"{e.File}:{e.Line}:{e.Column}: {(e.Key.Length > 0 ? e.Key + ": " : string.Empty)}{FirstProblem(e.Detail)}");
+                }
             }
-        }
-        stdout.Write(AmtoolCompat.CheckConfig(args, out var failed, out var configs));
-        foreach (var path in args.Where(p => configs.All(c => c.FileName != p)))
-        {
-            // amtool's text has no position; say where the problem is on stderr.
-            try
-            {
-                AlertmanagerConfigLoader.Load(path);
-            }
-            catch (ConfigException e) when (e.Line > 0)
-            {
-                stderr.WriteLine($"{e.File}:{e.Line}:{e.Column}: {(e.Key.Length > 0 ? e.Key + ": " : string.Empty)}{FirstProblem(e.Detail)}");
-            }
-        }
-        foreach (var cfg in configs)
-        {
-            foreach (var u in cfg.UnsupportedIntegrations)
+            foreach (var u in configs.SelectMany(c => c.UnsupportedIntegrations))
             {
                 stderr.WriteLine($"note: {u}");
             }
-        }
-        if (failed > 0)
-        {
-            stderr.WriteLine($"alerting: error: failed to validate {failed} file(s)");
-            return Task.FromResult(1);
-        }
-        return Task.FromResult(0);
+            if (failed > 0)
+            {
+                stderr.WriteLine($"alerting: error: failed to validate {failed} file(s)");
+                return 1;
+            }
+            return 0;
+        });
+        return command;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Alerting.Tooling.PromQL;
 
 namespace Alerting.Cli.Commands;
@@ -8,47 +9,42 @@ namespace Alerting.Cli.Commands;
 /// </summary>
 public sealed class ConformancePromqlCommand : ICliCommand
 {
-    public IReadOnlyList<string> Verb { get; } = ["conformance", "promql"];
+    public IReadOnlyList<string> Parents { get; } = ["conformance"];
 
-    public string Summary => "run Prometheus' PromQL test scripts (*.test) in a directory";
-
-    public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public Command Create()
     {
-        var quiet = args.Contains("-q") || args.Contains("--quiet");
-        var dir = args.FirstOrDefault(a => !a.StartsWith('-'));
-        if (dir is null)
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "hide the list of skipped cases" };
+        var dir = new Argument<DirectoryInfo>("dir") { Description = "a directory of *.test scripts" };
+        dir.AcceptExistingOnly();
+        var command = new Command("promql", "run Prometheus' PromQL test scripts (*.test) in a directory") { quiet, dir };
+        command.SetAction((result, ct) =>
         {
-            stderr.WriteLine("usage: alerting conformance promql <dir> [--quiet]   (--quiet hides the list of skipped cases)");
-            return Task.FromResult(2);
-        }
-        if (!Directory.Exists(dir))
-        {
-            stderr.WriteLine($"promql: directory not found: {dir}");
-            return Task.FromResult(2);
-        }
-        int passed = 0, failed = 0, skipped = 0;
-        foreach (var file in Directory.GetFiles(dir, "*.test").Order(StringComparer.Ordinal))
-        {
-            ct.ThrowIfCancellationRequested();
-            var r = PromQlTestRunner.RunFile(file, ct);
-            passed += r.Passed;
-            failed += r.Failed;
-            skipped += r.Skipped;
-            stdout.WriteLine($"{r.Name}: {r.Passed} passed, {r.Failed} failed, {r.Skipped} skipped");
-            foreach (var c in r.Cases)
+            var stdout = result.Out();
+            int passed = 0, failed = 0, skipped = 0;
+            foreach (var file in Directory.GetFiles(result.GetValue(dir)!.FullName, "*.test").Order(StringComparer.Ordinal))
             {
-                if (c.Status == CaseStatus.Failed)
+                ct.ThrowIfCancellationRequested();
+                var r = PromQlTestRunner.RunFile(file, ct);
+                passed += r.Passed;
+                failed += r.Failed;
+                skipped += r.Skipped;
+                stdout.WriteLine($"{r.Name}: {r.Passed} passed, {r.Failed} failed, {r.Skipped} skipped");
+                foreach (var c in r.Cases)
                 {
-                    stdout.WriteLine($"  FAIL line {c.Line}: {c.Command}");
-                    stdout.WriteLine($"       {c.Message}");
-                }
-                else if (c.Status == CaseStatus.Skipped && !quiet)
-                {
-                    stdout.WriteLine($"  SKIP line {c.Line}: {c.Message}");
+                    if (c.Status == CaseStatus.Failed)
+                    {
+                        stdout.WriteLine($"  FAIL line {c.Line}: {c.Command}");
+                        stdout.WriteLine($"       {c.Message}");
+                    }
+                    else if (c.Status == CaseStatus.Skipped && !result.GetValue(quiet))
+                    {
+                        stdout.WriteLine($"  SKIP line {c.Line}: {c.Message}");
+                    }
                 }
             }
-        }
-        stdout.WriteLine($"promql: {passed} passed, {failed} failed, {skipped} skipped");
-        return Task.FromResult(failed > 0 ? 1 : 0);
+            stdout.WriteLine($"promql: {passed} passed, {failed} failed, {skipped} skipped");
+            return Task.FromResult(failed > 0 ? 1 : 0);
+        });
+        return command;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Alerting.Core.PromQL;
 using Alerting.Tooling.PromQL;
@@ -11,55 +12,46 @@ namespace Alerting.Cli.Commands;
 /// </summary>
 public sealed class QueryCommand : ICliCommand
 {
-    public IReadOnlyList<string> Verb { get; } = ["query"];
+    public IReadOnlyList<string> Parents { get; } = [];
 
-    public string Summary => "evaluate a PromQL expression over series in load format (--file, --time or --start/--end/--step)";
-
-    public async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public Command Create()
     {
-        string? file = null, query = null, time = null, start = null, end = null, step = null;
-        for (var i = 0; i < args.Count; i++)
+        var file = new Option<FileInfo>("--file") { Description = "series in the PromQL test scripts' load format", Required = true };
+        file.AcceptExistingOnly();
+        var time = new Option<string>("--time") { Description = "evaluation time of an instant query (5m, seconds or RFC 3339); default 0" };
+        var start = new Option<string>("--start") { Description = "start of a range query" };
+        var end = new Option<string>("--end") { Description = "end of a range query (default: --start)" };
+        var step = new Option<string>("--step") { Description = "step of a range query", DefaultValueFactory = _ => "1m" };
+        var query = new Argument<string>("expr") { Description = "the PromQL expression" };
+        var command = new Command("query", "evaluate a PromQL expression over series in load format") { file, time, start, end, step, query };
+        command.Validators.Add(r =>
         {
-            string Next() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            if (r.GetValue(time) is not null && r.GetValue(start) is not null)
+            {
+                r.AddError("--time and --start cannot be used together");
+            }
+        });
+        command.SetAction(async (result, ct) =>
+        {
             try
             {
-                switch (args[i])
-                {
-                    case "--file": file = Next(); break;
-                    case "--time": time = Next(); break;
-                    case "--start": start = Next(); break;
-                    case "--end": end = Next(); break;
-                    case "--step": step = Next(); break;
-                    default: query = args[i]; break;
-                }
+                var store = LoadFormat.Read(await File.ReadAllTextAsync(result.GetValue(file)!.FullName, ct).ConfigureAwait(false));
+                var expr = PromQlParser.Parse(result.GetValue(query)!);
+                var engine = new PromQlEngine();
+                var startText = result.GetValue(start);
+                var value = startText is not null
+                    ? engine.Range(expr, store, Time(startText), Time(result.GetValue(end) ?? startText), PromQlTestRunner.ParseTime(result.GetValue(step)!), ct)
+                    : engine.Instant(expr, store, Time(result.GetValue(time) ?? "0"), ct);
+                Print(value, result.Out());
+                return 0;
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (ex is PromQlParseException or PromQlEvaluationException or FormatException or IOException)
             {
-                await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
-                return 2;
+                await result.Err().WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+                return 1;
             }
-        }
-        if (file is null || query is null)
-        {
-            await stderr.WriteLineAsync("usage: alerting query --file series.txt 'expr' [--time T | --start T --end T --step D]").ConfigureAwait(false);
-            return 2;
-        }
-        try
-        {
-            var store = LoadFormat.Read(await File.ReadAllTextAsync(file, ct).ConfigureAwait(false));
-            var expr = PromQlParser.Parse(query);
-            var engine = new PromQlEngine();
-            var result = start is not null
-                ? engine.Range(expr, store, Time(start), Time(end ?? start), PromQlTestRunner.ParseTime(step ?? "1m"), ct)
-                : engine.Instant(expr, store, Time(time ?? "0"), ct);
-            Print(result, stdout);
-            return 0;
-        }
-        catch (Exception ex) when (ex is PromQlParseException or PromQlEvaluationException or FormatException or IOException)
-        {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return 1;
-        }
+        });
+        return command;
     }
 
     /// <summary>A test-script time (50m, 0, seconds) or an RFC 3339 timestamp.</summary>

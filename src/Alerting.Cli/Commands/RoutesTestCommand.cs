@@ -1,6 +1,8 @@
+using Alerting.Core.Config;
+using System.CommandLine;
 using Alerting.Core.Alertmanager;
-
 using Alerting.Tooling.Alertmanager;
+
 namespace Alerting.Cli.Commands;
 
 /// <summary>
@@ -9,87 +11,58 @@ namespace Alerting.Cli.Commands;
 /// </summary>
 public sealed class RoutesTestCommand : ICliCommand
 {
-    public IReadOnlyList<string> Verb { get; } = ["routes", "test"];
+    public IReadOnlyList<string> Parents { get; } = ["routes"];
 
-    public string Summary => "show which receivers a label set is routed to (amtool config routes test)";
-
-    public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public Command Create()
     {
-        ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(stdout);
-        ArgumentNullException.ThrowIfNull(stderr);
-        string? configFile = null;
-        string? expected = null;
-        var tree = false;
-        var labelArgs = new List<string>();
-        for (var i = 0; i < args.Count; i++)
-        {
-            var a = args[i];
-            if (a is "--tree")
-            {
-                tree = true;
-            }
-            else if (a is "--config" or "--config.file" && i + 1 < args.Count)
-            {
-                configFile = args[++i];
-            }
-            else if (a.StartsWith("--config=", StringComparison.Ordinal) || a.StartsWith("--config.file=", StringComparison.Ordinal))
-            {
-                configFile = a[(a.IndexOf('=', StringComparison.Ordinal) + 1)..];
-            }
-            else if (a is "--verify.receivers" && i + 1 < args.Count)
-            {
-                expected = args[++i];
-            }
-            else if (a.StartsWith("--verify.receivers=", StringComparison.Ordinal))
-            {
-                expected = a["--verify.receivers=".Length..];
-            }
-            else
-            {
-                labelArgs.Add(a);
-            }
-        }
-        if (configFile is null)
-        {
-            stderr.WriteLine("usage: alerting routes test --config FILE [--tree] [--verify.receivers=a,b] label=value...");
-            return Task.FromResult(2);
-        }
-        return Task.FromResult(RoutesCli.Test(configFile, labelArgs, tree, expected, stdout, stderr));
+        var config = RoutesCli.ConfigOption();
+        var tree = new Option<bool>("--tree") { Description = "show the routing tree of the matching routes" };
+        var verify = new Option<string>("--verify.receivers") { Description = "checks if the resolved receivers equal these (comma separated)" };
+        var labels = new Argument<string[]>("labels") { Description = "label=value pairs of the test alert", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("test", "show which receivers a label set is routed to (amtool config routes test)") { config, tree, verify, labels };
+        command.SetAction(result => RoutesCli.Test(result.GetValue(config)!, result.GetValue(labels) ?? [], result.GetValue(tree), result.GetValue(verify), result.Out(), result.Err()));
+        return command;
     }
 }
 
 /// <summary><c>alerting routes show --config FILE</c>: the whole routing tree, as <c>amtool config routes</c>.</summary>
 public sealed class RoutesShowCommand : ICliCommand
 {
-    public IReadOnlyList<string> Verb { get; } = ["routes", "show"];
+    public IReadOnlyList<string> Parents { get; } = ["routes"];
 
-    public string Summary => "print the routing tree of an alertmanager.yml (amtool config routes)";
-
-    public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public Command Create()
     {
-        ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(stdout);
-        ArgumentNullException.ThrowIfNull(stderr);
-        var file = args.Count == 2 && args[0] is "--config" or "--config.file" ? args[1]
-            : args.Count == 1 && args[0].StartsWith("--config", StringComparison.Ordinal) ? args[0][(args[0].IndexOf('=', StringComparison.Ordinal) + 1)..]
-            : null;
-        if (file is null)
+        var config = RoutesCli.ConfigOption();
+        var command = new Command("show", "print the routing tree of an alertmanager.yml (amtool config routes)") { config };
+        command.SetAction(result =>
         {
-            stderr.WriteLine("usage: alerting routes show --config FILE");
-            return Task.FromResult(2);
-        }
-        if (RoutesCli.LoadOrReport(file, stderr) is not { } cfg)
-        {
-            return Task.FromResult(1);
-        }
-        stdout.Write(AmtoolCompat.RoutingTree(cfg.Root));
-        return Task.FromResult(0);
+            if (RoutesCli.LoadOrReport(result.GetValue(config)!, result.Err()) is not { } cfg)
+            {
+                return 1;
+            }
+            result.Out().Write(AmtoolCompat.RoutingTree(cfg.Root));
+            return 0;
+        });
+        return command;
     }
 }
 
 internal static class RoutesCli
 {
+    /// <summary>amtool's <c>--config.file</c>, also spelled <c>--config</c>.</summary>
+    public static Option<string> ConfigOption()
+    {
+        var option = new Option<string>("--config", "--config.file") { Description = "the alertmanager.yml to route with", Required = true };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path))
+            {
+                r.AddError($"path '{path}' does not exist");
+            }
+        });
+        return option;
+    }
+
     public static AlertmanagerConfig? LoadOrReport(string file, TextWriter stderr)
     {
         try

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Alerting.Tooling.Rules;
 
 namespace Alerting.Cli.Commands;
@@ -5,25 +6,13 @@ namespace Alerting.Cli.Commands;
 /// <summary><c>alerting test rules TEST-FILE...</c>: runs promtool-format rule unit tests, like <c>promtool test rules</c>.</summary>
 public sealed class TestRulesCommand : ICliCommand
 {
-    public IReadOnlyList<string> Verb { get; } = ["test", "rules"];
+    public IReadOnlyList<string> Parents { get; } = ["test"];
 
-    public string Summary => "run rule unit tests (promtool test rules)";
-
-    public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public Command Create()
     {
-        ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(stdout);
-        ArgumentNullException.ThrowIfNull(stderr);
-        if (args.Count == 0)
-        {
-            stderr.WriteLine("alerting: error: required argument 'test-rule-file' not provided, try --help");
-            return Task.FromResult(1);
-        }
-        if (args.FirstOrDefault(f => !File.Exists(f)) is { } missing)
-        {
-            stderr.WriteLine($"alerting: error: path '{missing}' does not exist, try --help");
-            return Task.FromResult(1);
-        }
-        return Task.FromResult(new RuleUnitTester().Run(args, stdout, stderr, ct));
+        var files = CliApp.ExistingFiles("test-rule-file", "the unit test files for rules");
+        var command = new Command("rules", "run rule unit tests (promtool test rules)") { files };
+        command.SetAction((result, ct) => Task.FromResult(new RuleUnitTester().Run(result.GetValue(files)!, result.Out(), result.Err(), ct)));
+        return command;
     }
 }

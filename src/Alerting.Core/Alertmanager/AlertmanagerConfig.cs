@@ -24,6 +24,18 @@ public sealed class AlertmanagerConfig
 
     public string FileName { get; }
 
+    /// <summary>
+    /// The YAML text this config was loaded from, as written (secrets included): what
+    /// <c>GET /api/v2/status</c> reports as <c>config.original</c> once <see cref="ConfigSecrets"/> masked it.
+    /// </summary>
+    public string Original { get; private set; } = string.Empty;
+
+    internal AlertmanagerConfig WithOriginal(string yaml)
+    {
+        Original = yaml;
+        return this;
+    }
+
     public GlobalConfig Global { get; }
 
     public Route Root { get; }
@@ -64,7 +76,10 @@ public sealed class AlertmanagerConfig
         }).ToArray(),
         InhibitRules,
         TimeIntervals,
-        Templates);
+        Templates)
+    {
+        Original = Original,
+    };
 
     public Receiver? GetReceiver(string name) => Receivers.FirstOrDefault(r => r.Name == name);
 

@@ -1,4 +1,4 @@
-using YamlDotNet.RepresentationModel;
+using Alerting.Core.Config;
 
 namespace Alerting.Core.Alertmanager;
 
@@ -20,13 +20,13 @@ public static class AlertmanagerConfigLoader
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(fileName);
-        return new ConfigParser(fileName).Parse(yaml);
+        return new ConfigParser(fileName).Parse(yaml).WithOriginal(yaml);
     }
 }
 
 internal sealed partial class ConfigParser(string fileName)
 {
-    private readonly YamlContext _ctx = new(fileName);
+    private readonly YamlContext _ctx = new(fileName, YamlDialect.GoYamlV2);
 
     private GlobalConfig? _global;
     private YamlMap? _globalMap;
@@ -36,18 +36,17 @@ internal sealed partial class ConfigParser(string fileName)
     private readonly List<InhibitRule> _inhibitRules = [];
     private readonly List<(TimeInterval Interval, YamlNode Node, bool Mute)> _intervals = [];
     private List<string> _templates = [];
-    private readonly List<(int Line, string Key)> _duplicates = [];
 
     public AlertmanagerConfig Parse(string yaml)
     {
-        var rootNode = LoadYaml(yaml);
+        var rootNode = YamlLoader.Load(yaml, _ctx.File, YamlDialect.GoYamlV2);
         var root = YamlMap.Open(_ctx, rootNode, string.Empty);
-        if (root is not null && root.Node is YamlMappingNode rootMapping)
+        if (root is not null && root.Node is YamlMapping rootMapping)
         {
             // Go decodes keys in document order, so the first failing block in the file is the one reported.
             foreach (var (keyNode, _) in rootMapping.Children)
             {
-                var key = (keyNode as YamlScalarNode)?.Value;
+                var key = (keyNode as YamlScalar)?.Value;
                 switch (key)
                 {
                     case "global":
@@ -89,7 +88,6 @@ internal sealed partial class ConfigParser(string fileName)
             }
             root.Done();
         }
-        _ctx.ReclassifyDuplicates(_duplicates);
         _ctx.ThrowIfTypeErrors();
         return Validate(root);
     }

@@ -1,5 +1,5 @@
 using System.Text;
-using YamlDotNet.RepresentationModel;
+using Alerting.Core.Config;
 
 namespace Alerting.Core.Alertmanager;
 
@@ -114,7 +114,7 @@ internal sealed partial class ConfigParser
             Html = m.String("html") ?? "{{ template \"email.default.html\" . }}",
             Text = m.String("text") ?? string.Empty,
             RequireTls = requireTls ?? true,
-            TlsConfig = ParseTls(m, "tls_config"),
+            TlsConfig = HttpClientConfigParser.ParseTls(m, "tls_config"),
         };
         m.Accept("force_implicit_tls", "threading");
         m.Done();
@@ -164,7 +164,7 @@ internal sealed partial class ConfigParser
         {
             return;
         }
-        var http = ParseHttpConfig(m, "http_config");
+        var http = HttpClientConfigParser.Parse(m, "http_config");
         var fields = new List<SlackField>();
         foreach (var (fn, fp) in m.Items("fields", "[]*config.SlackField"))
         {
@@ -198,7 +198,7 @@ internal sealed partial class ConfigParser
         {
             SendResolved = m.Bool("send_resolved") ?? false,
             HttpConfig = http ?? new HttpClientConfig(),
-            ApiUrl = Url(m, "api_url"),
+            ApiUrl = SecretUrl(m, "api_url"),
             ApiUrlFile = m.String("api_url_file"),
             AppToken = m.String("app_token", "config.plain"),
             AppTokenFile = m.String("app_token_file"),
@@ -238,7 +238,7 @@ internal sealed partial class ConfigParser
         {
             throw _ctx.Error(m.Node, path, "at most one of app_token & app_token_file must be configured");
         }
-        draft.Slacks.Add((cfg, http?.AuthorizationCredentials is not null || http?.AuthorizationCredentialsFile is not null, http is not null, node, path));
+        draft.Slacks.Add((cfg, http?.Authorization is { Credentials: not null } or { CredentialsFile: not null }, http is not null, node, path));
     }
 
     private SlackAction? ParseSlackAction(YamlNode node, string path)
@@ -291,7 +291,7 @@ internal sealed partial class ConfigParser
         {
             return;
         }
-        var http = ParseHttpConfig(m, "http_config");
+        var http = HttpClientConfigParser.Parse(m, "http_config");
         var url = Url(m, "url");
         // Alertmanager 0.25 types details as map[string]string (newer releases also allow nested values).
         var details = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -373,7 +373,7 @@ internal sealed partial class ConfigParser
         {
             return;
         }
-        var http = ParseHttpConfig(m, "http_config");
+        var http = HttpClientConfigParser.Parse(m, "http_config");
         var cfg = new WebhookConfig
         {
             SendResolved = m.Bool("send_resolved") ?? true,

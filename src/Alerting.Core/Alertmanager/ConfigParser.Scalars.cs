@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Alerting.Core.Model;
-using YamlDotNet.RepresentationModel;
+using Alerting.Core.Config;
 
 namespace Alerting.Core.Alertmanager;
 
@@ -21,72 +21,18 @@ internal sealed partial class ConfigParser
         return v;
     }
 
+    /// <summary>
+    /// A URL of Alertmanager's <c>SecretURL</c> type, which also accepts the <c>&lt;secret&gt;</c> its
+    /// status API shows instead of the value, so a config read back from the API loads.
+    /// </summary>
+    private string? SecretUrl(YamlMap m, string key) => m.String(key) == ConfigSecrets.Token ? ConfigSecrets.Token : Url(m, key);
+
     private void CheckUrl(YamlMap m, string key, string v)
     {
-        if (UrlError(v) is { } err)
+        if (GoUrl.HttpUrlError(v) is { } err)
         {
             throw _ctx.Error(m.At(key), m.KeyPath(key), err);
         }
-    }
-
-    /// <summary>The failures of Go's <c>url.Parse</c> that realistic config values hit.</summary>
-    internal static string? GoUrlParseError(string v)
-    {
-        if (v.Any(c => c < 0x20 || c == 0x7f))
-        {
-            return $"parse \"{v}\": net/url: invalid control character in URL";
-        }
-        for (var i = 0; i < v.Length; i++)
-        {
-            var c = v[i];
-            if (char.IsAsciiLetter(c) || (i > 0 && (char.IsAsciiDigit(c) || c is '+' or '-' or '.')))
-            {
-                continue;
-            }
-            if (c == ':')
-            {
-                return i == 0 ? $"parse \"{v}\": missing protocol scheme" : null;
-            }
-            break;
-        }
-        var firstSegment = v.Split('/', '?', '#')[0];
-        return firstSegment.Contains(':', StringComparison.Ordinal) ? $"parse \"{v}\": first path segment in URL cannot contain colon" : null;
-    }
-
-    internal static string? UrlError(string v)
-    {
-        if (GoUrlParseError(v) is { } parseError)
-        {
-            return parseError;
-        }
-        var scheme = string.Empty;
-        var colon = v.IndexOf(':', StringComparison.Ordinal);
-        if (colon == 0)
-        {
-            return $"parse \"{v}\": missing protocol scheme";
-        }
-        if (colon > 0 && SchemePattern().IsMatch(v[..colon]))
-        {
-            scheme = v[..colon].ToLowerInvariant();
-        }
-        if (scheme is not ("http" or "https"))
-        {
-            return $"unsupported scheme \"{scheme}\" for URL";
-        }
-        var rest = v[(colon + 1)..];
-        if (!rest.StartsWith("//", StringComparison.Ordinal))
-        {
-            return "missing host for URL";
-        }
-        var authority = rest[2..];
-        var end = authority.IndexOfAny(['/', '?', '#']);
-        if (end >= 0)
-        {
-            authority = authority[..end];
-        }
-        var at = authority.LastIndexOf('@');
-        var host = at >= 0 ? authority[(at + 1)..] : authority;
-        return host.Length == 0 ? "missing host for URL" : null;
     }
 
     /// <summary>Go's <c>net.SplitHostPort</c> rules for <c>smarthost</c>.</summary>
@@ -144,10 +90,9 @@ internal sealed partial class ConfigParser
         return v;
     }
 
-    internal static bool IsValidLabelName(string name) => LabelNamePattern().IsMatch(name);
+    private static string? Empty(string? s) => HttpClientConfigParser.Empty(s);
 
-    [GeneratedRegex("^[a-zA-Z][a-zA-Z0-9+.-]*$", RegexOptions.CultureInvariant)]
-    private static partial Regex SchemePattern();
+    internal static bool IsValidLabelName(string name) => LabelNamePattern().IsMatch(name);
 
     [GeneratedRegex("^[a-zA-Z_][a-zA-Z0-9_]*$", RegexOptions.CultureInvariant)]
     private static partial Regex LabelNamePattern();
@@ -160,12 +105,12 @@ internal sealed partial class ConfigParser
     {
         var node = m.Get(key);
         var list = new List<LabelMatcher>();
-        var entries = YamlMap.ReadStringMap(_ctx, node, m.KeyPath(key), regex ? "config.MatchRegexps" : "map[string]string");
+        var entries = _ctx.StringMap(node, m.KeyPath(key), regex ? "config.MatchRegexps" : "map[string]string");
         if (entries is null)
         {
             return list;
         }
-        var mapping = (YamlMappingNode)node!;
+        var mapping = (YamlMapping)node!;
         foreach (var (name, value, keyNode) in entries)
         {
             if (!IsValidLabelName(name))
@@ -174,7 +119,7 @@ internal sealed partial class ConfigParser
             }
             if (regex)
             {
-                var valueNode = mapping.Children[keyNode];
+                var valueNode = mapping.Children.First(kv => ReferenceEquals(kv.Key, keyNode)).Value;
                 if (YamlScalars.IsNull(valueNode))
                 {
                     throw _ctx.Error(keyNode, m.KeyPath(key) + "." + name, $"invalid regexp value for \"{name}\"");

@@ -1,5 +1,5 @@
 using System.Globalization;
-using YamlDotNet.RepresentationModel;
+using Alerting.Core.Config;
 
 namespace Alerting.Core.Alertmanager;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using YamlDotNet.RepresentationModel;
+using Alerting.Core.Config;
 
 namespace Alerting.Core.Alertmanager;
 
@@ -78,7 +78,7 @@ internal sealed partial class ConfigParser
         }
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         m.Accept("send_resolved");
-        var http = ParseHttpConfig(m, "http_config");
+        var http = HttpClientConfigParser.Parse(m, "http_config");
         foreach (var key in keys)
         {
             if (key == "sigv4")
@@ -88,7 +88,7 @@ internal sealed partial class ConfigParser
             }
             if (key == "attributes" || (key == "details" && kind == "opsgenie_configs") || (key == "custom_fields" && kind == "victorops_configs"))
             {
-                YamlMap.ReadStringMap(_ctx, m.Get(key), m.KeyPath(key), "map[string]string");
+                _ctx.StringMap(m.Get(key), m.KeyPath(key), "map[string]string");
                 continue;
             }
             if (StructuredKeys.Contains(key) || (kind == "mattermost_configs" && key == "priority"))
@@ -118,7 +118,7 @@ internal sealed partial class ConfigParser
             {
                 values[key] = v;
                 // sns' api_url is a plain string in Alertmanager; the others are URL types.
-                if (key is "api_url" or "webhook_url" or "url" && kind != "sns_configs" && v.Length > 0)
+                if (key is "api_url" or "webhook_url" or "url" && kind != "sns_configs" && v.Length > 0 && !(key == "webhook_url" && v == ConfigSecrets.Token))
                 {
                     CheckUrl(m, key, v);
                 }
@@ -199,7 +199,7 @@ internal sealed partial class ConfigParser
                 {
                     Fail("missing room_id on webex_config");
                 }
-                if (http?.AuthorizationCredentials is null && http?.AuthorizationCredentialsFile is null)
+                if (http?.Authorization is not ({ Credentials: not null } or { CredentialsFile: not null }))
                 {
                     Fail("missing webex_configs.http_config.authorization");
                 }

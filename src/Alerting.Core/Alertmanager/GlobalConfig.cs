@@ -1,3 +1,5 @@
+using Alerting.Core.Config;
+
 namespace Alerting.Core.Alertmanager;
 
 /// <summary>
@@ -78,70 +80,4 @@ public sealed record GlobalConfig
     };
 
     public string? GetOther(string key) => Other.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
-}
-
-/// <summary>The subset of Prometheus' <c>http_config</c> our notifiers honour.</summary>
-public sealed record HttpClientConfig
-{
-    public bool FollowRedirects { get; init; } = true;
-
-    public bool EnableHttp2 { get; init; } = true;
-
-    public string? ProxyUrl { get; init; }
-
-    public string? BearerToken { get; init; }
-
-    public string? BearerTokenFile { get; init; }
-
-    /// <summary>Authorization header type (default <c>Bearer</c>) when <c>authorization</c> is set.</summary>
-    public string? AuthorizationType { get; init; }
-
-    public string? AuthorizationCredentials { get; init; }
-
-    public string? AuthorizationCredentialsFile { get; init; }
-
-    public string? BasicAuthUsername { get; init; }
-
-    public string? BasicAuthPassword { get; init; }
-
-    public string? BasicAuthPasswordFile { get; init; }
-
-    public TlsConfig? TlsConfig { get; init; }
-
-    /// <summary>True when <c>oauth2</c> was configured; we do not perform the token exchange.</summary>
-    public bool HasOAuth2 { get; init; }
-
-    /// <summary>File paths made absolute against the config file's folder, as Alertmanager's LoadFile does.</summary>
-    public HttpClientConfig ResolvePaths(string baseDir) => this with
-    {
-        BearerTokenFile = Join(baseDir, BearerTokenFile),
-        AuthorizationCredentialsFile = Join(baseDir, AuthorizationCredentialsFile),
-        BasicAuthPasswordFile = Join(baseDir, BasicAuthPasswordFile),
-        TlsConfig = TlsConfig?.ResolvePaths(baseDir),
-    };
-
-    internal static string? Join(string baseDir, string? path) =>
-        string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.Combine(baseDir, path);
-}
-
-public sealed record TlsConfig
-{
-    public string? CaFile { get; init; }
-
-    public string? CertFile { get; init; }
-
-    public string? KeyFile { get; init; }
-
-    public string? ServerName { get; init; }
-
-    public bool InsecureSkipVerify { get; init; }
-
-    public string? MinVersion { get; init; }
-
-    public TlsConfig ResolvePaths(string baseDir) => this with
-    {
-        CaFile = HttpClientConfig.Join(baseDir, CaFile),
-        CertFile = HttpClientConfig.Join(baseDir, CertFile),
-        KeyFile = HttpClientConfig.Join(baseDir, KeyFile),
-    };
 }

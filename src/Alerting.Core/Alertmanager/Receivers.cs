@@ -1,3 +1,5 @@
+using Alerting.Core.Config;
+
 namespace Alerting.Core.Alertmanager;
 
 /// <summary>

@@ -262,6 +262,11 @@ internal sealed class ExpositionLineParser
             pos = LabelSet(line, brace + 1, _scratchLabels, record: true);
         }
 
+        if (!_rejectDuplicates && !IsOpenMetrics)
+        {
+            CheckBucketLabels(nameSpan);
+        }
+
         // Value: separated by exactly one space in OpenMetrics, any blanks in the text format.
         var afterLabels = pos;
         pos = SkipBlanks(line, pos);
@@ -314,6 +319,49 @@ internal sealed class ExpositionLineParser
             throw Error($"duplicate series {labels}");
         }
         _samples.Add(new ScrapedSample(labels, value, timestamp));
+    }
+
+    /// <summary>
+    /// The Pushgateway's parser (expfmt) reads a histogram's <c>le</c> and a summary's <c>quantile</c> as
+    /// floats, for every sample of the family, and refuses the push otherwise; Prometheus' scrape parser
+    /// keeps them as plain labels, so only push mode checks. The family is found as expfmt finds it: the
+    /// sample's own declared name, else a summary it ends with _sum/_count, else a histogram it ends with
+    /// _bucket/_sum/_count.
+    /// </summary>
+    private void CheckBucketLabels(ReadOnlySpan<char> name)
+    {
+        var type = _metadata.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out var own) ? own.Type
+            : FamilyType(name, MetricType.Summary, "_sum", "_count") ?? FamilyType(name, MetricType.Histogram, "_bucket", "_sum", "_count");
+        var special = type switch
+        {
+            MetricType.Histogram => "le",
+            MetricType.Summary => "quantile",
+            _ => null,
+        };
+        if (special is null)
+        {
+            return;
+        }
+        for (var i = 1; i < _scratchLabels.Count; i++)
+        {
+            if (_scratchLabels[i].Name == special && ParseFloat(_scratchLabels[i].Value) is null)
+            {
+                throw Error($"expected float as value for '{special}' label, got \"{_scratchLabels[i].Value}\"");
+            }
+        }
+    }
+
+    private MetricType? FamilyType(ReadOnlySpan<char> name, MetricType wanted, params ReadOnlySpan<string> suffixes)
+    {
+        foreach (var suffix in suffixes)
+        {
+            if (name.EndsWith(suffix, StringComparison.Ordinal)
+                && _metadata.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name[..^suffix.Length], out var m) && m.Type == wanted)
+            {
+                return wanted;
+            }
+        }
+        return null;
     }
 
     /// <summary>Parses <c>name="value",...}</c> starting after '{'; returns the index after '}'.</summary>
@@ -502,7 +550,9 @@ internal sealed class ExpositionLineParser
                 return null;
             }
         }
-        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
+        // Go's ParseFloat refuses a finite literal beyond float64's range (ErrRange) where .NET rounds it
+        // to infinity; Prometheus and the Pushgateway both refuse "1e999", so the sample is invalid here too.
+        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
     }
 
     private int SkipBlanks(ReadOnlySpan<char> line, int pos)

@@ -10,6 +10,9 @@ public enum ExpositionFormat
 
     /// <summary>OpenMetrics 1.0 text: timestamps in seconds, <c># UNIT</c>, exemplars, mandatory <c># EOF</c>.</summary>
     OpenMetrics,
+
+    /// <summary>Prometheus' delimited protobuf (io.prometheus.client.MetricFamily), the format that carries native histograms.</summary>
+    Protobuf,
 }
 
 /// <summary>The metric family types both formats declare with <c># TYPE</c>.</summary>
@@ -26,8 +29,14 @@ public enum MetricType
     Info,
 }
 
-/// <summary>One series value as exposed: labels include <c>__name__</c>; timestamp only when the target sent one.</summary>
-public readonly record struct ScrapedSample(Labels Labels, double Value, long? TimestampMs);
+/// <summary>
+/// One series value as exposed: labels include <c>__name__</c>; timestamp only when the target sent one.
+/// A native histogram sample has <see cref="Histogram"/> set (and Value 0).
+/// </summary>
+public readonly record struct ScrapedSample(Labels Labels, double Value, long? TimestampMs)
+{
+    public Model.Histograms.FloatHistogram? Histogram { get; init; }
+}
 
 /// <summary>What <c># TYPE</c>, <c># HELP</c> and <c># UNIT</c> said about one metric family.</summary>
 public sealed record MetricMetadata(string Family, MetricType Type, string? Help, string? Unit);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Alerting.Core.Config;
 using Alerting.Core.Escalation;
 
 namespace Alerting.Core.OnCall;
@@ -28,109 +29,110 @@ public static class OnCallLoader
 
     public static OnCallConfig Parse(string yaml, string fileName = "oncall.yml")
     {
-        var root = YamlNodes.Load(yaml, fileName);
-        root.Mapping("people", "schedules");
+        var (ctx, rootNode) = YamlContext.Load(yaml, fileName, YamlDialect.Own);
+        var root = YamlMap.Open(ctx, rootNode, string.Empty)?.Known("people", "schedules")
+            ?? throw ctx.Error(rootNode, "(document)", "the file is empty");
 
         var people = new Dictionary<string, OnCallPerson>(StringComparer.Ordinal);
-        if (root.Get("people") is { } peopleNode)
+        if (root.Map("people") is { } peopleMap)
         {
-            foreach (var (k, _) in peopleNode.Mapping(EscalationPolicyLoader.KeysOf(peopleNode)).Children)
+            foreach (var name in peopleMap.Keys.ToList())
             {
-                var name = ((YamlDotNet.RepresentationModel.YamlScalarNode)k).Value!;
-                var p = peopleNode.Require(name);
-                p.Mapping("email", "slack", "pagerduty");
-                people[name] = new OnCallPerson(name, p.Get("email")?.String(), p.Get("slack")?.String(), p.Get("pagerduty")?.String());
+                var p = peopleMap.Map(name)?.Known("email", "slack", "pagerduty")
+                    ?? throw ctx.Error(peopleMap.At(name), peopleMap.KeyPath(name), "expected a mapping");
+                people[name] = new OnCallPerson(name, p.String("email"), p.String("slack"), p.String("pagerduty"));
             }
         }
 
         var schedules = new List<OnCallSchedule>();
-        foreach (var s in root.Require("schedules").Items())
+        foreach (var (node, path) in ctx.Items(root.Require("schedules"), "schedules", "[]schedule"))
         {
-            s.Mapping("name", "time_zone", "layers", "overrides");
-            var nameNode = s.Require("name");
-            var name = nameNode.NonEmptyString();
+            var s = YamlMap.Open(ctx, node, path)?.Known("name", "time_zone", "layers", "overrides") ?? throw ctx.Error(node, path, "expected a mapping");
+            var name = EscalationPolicyLoader.NonEmpty(s, "name");
             if (schedules.Any(x => x.Name == name))
             {
-                throw nameNode.Error($"duplicate schedule name '{name}'");
+                throw ctx.Error(s.At("name"), s.KeyPath("name"), $"duplicate schedule name '{name}'");
             }
-            var zone = Zone(s.Require("time_zone"));
-            var layers = s.Require("layers").Items().Select(l => Layer(l, people)).ToArray();
-            var overrides = s.Get("overrides")?.Items().Select(o => Override(o, zone, people)).ToArray() ?? [];
+            var zone = Zone(s);
+            var layers = ctx.Items(s.Require("layers"), s.KeyPath("layers"), "[]layer").Select(l => Layer(ctx, l.Node, l.KeyPath, people)).ToArray();
+            var overrides = s.Items("overrides", "[]override").Select(o => Override(ctx, o.Node, o.KeyPath, zone, people)).ToArray();
             schedules.Add(new OnCallSchedule(name, zone, layers, overrides));
         }
         return new OnCallConfig(people, schedules);
     }
 
-    private static OnCallLayer Layer(YamlNodes l, Dictionary<string, OnCallPerson> people)
+    private static OnCallLayer Layer(YamlContext ctx, YamlNode node, string path, Dictionary<string, OnCallPerson> people)
     {
-        l.Mapping("role", "participants", "start", "handoff", "length");
-        var role = l.Require("role").NonEmptyString();
+        var l = YamlMap.Open(ctx, node, path)?.Known("role", "participants", "start", "handoff", "length") ?? throw ctx.Error(node, path, "expected a mapping");
+        var role = EscalationPolicyLoader.NonEmpty(l, "role");
         var participantsNode = l.Require("participants");
-        var participants = participantsNode.Items().Select(p => Participant(p, people)).ToArray();
+        var participants = ctx.Items(participantsNode, l.KeyPath("participants"), "[]string").Select(p => Participant(ctx, p.Node, p.KeyPath, people)).ToArray();
         if (participants.Length == 0)
         {
-            throw participantsNode.Error("a rotation needs at least one participant");
+            throw ctx.Error(participantsNode, l.KeyPath("participants"), "a rotation needs at least one participant");
         }
-        var startNode = l.Require("start");
-        if (!DateOnly.TryParseExact(startNode.String(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
+        l.Require("start");
+        if (!DateOnly.TryParseExact(l.String("start"), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
         {
-            throw startNode.Error("expected a date like 2026-01-05");
+            throw ctx.Error(l.At("start"), l.KeyPath("start"), "expected a date like 2026-01-05");
         }
-        var handoff = l.Require("handoff");
-        handoff.Mapping("day", "time");
-        var dayNode = handoff.Require("day");
-        if (!Enum.TryParse<DayOfWeek>(dayNode.String(), ignoreCase: true, out var day) || !Enum.IsDefined(day) ||
-            int.TryParse(dayNode.String(), CultureInfo.InvariantCulture, out _))
+        l.Require("handoff");
+        var handoff = l.Map("handoff")!.Known("day", "time");
+        handoff.Require("day");
+        var dayText = handoff.String("day") ?? string.Empty;
+        if (!Enum.TryParse<DayOfWeek>(dayText, ignoreCase: true, out var day) || !Enum.IsDefined(day) || int.TryParse(dayText, CultureInfo.InvariantCulture, out _))
         {
-            throw dayNode.Error("expected a weekday name like monday");
+            throw ctx.Error(handoff.At("day"), handoff.KeyPath("day"), "expected a weekday name like monday");
         }
-        var timeNode = handoff.Get("time");
         var time = new TimeOnly(9, 0);
-        if (timeNode is { } t && !TimeOnly.TryParseExact(t.String(), ["HH:mm", "H:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out time))
+        if (handoff.String("time") is { } t && !TimeOnly.TryParseExact(t, ["HH:mm", "H:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out time))
         {
-            throw t.Error("expected a time like 09:00");
+            throw ctx.Error(handoff.At("time"), handoff.KeyPath("time"), "expected a time like 09:00");
         }
         var weeks = 1;
-        if (l.Get("length") is { } lengthNode)
+        if (l.Duration("length") is { } length)
         {
-            var length = lengthNode.Duration();
             if (length <= TimeSpan.Zero || length.Ticks % TimeSpan.FromDays(7).Ticks != 0)
             {
-                throw lengthNode.Error("a weekly rotation's length must be a whole number of weeks (1w, 2w...)");
+                throw ctx.Error(l.At("length"), l.KeyPath("length"), "a weekly rotation's length must be a whole number of weeks (1w, 2w...)");
             }
             weeks = (int)(length.Ticks / TimeSpan.FromDays(7).Ticks);
         }
         return new OnCallLayer(role, participants, start, day, time, weeks);
     }
 
-    private static OnCallOverride Override(YamlNodes o, TimeZoneInfo zone, Dictionary<string, OnCallPerson> people)
+    private static OnCallOverride Override(YamlContext ctx, YamlNode node, string path, TimeZoneInfo zone, Dictionary<string, OnCallPerson> people)
     {
-        o.Mapping("role", "who", "from", "to");
-        var role = o.Require("role").NonEmptyString();
-        var who = Participant(o.Require("who"), people);
-        var from = Instant(o.Require("from"), zone);
-        var toNode = o.Require("to");
-        var to = Instant(toNode, zone);
+        var o = YamlMap.Open(ctx, node, path)?.Known("role", "who", "from", "to") ?? throw ctx.Error(node, path, "expected a mapping");
+        var role = EscalationPolicyLoader.NonEmpty(o, "role");
+        var who = Participant(ctx, o.Require("who"), o.KeyPath("who"), people);
+        var from = Instant(o, "from", zone);
+        var to = Instant(o, "to", zone);
         if (to <= from)
         {
-            throw toNode.Error("an override must end after it starts");
+            throw ctx.Error(o.At("to"), o.KeyPath("to"), "an override must end after it starts");
         }
         return new OnCallOverride(role, who, from, to);
     }
 
-    private static string Participant(YamlNodes node, Dictionary<string, OnCallPerson> people)
+    private static string Participant(YamlContext ctx, YamlNode node, string path, Dictionary<string, OnCallPerson> people)
     {
-        var name = node.NonEmptyString();
+        var name = ctx.String(node, path) ?? string.Empty;
+        if (name.Trim().Length == 0)
+        {
+            throw ctx.Error(node, path, "must not be empty");
+        }
         if (people.Count > 0 && !people.ContainsKey(name))
         {
-            throw node.Error($"'{name}' is not listed under people");
+            throw ctx.Error(node, path, $"'{name}' is not listed under people");
         }
         return name;
     }
 
-    private static DateTimeOffset Instant(YamlNodes node, TimeZoneInfo zone)
+    private static DateTimeOffset Instant(YamlMap m, string key, TimeZoneInfo zone)
     {
-        var text = node.String().Trim();
+        m.Require(key);
+        var text = (m.String(key) ?? string.Empty).Trim();
         var hasOffset = text.EndsWith('Z') || text.EndsWith('z') ||
             (text.Length > 19 && (text[^6] is '+' or '-') && text[^3] == ':');
         if (hasOffset && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var exact))
@@ -142,23 +144,23 @@ public static class OnCallLoader
         {
             return OnCallResolver.ToInstant(local, zone);
         }
-        throw node.Error("expected a time like 2026-03-10T18:00:00Z or 2026-03-10 18:00 (schedule time zone)");
+        throw m.Ctx.Error(m.At(key), m.KeyPath(key), "expected a time like 2026-03-10T18:00:00Z or 2026-03-10 18:00 (schedule time zone)");
     }
 
-    private static TimeZoneInfo Zone(YamlNodes node)
+    private static TimeZoneInfo Zone(YamlMap s)
     {
-        var id = node.NonEmptyString();
+        var id = EscalationPolicyLoader.NonEmpty(s, "time_zone");
         try
         {
             return TimeZoneInfo.FindSystemTimeZoneById(id);
         }
         catch (TimeZoneNotFoundException)
         {
-            throw node.Error($"unknown time zone '{id}' (use an IANA name like Europe/London)");
+            throw s.Ctx.Error(s.At("time_zone"), s.KeyPath("time_zone"), $"unknown time zone '{id}' (use an IANA name like Europe/London)");
         }
         catch (InvalidTimeZoneException)
         {
-            throw node.Error($"time zone '{id}' could not be read");
+            throw s.Ctx.Error(s.At("time_zone"), s.KeyPath("time_zone"), $"time zone '{id}' could not be read");
         }
     }
 }

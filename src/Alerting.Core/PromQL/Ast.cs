@@ -44,29 +44,7 @@ public abstract class Expr
         return v.ToString("R", CultureInfo.InvariantCulture);
     }
 
-    internal static string FormatDuration(long ms)
-    {
-        if (ms == 0)
-        {
-            return "0s";
-        }
-        var sb = new StringBuilder();
-        if (ms < 0)
-        {
-            sb.Append('-');
-            ms = -ms;
-        }
-        (long Unit, string Name)[] units = [(365L * 24 * 3600 * 1000, "y"), (7L * 24 * 3600 * 1000, "w"), (24L * 3600 * 1000, "d"), (3600_000, "h"), (60_000, "m"), (1000, "s"), (1, "ms")];
-        foreach (var (unit, name) in units)
-        {
-            if (ms >= unit)
-            {
-                sb.Append(ms / unit).Append(name);
-                ms %= unit;
-            }
-        }
-        return sb.ToString();
-    }
+    internal static string FormatDuration(long ms) => PromDuration.Format(ms);
 }
 
 public sealed class NumberLiteral(double value) : Expr

@@ -1,4 +1,5 @@
 using Alerting.Core.Model;
+using Alerting.Core.Model.Histograms;
 
 namespace Alerting.Core.PromQL;
 
@@ -6,8 +7,9 @@ namespace Alerting.Core.PromQL;
 /// One element of an instant vector during evaluation. <see cref="DropName"/> implements Prometheus'
 /// delayed metric-name removal: the name stays visible to later label functions and is removed when
 /// the query's result is produced. <see cref="T"/> is the raw sample time, only read by timestamp().
+/// A native histogram sample has <see cref="H"/> set (and <see cref="F"/> unused).
 /// </summary>
-internal readonly record struct VSample(Labels Metric, double F, long T, bool DropName);
+internal readonly record struct VSample(Labels Metric, double F, long T, bool DropName, FloatHistogram? H = null);
 
 internal abstract class EvalValue;
 
@@ -26,7 +28,8 @@ internal sealed class VectorResult(List<VSample> samples) : EvalValue
     public List<VSample> Samples { get; } = samples;
 }
 
-internal readonly record struct RangeSeries(Labels Metric, ArraySegment<Sample> Samples, bool DropName);
+/// <summary>A series' points in a range: floats and native histograms, each in time order, as Prometheus' Series.</summary>
+internal readonly record struct RangeSeries(Labels Metric, ArraySegment<Sample> Samples, bool DropName, ArraySegment<HistogramSample> Histograms = default);
 
 internal sealed class MatrixResult(List<RangeSeries> series) : EvalValue
 {
@@ -34,11 +37,35 @@ internal sealed class MatrixResult(List<RangeSeries> series) : EvalValue
 }
 
 /// <summary>A selected series with all its samples in the query window, plus a copy without stale markers for range selectors.</summary>
-internal sealed class SelectedSeries(Labels labels, Sample[] all)
+internal sealed class SelectedSeries(Labels labels, Sample[] all, HistogramSample[] histograms)
 {
     public Labels Labels { get; } = labels;
 
     public Sample[] All { get; } = all;
+
+    public HistogramSample[] Histograms { get; } = histograms;
+
+    /// <summary>Index of the last histogram sample with time &lt;= t, or -1.</summary>
+    public static int LastAtOrBefore(HistogramSample[] samples, long t)
+    {
+        var lo = 0;
+        var hi = samples.Length - 1;
+        var ans = -1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (samples[mid].TimestampMs <= t)
+            {
+                ans = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+        return ans;
+    }
 
     private Sample[]? _nonStale;
 

@@ -1,4 +1,5 @@
 using Alerting.Core.Model;
+using Alerting.Core.Model.Histograms;
 
 namespace Alerting.Core.PromQL;
 
@@ -66,28 +67,43 @@ internal sealed partial class Evaluator
     {
         var result = new List<VSample>(vec.Count);
         var isCmp = BinaryExpr.IsComparison(b.Op);
+        Annotation? lastErr = null;
         foreach (var s in vec)
         {
             var lv = s.F;
             var rv = scalar;
+            var lh = s.H;
+            FloatHistogram? rh = null;
             if (swap)
             {
                 (lv, rv) = (rv, lv);
+                (lh, rh) = (rh, lh);
             }
-            var (value, keep) = ElemOp(b.Op, lv, rv);
+            var (value, hist, keep, _, err) = VectorElemOp(b.Op, lv, rv, lh, rh, b.Position);
+            if (err is not null && !err.IsWarning)
+            {
+                lastErr = err;
+                continue;
+            }
             if (isCmp && swap)
             {
                 value = rv;
+                hist = rh;
             }
             if (b.ReturnBool)
             {
                 value = keep ? 1 : 0;
+                hist = null;
                 keep = true;
             }
             if (keep)
             {
-                result.Add(new VSample(s.Metric, value, s.T, s.DropName || DropsName(b.Op) || b.ReturnBool));
+                result.Add(new VSample(s.Metric, value, s.T, s.DropName || DropsName(b.Op) || b.ReturnBool, hist));
             }
+        }
+        if (lastErr is not null)
+        {
+            Annotations.Add(lastErr);
         }
         return result;
     }
@@ -179,6 +195,7 @@ internal sealed partial class Evaluator
         }
         var matchedOneToOne = card == Cardinality.OneToOne ? new HashSet<ulong>() : null;
         var matchedMany = card != Cardinality.OneToOne ? new Dictionary<ulong, HashSet<Labels>>() : null;
+        Annotation? lastErr = null;
         foreach (var l in lhs)
         {
             var sig = SignatureHash(l.Metric, m);
@@ -186,44 +203,135 @@ internal sealed partial class Evaluator
             {
                 continue;
             }
+            var vl = l.F;
+            var vr = r.F;
+            var hl = l.H;
+            var hr = r.H;
+            if (card == Cardinality.OneToMany)
+            {
+                (vl, vr) = (vr, vl);
+                (hl, hr) = (hr, hl);
+            }
+            var (value, hist, keep, info, err) = VectorElemOp(b.Op, vl, vr, hl, hr, b.Position);
+            if (err is not null)
+            {
+                // Prometheus drops the pair and reports the problem as an annotation.
+                lastErr = err;
+                continue;
+            }
+            if (info is not null)
+            {
+                lastErr = info;
+            }
             // Cardinality is checked before filtering so an error does not depend on the values.
             if (matchedOneToOne is not null && !matchedOneToOne.Add(sig))
             {
                 throw new PromQlEvaluationException("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
             }
-            var vl = l.F;
-            var vr = r.F;
-            if (card == Cardinality.OneToMany)
-            {
-                (vl, vr) = (vr, vl);
-            }
-            var (value, keep) = ElemOp(b.Op, vl, vr);
             if (b.ReturnBool)
             {
                 value = keep ? 1 : 0;
+                hist = null;
             }
             else if (!keep)
             {
+                if (matchedOneToOne is null)
+                {
+                    var metric0 = ResultMetric(l.Metric, r.Metric, m);
+                    MarkMany(sig, l.DropName || DropsName(b.Op) ? LabelOps.DropMetricName(metric0) : metric0);
+                }
                 continue;
             }
             var metric = ResultMetric(l.Metric, r.Metric, m);
             var drop = l.DropName || DropsName(b.Op) || b.ReturnBool;
             if (matchedOneToOne is null)
             {
-                if (!matchedMany!.TryGetValue(sig, out var inserted))
-                {
-                    inserted = [];
-                    matchedMany[sig] = inserted;
-                }
-                var key = drop ? LabelOps.DropMetricName(metric) : metric;
-                if (!inserted.Add(key))
-                {
-                    throw new PromQlEvaluationException("multiple matches for labels: grouping labels must ensure unique matches");
-                }
+                MarkMany(sig, drop ? LabelOps.DropMetricName(metric) : metric);
             }
-            result.Add(new VSample(metric, value, l.T, drop));
+            result.Add(new VSample(metric, value, l.T, drop, hist));
+        }
+        if (lastErr is not null)
+        {
+            Annotations.Add(lastErr);
         }
         return result;
+
+        void MarkMany(ulong sig, Labels key)
+        {
+            if (!matchedMany!.TryGetValue(sig, out var inserted))
+            {
+                inserted = [];
+                matchedMany[sig] = inserted;
+            }
+            if (!inserted.Add(key))
+            {
+                throw new PromQlEvaluationException("multiple matches for labels: grouping labels must ensure unique matches");
+            }
+        }
+    }
+
+    private static Annotation IncompatibleTypes(string lhs, BinaryOp op, string rhs, PositionRange pos)
+    {
+        var o = BinaryExpr.OpText(op);
+        return new Annotation(false, $"PromQL info: incompatible sample types encountered for binary operator \"{o}\": {lhs} {o} {rhs}", pos);
+    }
+
+    /// <summary>
+    /// Prometheus' vectorElemBinop: the result of one element pair with floats, histograms or both. An
+    /// unsupported combination yields no sample and an info annotation (returned as <c>Err</c>, as Prometheus does).
+    /// </summary>
+    private static (double F, FloatHistogram? H, bool Keep, Annotation? Info, Annotation? Err) VectorElemOp(BinaryOp op, double lf, double rf, FloatHistogram? lh, FloatHistogram? rh, PositionRange pos)
+    {
+        if (lh is null && rh is null)
+        {
+            var (v, keep) = ElemOp(op, lf, rf);
+            return (v, null, keep, null, null);
+        }
+        if (lh is null)
+        {
+            return op == BinaryOp.Mul
+                ? (0, rh!.Mul(lf).Compact(), true, null, null)
+                : (0, null, false, null, IncompatibleTypes("float", op, "histogram", pos));
+        }
+        if (rh is null)
+        {
+            return op switch
+            {
+                BinaryOp.Mul => (0, lh.Mul(rf).Compact(), true, null, null),
+                BinaryOp.Div => (0, lh.Div(rf).Compact(), true, null, null),
+                _ => (0, null, false, null, IncompatibleTypes("histogram", op, "float", pos)),
+            };
+        }
+        switch (op)
+        {
+            case BinaryOp.Add or BinaryOp.Sub:
+                {
+                    FloatHistogram res;
+                    bool collision, reconciled;
+                    try
+                    {
+                        (res, collision, reconciled) = op == BinaryOp.Add ? lh.Add(rh) : lh.Sub(rh);
+                    }
+                    catch (HistogramException)
+                    {
+                        return (0, null, false, null, new Annotation(true, $"PromQL warning: incompatible bucket layout encountered for binary operator {BinaryExpr.OpText(op)}", pos));
+                    }
+                    if (op == BinaryOp.Sub)
+                    {
+                        res = res with { CounterResetHint = CounterResetHint.Gauge };
+                    }
+                    var what = op == BinaryOp.Add ? "addition" : "subtraction";
+                    Annotation? info = reconciled ? new Annotation(false, "PromQL info: mismatched custom buckets were reconciled during " + what, pos) : null;
+                    Annotation? err = collision ? new Annotation(true, "PromQL warning: conflicting counter resets during histogram " + what, pos) : null;
+                    return (0, res.Compact(), true, info, err);
+                }
+            case BinaryOp.Eql:
+                return (0, lh, lh.Equals(rh), null, null);
+            case BinaryOp.Neq:
+                return (0, lh, !lh.Equals(rh), null, null);
+            default:
+                return (0, null, false, null, IncompatibleTypes("histogram", op, "histogram", pos));
+        }
     }
 
     private static Labels ResultMetric(Labels lhs, Labels rhs, VectorMatching m)

@@ -37,8 +37,19 @@ internal sealed partial class Evaluator
                 return new VectorResult([new VSample(Labels.Empty, EvalScalarArg(c.Args[0], ts), ts, false)]);
             case "scalar":
                 {
+                    // Histograms are ignored: scalar() of one float and any number of histograms is that float.
                     var v = EvalVectorArg(c.Args[0], ts);
-                    return new ScalarResult(v.Count == 1 ? v[0].F : double.NaN);
+                    double value = double.NaN;
+                    var found = 0;
+                    foreach (var s in v)
+                    {
+                        if (s.H is null)
+                        {
+                            found++;
+                            value = s.F;
+                        }
+                    }
+                    return new ScalarResult(found == 1 ? value : double.NaN);
                 }
             case "absent":
                 {
@@ -63,7 +74,8 @@ internal sealed partial class Evaluator
                 }
             case "sort" or "sort_desc":
                 {
-                    var v = new List<VSample>(EvalVectorArg(c.Args[0], ts));
+                    SortInRangeWarning(c);
+                    var v = EvalVectorArg(c.Args[0], ts).FindAll(static s => s.H is null);
                     var desc = name == "sort_desc";
                     var idx = v.Select((s, i) => (s, i)).ToList();
                     idx.Sort((x, y) =>
@@ -74,30 +86,20 @@ internal sealed partial class Evaluator
                     return new VectorResult(idx.ConvertAll(x => x.s));
                 }
             case "sort_by_label" or "sort_by_label_desc":
+                SortInRangeWarning(c);
                 return SortByLabel(c, ts, name == "sort_by_label_desc");
             case "label_replace":
                 return LabelReplace(c, ts);
             case "label_join":
                 return LabelJoin(c, ts);
             case "histogram_quantile":
-                return HistogramQuantile(EvalScalarArg(c.Args[0], ts), EvalVectorArg(c.Args[1], ts), ts);
+                return HistogramQuantile(c, ts);
             case "histogram_quantiles":
-                {
-                    var input = EvalVectorArg(c.Args[0], ts);
-                    var label = ((StringResult)Eval(c.Args[1], ts)).Value;
-                    var qs = new double[c.Args.Count - 2];
-                    for (var i = 0; i < qs.Length; i++)
-                    {
-                        qs[i] = EvalScalarArg(c.Args[i + 2], ts);
-                    }
-                    return HistogramQuantiles(input, label, qs, ts);
-                }
+                return HistogramQuantiles(c, ts);
             case "histogram_fraction":
-                return HistogramFraction(EvalScalarArg(c.Args[0], ts), EvalScalarArg(c.Args[1], ts), EvalVectorArg(c.Args[2], ts), ts);
+                return HistogramFraction(c, ts);
             case "histogram_count" or "histogram_sum" or "histogram_avg" or "histogram_stddev" or "histogram_stdvar":
-                // Only native histograms carry these; float series yield nothing.
-                EvalVectorArg(c.Args[0], ts);
-                return new VectorResult([]);
+                return SimpleHistogramFunction(c, ts);
             case "day_of_month" or "day_of_week" or "day_of_year" or "days_in_month" or "hour" or "minute" or "month" or "year":
                 return DateFunction(c, ts);
             case "clamp" or "clamp_min" or "clamp_max" or "round":
@@ -110,7 +112,10 @@ internal sealed partial class Evaluator
             var result = new List<VSample>(v.Count);
             foreach (var s in v)
             {
-                result.Add(new VSample(s.Metric, fn(s.F), ts, true));
+                if (s.H is null)
+                {
+                    result.Add(new VSample(s.Metric, fn(s.F), ts, true));
+                }
             }
             return new VectorResult(result);
         }
@@ -118,6 +123,14 @@ internal sealed partial class Evaluator
     }
 
     private static Expr Unwrap(Expr e) => e is ParenExpr p ? Unwrap(p.Inner) : e;
+
+    private void SortInRangeWarning(Call c)
+    {
+        if (_startMs != _endMs)
+        {
+            Annotations.Warn("sort is ineffective for range queries since results are always ordered by labels", c.Position);
+        }
+    }
 
     private static Labels AbsentLabels(Expr arg)
     {
@@ -216,7 +229,10 @@ internal sealed partial class Evaluator
         var result = new List<VSample>(v.Count);
         foreach (var s in v)
         {
-            result.Add(new VSample(s.Metric, fn(s.F), ts, true));
+            if (s.H is null)
+            {
+                result.Add(new VSample(s.Metric, fn(s.F), ts, true));
+            }
         }
         return new VectorResult(result);
     }
@@ -229,6 +245,10 @@ internal sealed partial class Evaluator
         var result = new List<VSample>(v.Count);
         foreach (var s in v)
         {
+            if (s.H is not null)
+            {
+                continue;
+            }
             if (!double.IsFinite(s.F) || Math.Abs(s.F) >= 9.2e18)
             {
                 result.Add(new VSample(s.Metric, double.NaN, ts, true));

@@ -1,4 +1,5 @@
 using Alerting.Core.Model;
+using Alerting.Core.Model.Histograms;
 
 namespace Alerting.Core.PromQL;
 
@@ -54,9 +55,29 @@ internal sealed partial class Evaluator
         var rangeStart = rangeEnd - rangeMs;
         var keepName = name is "last_over_time" or "first_over_time";
         var result = new List<VSample>(m.Series.Count);
+        var argPos = c.Args[0].Position;
+        var matrixPos = c.Args[matrixArg].Position;
         foreach (var s in m.Series)
         {
             var samples = s.Samples.AsSpan();
+            var hists = s.Histograms.AsSpan();
+            var metricName = s.Metric.Name ?? string.Empty;
+            if (hists.Length > 0 || name is "rate" or "increase")
+            {
+                var handled = EvalHistogramRangeFunction(name, s, samples, hists, metricName, rangeStart, rangeEnd, rangeMs, matrixPos, argPos, p1, matrixExpr is MatrixSelector, ts, keepName, result);
+                if (handled)
+                {
+                    continue;
+                }
+            }
+            if (samples.Length == 0)
+            {
+                continue;
+            }
+            if (name == "quantile_over_time" && (double.IsNaN(p1) || p1 < 0 || p1 > 1))
+            {
+                Annotations.Warn("quantile value should be between 0 and 1, got " + GoFloat.Format(p1, 'g', -1), argPos);
+            }
             double? v = name switch
             {
                 "rate" => ExtrapolatedRate(samples, rangeStart, rangeEnd, rangeMs, true, true),

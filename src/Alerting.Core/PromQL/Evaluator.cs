@@ -1,4 +1,5 @@
 using Alerting.Core.Model;
+using Alerting.Core.Model.Histograms;
 
 namespace Alerting.Core.PromQL;
 
@@ -17,6 +18,9 @@ internal sealed partial class Evaluator
     private readonly CancellationToken _ct;
     private readonly Dictionary<VectorSelector, (long Min, long Max)> _windows = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<VectorSelector, SelectedSeries[]> _selected = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Warnings and infos collected over all steps of the query.</summary>
+    public PromQlAnnotations Annotations { get; } = new();
 
     public Evaluator(ISeriesSource source, long startMs, long endMs, long stepMs, PromQlEngineOptions options, CancellationToken ct)
     {
@@ -115,7 +119,8 @@ internal sealed partial class Evaluator
         foreach (var s in _source.Select(vs.Matchers, min, max))
         {
             var arr = s.Samples as Sample[] ?? [.. s.Samples];
-            list.Add(new SelectedSeries(s.Labels, arr));
+            var hist = s.Histograms as HistogramSample[] ?? [.. s.Histograms];
+            list.Add(new SelectedSeries(s.Labels, arr, hist));
         }
         // Prometheus' storage returns series sorted by labels; results and error texts depend on it.
         var sorted = true;
@@ -177,6 +182,17 @@ internal sealed partial class Evaluator
         foreach (var s in series)
         {
             var i = SelectedSeries.LastAtOrBefore(s.All, t);
+            var hi = s.Histograms.Length == 0 ? -1 : SelectedSeries.LastAtOrBefore(s.Histograms, t);
+            if (hi >= 0 && (i < 0 || s.Histograms[hi].TimestampMs > s.All[i].TimestampMs))
+            {
+                var h = s.Histograms[hi];
+                if (h.TimestampMs <= t - _lookbackMs || h.Histogram.IsStale)
+                {
+                    continue;
+                }
+                result.Add(new VSample(s.Labels, 0, h.TimestampMs, false, h.Histogram));
+                continue;
+            }
             if (i < 0)
             {
                 continue;
@@ -203,11 +219,16 @@ internal sealed partial class Evaluator
             var arr = s.NonStale;
             var hi = SelectedSeries.LastAtOrBefore(arr, t);
             var lo = SelectedSeries.LastAtOrBefore(arr, t - ms.RangeMs) + 1;
-            if (hi < lo)
+            var harr = s.Histograms;
+            var hhi = harr.Length == 0 ? -1 : SelectedSeries.LastAtOrBefore(harr, t);
+            var hlo = harr.Length == 0 ? 0 : SelectedSeries.LastAtOrBefore(harr, t - ms.RangeMs) + 1;
+            if (hi < lo && hhi < hlo)
             {
                 continue;
             }
-            result.Add(new RangeSeries(s.Labels, new ArraySegment<Sample>(arr, lo, hi - lo + 1), false));
+            var floats = hi < lo ? new ArraySegment<Sample>([]) : new ArraySegment<Sample>(arr, lo, hi - lo + 1);
+            var hists = hhi < hlo ? new ArraySegment<HistogramSample>([]) : new ArraySegment<HistogramSample>(harr, hlo, hhi - hlo + 1);
+            result.Add(new RangeSeries(s.Labels, floats, false, hists));
         }
         return new MatrixResult(result);
     }
@@ -222,7 +243,7 @@ internal sealed partial class Evaluator
         {
             start += step;
         }
-        var map = new Dictionary<Labels, (List<Sample> Samples, bool DropName)>();
+        var map = new Dictionary<Labels, (List<Sample> Samples, List<HistogramSample>? Histograms, bool DropName)>();
         var order = new List<Labels>();
         for (var t = start; t <= end; t += step)
         {
@@ -230,30 +251,45 @@ internal sealed partial class Evaluator
             var v = Eval(sq.Inner, t);
             if (v is ScalarResult sc)
             {
-                AddPoint(Labels.Empty, sc.Value, false);
+                AddPoint(Labels.Empty, sc.Value, null, false);
                 continue;
             }
             foreach (var s in ((VectorResult)v).Samples)
             {
-                AddPoint(s.Metric, s.F, s.DropName);
+                AddPoint(s.Metric, s.F, s.H, s.DropName);
             }
 
-            void AddPoint(Labels l, double f, bool drop)
+            void AddPoint(Labels l, double f, FloatHistogram? h, bool drop)
             {
                 if (!map.TryGetValue(l, out var entry))
                 {
-                    entry = ([], drop);
+                    entry = ([], null, drop);
                     map[l] = entry;
                     order.Add(l);
                 }
-                entry.Samples.Add(new Sample(t, f));
+                if (h is null)
+                {
+                    entry.Samples.Add(new Sample(t, f));
+                    return;
+                }
+                if (h.CounterResetHint is CounterResetHint.NotCounterReset or CounterResetHint.CounterReset)
+                {
+                    // As Prometheus: a subquery may skip or repeat the sample a hint refers to, so hints become unknown.
+                    h = h with { CounterResetHint = CounterResetHint.Unknown };
+                }
+                if (entry.Histograms is null)
+                {
+                    entry = entry with { Histograms = [] };
+                    map[l] = entry;
+                }
+                entry.Histograms!.Add(new HistogramSample(t, h));
             }
         }
         var result = new List<RangeSeries>(order.Count);
         foreach (var l in order)
         {
-            var (samples, drop) = map[l];
-            result.Add(new RangeSeries(l, new ArraySegment<Sample>([.. samples]), drop));
+            var (samples, hists, drop) = map[l];
+            result.Add(new RangeSeries(l, new ArraySegment<Sample>([.. samples]), drop, new ArraySegment<HistogramSample>(hists is null ? [] : [.. hists])));
         }
         result.Sort(static (a, b) => LabelOps.Compare(a.Metric, b.Metric));
         return new MatrixResult(result);
@@ -274,7 +310,7 @@ internal sealed partial class Evaluator
         var result = new List<VSample>(vec.Count);
         foreach (var x in vec)
         {
-            result.Add(x with { F = -x.F, DropName = true });
+            result.Add(x.H is null ? x with { F = -x.F, DropName = true } : x with { H = x.H.Mul(-1), DropName = true });
         }
         return new VectorResult(result);
     }

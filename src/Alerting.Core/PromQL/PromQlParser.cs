@@ -29,58 +29,15 @@ public static class PromQlParser
         return ms;
     }
 
+    /// <summary>A PromQL duration: Prometheus' model.ParseDuration, without the bare <c>0</c> it allows in files.</summary>
     public static bool TryParseDuration(string text, out long ms)
     {
         ms = 0;
-        if (text.Length == 0)
+        if (text == "0" || !PromDuration.TryParse(text, out var d))
         {
             return false;
         }
-        var i = 0;
-        var lastUnit = long.MaxValue;
-        while (i < text.Length)
-        {
-            var start = i;
-            while (i < text.Length && char.IsAsciiDigit(text[i]))
-            {
-                i++;
-            }
-            if (i == start || i == text.Length)
-            {
-                return false;
-            }
-            var n = long.Parse(text.AsSpan(start, i - start), CultureInfo.InvariantCulture);
-            long unit;
-            if (text[i] == 'm' && i + 1 < text.Length && text[i + 1] == 's')
-            {
-                unit = 1;
-                i += 2;
-            }
-            else
-            {
-                unit = text[i] switch
-                {
-                    's' => 1000,
-                    'm' => 60_000,
-                    'h' => 3_600_000,
-                    'd' => 86_400_000,
-                    'w' => 7 * 86_400_000L,
-                    'y' => 365 * 86_400_000L,
-                    _ => 0,
-                };
-                if (unit == 0)
-                {
-                    return false;
-                }
-                i++;
-            }
-            if (unit >= lastUnit)
-            {
-                return false;
-            }
-            lastUnit = unit;
-            ms += n * unit;
-        }
+        ms = (long)d.TotalMilliseconds;
         return true;
     }
 
@@ -316,7 +273,31 @@ public static class PromQlParser
             return new BinaryExpr(op, lhs, rhs) { Position = pos, ReturnBool = returnBool, Matching = matching };
         }
 
+        /// <summary>
+        /// How deep sub-expressions may nest. Prometheus' parser has no bound (Go stacks grow); ours recurses
+        /// on a fixed stack, and an overflow kills the process, so a query nested deeper is refused instead.
+        /// </summary>
+        private const int MaxNesting = 400;
+
+        private int _nesting;
+
         private Expr ParseUnary()
+        {
+            if (++_nesting > MaxNesting)
+            {
+                throw Error(Cur.Pos, $"expression nests more than {MaxNesting} levels deep");
+            }
+            try
+            {
+                return ParseUnaryInner();
+            }
+            finally
+            {
+                _nesting--;
+            }
+        }
+
+        private Expr ParseUnaryInner()
         {
             if (Cur.Kind == TokenKind.Operator && Cur.Text is "+" or "-")
             {
@@ -400,7 +381,7 @@ public static class PromQlParser
                 throw Unexpected("in @, expected timestamp");
             }
             var t = tokens[_i++];
-            var seconds = t.Kind == TokenKind.Duration ? ParseDuration(t.Text) / 1000.0 : ParseNumber(t);
+            var seconds = t.Kind == TokenKind.Duration ? DurationToken(t) / 1000.0 : ParseNumber(t);
             seconds *= sign;
             if (double.IsNaN(seconds) || double.IsInfinity(seconds) || Math.Abs(seconds * 1000) >= long.MaxValue)
             {
@@ -542,6 +523,10 @@ public static class PromQlParser
             throw Unexpected(context);
         }
 
+        /// <summary>A duration token's milliseconds; one the lexer took but no duration reads ("5m5m") is a parse error.</summary>
+        private long DurationToken(Token t) =>
+            TryParseDuration(t.Text, out var ms) ? ms : throw Error(t.Pos, $"not a valid duration string: \"{t.Text}\"");
+
         private double ParseNumber(Token t)
         {
             var s = t.Text;
@@ -562,10 +547,17 @@ public static class PromQlParser
                 }
                 throw Error(t.Pos, $"error parsing number: {s}");
             }
-            if (s.Length > 1 && s[0] == '0' && s.All(ch => ch is >= '0' and <= '7'))
+            if (s.Length > 1 && s[0] == '0' && s.All(ch => ch is >= '0' and <= '7') && s.Length <= 22)
             {
-                // Go's ParseInt with base 0, which Prometheus tries first, reads a leading 0 as octal.
-                return Convert.ToInt64(s, 8);
+                // Go's ParseInt with base 0, which Prometheus tries first, reads a leading 0 as octal; one
+                // beyond int64 falls through to ParseFloat, which reads it as decimal.
+                try
+                {
+                    return Convert.ToInt64(s, 8);
+                }
+                catch (OverflowException)
+                {
+                }
             }
             if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
             {
@@ -587,7 +579,7 @@ public static class PromQlParser
                 case TokenKind.Duration:
                     // Prometheus 3 accepts a duration where a number is expected and reads it as seconds.
                     _i++;
-                    return new NumberLiteral(ParseDuration(t.Text) / 1000.0) { Position = new PositionRange(t.Pos, t.End) };
+                    return new NumberLiteral(DurationToken(t) / 1000.0) { Position = new PositionRange(t.Pos, t.End) };
                 case TokenKind.String:
                     _i++;
                     return new StringLiteral(StringValue(t)) { Position = new PositionRange(t.Pos, t.End) };

@@ -1,9 +1,16 @@
 using Alerting.Core.Model;
+using Alerting.Core.Model.Histograms;
 
 namespace Alerting.Core.PromQL;
 
-/// <summary>The result of a PromQL query: scalar, string, instant vector or matrix.</summary>
-public abstract record QueryValue;
+/// <summary>
+/// The result of a PromQL query: scalar, string, instant vector or matrix, with the warnings and infos
+/// Prometheus would return beside it (<see cref="PromQlAnnotations.AsStrings"/>).
+/// </summary>
+public abstract record QueryValue
+{
+    public PromQlAnnotations Annotations { get; init; } = PromQlAnnotations.Empty;
+}
 
 public sealed record ScalarValue(long TimestampMs, double Value) : QueryValue;
 
@@ -13,7 +20,14 @@ public sealed record VectorValue(IReadOnlyList<VectorSample> Samples) : QueryVal
 
 public sealed record MatrixValue(IReadOnlyList<Series> Series) : QueryValue;
 
-public readonly record struct VectorSample(Labels Labels, long TimestampMs, double Value);
+/// <summary>One element of an instant vector; a native histogram sample has <see cref="Histogram"/> set and Value 0.</summary>
+public readonly record struct VectorSample(Labels Labels, long TimestampMs, double Value)
+{
+    public VectorSample(Labels labels, long timestampMs, FloatHistogram histogram)
+        : this(labels, timestampMs, 0) => Histogram = histogram;
+
+    public FloatHistogram? Histogram { get; init; }
+}
 
 public sealed record PromQlEngineOptions
 {
@@ -21,4 +35,10 @@ public sealed record PromQlEngineOptions
 
     /// <summary>Step of subqueries written without one (<c>x[5m:]</c>); Prometheus uses the global evaluation interval.</summary>
     public TimeSpan DefaultSubqueryStep { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Allows <c>limitk</c> and <c>limit_ratio</c>, which Prometheus only evaluates with
+    /// <c>--enable-feature=promql-experimental-functions</c> (its test scripts enable it).
+    /// </summary>
+    public bool EnableExperimentalFunctions { get; init; }
 }

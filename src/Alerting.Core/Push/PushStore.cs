@@ -6,7 +6,11 @@ namespace Alerting.Core.Push;
 /// <summary>One pushed metric family as the client sent it (labels without the grouping labels applied).</summary>
 public sealed record PushedFamily(string Name, MetricType Type, string? Help, IReadOnlyList<PushedSample> Samples);
 
-public readonly record struct PushedSample(Labels Labels, double Value);
+public readonly record struct PushedSample(Labels Labels, double Value)
+{
+    /// <summary>A native histogram pushed in the protobuf format (Value is then 0).</summary>
+    public Model.Histograms.FloatHistogram? Histogram { get; init; }
+}
 
 /// <summary>
 /// One push group: its metric families plus the last successful and failed change times, which become
@@ -44,13 +48,24 @@ public sealed class PushStore
 
     public PushGroup? Get(PushGroupingKey key) => _groups.GetValueOrDefault(key.Labels);
 
-    /// <summary>Parses a push body; a syntax error is a 400 that, as in the Pushgateway, does not touch the group.</summary>
+    /// <summary>
+    /// Parses a push body, the text format or, like the Pushgateway, delimited protobuf MetricFamily messages
+    /// (native histograms kept); a syntax error is a 400 that, as in the Pushgateway, does not touch the group.
+    /// </summary>
     public static ScrapeResult ParseBody(ReadOnlySpan<byte> body, string? contentType)
     {
-        if (contentType is not null && contentType.TrimStart().StartsWith("application/vnd.google.protobuf", StringComparison.OrdinalIgnoreCase))
+        if (ProtobufExposition.IsProtobuf(contentType))
         {
-            throw new PushException(415, "protobuf push bodies are not supported; push the text format");
+            try
+            {
+                return ProtobufExposition.Parse(body, new ProtobufOptions(NativeHistograms: true), rejectDuplicates: false);
+            }
+            catch (ExpositionParseException ex)
+            {
+                throw new PushException(400, $"protobuf parsing error in metric family {ex.Line}: {ex.Reason}");
+            }
         }
+        // Like the Pushgateway, any other Content-Type (other protobuf messages included) is read as text.
         try
         {
             return ExpositionParser.Parse(body, ExpositionParser.DetectFormat(contentType), rejectDuplicates: false);
@@ -83,7 +98,7 @@ public sealed class PushStore
             {
                 foreach (var s in f.Samples)
                 {
-                    result.Add(new ScrapedSample(Expose(s.Labels, g.Key), s.Value, null));
+                    result.Add(new ScrapedSample(Expose(s.Labels, g.Key), s.Value, null) { Histogram = s.Histogram });
                 }
             }
             result.Add(new ScrapedSample(g.Key.Labels.With(Labels.MetricName, PushTimeMetric), g.LastPushMs / 1000.0, null));
@@ -114,7 +129,20 @@ public sealed class PushStore
                     entry = entry with { Help = f.Help };
                     families[f.Name] = entry;
                 }
-                entry.Samples.AddRange(f.Samples.Select(s => new ScrapedSample(Expose(s.Labels, g.Key), s.Value, null)));
+                foreach (var s in f.Samples)
+                {
+                    var labels = Expose(s.Labels, g.Key);
+                    if (s.Histogram is not { } h)
+                    {
+                        entry.Samples.Add(new ScrapedSample(labels, s.Value, null));
+                        continue;
+                    }
+                    // The text format has no native buckets: like the Pushgateway's text page (Go's expfmt), a
+                    // histogram without classic buckets shows as its +Inf bucket, sum and count.
+                    entry.Samples.Add(new ScrapedSample(labels.With(Labels.MetricName, f.Name + "_bucket").With("le", "+Inf"), h.Count, null));
+                    entry.Samples.Add(new ScrapedSample(labels.With(Labels.MetricName, f.Name + "_sum"), h.Sum, null));
+                    entry.Samples.Add(new ScrapedSample(labels.With(Labels.MetricName, f.Name + "_count"), h.Count, null));
+                }
             }
         }
         var pushTimes = new List<ScrapedSample>();
@@ -207,7 +235,7 @@ public sealed class PushStore
                 byName[family] = entry;
                 order.Add(family);
             }
-            entry.Samples.Add(new PushedSample(s.Labels, s.Value));
+            entry.Samples.Add(new PushedSample(s.Labels, s.Value) { Histogram = s.Histogram });
         }
         return order.Select(n => new PushedFamily(n, byName[n].Meta?.Type ?? MetricType.Untyped, byName[n].Meta?.Help, byName[n].Samples)).ToList();
     }

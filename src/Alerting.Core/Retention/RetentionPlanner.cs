@@ -94,12 +94,6 @@ public sealed record RetentionPlan(
 /// </summary>
 public static class RetentionPlanner
 {
-    /// <summary>
-    /// A group whose next flush is this far past due, beyond two group intervals, has lost its flush
-    /// message (poisoned, deleted by hand) and gets a new one.
-    /// </summary>
-    public static readonly TimeSpan StallMargin = TimeSpan.FromMinutes(1);
-
     /// <summary>Alertmanager's nflog expiry: <c>now + retention</c>, or <c>now + 2 × repeat_interval</c> when that is sooner.</summary>
     public static DateTimeOffset NotificationExpiry(DateTimeOffset sentAt, TimeSpan repeatInterval, TimeSpan retention)
     {
@@ -154,10 +148,13 @@ public static class RetentionPlanner
         return new RetentionPlan(alertsToDelete, restart, emptyGroups, notifications, incidents.Order(StringComparer.Ordinal).ToArray(), sources, forgetKeys, reindex, now - policy.Audit, now - policy.Data);
     }
 
-    /// <summary>True when <paramref name="group"/>'s flush chain is clearly dead: overdue by two intervals and not being flushed.</summary>
+    /// <summary>
+    /// True when <paramref name="group"/>'s flush chain is dead (its message poisoned, deleted by hand, or
+    /// leased by a process that died): the same rule the router applies when an alert joins the group.
+    /// </summary>
     public static bool IsStalled(HeldGroup group, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(group);
-        return group.NextFlushAt + (group.GroupInterval * 2) + StallMargin < now && !(group.ClaimedUntil > now);
+        return Escalation.RearmPlan.FlushOverdue(group.NextFlushAt, group.ClaimedUntil, now);
     }
 }

@@ -61,7 +61,9 @@ public static class ScrapeAssembler
                     continue;
                 }
                 var sampleTs = cfg.HonorTimestamps && s.TimestampMs is { } explicitTs ? explicitTs : ts;
-                kept.Add(new Series(labels, [new Sample(sampleTs, s.Value)]));
+                kept.Add(s.Histogram is { } h
+                    ? new Series(labels, [], [new Model.Histograms.HistogramSample(sampleTs, h)])
+                    : new Series(labels, [new Sample(sampleTs, s.Value)]));
             }
             if (cfg.SampleLimit > 0 && kept.Count > cfg.SampleLimit)
             {

@@ -209,68 +209,10 @@ public sealed class NotificationData
         var indexed = list.Select((a, i) => (Alert: a, Index: i)).ToList();
         indexed.Sort((x, y) =>
         {
-            var c = CompareAlerts(x.Alert.Labels, y.Alert.Labels);
+            var c = Alertmanager.AlertOrder.Compare(x.Alert.Labels, y.Alert.Labels);
             return c != 0 ? c : x.Index.CompareTo(y.Index);
         });
         return indexed.Select(x => x.Alert).ToList();
-    }
-
-    private static int CompareAlerts(Labels a, Labels b)
-    {
-        foreach (var key in new[] { "job", "instance" })
-        {
-            var av = a.Get(key);
-            var bv = b.Get(key);
-            if (av is null && bv is null)
-            {
-                continue;
-            }
-            if (av is null)
-            {
-                return 1;
-            }
-            if (bv is null)
-            {
-                return -1;
-            }
-            var c = string.CompareOrdinal(av, bv);
-            if (c != 0)
-            {
-                return c;
-            }
-        }
-        if (Before(a, b))
-        {
-            return -1;
-        }
-        return Before(b, a) ? 1 : 0;
-    }
-
-    private static bool Before(Labels a, Labels b)
-    {
-        if (a.Count != b.Count)
-        {
-            return a.Count < b.Count;
-        }
-        foreach (var name in a.Select(l => l.Name).Concat(b.Select(l => l.Name)).Order(StringComparer.Ordinal))
-        {
-            var av = a.Get(name);
-            if (av is null)
-            {
-                return true;
-            }
-            var bv = b.Get(name);
-            if (bv is null)
-            {
-                return false;
-            }
-            var c = string.CompareOrdinal(av, bv);
-            if (c != 0)
-            {
-                return c < 0;
-            }
-        }
-        return false;
     }
 
     /// <summary>Go's <c>regexp.QuoteMeta</c>.</summary>

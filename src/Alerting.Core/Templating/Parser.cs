@@ -162,7 +162,37 @@ internal sealed class Parser
         Add(new TemplateTree(name, _parseName, _text, list));
     }
 
+    /// <summary>
+    /// Go bounds nested parentheses at 10000 ("max expression depth exceeded") and relies on growing
+    /// stacks for nested blocks; our parser recurses on a fixed stack, where an overflow kills the process,
+    /// so blocks and parentheses together may nest this deep.
+    /// </summary>
+    private const int MaxNesting = 400;
+
+    private int _nesting;
+
+    private void Enter()
+    {
+        if (++_nesting > MaxNesting)
+        {
+            Errorf("max expression depth exceeded");
+        }
+    }
+
     private (ListNode List, Node End) ItemList()
+    {
+        Enter();
+        try
+        {
+            return ItemListInner();
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    private (ListNode List, Node End) ItemListInner()
     {
         var list = new ListNode(Peek().Pos);
         while (PeekNonSpace().Type != ItemType.Eof)
@@ -357,6 +387,19 @@ internal sealed class Parser
     }
 
     private PipeNode Pipeline(string context, ItemType end)
+    {
+        Enter();
+        try
+        {
+            return PipelineInner(context, end);
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    private PipeNode PipelineInner(string context, ItemType end)
     {
         var token = PeekNonSpace();
         var pipe = new PipeNode(token.Pos, token.Line);

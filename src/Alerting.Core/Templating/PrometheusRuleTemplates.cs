@@ -196,9 +196,6 @@ public static partial class PrometheusRuleTemplates
         _ => throw new TemplateArgumentException($"wrong type for value; expected *template.sample; got {GoValues.TypeName(v)}"),
     };
 
-    [GeneratedRegex(@"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$", RegexOptions.CultureInvariant)]
-    private static partial Regex DurationRegex();
-
     private static object ParseCached(string name, string text)
     {
         var key = name + "\0" + text;
@@ -223,29 +220,9 @@ public static partial class PrometheusRuleTemplates
         return result;
     }
 
-    /// <summary>Prometheus' <c>model.ParseDuration</c> (units y, w, d, h, m, s, ms, largest first).</summary>
-    public static TimeSpan ParseDuration(string s)
-    {
-        if (s == "0")
-        {
-            return TimeSpan.Zero;
-        }
-        var m = DurationRegex().Match(s);
-        if (s.Length == 0 || !m.Success)
-        {
-            throw new InvalidOperationException($"not a valid duration string: {GoQuote.Quote(s)}");
-        }
-        long[] unitsMs = [365L * 24 * 3600 * 1000, 7L * 24 * 3600 * 1000, 24L * 3600 * 1000, 3600L * 1000, 60L * 1000, 1000L, 1L];
-        long total = 0;
-        for (var i = 0; i < unitsMs.Length; i++)
-        {
-            if (m.Groups[i + 1].Success)
-            {
-                total = checked(total + (long.Parse(m.Groups[i + 1].Value, CultureInfo.InvariantCulture) * unitsMs[i]));
-            }
-        }
-        return TimeSpan.FromMilliseconds(total);
-    }
+    /// <summary>Prometheus' <c>model.ParseDuration</c>; a template function's failure is an execution error.</summary>
+    public static TimeSpan ParseDuration(string s) =>
+        PromDuration.TryParse(s, out var d, out var error) ? d : throw new InvalidOperationException(error);
 
     /// <summary>
     /// Expands an alerting rule's annotation or label template as Prometheus does: the <c>$labels</c>,

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Alerting.Core.Acknowledgement;
 using Alerting.Core.Notify;
 using Alerting.Functions.Options;
@@ -102,11 +101,11 @@ public sealed class AlertActionFunctions(
         ActionBody? input;
         try
         {
-            input = body.Length == 0 ? new ActionBody(null, null, null, null) : JsonSerializer.Deserialize<ActionBody>(body, QueueSender.Json);
+            input = body.Length == 0 ? new ActionBody(null, null, null, null) : JsonInput.Deserialize<ActionBody>(body, QueueSender.Json, ActionShape);
         }
-        catch (JsonException e)
+        catch (JsonInputException e)
         {
-            return ApiResults.Error(StatusCodes.Status400BadRequest, $"body is not valid JSON: {e.Message}");
+            return ApiResults.Error(StatusCodes.Status400BadRequest, e.Message);
         }
         if (input is null || string.IsNullOrWhiteSpace(input.Who))
         {
@@ -138,6 +137,9 @@ public sealed class AlertActionFunctions(
         };
         return ok;
     }
+
+    private const string ActionShape =
+        "the body must be a JSON object: {\"who\":\"<operator>\",\"note\":\"<optional text>\",\"until\":\"<RFC 3339, for snooze and silence>\"}";
 
     private sealed record ActionBody(string? Who, string? How, string? Note, DateTimeOffset? Until);
 }

@@ -41,41 +41,11 @@ public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "prometheus/api/v2/alerts")] HttpRequest req,
         CancellationToken ct)
     {
-        var expected = configuration[PrometheusTokenSetting];
-        if (string.IsNullOrEmpty(expected))
+        if (ClientTokenAuth.Reject(req, configuration, PrometheusTokenSetting) is { } rejected)
         {
-            return Task.FromResult<IActionResult>(new ObjectResult(new { error = $"this route is disabled: app setting {PrometheusTokenSetting.Replace(":", "__", StringComparison.Ordinal)} is not set" }) { StatusCode = StatusCodes.Status401Unauthorized });
-        }
-        if (!PresentsToken(req, expected))
-        {
-            return Task.FromResult<IActionResult>(new ObjectResult(new { error = "missing or invalid bearer token or basic-auth password" }) { StatusCode = StatusCodes.Status401Unauthorized });
+            return Task.FromResult(rejected);
         }
         return IngestAsync(req, IngestParser.ParseV2Alerts, "prometheus", ct);
-    }
-
-    private static bool PresentsToken(HttpRequest req, string expected)
-    {
-        var header = req.Headers.Authorization.ToString();
-        string? presented = null;
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            presented = header["Bearer ".Length..].Trim();
-        }
-        else if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-        {
-            try
-            {
-                var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
-                var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-                presented = colon < 0 ? null : decoded[(colon + 1)..];
-            }
-            catch (FormatException)
-            {
-                return false;
-            }
-        }
-        return presented is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(presented), System.Text.Encoding.UTF8.GetBytes(expected));
     }
 
     private delegate IReadOnlyList<AlertMessage> Parser(ReadOnlySpan<byte> body);
@@ -85,7 +55,7 @@ public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions
         var body = await RequestBody.ReadLimitedAsync(req, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
         if (body is null)
         {
-            return new ObjectResult(new { error = $"request body exceeds {options.Value.MaxRequestBytes} bytes" }) { StatusCode = StatusCodes.Status413PayloadTooLarge };
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
         }
         IReadOnlyList<AlertMessage> alerts;
         try
@@ -94,7 +64,7 @@ public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions
         }
         catch (IngestException e)
         {
-            return new BadRequestObjectResult(new { error = e.Message });
+            return ApiResults.Error(StatusCodes.Status400BadRequest, e.Message);
         }
         foreach (var batch in RuleRunner.Batches(alerts))
         {

@@ -2,12 +2,13 @@ using System.Text.Json;
 using Alerting.Functions.Pipeline;
 using Alerting.Functions.Scrape;
 using Alerting.Functions.Storage;
+using Alerting.Functions.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Alerting.Functions.Functions;
 
 /// <summary>The timer and queue functions of the pipeline; each is a thin trigger over domain code.</summary>
-public sealed class PipelineFunctions(ScrapeRunner scrape, RuleRunner rules, AlertRouter router, GroupFlusher flusher, IncidentService incidents)
+public sealed class PipelineFunctions(ScrapeRunner scrape, RuleRunner rules, AlertRouter router, GroupFlusher flusher, IncidentService incidents, TimeProvider time)
 {
     [Function("Scrape")]
     public Task Scrape([TimerTrigger("%ScrapeSchedule%")] TimerInfo timer, CancellationToken ct) => scrape.RunTickAsync(ct);
@@ -16,16 +17,29 @@ public sealed class PipelineFunctions(ScrapeRunner scrape, RuleRunner rules, Ale
     public Task Evaluate([TimerTrigger("%EvaluateSchedule%")] TimerInfo timer, CancellationToken ct) => rules.RunTickAsync(ct);
 
     [Function("Route")]
-    public Task Route([QueueTrigger(StorageNames.AlertsQueue, Connection = StorageNames.Connection)] string message, long dequeueCount, CancellationToken ct) =>
-        router.RouteAsync(Read<AlertBatchMessage>(message), redelivered: dequeueCount > 1, ct);
+    public async Task Route([QueueTrigger(StorageNames.AlertsQueue, Connection = StorageNames.Connection)] string message, long dequeueCount, CancellationToken ct)
+    {
+        using var activity = AlertingTelemetry.StartHandling("route", message);
+        await router.RouteAsync(Read<AlertBatchMessage>(message), redelivered: dequeueCount > 1, ct).ConfigureAwait(false);
+    }
 
     [Function("Notify")]
-    public Task Notify([QueueTrigger(StorageNames.NotificationsQueue, Connection = StorageNames.Connection)] string message, CancellationToken ct) =>
-        flusher.FlushAsync(Read<FlushGroupMessage>(message), ct);
+    public async Task Notify([QueueTrigger(StorageNames.NotificationsQueue, Connection = StorageNames.Connection)] string message, CancellationToken ct)
+    {
+        using var activity = AlertingTelemetry.StartHandling("notify", message);
+        var flush = Read<FlushGroupMessage>(message);
+        AlertingTelemetry.QueueMessageHandled(StorageNames.NotificationsQueue, time.GetUtcNow() - flush.NotBefore);
+        await flusher.FlushAsync(flush, ct).ConfigureAwait(false);
+    }
 
     [Function("Escalate")]
-    public Task Escalate([QueueTrigger(StorageNames.EscalationsQueue, Connection = StorageNames.Connection)] string message, CancellationToken ct) =>
-        incidents.HandleAsync(Read<EscalationMessage>(message), ct);
+    public async Task Escalate([QueueTrigger(StorageNames.EscalationsQueue, Connection = StorageNames.Connection)] string message, CancellationToken ct)
+    {
+        using var activity = AlertingTelemetry.StartHandling("escalate", message);
+        var step = Read<EscalationMessage>(message);
+        AlertingTelemetry.QueueMessageHandled(StorageNames.EscalationsQueue, time.GetUtcNow() - step.NotBefore);
+        await incidents.HandleAsync(step, ct).ConfigureAwait(false);
+    }
 
     private static T Read<T>(string message) =>
         JsonSerializer.Deserialize<T>(message, QueueSender.Json) ?? throw new JsonException($"empty {typeof(T).Name} message");

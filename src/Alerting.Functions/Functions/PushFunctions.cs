@@ -45,7 +45,7 @@ public sealed class PushFunctions(PushGroupStore store, IOptions<AlertingOptions
         {
             return Text(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.Value.MaxRequestBytes} bytes");
         }
-        if (body.Length > 0 && body[^1] != (byte)'\n')
+        if (body.Length > 0 && body[^1] != (byte)'\n' && !ProtobufExposition.IsProtobuf(req.ContentType))
         {
             // The Pushgateway's text parser needs the final newline ("curl --data-binary 'x 1'" is refused),
             // and a push accepted here must be one the Pushgateway would accept.

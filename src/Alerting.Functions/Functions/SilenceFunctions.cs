@@ -64,7 +64,7 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
         Silence posted;
         try
         {
-            posted = Parse(body);
+            posted = ParseBody(body);
         }
         catch (SilenceInputException e)
         {
@@ -115,21 +115,20 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
     /// Reads a postable silence, requiring the fields Alertmanager's API schema requires, so a typo in
     /// a field name is an error instead of a silence that mutes for the wrong time.
     /// </summary>
-    private static Silence Parse(byte[] body)
+    public static Silence ParseBody(byte[] body)
     {
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(body);
+            node = JsonInput.Parse(body, SilenceShape);
         }
-        catch (JsonException e)
+        catch (JsonInputException e)
         {
-            var where = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : string.Empty;
-            throw new SilenceInputException($"malformed JSON{where}");
+            throw new SilenceInputException(e.Message);
         }
         if (node is not JsonObject obj)
         {
-            throw new SilenceInputException("body must be a JSON object (a postable silence)");
+            throw new SilenceInputException($"body must be a JSON object (a postable silence); {SilenceShape}");
         }
         foreach (var field in RequiredFields)
         {
@@ -138,9 +137,13 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
                 throw new SilenceInputException($"{field} in body is required");
             }
         }
+        foreach (var field in (string[])["id", "startsAt", "endsAt", "createdBy", "comment"])
+        {
+            RequireKind(obj[field], field, JsonValueKind.String, "string");
+        }
         if (obj["matchers"] is not JsonArray matchers)
         {
-            throw new SilenceInputException("matchers in body must be of type array");
+            throw new SilenceInputException($"matchers in body must be of type array: \"{KindName(obj["matchers"])}\"");
         }
         if (matchers.Count == 0)
         {
@@ -152,6 +155,10 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
             {
                 throw new SilenceInputException($"matchers.{i}: name, value and isRegex are required");
             }
+            RequireKind(m["name"], $"matchers.{i}.name", JsonValueKind.String, "string");
+            RequireKind(m["value"], $"matchers.{i}.value", JsonValueKind.String, "string");
+            RequireKind(m["isRegex"], $"matchers.{i}.isRegex", JsonValueKind.True, "boolean");
+            RequireKind(m["isEqual"], $"matchers.{i}.isEqual", JsonValueKind.True, "boolean");
             if (m["isRegex"] is JsonValue r && r.TryGetValue<bool>(out var isRegex) && isRegex
                 && m["value"] is JsonValue v && v.TryGetValue<string>(out var pattern))
             {
@@ -175,40 +182,53 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
         {
             throw new SilenceInputException("invalid label matcher: " + e.Message);
         }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException)
+        catch (FormatException e)
         {
-            // Wrong JSON types (a number for a string, a string for a bool) or an unparseable time.
+            // An unparseable time, or a rule of Core's postable-silence reader; its messages are for users.
             throw new SilenceInputException("invalid silence: " + e.Message);
+        }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or JsonException)
+        {
+            // Types were checked above; anything left is a shape we did not foresee, said without .NET words.
+            throw new SilenceInputException($"invalid silence; {SilenceShape}");
         }
     }
 
-    /// <summary>
-    /// Alertmanager's filter on the silence's own matchers: each filter matcher is applied to the value
-    /// of the silence's matcher of the same name (an absent one reads as empty, and an empty-valued
-    /// filter is satisfied by absence for equality and by presence for inequality).
-    /// </summary>
-    private static bool MatchesFilter(Silence s, IReadOnlyList<LabelMatcher> filter)
+    private const string SilenceShape =
+        "the body must be a postable silence: {\"matchers\":[{\"name\":\"alertname\",\"value\":\"...\",\"isRegex\":false,\"isEqual\":true}],\"startsAt\":\"<RFC 3339>\",\"endsAt\":\"<RFC 3339>\",\"createdBy\":\"...\",\"comment\":\"...\"}";
+
+    /// <summary>go-swagger's wording, as Alertmanager answers a field of the wrong JSON type.</summary>
+    private static void RequireKind(JsonNode? node, string field, JsonValueKind kind, string name)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var m in s.Matchers)
+        if (node is null)
         {
-            values[m.Name] = m.Value;
+            return;
         }
-        foreach (var f in filter)
+        var actual = node.GetValueKind();
+        var ok = kind == JsonValueKind.True ? actual is JsonValueKind.True or JsonValueKind.False : actual == kind;
+        if (!ok)
         {
-            var present = values.TryGetValue(f.Name, out var v);
-            var negative = f.Type is MatcherType.NotEqual or MatcherType.NotRegex;
-            if (f.Value.Length == 0 && present == negative)
-            {
-                continue;
-            }
-            if (!f.Matches(v ?? string.Empty))
-            {
-                return false;
-            }
+            throw new SilenceInputException($"{field} in body must be of type {name}: \"{KindName(node)}\"");
         }
-        return true;
     }
+
+    private static string KindName(JsonNode? node) => node?.GetValueKind() switch
+    {
+        JsonValueKind.Object => "object",
+        JsonValueKind.Array => "array",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => "number",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        _ => "null",
+    };
+
+    /// <summary>
+    /// Alertmanager 0.25's filter on silences: every filter matcher must equal one of the silence's own
+    /// matchers (same name, operator and value), so <c>alertname="X"</c> finds the silences written with
+    /// exactly that matcher, as <c>amtool silence query</c> shows them.
+    /// </summary>
+    private static bool MatchesFilter(Silence s, IReadOnlyList<LabelMatcher> filter) =>
+        filter.All(f => s.Matchers.Any(m => m.Name == f.Name && m.Type == f.Type && m.Value == f.Value));
 
     // Alertmanager lists active silences first (ending soonest first), then pending (starting soonest
     // first), then expired (most recently ended first).
@@ -233,5 +253,8 @@ public sealed class SilenceFunctions(SilenceStore silences, TimeProvider time, I
         StatusCode = StatusCodes.Status200OK,
     };
 
-    private sealed class SilenceInputException(string message) : Exception(message);
+
 }
+
+/// <summary>A silence body that is not a postable silence; the message is for the sender.</summary>
+public sealed class SilenceInputException(string message) : Exception(message);

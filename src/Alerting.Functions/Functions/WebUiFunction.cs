@@ -15,7 +15,7 @@ public sealed class WebUiFunction
     /// <summary>The placeholder in the embedded page that each response replaces with a fresh nonce.</summary>
     internal const string NoncePlaceholder = "__CSP_NONCE__";
 
-    internal const string ResourceName = "Alerting.Functions.Web.alerts.html";
+    internal const string ResourceName = "Alerting.Functions.Web.console.html";
 
     private static readonly Lazy<string> Template = new(LoadTemplate);
 

@@ -26,11 +26,17 @@ public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : INotifier
 
     /// <summary>
     /// The message Alertmanager would send for this config and notification. An <paramref name="action"/>
-    /// (one-click links of escalation emails) is added to the end of both bodies.
+    /// (the one-click Acknowledge link of escalation emails) is placed inside the HTML body by
+    /// <see cref="AcknowledgeEmail"/> and added to the text body; templates see it as <c>.AcknowledgeURL</c>.
     /// </summary>
     public static MimeMessage Compose(EmailConfig c, Notification notification, TemplateSet templates, ICollection<string> errors, EmailAction? action = null)
     {
-        var data = notification.Data();
+        object data = notification.Data();
+        if (action is not null)
+        {
+            templates = AcknowledgeEmail.Templates(templates);
+            data = new AcknowledgeEmailData(notification.Data(), action.Url);
+        }
         var message = new MimeMessage();
         var headers = new Dictionary<string, string>(c.Headers, StringComparer.OrdinalIgnoreCase);
         headers.TryAdd("Subject", "{{ template \"email.default.subject\" . }}");
@@ -66,11 +72,13 @@ public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : INotifier
         }
         if (action is not null)
         {
-            var link = $"<p style=\"margin:16px 0\"><a href=\"{System.Net.WebUtility.HtmlEncode(action.Url)}\" style=\"background:#2e7d32;color:#fff;padding:8px 14px;border-radius:4px;text-decoration:none\">{System.Net.WebUtility.HtmlEncode(action.Label)}</a></p>";
-            var html = body.HtmlBody ?? string.Empty;
-            var end = html.LastIndexOf("</body>", StringComparison.OrdinalIgnoreCase);
-            body.HtmlBody = end >= 0 ? html.Insert(end, link) : html + link;
-            body.TextBody = (body.TextBody is { Length: > 0 } t ? t + "\n\n" : string.Empty) + $"{action.Label}: {action.Url}\n";
+            var plain = $"<a href=\"{System.Net.WebUtility.HtmlEncode(action.Url)}\">{System.Net.WebUtility.HtmlEncode(action.Label)}</a>";
+            var button = TemplateFallback.Render(() => templates.ExecuteHtml(AcknowledgeEmail.ButtonTemplate, data), plain, errors);
+            body.HtmlBody = AcknowledgeEmail.PlaceButton(body.HtmlBody ?? string.Empty, button, action.Url);
+            if (body.TextBody is not { } text || !text.Contains(action.Url, StringComparison.Ordinal))
+            {
+                body.TextBody = (body.TextBody is { Length: > 0 } t ? t + "\n\n" : string.Empty) + $"{action.Label}: {action.Url}\n";
+            }
         }
         message.Body = body.ToMessageBody();
         message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId();
@@ -84,7 +92,7 @@ public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : INotifier
         using var client = new SmtpClient();
         // tls_config applies to STARTTLS and implicit TLS alike (a private CA, a client certificate).
         client.ServerCertificateValidationCallback = TlsTrust.Callback(c.TlsConfig);
-        if (TlsTrust.ClientCertificate(c.TlsConfig?.CertFile, c.TlsConfig?.KeyFile) is { } clientCertificate)
+        if (TlsTrust.ClientCertificate(c.TlsConfig) is { } clientCertificate)
         {
             client.ClientCertificates = [clientCertificate];
         }

@@ -126,6 +126,11 @@ public sealed partial class IncidentMessenger(
                 AuthPasswordFile = am.Global.SmtpAuthPasswordFile,
                 RequireTls = am.Global.SmtpRequireTls,
             };
+            if (links.Signer is not null)
+            {
+                // A page to one person is read on a phone: the short, Slack-like variant with the button.
+                c = c with { Html = AcknowledgeEmail.CompactHtml, Text = AcknowledgeEmail.CompactText };
+            }
             await SendEmailAsync(c, "email", NotificationFor(person.Name, alert, now), templates, incident.AlertId, ct).ConfigureAwait(false);
             reached = true;
         }

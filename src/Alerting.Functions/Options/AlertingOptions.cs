@@ -43,6 +43,9 @@ public sealed class AlertingOptions
     /// <summary>On-call schedules (oncall.yml) for <c>oncall:role</c> targets; empty means none.</summary>
     public string OnCallPath { get; set; } = string.Empty;
 
+    /// <summary>How often the configuration files' stamps are compared to reload a changed file (templates included).</summary>
+    public TimeSpan ConfigCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// HMAC key (at least 32 bytes of text) that signs one-click links in emails. Without it emails carry
     /// no Acknowledge link and the link endpoint answers 503.

@@ -1,4 +1,5 @@
 using Alerting.Core.Alertmanager;
+using Alerting.Core.Escalation;
 using Alerting.Core.Model;
 using Alerting.Functions.Storage;
 using Microsoft.Extensions.Logging;
@@ -96,7 +97,25 @@ public sealed partial class AlertRouter(
             await ScheduleAsync(created, now, ct).ConfigureAwait(false);
             return;
         }
-        if (redelivered && await groups.GetHeaderAsync(fresh.GroupId, ct).ConfigureAwait(false) is { } existing)
+        if (await groups.GetHeaderAsync(fresh.GroupId, ct).ConfigureAwait(false) is not { } existing)
+        {
+            return;
+        }
+        // A flush chain whose message was lost (poisoned, deleted by hand) would leave the group silent
+        // forever: restart it with a new token when it is clearly overdue, so a late old message is stale.
+        if (RearmPlan.FlushOverdue(existing.NextFlushAt, existing.ClaimedUntil, now))
+        {
+            var rearmed = await groups.UpdateAsync(existing.GroupId, g => g is not null && RearmPlan.FlushOverdue(g.NextFlushAt, g.ClaimedUntil, now)
+                ? (g with { FlushToken = Guid.NewGuid().ToString("N"), NextFlushAt = now }, true)
+                : (g, false), ct, withMembers: false).ConfigureAwait(false);
+            if (rearmed && await groups.GetHeaderAsync(existing.GroupId, ct).ConfigureAwait(false) is { } restarted)
+            {
+                LogRestartedFlush(logger, restarted.GroupId);
+                await ScheduleAsync(restarted, now, ct).ConfigureAwait(false);
+            }
+            return;
+        }
+        if (redelivered)
         {
             LogResentFlush(logger, existing.GroupId);
             await ScheduleAsync(existing, now, ct).ConfigureAwait(false);
@@ -111,6 +130,9 @@ public sealed partial class AlertRouter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Routed {Count} alerts from {Source}")]
     private static partial void LogRouted(ILogger logger, int count, string source);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {GroupId} had no live flush; restarted it")]
+    private static partial void LogRestartedFlush(ILogger logger, string groupId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redelivered alerts: queued the pending flush of group {GroupId} again")]
     private static partial void LogResentFlush(ILogger logger, string groupId);

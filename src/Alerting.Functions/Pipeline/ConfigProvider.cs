@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using Alerting.Core.Alertmanager;
+using Alerting.Core.Config;
 using Alerting.Core.Escalation;
 using Alerting.Core.OnCall;
 using Alerting.Core.Rules;
+using Alerting.Core.Scrape.Config;
 using Alerting.Core.Templating;
 using Alerting.Functions.Options;
 using Microsoft.Extensions.Logging;
@@ -10,20 +13,139 @@ using Microsoft.Extensions.Options;
 namespace Alerting.Functions.Pipeline;
 
 /// <summary>
-/// Loads the user's files (rule files, alertmanager.yml with its templates) and reloads them when they
-/// change on disk. A file that fails to load is reported and the last good version stays in force, as
-/// Prometheus and Alertmanager do on a bad reload; with no good version the error propagates.
+/// The one source of configuration for the app: an immutable, versioned <see cref="ConfigSnapshot"/> of
+/// every file it reads (scrape config, rule files, alertmanager.yml with its templates, escalation and
+/// on-call), loaded by Core's <see cref="ConfigLoader"/> as <c>alerting check</c> loads them. Reads are a
+/// field read; at most once per <see cref="AlertingOptions.ConfigCheckInterval"/> one caller compares the
+/// files' stamps and, if any changed (templates included), loads a new snapshot while the others keep
+/// using the current one. A part that fails to reload keeps its last good version and is logged.
 /// </summary>
-public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, ILogger<ConfigProvider> logger)
+public sealed partial class ConfigProvider : IDisposable
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, Cached<RuleFile?>> _ruleFiles = new(StringComparer.Ordinal);
-    private Cached<(AlertmanagerConfig Config, TemplateSet Templates)>? _alertmanager;
-    private Cached<EscalationPolicySet>? _escalation;
-    private Cached<OnCallConfig>? _onCall;
+    /// <summary>The meter whose <c>alerting_config_version</c> gauge says which snapshot is in force.</summary>
+    public const string MeterName = "Alerting.Config";
+
+    private readonly IOptions<AlertingOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ConfigProvider> _logger;
+    private readonly Lock _reload = new();
+    private readonly Meter _meter;
+    private volatile ConfigSnapshot _current = ConfigSnapshot.Empty;
+    private long _nextCheckTicks = long.MinValue;
+
+    public ConfigProvider(IOptions<AlertingOptions> options, ILogger<ConfigProvider> logger, TimeProvider? time = null, IMeterFactory? meters = null)
+    {
+        _options = options;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _meter = meters?.Create(MeterName) ?? new Meter(MeterName);
+        _meter.CreateObservableGauge("alerting_config_version", () => _current.Version, description: "Version of the configuration snapshot in force");
+        _meter.CreateObservableGauge("alerting_config_last_reload_successful", () => _current.Problems.Any() ? 0 : 1, description: "1 when every configured file loaded at the last reload");
+    }
+
+    /// <summary>The snapshot in force, reloaded first when a file changed since the last check.</summary>
+    public ConfigSnapshot Current
+    {
+        get
+        {
+            var now = _time.GetUtcNow().UtcTicks;
+            if (now >= Interlocked.Read(ref _nextCheckTicks) && _reload.TryEnter())
+            {
+                try
+                {
+                    Interlocked.Exchange(ref _nextCheckTicks, now + _options.Value.ConfigCheckInterval.Ticks);
+                    ReloadIfChanged();
+                }
+                finally
+                {
+                    _reload.Exit();
+                }
+            }
+            else if (_current.Version == 0)
+            {
+                // Someone else is loading the very first snapshot: wait for it rather than see nothing.
+                lock (_reload)
+                {
+                }
+            }
+            return _current;
+        }
+    }
+
+    public ConfigPaths Paths()
+    {
+        var o = _options.Value;
+        return new ConfigPaths(
+            string.IsNullOrWhiteSpace(o.ScrapeConfigPath) ? null : ResolvePath(o.ScrapeConfigPath),
+            o.RuleFiles.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ResolvePath).ToArray(),
+            string.IsNullOrWhiteSpace(o.AlertmanagerConfigPath) ? null : ResolvePath(o.AlertmanagerConfigPath),
+            string.IsNullOrWhiteSpace(o.DefaultTemplatesPath) ? null : ResolvePath(o.DefaultTemplatesPath),
+            string.IsNullOrWhiteSpace(o.EscalationPolicyPath) ? null : ResolvePath(o.EscalationPolicyPath),
+            string.IsNullOrWhiteSpace(o.OnCallPath) ? null : ResolvePath(o.OnCallPath));
+    }
+
+    private void ReloadIfChanged()
+    {
+        var paths = Paths();
+        var current = _current;
+        if (current.Version > 0 && ConfigLoader.Stamp(paths, current) == current.Stamp)
+        {
+            return;
+        }
+        var next = ConfigLoader.Load(paths, current, _time.GetUtcNow());
+        foreach (var problem in next.Problems)
+        {
+            LogPartFailed(_logger, next.Version, problem.ToString());
+        }
+        if (next.Alertmanager is { } am && !ReferenceEquals(am, current.Alertmanager))
+        {
+            // Receiver kinds we do not deliver load like Alertmanager loads them, and are said out loud.
+            foreach (var unsupported in am.UnsupportedIntegrations)
+            {
+                LogUnsupportedIntegration(_logger, unsupported.ToString());
+            }
+        }
+        _current = next;
+        LogLoaded(_logger, next.Version, next.RuleFiles.Count, next.Problems.Count());
+    }
+
+    /// <summary>Every rule file that loads (a broken one keeps its last good version, if any).</summary>
+    public IReadOnlyList<RuleFile> RuleFiles() => Current.RuleFiles;
+
+    /// <summary>alertmanager.yml and its templates; a <see cref="ConfigException"/> when it never loaded.</summary>
+    public (AlertmanagerConfig Config, TemplateSet Templates) Alertmanager()
+    {
+        var s = Current;
+        return s.Alertmanager is { } am ? (am, s.Templates!) : throw Missing(s.AlertmanagerError, "alertmanager config");
+    }
+
+    /// <summary>The scrape configuration; a <see cref="ConfigException"/> when it never loaded.</summary>
+    public CollectionConfig Scrape()
+    {
+        var s = Current;
+        return s.Scrape ?? throw Missing(s.ScrapeError, "scrape config");
+    }
+
+    /// <summary>The escalation policies, or null when escalation is not configured.</summary>
+    public EscalationPolicySet? Escalation()
+    {
+        var s = Current;
+        return s.Escalation ?? (s.EscalationError is { } e ? throw new ConfigException(e) : null);
+    }
+
+    /// <summary>The on-call schedules, or null when none are configured.</summary>
+    public OnCallConfig? OnCall()
+    {
+        var s = Current;
+        return s.OnCall ?? (s.OnCallError is { } e ? throw new ConfigException(e) : null);
+    }
+
+    private static ConfigException Missing(ConfigError? error, string what) =>
+        error is not null ? new ConfigException(error) : new ConfigException($"no {what} is configured");
 
     public static string ResolvePath(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (Path.IsPathRooted(path))
         {
             return path;
@@ -36,158 +158,14 @@ public sealed partial class ConfigProvider(IOptions<AlertingOptions> options, IL
         return Path.Combine(AppContext.BaseDirectory, path);
     }
 
-    /// <summary>Expands ';'-separated paths and simple globs (<c>dir/*.yml</c>).</summary>
-    public static IReadOnlyList<string> ExpandFiles(string spec)
-    {
-        var result = new List<string>();
-        foreach (var part in spec.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var full = ResolvePath(part);
-            var name = Path.GetFileName(full);
-            if (name.Contains('*', StringComparison.Ordinal) || name.Contains('?', StringComparison.Ordinal))
-            {
-                var dir = Path.GetDirectoryName(full)!;
-                if (Directory.Exists(dir))
-                {
-                    result.AddRange(Directory.GetFiles(dir, name).OrderBy(f => f, StringComparer.Ordinal));
-                }
-            }
-            else
-            {
-                result.Add(full);
-            }
-        }
-        return result;
-    }
+    public void Dispose() => _meter.Dispose();
 
-    /// <summary>
-    /// Every rule file that loads. Files are loaded one by one so a broken file (reported with its file,
-    /// line and key) never stops the groups in the other files; it keeps its last good version if it had one.
-    /// </summary>
-    public IReadOnlyList<RuleFile> RuleFiles()
-    {
-        var result = new List<RuleFile>();
-        lock (_gate)
-        {
-            foreach (var file in ExpandFiles(options.Value.RuleFiles))
-            {
-                var stamp = File.Exists(file) ? File.GetLastWriteTimeUtc(file).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) : "missing";
-                if (!_ruleFiles.TryGetValue(file, out var cached) || cached.Stamp != stamp)
-                {
-                    try
-                    {
-                        cached = new Cached<RuleFile?>(stamp, RuleFileLoader.Load(file));
-                        LogLoaded(logger, file, 1);
-                    }
-                    catch (Exception e) when (e is RuleFileException or IOException)
-                    {
-                        LogRuleFileFailed(logger, file, e.Message, cached?.Value is not null);
-                        cached = new Cached<RuleFile?>(stamp, cached?.Value);
-                    }
-                    _ruleFiles[file] = cached;
-                }
-                if (cached.Value is { } loaded)
-                {
-                    result.Add(loaded);
-                }
-            }
-        }
-        return result;
-    }
-
-    public (AlertmanagerConfig Config, TemplateSet Templates) Alertmanager()
-    {
-        var path = ResolvePath(options.Value.AlertmanagerConfigPath);
-        var defaults = ResolvePath(options.Value.DefaultTemplatesPath);
-        return Get(ref _alertmanager, [path], () =>
-        {
-            var loaded = LoadAlertmanager(path, defaults);
-            // Receiver kinds we do not deliver load like Alertmanager loads them, and are said out loud.
-            foreach (var unsupported in loaded.Item1.UnsupportedIntegrations)
-            {
-                LogUnsupportedIntegration(logger, unsupported.ToString());
-            }
-            return loaded;
-        }, "alertmanager config");
-    }
-
-    /// <summary>The escalation policies, or null when escalation is not configured.</summary>
-    public EscalationPolicySet? Escalation()
-    {
-        if (string.IsNullOrWhiteSpace(options.Value.EscalationPolicyPath))
-        {
-            return null;
-        }
-        var path = ResolvePath(options.Value.EscalationPolicyPath);
-        return Get(ref _escalation, [path], () => EscalationPolicyLoader.LoadFile(path), "escalation policies");
-    }
-
-    /// <summary>The on-call schedules, or null when none are configured.</summary>
-    public OnCallConfig? OnCall()
-    {
-        if (string.IsNullOrWhiteSpace(options.Value.OnCallPath))
-        {
-            return null;
-        }
-        var path = ResolvePath(options.Value.OnCallPath);
-        return Get(ref _onCall, [path], () => OnCallLoader.LoadFile(path), "on-call schedules");
-    }
-
-    private static (AlertmanagerConfig, TemplateSet) LoadAlertmanager(string path, string defaultTemplates)
-    {
-        var config = AlertmanagerConfigLoader.Load(path);
-        // Loads default.tmpl and the email.tmpl beside it, as Alertmanager's defaults.
-        var templates = AlertmanagerTemplates.LoadDefault(Path.Combine(defaultTemplates, "default.tmpl"));
-        var baseDir = Path.GetDirectoryName(path)!;
-        foreach (var pattern in config.Templates)
-        {
-            foreach (var file in ExpandFiles(Path.IsPathRooted(pattern) ? pattern : Path.Combine(baseDir, pattern)))
-            {
-                if (File.Exists(file))
-                {
-                    templates.AddFile(Path.GetFileName(file), File.ReadAllText(file));
-                }
-            }
-        }
-        return (config, templates);
-    }
-
-    private T Get<T>(ref Cached<T>? slot, IReadOnlyList<string> files, Func<T> load, string what)
-    {
-        var stamp = string.Join('|', files.Select(f => File.Exists(f) ? f + "@" + File.GetLastWriteTimeUtc(f).Ticks : f + "@missing"));
-        lock (_gate)
-        {
-            if (slot is not null && slot.Stamp == stamp)
-            {
-                return slot.Value;
-            }
-            try
-            {
-                var value = load();
-                slot = new Cached<T>(stamp, value);
-                LogLoaded(logger, what, files.Count);
-                return value;
-            }
-            catch (Exception e) when (slot is not null)
-            {
-                LogReloadFailed(logger, e, what, e.Message);
-                slot = slot with { Stamp = stamp };
-                return slot.Value;
-            }
-        }
-    }
-
-    private sealed record Cached<T>(string Stamp, T Value);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {What} ({Files} files)")]
-    private static partial void LogLoaded(ILogger logger, string what, int files);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration version {Version} in force ({RuleFiles} rule files, {Problems} problems)")]
+    private static partial void LogLoaded(ILogger logger, long version, int ruleFiles, int problems);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unsupported receiver integration, nothing will be delivered to it: {Integration}")]
     private static partial void LogUnsupportedIntegration(ILogger logger, string integration);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Rule file {File} does not load ({Error}); other files keep running; previous version kept: {KeptPrevious}")]
-    private static partial void LogRuleFileFailed(ILogger logger, string file, string error, bool keptPrevious);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Reloading {What} failed, keeping the previous version: {Error}")]
-    private static partial void LogReloadFailed(ILogger logger, Exception e, string what, string error);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration version {Version}: {Problem}; the last good version of that part stays in force")]
+    private static partial void LogPartFailed(ILogger logger, long version, string problem);
 }

@@ -49,11 +49,19 @@ public sealed partial class GroupFlusher(
         // Copies of one flush can run at once (at-least-once delivery, several instances). Only the copy
         // that claims the group by ETag sends; the others stop here and are deleted.
         var claimId = Guid.NewGuid().ToString("N");
-        group = await ClaimAsync(group.GroupId, message.Token, claimId, now, ct).ConfigureAwait(false);
-        if (group is null)
+        var claimed = await ClaimAsync(group.GroupId, message.Token, claimId, now, ct).ConfigureAwait(false);
+        if (claimed is null)
         {
+            // Another copy holds the claim. If its holder died mid-flush, the claim lapses: try again then
+            // rather than drop the chain. If it finishes, it rotates the token and this copy is stale.
+            if (await groups.GetHeaderAsync(message.GroupId, ct).ConfigureAwait(false) is { ClaimedUntil: { } until } held
+                && held.FlushToken == message.Token && until > now)
+            {
+                await queues.SendAsync(StorageNames.NotificationsQueue, message, until - now, ct).ConfigureAwait(false);
+            }
             return;
         }
+        group = claimed;
         try
         {
             await FlushClaimedAsync(group, message, now, ct).ConfigureAwait(false);
@@ -66,8 +74,12 @@ public sealed partial class GroupFlusher(
         }
     }
 
-    /// <summary>How long a claim holds if its holder dies without releasing it.</summary>
-    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long a claim holds if its holder dies without releasing it. Short, so a crash mid-flush delays
+    /// the group by well under a minute; a live flush sends within seconds (in-process retries are bounded
+    /// by Alerting:Delivery), and its queue lease is renewed meanwhile.
+    /// </summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromSeconds(45);
 
     private async Task<GroupRecord?> ClaimAsync(string groupId, string token, string claimId, DateTimeOffset now, CancellationToken ct)
     {
@@ -209,16 +221,19 @@ public sealed partial class GroupFlusher(
         {
             // Retrying an identical request cannot succeed; record it so we do not loop, and say so loudly.
             LogPermanentFailure(logger, e, integration.Id, group.Receiver, e.Message);
+            Telemetry.AlertingTelemetry.NotificationFailed(integration.Kind);
             await log.WriteAsync(group.GroupId, integration.Id, entry, token, delivered: false, group.RepeatInterval, ct).ConfigureAwait(false);
             return null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogDeliveryFailed(logger, e, integration.Id, group.Receiver, e.Message);
+            Telemetry.AlertingTelemetry.NotificationFailed(integration.Kind);
             return e;
         }
         await log.WriteAsync(group.GroupId, integration.Id, entry, token, delivered: true, group.RepeatInterval, ct).ConfigureAwait(false);
         LogNotified(logger, group.Receiver, integration.Id, firing.Count, resolved.Count, group.GroupKey);
+        Telemetry.AlertingTelemetry.NotificationSent(integration.Kind);
         return null;
     }
 

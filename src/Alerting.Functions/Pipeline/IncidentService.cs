@@ -71,17 +71,34 @@ public sealed partial class IncidentService(
         {
             if (incident is not null && (incident.Ack.Status != AlertStatus.Resolved || firingSince <= incident.FiringSince))
             {
-                return (incident, (string?)null); // this firing already has its chain
+                // This firing already has its chain; restart it (a new token, so stale messages of the old
+                // chain do nothing) if its step message died with a process.
+                return RearmPlan.IncidentStalled(policy, new EscalationState(incident.FiringSince, incident.Ack, incident.StepsDone), now)
+                    && policy.Name == incident.Policy
+                    ? Chain(incident with { ChainToken = Guid.NewGuid().ToString("N") }, rearmed: true)
+                    : (incident, null);
             }
-            var token = Guid.NewGuid().ToString("N");
-            return (new IncidentRecord(id, policy.Name, firingSince, AlertAckState.FiringSince(firingSince), 0, token, [], [], [], incident?.Version ?? 0), token);
+            return Chain(new IncidentRecord(id, policy.Name, firingSince, AlertAckState.FiringSince(firingSince), 0, Guid.NewGuid().ToString("N"), [], [], [], incident?.Version ?? 0), rearmed: false);
         }, ct).ConfigureAwait(false);
-        if (started is not null)
+        if (started is null)
+        {
+            return;
+        }
+        if (started.Rearmed)
+        {
+            LogRearmed(logger, id, started.Incident.StepsDone);
+        }
+        else
         {
             LogStarted(logger, id, policy.Name);
-            await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(id, EscalationMessage.Step, started, now), ct).ConfigureAwait(false);
         }
+        await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(id, EscalationMessage.Step, started.Incident.ChainToken, now), ct).ConfigureAwait(false);
+
+        static (IncidentRecord, ChainStart?) Chain(IncidentRecord next, bool rearmed) => (next, new ChainStart(next, rearmed));
     }
+
+    /// <summary>A chain this call started (or restarted, when its step message was lost): its first step is the caller's to queue.</summary>
+    private sealed record ChainStart(IncidentRecord Incident, bool Rearmed);
 
     /// <summary>The "escalations" queue handler.</summary>
     public async Task HandleAsync(EscalationMessage message, CancellationToken ct)
@@ -154,6 +171,7 @@ public sealed partial class IncidentService(
                 return;
             }
             LogNotified(logger, incident.AlertId, decision.StepNumber, recipient.Target.ToString(), decision.Reason);
+            Telemetry.AlertingTelemetry.IncidentStepNotified(incident.Policy ?? string.Empty);
         }
         var stepsDone = decision.StepsDoneAfter;
         incident = await UpdateAsync(incident.AlertId, i => i.ChainToken == message.Token && i.StepsDone < stepsDone
@@ -257,6 +275,9 @@ public sealed partial class IncidentService(
 
     /// <summary>A written transition: its audit row and sequence, and the new chain token when the chain restarts.</summary>
     private sealed record Transition(AuditRecord Audit, long Sequence, string? NewChainToken);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Escalation of alert {AlertId} had stalled after {StepsDone} steps (its step message was lost or leased by a dead process); restarted it")]
+    private static partial void LogRearmed(ILogger logger, string alertId, int stepsDone);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Escalation of alert {AlertId} started with policy {Policy}")]
     private static partial void LogStarted(ILogger logger, string alertId, string policy);

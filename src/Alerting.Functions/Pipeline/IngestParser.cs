@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Alerting.Core.Model;
+using Alerting.Functions.Functions;
 
 namespace Alerting.Functions.Pipeline;
 
@@ -17,36 +18,57 @@ public static class IngestParser
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
     };
 
+    /// <summary>What a webhook body looks like, told with every error.</summary>
+    public const string WebhookShape =
+        "the body must be an Alertmanager webhook payload: {\"version\":\"4\",\"alerts\":[{\"labels\":{\"alertname\":\"...\"},\"annotations\":{},\"startsAt\":\"<RFC 3339>\",\"endsAt\":\"<RFC 3339>\"}]}";
+
+    /// <summary>What a v2 alerts body looks like, told with every error.</summary>
+    public const string V2Shape =
+        "the body must be a JSON array of alerts: [{\"labels\":{\"alertname\":\"...\"},\"annotations\":{},\"startsAt\":\"<RFC 3339>\",\"endsAt\":\"<RFC 3339>\",\"generatorURL\":\"...\"}]";
+
     public static IReadOnlyList<AlertMessage> ParseWebhook(ReadOnlySpan<byte> body)
     {
-        var payload = Deserialize<WebhookPayload>(body) ?? throw new IngestException("body must be a JSON object");
+        var payload = Deserialize<WebhookPayload>(body, WebhookShape) ?? throw new IngestException($"body: expected an object, not null; {WebhookShape}");
         if (payload.Version is not null && payload.Version != "4")
         {
             throw new IngestException($"unsupported webhook version \"{payload.Version}\" (expected \"4\")");
         }
         if (payload.Alerts is null)
         {
-            throw new IngestException("field \"alerts\" is required");
+            throw new IngestException($"field \"alerts\" is required; {WebhookShape}");
         }
-        return Validate(payload.Alerts.Select(a => new AlertMessage(a.Labels ?? Labels.Empty, a.Annotations, Time(a.StartsAt), Time(a.EndsAt), a.GeneratorUrl)).ToArray());
+        for (var i = 0; i < payload.Alerts.Count; i++)
+        {
+            if (payload.Alerts[i] is null)
+            {
+                throw new IngestException($"alerts[{i}]: expected an alert object, not null; {WebhookShape}");
+            }
+        }
+        return Validate(payload.Alerts.Select(a => a!).Select(a => new AlertMessage(a.Labels ?? Labels.Empty, a.Annotations, Time(a.StartsAt), Time(a.EndsAt), a.GeneratorUrl)).ToArray());
     }
 
     public static IReadOnlyList<AlertMessage> ParseV2Alerts(ReadOnlySpan<byte> body)
     {
-        var alerts = Deserialize<AlertMessage[]>(body) ?? throw new IngestException("body must be a JSON array of alerts");
-        return Validate(alerts);
+        var alerts = Deserialize<AlertMessage?[]>(body, V2Shape) ?? throw new IngestException($"body: expected an array, not null; {V2Shape}");
+        for (var i = 0; i < alerts.Length; i++)
+        {
+            if (alerts[i] is null)
+            {
+                throw new IngestException($"[{i}]: expected an alert object, not null; {V2Shape}");
+            }
+        }
+        return Validate(alerts!);
     }
 
-    private static T? Deserialize<T>(ReadOnlySpan<byte> body)
+    private static T? Deserialize<T>(ReadOnlySpan<byte> body, string shape)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(body, Json);
+            return JsonInput.Deserialize<T>(body, Json, shape);
         }
-        catch (JsonException e)
+        catch (JsonInputException e)
         {
-            var where = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : string.Empty;
-            throw new IngestException($"malformed JSON{where}: {FirstSentence(e.Message)}");
+            throw new IngestException(e.Message);
         }
     }
 
@@ -80,13 +102,7 @@ public static class IngestParser
     /// <summary>Go's zero time ("0001-01-01T00:00:00Z") means "not set" in Alertmanager payloads.</summary>
     private static DateTimeOffset? Time(DateTimeOffset? t) => t is { Year: <= 1 } ? null : t;
 
-    private static string FirstSentence(string message)
-    {
-        var i = message.IndexOf(". ", StringComparison.Ordinal);
-        return i > 0 ? message[..i] : message;
-    }
-
-    private sealed record WebhookPayload(string? Version, string? Status, string? Receiver, IReadOnlyList<WebhookAlert>? Alerts);
+    private sealed record WebhookPayload(string? Version, string? Status, string? Receiver, IReadOnlyList<WebhookAlert?>? Alerts);
 
     private sealed record WebhookAlert(
         string? Status,

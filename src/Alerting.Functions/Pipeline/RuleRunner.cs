@@ -21,6 +21,7 @@ public sealed partial class RuleRunner(
     QueueSender queues,
     TimeProvider time,
     IOptions<AlertingOptions> options,
+    Heartbeats.DeadMansSwitch deadMansSwitch,
     ILogger<RuleRunner> logger)
 {
     private readonly RuleGroupEvaluator _evaluator = new(new PromQlEngine());
@@ -43,6 +44,7 @@ public sealed partial class RuleRunner(
                 LogGroupFailed(logger, e, group.Name, group.File);
             }
         }
+        await deadMansSwitch.OnEvaluationAsync(succeeded: true, ct).ConfigureAwait(false);
     }
 
     private async Task EvaluateGroupAsync(RuleGroup group, Core.Model.ISeriesSource store, DateTimeOffset now, RuleEvaluationContext context, CancellationToken ct)
@@ -66,6 +68,7 @@ public sealed partial class RuleRunner(
             var samples = result.Recorded.SelectMany(s => s.Samples.Select(x => new CollectedSample(s.Labels, x.Value, x.TimestampMs))).ToArray();
             await ticks.WriteAsync(new ScrapeTick("__rules__/" + group.Key, now.ToUnixTimeMilliseconds(), [new TargetSamples(group.Key, samples)]), ct).ConfigureAwait(false);
         }
+        Telemetry.AlertingTelemetry.RuleGroupEvaluated(group.Name, TimeSpan.FromTicks(result.Health.Sum(h => h.Duration.Ticks)), result.Health.Count(h => h.Health == RuleHealth.Err));
         foreach (var status in result.Health.Where(h => h.Health == RuleHealth.Err))
         {
             LogRuleError(logger, group.Name, status.Rule, status.LastError ?? string.Empty);
@@ -87,7 +90,7 @@ public sealed partial class RuleRunner(
         {
             return scrape.Config().Global.ExternalLabels;
         }
-        catch (Exception e) when (e is Core.Scrape.Config.ScrapeConfigException or IOException)
+        catch (Exception e) when (e is Core.Config.ConfigException or IOException)
         {
             return Core.Model.Labels.Empty;
         }

@@ -20,6 +20,7 @@ namespace Alerting.Functions.Scrape;
 public sealed partial class ScrapeRunner(
     TargetScraper scraper,
     TargetDiscovery discovery,
+    ConfigProvider configs,
     ScrapeTickStore ticks,
     PushGroupStore pushes,
     TimeProvider time,
@@ -32,29 +33,13 @@ public sealed partial class ScrapeRunner(
     /// </summary>
     public const string PushJob = "__pushgateway__";
 
-    private readonly Lock _gate = new();
-    private CollectionConfig? _config;
-    private string? _stamp;
-
-    public CollectionConfig Config()
-    {
-        var path = ConfigProvider.ResolvePath(options.Value.ScrapeConfigPath);
-        var stamp = File.Exists(path) ? File.GetLastWriteTimeUtc(path).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) : "missing";
-        lock (_gate)
-        {
-            if (_config is null || stamp != _stamp)
-            {
-                _config = ScrapeConfigLoader.Load(path);
-                _stamp = stamp;
-            }
-            return _config;
-        }
-    }
+    /// <summary>The scrape configuration of the snapshot in force.</summary>
+    public CollectionConfig Config() => configs.Scrape();
 
     public async Task RunTickAsync(CancellationToken ct)
     {
         var config = Config();
-        var configDir = Path.GetDirectoryName(Path.GetFullPath(config.SourcePath ?? ConfigProvider.ResolvePath(options.Value.ScrapeConfigPath))) ?? ".";
+        var configDir = Path.GetDirectoryName(Path.GetFullPath(config.SourcePath ?? ".")) ?? ".";
         var tickMs = time.GetUtcNow().ToUnixTimeMilliseconds();
 
         // Discovery of all jobs at once: one slow http_sd endpoint must not delay every other job's scrape.

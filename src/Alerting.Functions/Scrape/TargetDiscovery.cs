@@ -80,7 +80,7 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, Time
                     entry = new FileEntry(stamp, groups);
                     _files[path] = entry;
                 }
-                catch (Exception e) when (e is ScrapeConfigException or IOException)
+                catch (Exception e) when (e is Core.Config.ConfigException or IOException)
                 {
                     LogDiscoveryFailed(logger, path, e.Message);
                     if (entry is null)
@@ -117,7 +117,7 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, Time
             _remote[key] = new TimedEntry(now, groups);
             return groups;
         }
-        catch (Exception e) when (e is HttpRequestException or ScrapeConfigException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e) when (e is HttpRequestException or Core.Config.ConfigException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             LogDiscoveryFailed(logger, sd.Url.ToString(), e.Message);
             // Retry on the next tick rather than after a whole refresh interval, keeping the last good answer meanwhile.

@@ -32,6 +32,7 @@ public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetS
             ? await ProbeAsync(target, config, probe, ct).ConfigureAwait(false)
             : await FetchAsync(target, config, ct).ConfigureAwait(false);
         var report = ScrapeAssembler.Assemble(target, config, result, error, DateTimeOffset.FromUnixTimeMilliseconds(tickMs), Stopwatch.GetElapsedTime(started));
+        Telemetry.AlertingTelemetry.TargetScraped(config.JobName, Stopwatch.GetElapsedTime(started));
         if (report.Error is not null)
         {
             LogScrapeFailed(logger, target.Job, target.Instance, report.Error);
@@ -47,7 +48,9 @@ public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetS
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(target.Timeout);
             using var request = new HttpRequestMessage(HttpMethod.Get, target.Url);
-            request.Headers.TryAddWithoutValidation("Accept", config.JsonExporter is null ? ExpositionParser.AcceptHeader : "application/json");
+            request.Headers.TryAddWithoutValidation("Accept", config.JsonExporter is not null ? "application/json"
+                : config.ScrapeProtocols is null && !config.ScrapeNativeHistograms ? ExpositionParser.AcceptHeader
+                : ScrapeProtocols.AcceptHeader(config.EffectiveScrapeProtocols));
             request.Headers.TryAddWithoutValidation("X-Prometheus-Scrape-Timeout-Seconds", target.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture));
             Authorize(request, config);
             using var response = await clients.For(config).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
@@ -62,7 +65,7 @@ public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetS
             }
             return config.JsonExporter is { } mapping
                 ? (JsonMetricMapper.Map(body, mapping), null)
-                : (ExpositionParser.Parse(body, response.Content.Headers.ContentType?.ToString()), null);
+                : (ScrapeProtocols.Parse(body, response.Content.Headers.ContentType?.ToString(), new ProtobufOptions(config.ScrapeNativeHistograms, config.AlwaysScrapeClassicHistograms, config.ConvertClassicHistogramsToNhcb)), null);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -167,22 +170,8 @@ public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetS
         return buffer.ToArray();
     }
 
-    private static void Authorize(HttpRequestMessage request, ScrapeConfig config)
-    {
-        if (config.BasicAuth is { } basic)
-        {
-            var password = basic.Password ?? (basic.PasswordFile is { } f ? File.ReadAllText(f).TrimEnd('\r', '\n') : string.Empty);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{basic.Username}:{password}")));
-        }
-        else if (config.Authorization is { } auth)
-        {
-            var credentials = auth.Credentials ?? (auth.CredentialsFile is { } f ? File.ReadAllText(f).TrimEnd('\r', '\n') : null);
-            if (credentials is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue(auth.Type, credentials);
-            }
-        }
-    }
+    private static void Authorize(HttpRequestMessage request, ScrapeConfig config) =>
+        request.Headers.Authorization = HttpClientConfigs.AuthorizationHeader(config.HttpConfig);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scrape of {Job}/{Instance} failed: {Reason}")]
     private static partial void LogScrapeFailed(ILogger logger, string job, string instance, string reason);

@@ -8,7 +8,11 @@ using Microsoft.Extensions.Options;
 namespace Alerting.Functions.Storage;
 
 /// <summary>A notification log entry plus the flush it was written by (to skip redelivered flushes).</summary>
-public sealed record NotificationLogRecord(NotificationLogEntry Entry, string FlushToken);
+public sealed record NotificationLogRecord(NotificationLogEntry Entry, string FlushToken)
+{
+    /// <summary>False when the receiver rejected the notification for good, or there was nothing to send.</summary>
+    public bool Delivered { get; init; } = true;
+}
 
 /// <summary>
 /// Alertmanager's notification log in table "nflog": per group and receiver integration, what was last
@@ -24,7 +28,9 @@ public sealed class NotificationLogStore(TableServiceClient tables, StorageIniti
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
         var r = await Table.GetEntityIfExistsAsync<TableEntity>(groupId, integration, cancellationToken: ct).ConfigureAwait(false);
-        return r.HasValue ? new NotificationLogRecord(EntryOf(r.Value!), r.Value!.GetString("FlushToken") ?? string.Empty) : null;
+        return r.HasValue
+            ? new NotificationLogRecord(EntryOf(r.Value!), r.Value!.GetString("FlushToken") ?? string.Empty) { Delivered = r.Value!.GetBoolean("Delivered") ?? true }
+            : null;
     }
 
     /// <param name="repeatInterval">The group's repeat_interval: the entry expires after twice that, or the data retention if shorter.</param>

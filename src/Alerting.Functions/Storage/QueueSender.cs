@@ -22,7 +22,9 @@ public sealed class QueueSender(QueueServiceClient queues, StorageInitializer in
     public async Task SendAsync<T>(string queue, T message, TimeSpan delay, CancellationToken ct)
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
-        var body = JsonSerializer.SerializeToUtf8Bytes(message, Json);
+        var node = JsonSerializer.SerializeToNode(message, Json)!.AsObject();
+        Telemetry.AlertingTelemetry.Inject(node);
+        var body = JsonSerializer.SerializeToUtf8Bytes(node, Json);
         if (body.Length > MaxMessageBytes)
         {
             throw new InvalidOperationException($"queue message for '{queue}' is {body.Length} bytes; the limit is {MaxMessageBytes}");

@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using System.Text;
 using Alerting.Core.Model;
 
@@ -70,24 +71,7 @@ public static class AmtoolCompat
     /// The template files a config refers to: globs resolved against the config's folder, as
     /// Alertmanager does. A glob matching nothing is not an error.
     /// </summary>
-    public static IReadOnlyList<string> ResolveTemplateFiles(AlertmanagerConfig config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        var baseDir = Path.GetDirectoryName(Path.GetFullPath(config.FileName)) ?? ".";
-        var files = new List<string>();
-        foreach (var glob in config.Templates)
-        {
-            var full = Path.IsPathRooted(glob) ? glob : Path.Combine(baseDir, glob);
-            var dir = Path.GetDirectoryName(full) ?? ".";
-            var pattern = Path.GetFileName(full);
-            if (!Directory.Exists(dir))
-            {
-                continue;
-            }
-            files.AddRange(Directory.GetFiles(dir, pattern).Order(StringComparer.Ordinal));
-        }
-        return files;
-    }
+    public static IReadOnlyList<string> ResolveTemplateFiles(AlertmanagerConfig config) => ConfigLoader.TemplateFiles(config);
 
     private static string? TemplateGlobError(AlertmanagerConfig config)
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Alerting.Core.Model;
-
+using Alerting.Core.Model.Histograms;
 using Alerting.Core.PromQL;
 
 namespace Alerting.Tooling.PromQL;
@@ -26,14 +26,18 @@ public sealed record TestFileResult(string Name, IReadOnlyList<CaseOutcome> Case
 }
 
 /// <summary>
-/// Runs Prometheus' PromQL test scripts (promql/promqltest format): <c>load</c> blocks, <c>clear</c>,
-/// <c>eval instant|range</c> with expected results and <c>expect</c> directives. Native histograms and
-/// feature-flagged features are reported as skipped with the reason, never as passed.
+/// Runs Prometheus' PromQL test scripts (promql/promqltest format): <c>load</c> / <c>load_with_nhcb</c> blocks
+/// (floats and native histograms), <c>clear</c>, <c>eval instant|range</c> with expected results (histograms
+/// compared as promqltest does) and <c>expect</c> directives, warning and info annotations included. Like
+/// promqltest, the engine runs with experimental functions (limitk, limit_ratio) enabled. A function this
+/// engine does not know is reported as skipped with the reason, never as passed.
 /// </summary>
 public static partial class PromQlTestRunner
 {
     /// <summary>Functions that only exist behind Prometheus feature flags and that this engine does not implement.</summary>
-    private static readonly HashSet<string> UnsupportedFlaggedFunctions = new(StringComparer.Ordinal) { "info", "limit_ratio" };
+    private static readonly HashSet<string> UnsupportedFlaggedFunctions = new(StringComparer.Ordinal) { "info" };
+
+    private static readonly PromQlEngine Engine = new(new PromQlEngineOptions { EnableExperimentalFunctions = true });
 
     public static TestFileResult RunFile(string path, CancellationToken ct = default) =>
         Run(Path.GetFileName(path), File.ReadAllText(path), ct);
@@ -89,59 +93,104 @@ public static partial class PromQlTestRunner
     {
         public MemorySeriesStore Store { get; } = new();
 
-        public List<Labels> HistogramSeries { get; } = [];
-
-        public List<Labels> NhcbSeries { get; } = [];
-
-        public void Clear()
-        {
-            Store.Clear();
-            HistogramSeries.Clear();
-            NhcbSeries.Clear();
-        }
+        public void Clear() => Store.Clear();
 
         public void Load(string command, List<(int Line, string Text)> block)
         {
             var parts = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var step = ParseTime(parts[1]);
             var nhcb = parts[0] == "load_with_nhcb";
+            var converters = new Dictionary<Labels, SortedDictionary<long, ClassicHistogramConverter>>();
+            var converterOrder = new List<Labels>();
             foreach (var (_, text) in block)
             {
                 var (desc, values) = SeriesNotation.SplitLine(text);
                 var labels = SeriesNotation.ParseLabels(desc);
                 var seq = SeriesNotation.ParseValues(values);
-                var isHistogram = false;
                 for (var k = 0; k < seq.Count; k++)
                 {
                     var v = seq[k];
-                    if (v.IsHistogram)
+                    if (v.Histogram is { } h)
                     {
-                        isHistogram = true;
-                        continue;
+                        Store.Append(labels, new HistogramSample(k * step, h));
                     }
-                    if (!v.Omitted)
+                    else if (!v.Omitted)
                     {
                         Store.Append(labels, new Sample(k * step, v.Value));
                     }
                 }
-                if (isHistogram)
+                if (nhcb)
                 {
-                    HistogramSeries.Add(labels);
+                    Classic(labels, seq, step, converters, converterOrder);
                 }
-                if (nhcb && labels.Name is { } n)
+            }
+            foreach (var labels in converterOrder)
+            {
+                foreach (var (t, converter) in converters[labels])
                 {
-                    foreach (var suffix in new[] { "_bucket", "_count", "_sum" })
+                    var (h, error) = converter.Convert();
+                    if (h is null)
                     {
-                        if (n.EndsWith(suffix, StringComparison.Ordinal))
-                        {
-                            // The conversion adds a native histogram named without the suffix and without "le".
-                            var converted = LabelOps.Set(LabelOps.Set(labels, "le", string.Empty), Labels.MetricName, n[..^suffix.Length]);
-                            if (!NhcbSeries.Contains(converted))
-                            {
-                                NhcbSeries.Add(converted);
-                            }
-                        }
+                        throw new FormatException($"converting {labels} to a native histogram at {t / 1000.0}: {error}");
                     }
+                    Store.Append(labels, new HistogramSample(t, h));
+                }
+            }
+        }
+
+        /// <summary>load_with_nhcb: the classic series also feed a native histogram with custom buckets, as promqltest does.</summary>
+        private static void Classic(Labels labels, List<SequenceValue> seq, long step, Dictionary<Labels, SortedDictionary<long, ClassicHistogramConverter>> converters, List<Labels> order)
+        {
+            var name = labels.Name ?? string.Empty;
+            string? suffix = null;
+            foreach (var sfx in new[] { "_bucket", "_sum", "_count" })
+            {
+                if (name.EndsWith(sfx, StringComparison.Ordinal))
+                {
+                    suffix = sfx;
+                    break;
+                }
+            }
+            if (suffix is null)
+            {
+                return;
+            }
+            double le = 0;
+            if (suffix == "_bucket" && (!Evaluator.TryParseGoFloat(labels.Get("le") ?? string.Empty, out le) || double.IsNaN(le)))
+            {
+                return;
+            }
+            var baseLabels = LabelOps.Set(LabelOps.Set(labels, "le", string.Empty), Labels.MetricName, name[..^suffix.Length]);
+            if (!converters.TryGetValue(baseLabels, out var byTime))
+            {
+                byTime = [];
+                converters[baseLabels] = byTime;
+                order.Add(baseLabels);
+            }
+            for (var k = 0; k < seq.Count; k++)
+            {
+                if (seq[k].Omitted || seq[k].Histogram is not null)
+                {
+                    continue;
+                }
+                var t = k * step;
+                if (!byTime.TryGetValue(t, out var c))
+                {
+                    c = new ClassicHistogramConverter();
+                    byTime[t] = c;
+                }
+                var f = seq[k].Value;
+                switch (suffix)
+                {
+                    case "_bucket":
+                        c.SetBucketCount(le, f);
+                        break;
+                    case "_count":
+                        c.SetCount(f);
+                        break;
+                    default:
+                        c.SetSum(f);
+                        break;
                 }
             }
         }
@@ -185,6 +234,11 @@ public static partial class PromQlTestRunner
         public bool Ordered;
         public string? ExpectedString;
         public (long Start, long End, long Step)? RangeVector;
+        public bool Warn;
+        public bool Info;
+        public bool NoWarn;
+        public bool NoInfo;
+        public List<(bool Warning, Regex? Pattern, string? Message)> ExpectedAnnotations { get; } = [];
         public List<(string Description, string Values)> Expected { get; } = [];
     }
 
@@ -196,6 +250,9 @@ public static partial class PromQlTestRunner
 
     [GeneratedRegex(@"^expect\s+range\s+vector\s+from\s+(?<from>\S+)\s+to\s+(?<to>\S+)\s+step\s+(?<step>\S+)$")]
     private static partial Regex RangeVectorRegex();
+
+    [GeneratedRegex(@"^expect\s+(?<type>warn|no_warn|info|no_info)(?:\s+(?<kind>regex|msg):(?<text>.+))?$")]
+    private static partial Regex AnnotationRegex();
 
     private static CaseOutcome RunEval(ScriptState state, int lineNo, string line, List<(int Line, string Text)> block, CancellationToken ct)
     {
@@ -224,6 +281,12 @@ public static partial class PromQlTestRunner
                 break;
             case "ordered":
                 c.Ordered = true;
+                break;
+            case "warn":
+                c.Warn = true;
+                break;
+            case "info":
+                c.Info = true;
                 break;
         }
         foreach (var (_, text) in block)
@@ -257,13 +320,44 @@ public static partial class PromQlTestRunner
                 {
                     c.RangeVector = (ParseTime(rv.Groups["from"].Value), ParseTime(rv.Groups["to"].Value), ParseTime(rv.Groups["step"].Value));
                 }
-                // warn / info / no_warn / no_info annotations are not modelled by this engine.
+                else if (AnnotationRegex().Match(text) is { Success: true } an)
+                {
+                    var type = an.Groups["type"].Value;
+                    switch (type)
+                    {
+                        case "no_warn":
+                            c.NoWarn = true;
+                            break;
+                        case "no_info":
+                            c.NoInfo = true;
+                            break;
+                        default:
+                            var body = an.Groups["text"].Value.Trim();
+                            if (an.Groups["kind"].Value == "regex")
+                            {
+                                c.ExpectedAnnotations.Add((type == "warn", new Regex(body, RegexOptions.None, TimeSpan.FromSeconds(1)), null));
+                            }
+                            else if (an.Groups["kind"].Value == "msg")
+                            {
+                                c.ExpectedAnnotations.Add((type == "warn", null, body));
+                            }
+                            else if (type == "warn")
+                            {
+                                c.Warn = true;
+                            }
+                            else
+                            {
+                                c.Info = true;
+                            }
+                            break;
+                    }
+                }
                 continue;
             }
             c.Expected.Add(SeriesNotation.SplitLine(text));
         }
 
-        var skip = SkipReason(state, c);
+        var skip = SkipReason(c);
         if (skip is not null)
         {
             return new CaseOutcome(lineNo, line, CaseStatus.Skipped, skip);
@@ -281,19 +375,11 @@ public static partial class PromQlTestRunner
         }
     }
 
-    private static string? SkipReason(ScriptState state, EvalCase c)
+    private static string? SkipReason(EvalCase c)
     {
-        foreach (var (desc, values) in c.Expected)
-        {
-            if (values.Contains("{{", StringComparison.Ordinal) || desc.StartsWith("{{", StringComparison.Ordinal))
-            {
-                return "native histogram in expected result";
-            }
-        }
-        Expr expr;
         try
         {
-            expr = PromQlParser.Parse(c.Query);
+            PromQlParser.Parse(c.Query);
         }
         catch (PromQlParseException ex)
         {
@@ -301,38 +387,11 @@ public static partial class PromQlTestRunner
             {
                 if (ex.Message.Contains($"unknown function with name \"{f}\"", StringComparison.Ordinal))
                 {
-                    return $"{f}() is behind a Prometheus feature flag";
+                    return $"{f}() is behind a Prometheus feature flag and not implemented";
                 }
             }
-            return null;
         }
-        string? reason = null;
-        Visit(expr, e =>
-        {
-            switch (e)
-            {
-                case VectorSelector vs:
-                    foreach (var h in state.HistogramSeries)
-                    {
-                        if (vs.Matchers.All(m => m.Matches(h)))
-                        {
-                            reason ??= "native histograms: the query reads histogram series " + h;
-                        }
-                    }
-                    foreach (var h in state.NhcbSeries)
-                    {
-                        if (vs.Matchers.All(m => m.Matches(h)))
-                        {
-                            reason ??= "native histogram with custom buckets (load_with_nhcb conversion): " + h;
-                        }
-                    }
-                    break;
-                case AggregateExpr { Op: AggregateOp.LimitRatio }:
-                    reason ??= "limit_ratio is behind a Prometheus feature flag (hash-based sampling)";
-                    break;
-            }
-        });
-        return reason;
+        return null;
     }
 
     private static void Visit(Expr e, Action<Expr> visit)
@@ -374,7 +433,7 @@ public static partial class PromQlTestRunner
 
     private static string? Execute(ScriptState state, EvalCase c, CancellationToken ct)
     {
-        var engine = new PromQlEngine();
+        var engine = Engine;
         QueryValue result;
         try
         {
@@ -402,6 +461,11 @@ public static partial class PromQlTestRunner
         if (c.ExpectFail)
         {
             return "expected an error, got a result";
+        }
+        var annotationError = CheckAnnotations(c, result.Annotations);
+        if (annotationError is not null)
+        {
+            return annotationError;
         }
         if (c.Range)
         {
@@ -505,6 +569,13 @@ public static partial class PromQlTestRunner
                     middle.Add(new VectorSample(series.Labels, p.TimestampMs, p.Value));
                 }
             }
+            foreach (var p in series.Histograms)
+            {
+                if (p.TimestampMs == at)
+                {
+                    middle.Add(new VectorSample(series.Labels, p.TimestampMs, p.Histogram));
+                }
+            }
         }
         var expectScalar = expr.Type == PromQlValueType.Scalar;
         QueryValue asInstant = expectScalar && middle.Count == 1 ? new ScalarValue(at, middle[0].Value) : new VectorValue(middle);
@@ -521,6 +592,122 @@ public static partial class PromQlTestRunner
         var found = false;
         Visit(PromQlParser.Parse(query), e => found |= e is Call { Function.Name: "step" or "range" or "start" or "end" });
         return found;
+    }
+
+    /// <summary>promqltest's checkAnnotations: eval_warn/eval_info need some, expect lines must match each one both ways.</summary>
+    private static string? CheckAnnotations(EvalCase c, PromQlAnnotations annotations)
+    {
+        var (warnings, infos) = annotations.AsStrings(c.Query);
+        if (c.Warn && warnings.Count == 0)
+        {
+            return "expected warnings but got none";
+        }
+        if (c.Info && infos.Count == 0)
+        {
+            return "expected info annotations but got none";
+        }
+        var error = Validate(true, warnings) ?? Validate(false, infos);
+        if (error is not null)
+        {
+            return error;
+        }
+        if (c.NoWarn && warnings.Count > 0)
+        {
+            return "unexpected warning annotations: " + string.Join("; ", warnings);
+        }
+        if (c.NoInfo && infos.Count > 0)
+        {
+            return "unexpected info annotations: " + string.Join("; ", infos);
+        }
+        return null;
+
+        string? Validate(bool warning, IReadOnlyList<string> actual)
+        {
+            var expected = c.ExpectedAnnotations.Where(e => e.Warning == warning).ToList();
+            if (expected.Count == 0)
+            {
+                return null;
+            }
+            var kind = warning ? "warn" : "info";
+            if (actual.Count == 0)
+            {
+                return $"expected {kind} annotations but none were found";
+            }
+            foreach (var e in expected)
+            {
+                if (!actual.Any(a => Matches(e, a)))
+                {
+                    return $"expected {kind} annotation {(e.Message is not null ? "\"" + e.Message + "\"" : "matching " + e.Pattern)} but found: {string.Join("; ", actual)}";
+                }
+            }
+            foreach (var a in actual)
+            {
+                if (!expected.Any(e => Matches(e, a)))
+                {
+                    return $"unexpected {kind} annotation \"{a}\"";
+                }
+            }
+            return null;
+        }
+
+        static bool Matches((bool Warning, Regex? Pattern, string? Message) e, string actual) =>
+            e.Message is not null ? e.Message == actual : e.Pattern!.IsMatch(actual);
+    }
+
+    /// <summary>One expected value against a float or histogram result, as promqltest compares them.</summary>
+    private static string? CompareValue(SequenceValue expected, double f, FloatHistogram? h)
+    {
+        if (expected.Histogram is { } eh)
+        {
+            if (h is null)
+            {
+                return $"expected histogram {eh.TestExpression()} but got float value {f.ToString(CultureInfo.InvariantCulture)}";
+            }
+            return HistogramsMatch(eh.Compact(), h.Compact(), expected.HintSet) ? null : $"expected {eh.TestExpression()} but got {h.TestExpression()}";
+        }
+        if (h is not null)
+        {
+            return $"expected float value {expected.Value.ToString(CultureInfo.InvariantCulture)} but got histogram {h.TestExpression()}";
+        }
+        return ValueEqual(expected.Value, f) ? null : $"expected {expected.Value.ToString(CultureInfo.InvariantCulture)}, got {f.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    /// <summary>promqltest's compareNativeHistogram: float fields within 1e-6, the hint only when the test names one.</summary>
+    private static bool HistogramsMatch(FloatHistogram exp, FloatHistogram cur, bool hintSet)
+    {
+        if (exp.Schema != cur.Schema || !ValueEqual(exp.Count, cur.Count) || !ValueEqual(exp.Sum, cur.Sum))
+        {
+            return false;
+        }
+        if (exp.UsesCustomBuckets && !(exp.CustomValues ?? []).SequenceEqual(cur.CustomValues ?? []))
+        {
+            return false;
+        }
+        if (exp.ZeroThreshold != cur.ZeroThreshold || !ValueEqual(exp.ZeroCount, cur.ZeroCount))
+        {
+            return false;
+        }
+        if (!BucketsMatch(exp.Negative, cur.Negative) || !BucketsMatch(exp.Positive, cur.Positive))
+        {
+            return false;
+        }
+        return !hintSet || exp.CounterResetHint == cur.CounterResetHint;
+
+        static bool BucketsMatch(HistogramBucket[] a, HistogramBucket[] b)
+        {
+            if (a.Length != b.Length)
+            {
+                return false;
+            }
+            for (var i = 0; i < a.Length; i++)
+            {
+                if (a[i].Index != b[i].Index || !ValueEqual(a[i].Count, b[i].Count))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private static bool ValueEqual(double expected, double actual)
@@ -559,7 +746,7 @@ public static partial class PromQlTestRunner
                     {
                         return "expected a range vector, got an instant vector";
                     }
-                    var expected = new List<(Labels Labels, double Value)>();
+                    var expected = new List<(Labels Labels, SequenceValue Value)>();
                     foreach (var (desc, values) in c.Expected)
                     {
                         var seq = SeriesNotation.ParseValues(values);
@@ -567,7 +754,7 @@ public static partial class PromQlTestRunner
                         {
                             return "expected line must have exactly one value: " + desc + " " + values;
                         }
-                        expected.Add((SeriesNotation.ParseLabels(desc), seq[0].Value));
+                        expected.Add((SeriesNotation.ParseLabels(desc), seq[0]));
                     }
                     if (expected.Count != v.Samples.Count)
                     {
@@ -593,9 +780,10 @@ public static partial class PromQlTestRunner
                         {
                             return $"expected {labels} at position {i}, found at {idx}: {Describe(v)}";
                         }
-                        if (!ValueEqual(value, v.Samples[idx].Value))
+                        var err = CompareValue(value, v.Samples[idx].Value, v.Samples[idx].Histogram);
+                        if (err is not null)
                         {
-                            return $"{labels}: expected {value.ToString(CultureInfo.InvariantCulture)}, got {v.Samples[idx].Value.ToString(CultureInfo.InvariantCulture)}";
+                            return $"{labels}: {err}";
                         }
                     }
                     return null;
@@ -614,7 +802,7 @@ public static partial class PromQlTestRunner
     }
 
     private static string Describe(VectorValue v) =>
-        string.Join(", ", v.Samples.Take(6).Select(s => s.Labels + " " + s.Value.ToString(CultureInfo.InvariantCulture))) + (v.Samples.Count > 6 ? ", ..." : string.Empty);
+        string.Join(", ", v.Samples.Take(6).Select(s => s.Labels + " " + (s.Histogram?.TestExpression() ?? s.Value.ToString(CultureInfo.InvariantCulture)))) + (v.Samples.Count > 6 ? ", ..." : string.Empty);
 
     private static string? CompareRange(EvalCase c, QueryValue result)
     {
@@ -627,22 +815,22 @@ public static partial class PromQlTestRunner
 
     private static string? CompareMatrix(List<(string Description, string Values)> expectedLines, MatrixValue mv, long start, long step)
     {
-        var expected = new Dictionary<Labels, List<Sample>>();
+        var expected = new Dictionary<Labels, List<(long T, SequenceValue V)>>();
         foreach (var (desc, values) in expectedLines)
         {
             var labels = SeriesNotation.ParseLabels(desc);
             var seq = SeriesNotation.ParseValues(values);
-            var samples = new List<Sample>();
+            var points = new List<(long T, SequenceValue V)>();
             for (var k = 0; k < seq.Count; k++)
             {
                 if (!seq[k].Omitted)
                 {
-                    samples.Add(new Sample(start + (k * step), seq[k].Value));
+                    points.Add((start + (k * step), seq[k]));
                 }
             }
-            expected[labels] = samples;
+            expected[labels] = points;
         }
-        var actual = mv.Series.Where(s => s.Samples.Count > 0).ToList();
+        var actual = mv.Series.Where(s => s.Samples.Count + s.Histograms.Count > 0).ToList();
         if (actual.Count != expected.Count)
         {
             return $"expected {expected.Count} series, got {actual.Count}: {string.Join(", ", actual.Select(s => s.Labels.ToString()))}";
@@ -653,15 +841,30 @@ public static partial class PromQlTestRunner
             {
                 return $"unexpected series {s.Labels}";
             }
-            if (exp.Count != s.Samples.Count)
+            var expFloats = exp.Where(p => p.V.Histogram is null).ToList();
+            var expHists = exp.Where(p => p.V.Histogram is not null).ToList();
+            if (expFloats.Count != s.Samples.Count || expHists.Count != s.Histograms.Count)
             {
-                return $"{s.Labels}: expected {exp.Count} points, got {s.Samples.Count}: {Points(s.Samples)}";
+                return $"{s.Labels}: expected {expFloats.Count} float points and {expHists.Count} histogram points, got {s.Samples.Count} float points {Points(s.Samples)} and {s.Histograms.Count} histogram points";
             }
-            for (var k = 0; k < exp.Count; k++)
+            for (var k = 0; k < expFloats.Count; k++)
             {
-                if (exp[k].TimestampMs != s.Samples[k].TimestampMs || !ValueEqual(exp[k].Value, s.Samples[k].Value))
+                if (expFloats[k].T != s.Samples[k].TimestampMs || !ValueEqual(expFloats[k].V.Value, s.Samples[k].Value))
                 {
-                    return $"{s.Labels}: expected {Points(exp)}, got {Points(s.Samples)}";
+                    return $"{s.Labels}: expected {string.Join(" ", expFloats.Select(p => $"{p.V.Value.ToString(CultureInfo.InvariantCulture)}@{p.T / 1000.0}"))}, got {Points(s.Samples)}";
+                }
+            }
+            for (var k = 0; k < expHists.Count; k++)
+            {
+                var a = s.Histograms[k];
+                if (expHists[k].T != a.TimestampMs)
+                {
+                    return $"{s.Labels}: expected a histogram at {expHists[k].T / 1000.0}, got one at {a.TimestampMs / 1000.0}";
+                }
+                var err = CompareValue(expHists[k].V, 0, a.Histogram);
+                if (err is not null)
+                {
+                    return $"{s.Labels} at {a.TimestampMs / 1000.0}: {err}";
                 }
             }
         }

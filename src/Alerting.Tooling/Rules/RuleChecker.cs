@@ -32,7 +32,7 @@ public static class RuleChecker
         foreach (var (name, text) in files)
         {
             stdout.WriteLine("Checking " + name);
-            var check = RuleFileValidator.CheckText(text, name);
+            var check = RuleFileLoader.CheckText(text, name);
             var lint = check.Ok && lintDuplicates ? LintMessage(FindDuplicates(check.Rules!)) : null;
             if (!check.Ok || lint is not null)
             {
@@ -90,7 +90,7 @@ public static class RuleChecker
     private static int Compare(DuplicateRule a, DuplicateRule b)
     {
         var c = string.CompareOrdinal(a.Metric, b.Metric);
-        return c != 0 ? c : PromtoolText.Compare(a.Labels, b.Labels);
+        return c != 0 ? c : LabelOps.Compare(a.Labels, b.Labels);
     }
 
     private static string? LintMessage(IReadOnlyList<DuplicateRule> duplicates)

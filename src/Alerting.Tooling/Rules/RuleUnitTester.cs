@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using System.Text;
 using System.Text.RegularExpressions;
 using Alerting.Core.Model;
@@ -73,11 +74,11 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
         UnitTestFile file;
         try
         {
-            file = UnitTestFileParser.Parse(File.ReadAllText(path));
+            file = UnitTestFileParser.Parse(File.ReadAllText(path), path);
         }
-        catch (Exception e) when (e is UnitTestFileException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException)
         {
-            return new UnitTestFileResult(path, [e.Message], warnings);
+            return new UnitTestFileResult(path, [e is ConfigException c ? c.Detail : e.Message], warnings);
         }
         var ruleFiles = ResolveRuleFiles(Path.GetDirectoryName(path) ?? "", file.RuleFiles, warnings);
         var evalInterval = file.EvaluationInterval > TimeSpan.Zero ? file.EvaluationInterval : TimeSpan.FromMinutes(1);
@@ -134,7 +135,7 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
         // Prometheus keys groups by file and name, so a rule file listed twice is loaded once.
         foreach (var rf in ruleFiles.Distinct(StringComparer.Ordinal))
         {
-            var check = RuleFileValidator.Check(rf, tg.Interval);
+            var check = RuleFileLoader.Check(rf, tg.Interval);
             if (!check.Ok)
             {
                 return check.Errors;
@@ -149,7 +150,7 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
             if (a.AlertName.Length == 0)
             {
                 var inGroup = tg.Name.Length > 0 ? $" (in TestGroup {tg.Name})" : "";
-                return [$"an item under alert_rule_test misses required attribute alertname at eval_time {PromtoolText.ModelDuration(a.EvalTime)}{inGroup}"];
+                return [$"an item under alert_rule_test misses required attribute alertname at eval_time {PromDuration.Format(a.EvalTime)}{inGroup}"];
             }
             if (!alertTests.TryGetValue(a.EvalTime, out var list))
             {
@@ -190,7 +191,7 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
                     if (rule is RecordingRule && groups[g].Limit > 0 && res.Recorded.Count > groups[g].Limit)
                     {
                         // Prometheus applies the group limit to recording rules too and then stores nothing.
-                        evalErrs.Add($"    rule: {rule.Name}, time: {PromtoolText.GoDuration(ts)}, err: exceeded limit of {groups[g].Limit} with {res.Recorded.Count} series");
+                        evalErrs.Add($"    rule: {rule.Name}, time: {GoTime.DurationString(ts)}, err: exceeded limit of {groups[g].Limit} with {res.Recorded.Count} series");
                         continue;
                     }
                     var current = new HashSet<Labels>();
@@ -207,7 +208,7 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
                     previous[g][r] = current;
                     foreach (var h in res.Health.Where(h => h.Health == RuleHealth.Err))
                     {
-                        evalErrs.Add($"    rule: {h.Rule}, time: {PromtoolText.GoDuration(ts)}, err: {h.LastError}");
+                        evalErrs.Add($"    rule: {h.Rule}, time: {GoTime.DurationString(ts)}, err: {h.LastError}");
                     }
                 }
             }
@@ -232,7 +233,7 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
                     if (!exp.SequenceEqual(got))
                     {
                         var name = tg.Name.Length > 0 ? $"    name: {tg.Name},\n" : "";
-                        errs.Add($"{name}    alertname: {testCase.AlertName}, time: {PromtoolText.ModelDuration(testCase.EvalTime)}, \n" +
+                        errs.Add($"{name}    alertname: {testCase.AlertName}, time: {PromDuration.Format(testCase.EvalTime)}, \n" +
                             $"        exp:{Indent(AlertsText(exp), "            ")}, \n" +
                             $"        got:{Indent(AlertsText(got), "            ")}");
                     }
@@ -250,7 +251,7 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
 
     private IEnumerable<string> CheckExpression(PromQlTestCase testCase, ISeriesSource store, CancellationToken ct)
     {
-        var prefix = $"    expr: {GoQuote.Quote(testCase.Expr)}, time: {PromtoolText.ModelDuration(testCase.EvalTime)}";
+        var prefix = $"    expr: {GoQuote.Quote(testCase.Expr)}, time: {PromDuration.Format(testCase.EvalTime)}";
         List<(Labels Labels, double Value)> got;
         try
         {
@@ -278,8 +279,8 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
                 return [$"{prefix}, err: labels {GoQuote.Quote(s.Labels)}: {e.Message}"];
             }
         }
-        exp.Sort((a, b) => PromtoolText.Compare(a.Labels, b.Labels));
-        got.Sort((a, b) => PromtoolText.Compare(a.Labels, b.Labels));
+        exp.Sort((a, b) => LabelOps.Compare(a.Labels, b.Labels));
+        got.Sort((a, b) => LabelOps.Compare(a.Labels, b.Labels));
         // Exact float equality, as promtool's reflect.DeepEqual: NaN never matches.
         var same = exp.Count == got.Count && exp.Zip(got).All(p => p.First.Labels == p.Second.Labels && p.First.Value == p.Second.Value);
         return same ? [] : [$"{prefix},\n        exp: {SamplesText(exp)}\n        got: {SamplesText(got)}"];
@@ -295,8 +296,8 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
 
     private static int CompareAlerts(LabelsAndAnnotations a, LabelsAndAnnotations b)
     {
-        var c = PromtoolText.Compare(a.Labels, b.Labels);
-        return c != 0 ? c : PromtoolText.Compare(a.Annotations, b.Annotations);
+        var c = LabelOps.Compare(a.Labels, b.Labels);
+        return c != 0 ? c : LabelOps.Compare(a.Annotations, b.Annotations);
     }
 
     private static List<LabelsAndAnnotations> FiringAlerts(RuleGroup[][] rules, IReadOnlyList<ActiveAlert>[][] state, string alertName)

@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using System.Text.RegularExpressions;
 using Alerting.Core.Alertmanager;
 

@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using Alerting.Core.Alertmanager;
 
 namespace Alerting.Core.Tests.Alertmanager;
@@ -115,7 +116,7 @@ public sealed class ReceiverConfigTests
         Assert.Equal(new SlackField("Severity", "{{ .CommonLabels.severity }}", true), Assert.Single(s.Fields));
         var action = Assert.Single(s.Actions);
         Assert.Equal(("button", "Silence", "https://am.example.org/#/silences/new"), (action.Type, action.Text, action.Url));
-        Assert.Equal(("Bearer", "xoxb-token"), (s.HttpConfig.AuthorizationType, s.HttpConfig.AuthorizationCredentials));
+        Assert.Equal(("Bearer", "xoxb-token"), (s.HttpConfig.Authorization!.Type, s.HttpConfig.Authorization.Credentials));
         Assert.True(s.HttpConfig.FollowRedirects);
     }
 
@@ -194,9 +195,9 @@ public sealed class ReceiverConfigTests
             """);
         var dir = Path.GetDirectoryName(path)!;
         var cfg = AlertmanagerConfigLoader.Load(path);
-        Assert.Equal(Path.Combine(dir, "certs/ca.pem"), cfg.Global.HttpConfig.TlsConfig!.CaFile);
-        Assert.Equal(Path.Combine(dir, "secrets/token"), cfg.Receivers[0].WebhookConfigs[0].HttpConfig.AuthorizationCredentialsFile);
-        Assert.Equal("/abs/password", cfg.Receivers[0].SlackConfigs[0].HttpConfig.BasicAuthPasswordFile);
+        Assert.Equal(Path.Combine(dir, "certs/ca.pem"), cfg.Global.HttpConfig.TlsConfig.CaFile);
+        Assert.Equal(Path.Combine(dir, "secrets/token"), cfg.Receivers[0].WebhookConfigs[0].HttpConfig.Authorization!.CredentialsFile);
+        Assert.Equal("/abs/password", cfg.Receivers[0].SlackConfigs[0].HttpConfig.BasicAuth!.PasswordFile);
         Assert.Equal("/run/secrets/slack", cfg.Receivers[0].SlackConfigs[0].ApiUrlFile);
     }
 }

@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using Alerting.Core.Alertmanager;
 using Alerting.Core.Model;
 

@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using Alerting.Core.Escalation;
 using Alerting.Core.Model;
 
@@ -53,7 +54,7 @@ public sealed class EscalationPolicyLoaderTests
     }
 
     [Theory]
-    [InlineData("policies:\n  - name: p\n    steps:\n      - after: 5 mins\n        notify: [a]\n", 4, "policies[0].steps[0].after", "not a duration")]
+    [InlineData("policies:\n  - name: p\n    steps:\n      - after: 5 mins\n        notify: [a]\n", 4, "policies[0].steps[0].after", "not a valid duration string: \"5 mins\"")]
     [InlineData("policies:\n  - name: p\n    steps:\n      - after: 5m\n        notfy: [a]\n", 5, "policies[0].steps[0].notfy", "unknown key 'notfy'")]
     [InlineData("policies:\n  - name: p\n    matchers: ['severity critical']\n    steps: [{after: 0m, notify: [a]}]\n", 3, "policies[0].matchers[0]", "bad matcher")]
     [InlineData("policies:\n  - name: p\n    steps: []\n", 3, "policies[0].steps", "at least one step")]
@@ -62,14 +63,14 @@ public sealed class EscalationPolicyLoaderTests
     [InlineData("policies:\n  - name: p\n    steps: [{after: 0m, notify: [a]}]\n  - name: p\n    steps: [{after: 0m, notify: [a]}]\n", 4, "policies[1].name", "duplicate policy name")]
     [InlineData("policies:\n  - name: p\n    steps: [{after: 0m, notify: [a]}]\n    repeat: {count: 2, interval: 0m}\n", 4, "policies[0].repeat.interval", "greater than zero")]
     [InlineData("policies:\n  - steps: [{after: 0m, notify: [a]}]\n", 2, "policies[0]", "missing required key 'name'")]
-    [InlineData("policies: [\n", 2, "(document)", "invalid YAML")]
+    [InlineData("policies: [\n", 2, "", "yaml: line")]
     public void Errors_name_file_line_and_key(string yaml, int line, string key, string problem)
     {
         var e = Assert.Throws<ConfigException>(() => EscalationPolicyLoader.Parse(yaml, "rules/escalation.yml"));
         Assert.Equal("rules/escalation.yml", e.File);
         Assert.Equal(line, e.Line);
         Assert.Equal(key, e.Key);
-        Assert.Contains(problem, e.Problem, StringComparison.Ordinal);
+        Assert.Contains(problem, e.Detail, StringComparison.Ordinal);
         Assert.StartsWith($"rules/escalation.yml:{line}:", e.Message, StringComparison.Ordinal);
     }
 }

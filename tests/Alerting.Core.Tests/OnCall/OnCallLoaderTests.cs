@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using Alerting.Core.Escalation;
 using Alerting.Core.OnCall;
 
@@ -58,7 +59,7 @@ public sealed class OnCallLoaderTests
     {
         var e = Assert.Throws<ConfigException>(() => OnCallLoader.Parse(yaml, "rules/oncall.yml"));
         Assert.Equal((line, key), (e.Line, e.Key));
-        Assert.Contains(problem, e.Problem, StringComparison.Ordinal);
+        Assert.Contains(problem, e.Detail, StringComparison.Ordinal);
         Assert.StartsWith($"rules/oncall.yml:{line}:", e.Message, StringComparison.Ordinal);
     }
 }

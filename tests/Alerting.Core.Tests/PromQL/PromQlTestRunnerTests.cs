@@ -56,25 +56,34 @@ public sealed class PromQlTestRunnerTests
     }
 
     [Fact]
-    public void Skips_native_histograms_with_a_reason()
+    public void Compares_native_histogram_results_and_annotations()
     {
         const string script = """
             load 1m
-              h {{schema:0 sum:1 count:1}}x3
+              h {{schema:0 sum:1 count:1 buckets:[1]}}+{{schema:0 sum:2 count:2 buckets:[2]}}x3
               f 1 2 3
 
             eval instant at 1m h
-              {__name__="h"} {{schema:0 sum:1 count:1}}
+              {__name__="h"} {{schema:0 sum:3 count:3 buckets:[3]}}
 
-            eval instant at 1m count(h)
-              {} 1
+            eval instant at 1m h
+              {__name__="h"} {{schema:0 sum:3 count:4 buckets:[3]}}
 
-            eval instant at 1m f
-              f 2
+            eval instant at 3m rate(h[3m])
+              {} {{schema:0 sum:0.0333333333 count:0.0333333333 buckets:[0.0333333333] counter_reset_hint:gauge}}
+
+            eval instant at 2m rate(f[2m])
+              expect info msg: PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "f" (1:6)
+              {} 0.016666666666666666
+
+            eval instant at 2m rate(f[2m])
+              expect no_info
+              {} 0.016666666666666666
             """;
         var result = PromQlTestRunner.Run("inline", script);
-        Assert.Equal([CaseStatus.Skipped, CaseStatus.Skipped, CaseStatus.Passed], result.Cases.Select(c => c.Status));
-        Assert.All(result.Cases.Take(2), c => Assert.Contains("native histogram", c.Message, StringComparison.Ordinal));
+        Assert.Equal([CaseStatus.Passed, CaseStatus.Failed, CaseStatus.Passed, CaseStatus.Passed, CaseStatus.Failed], result.Cases.Select(c => c.Status));
+        Assert.Contains("count:3", result.Cases[1].Message, StringComparison.Ordinal);
+        Assert.Contains("unexpected info", result.Cases[4].Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -56,7 +56,7 @@ public sealed class RetentionPlannerTests
     public void A_group_whose_flush_is_long_overdue_and_unclaimed_is_restarted_and_an_empty_one_deleted()
     {
         var stalled = new HeldGroup("stalled", ["a"], Now.AddMinutes(-20), TimeSpan.FromMinutes(5), null);
-        var onTime = new HeldGroup("ontime", ["a"], Now.AddMinutes(-5), TimeSpan.FromMinutes(5), null);
+        var onTime = new HeldGroup("ontime", ["a"], Now.AddSeconds(-30), TimeSpan.FromMinutes(5), null); // within RearmPlan.Grace
         var beingFlushed = new HeldGroup("claimed", ["a"], Now.AddMinutes(-20), TimeSpan.FromMinutes(5), Now.AddMinutes(1));
         var empty = new HeldGroup("empty", [], Now.AddMinutes(-20), TimeSpan.FromMinutes(5), null);
 

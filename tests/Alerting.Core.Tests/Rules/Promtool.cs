@@ -54,3 +54,27 @@ internal sealed class TempDir : IDisposable
         }
     }
 }
+
+/// <summary>A fact that compares with the reference <c>promtool</c>; skipped, saying so, where it is not installed.</summary>
+public sealed class PromtoolFactAttribute : FactAttribute
+{
+    public PromtoolFactAttribute()
+    {
+        if (!Promtool.Available)
+        {
+            Skip = "promtool not found in /usr/bin or /usr/local/bin (install Debian's prometheus to compare with the reference)";
+        }
+    }
+}
+
+/// <summary>A theory that compares with the reference <c>promtool</c>; skipped, saying so, where it is not installed.</summary>
+public sealed class PromtoolTheoryAttribute : TheoryAttribute
+{
+    public PromtoolTheoryAttribute()
+    {
+        if (!Promtool.Available)
+        {
+            Skip = "promtool not found in /usr/bin or /usr/local/bin (install Debian's prometheus to compare with the reference)";
+        }
+    }
+}

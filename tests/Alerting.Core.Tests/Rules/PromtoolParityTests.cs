@@ -47,7 +47,7 @@ public sealed partial class PromtoolParityTests
         return data;
     }
 
-    [Theory]
+    [PromtoolTheory]
     [MemberData(nameof(YamlFiles))]
     public void Check_rules_prints_what_promtool_prints(string file)
     {
@@ -56,17 +56,13 @@ public sealed partial class PromtoolParityTests
         var exit = RuleChecker.CheckFiles([(file, File.ReadAllText(Path.Combine(ConformanceDir, file)))], true, false, stdout, stderr);
 
         Assert.StartsWith("Checking " + file + "\n", stdout.ToString(), StringComparison.Ordinal);
-        if (!Promtool.Available)
-        {
-            return;
-        }
         var reference = Promtool.Run(ConformanceDir, "check", "rules", file);
         Assert.Equal(reference.Stderr, stderr.ToString());
         Assert.Equal(reference.Stdout, stdout.ToString());
         Assert.Equal(reference.Exit, exit);
     }
 
-    [Theory]
+    [PromtoolTheory]
     [MemberData(nameof(TestGroups))]
     public void Test_group_passes_or_fails_as_under_promtool(string file, int group)
     {
@@ -77,10 +73,6 @@ public sealed partial class PromtoolParityTests
 
         // Whatever the verdict, it must be one promtool could give, never our internal-failure fallback.
         Assert.DoesNotContain(ours.Errors, e => e.Contains("    error: ", StringComparison.Ordinal));
-        if (!Promtool.Available)
-        {
-            return;
-        }
         var reference = Promtool.Run(dir.Path, "test", "rules", path);
         var theirs = ReferenceErrors(reference.Stderr);
         if (KnownDifferences().ContainsKey($"{file}#{group}"))
@@ -92,7 +84,7 @@ public sealed partial class PromtoolParityTests
         Assert.Equal(Normalize(theirs), Normalize(string.Join("\n", ours.Errors)));
     }
 
-    [Fact]
+    [PromtoolFact]
     public void Test_file_promtool_2_42_cannot_read_is_rejected_by_ours_with_the_same_error()
     {
         // unittest.yml comes from Prometheus 3 and uses native-histogram expectations unknown to 2.42.
@@ -102,13 +94,10 @@ public sealed partial class PromtoolParityTests
 
         var error = Assert.Single(ours.Errors);
         Assert.StartsWith("yaml: unmarshal errors:\n  line 66: field histogram not found in type main.sample", error, StringComparison.Ordinal);
-        if (Promtool.Available)
-        {
-            Assert.Equal(ReferenceErrors(Promtool.Run(ConformanceDir, "test", "rules", path).Stderr), error);
-        }
+        Assert.Equal(ReferenceErrors(Promtool.Run(ConformanceDir, "test", "rules", path).Stderr), error);
     }
 
-    [Fact]
+    [PromtoolFact]
     public void Whole_conformance_test_files_report_identically_to_promtool()
     {
         foreach (var file in new[] { "good-sd-file.json", "failing.yml", "bad-promql.yml", "bad-input-series.yml", "bad-rules-syntax-test.yml", "at-modifier-test.yml", "negative-offset-test.yml" })
@@ -119,13 +108,10 @@ public sealed partial class PromtoolParityTests
             var exit = new RuleUnitTester().Run([path], stdout, stderr);
             Assert.Equal(file is "at-modifier-test.yml" or "negative-offset-test.yml" ? 0 : 1, exit);
             Assert.StartsWith("Unit Testing:  " + path + "\n", stdout.ToString(), StringComparison.Ordinal);
-            if (Promtool.Available)
-            {
-                var reference = Promtool.Run(ConformanceDir, "test", "rules", path);
-                Assert.Equal(reference.Exit, exit);
-                Assert.Equal(reference.Stdout, stdout.ToString());
-                Assert.Equal(Normalize(reference.Stderr), Normalize(stderr.ToString()));
-            }
+            var reference = Promtool.Run(ConformanceDir, "test", "rules", path);
+            Assert.Equal(reference.Exit, exit);
+            Assert.Equal(reference.Stdout, stdout.ToString());
+            Assert.Equal(Normalize(reference.Stderr), Normalize(stderr.ToString()));
         }
     }
 

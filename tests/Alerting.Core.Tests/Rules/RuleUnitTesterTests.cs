@@ -1,3 +1,4 @@
+using Alerting.Core.Model;
 using Alerting.Tooling.Rules;
 
 namespace Alerting.Core.Tests.Rules;
@@ -355,7 +356,7 @@ public sealed class RuleUnitTesterTests
     [InlineData(86_400_000 * 7L, "1w")]
     [InlineData(86_400_000 * 8L, "8d")]
     public void Eval_times_print_as_prometheus_durations(long ms, string expected) =>
-        Assert.Equal(expected, PromtoolText.ModelDuration(TimeSpan.FromMilliseconds(ms)));
+        Assert.Equal(expected, PromDuration.Format(TimeSpan.FromMilliseconds(ms)));
 
     [Theory]
     [InlineData(1, "1E+00")]

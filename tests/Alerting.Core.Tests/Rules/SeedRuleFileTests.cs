@@ -1,3 +1,4 @@
+using Alerting.Core.Rules;
 using Alerting.Tooling.Rules;
 
 namespace Alerting.Core.Tests.Rules;
@@ -53,33 +54,30 @@ public sealed class SeedRuleFileTests
     [Fact]
     public void Virtengine_rules_pass_the_check_with_all_nine_alerts()
     {
-        var check = RuleFileValidator.Check(Path.Combine(RulesDir, "virtengine.rules.yml"));
+        var check = RuleFileLoader.Check(Path.Combine(RulesDir, "virtengine.rules.yml"));
 
         Assert.Empty(check.Errors);
         Assert.Equal(9, check.RuleCount);
     }
 
-    [Fact]
+    [PromtoolFact]
     public void Ha_trading_seed_is_refused_like_promtool_at_the_string_comparison_in_SplitBrainDetected()
     {
         var path = Path.Combine(RulesDir, "ha-trading.rules.yml");
 
-        var error = Assert.Single(RuleFileValidator.Check(path).Errors);
+        var error = Assert.Single(RuleFileLoader.Check(path).Errors);
 
         const string where = ": 91:15: group \"portfolio_manager_ha\", rule 7, \"SplitBrainDetected\": could not parse expression: 2:";
         const string kind = ": parse error: binary expression must contain only scalar and instant vector types";
         Assert.Contains(where, error, StringComparison.Ordinal);
         Assert.EndsWith(kind, error, StringComparison.Ordinal);
-        if (Promtool.Available)
-        {
-            var reference = Promtool.Run(RulesDir, "check", "rules", path);
-            Assert.Equal(1, reference.Exit);
-            Assert.Contains(path + where, reference.Stderr, StringComparison.Ordinal);
-            Assert.Contains(kind, reference.Stderr, StringComparison.Ordinal);
-        }
+        var reference = Promtool.Run(RulesDir, "check", "rules", path);
+        Assert.Equal(1, reference.Exit);
+        Assert.Contains(path + where, reference.Stderr, StringComparison.Ordinal);
+        Assert.Contains(kind, reference.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [PromtoolTheory]
     [MemberData(nameof(UnitTestFiles))]
     public void Rule_unit_tests_pass_under_ours_and_promtool(string file)
     {
@@ -89,11 +87,8 @@ public sealed class SeedRuleFileTests
 
         Assert.True(ours.Passed, string.Join("\n", ours.Errors));
         Assert.Empty(ours.Warnings);
-        if (Promtool.Available)
-        {
-            var reference = Promtool.Run(RulesDir, "test", "rules", path);
-            Assert.True(reference.Exit == 0, reference.Stderr);
-        }
+        var reference = Promtool.Run(RulesDir, "test", "rules", path);
+        Assert.True(reference.Exit == 0, reference.Stderr);
     }
 
     [Theory]
@@ -102,7 +97,7 @@ public sealed class SeedRuleFileTests
     [InlineData("multi-machine.rules.yml", "multi-machine.test.yml")]
     public void Every_alert_has_a_test_where_it_fires_and_one_where_it_stays_quiet(string rules, string tests)
     {
-        var alerts = RuleFileValidator.Check(Path.Combine(RulesDir, rules)).Rules!.Groups
+        var alerts = RuleFileLoader.Check(Path.Combine(RulesDir, rules)).Rules!.Groups
             .SelectMany(g => g.Rules).OfType<Alerting.Core.Rules.AlertingRule>().Select(a => a.Alert).ToList();
         var cases = UnitTestFileParser.Parse(File.ReadAllText(Path.Combine(RulesDir, "tests", tests)))
             .Tests.SelectMany(t => t.AlertRuleTests).ToList();

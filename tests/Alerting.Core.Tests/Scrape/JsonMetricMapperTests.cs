@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using Alerting.Core.Scrape.Config;
 using Alerting.Core.Exposition;
 using Alerting.Core.Scrape.Json;
@@ -199,11 +200,11 @@ public sealed class JsonMetricMapperTests
     [InlineData("json_exporter: {map_all: true, prefix: 'bad-prefix'}", "not a valid metric name prefix")]
     [InlineData("json_exporter: {metrics: [{path: a, type: label}]}", "type label needs a label name")]
     [InlineData("json_exporter: {metrics: [{path: a, type: number}]}", "unknown type \"number\"")]
-    [InlineData("json_exporter: {map_all: true, value_map: {OK: zero}}", "cannot parse \"zero\" as a number")]
+    [InlineData("json_exporter: {map_all: true, value_map: {OK: zero}}", "cannot unmarshal !!str `zero` into float64")]
     public void Json_exporter_yaml_errors_are_reported(string extension, string reason)
     {
-        var ex = Assert.Throws<ScrapeConfigException>(() => ScrapeConfigLoader.Parse($"scrape_configs:\n  - job_name: j\n    {extension}\n"));
-        Assert.Contains(reason, ex.Reason, StringComparison.Ordinal);
+        var ex = Assert.Throws<ConfigException>(() => ScrapeConfigLoader.Parse($"scrape_configs:\n  - job_name: j\n    {extension}\n"));
+        Assert.Contains(reason, ex.Detail, StringComparison.Ordinal);
         Assert.StartsWith("scrape_configs[0].json_exporter", ex.Key, StringComparison.Ordinal);
     }
 

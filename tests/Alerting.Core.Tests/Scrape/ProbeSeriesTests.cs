@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using Alerting.Core.Scrape.Config;
 using Alerting.Core.Scrape.Probe;
 
@@ -132,11 +133,11 @@ public sealed class ProbeSeriesTests
     [InlineData("http_probe: {valid_status_codes: [700]}", "HTTP status codes are 100-599")]
     [InlineData("http_probe: {body_regex: '(unclosed'}", "invalid regex")]
     [InlineData("http_probe: {latency_budget: fast}", "not a valid duration string")]
-    [InlineData("http_probe: {retries: 3}", "field retries not found in http_probe")]
+    [InlineData("http_probe: {retries: 3}", "field retries not found in type http_probe")]
     public void Http_probe_yaml_errors_are_reported(string extension, string reason)
     {
-        var ex = Assert.Throws<ScrapeConfigException>(() => ScrapeConfigLoader.Parse($"scrape_configs:\n  - job_name: j\n    {extension}\n"));
-        Assert.Contains(reason, ex.Reason, StringComparison.Ordinal);
+        var ex = Assert.Throws<ConfigException>(() => ScrapeConfigLoader.Parse($"scrape_configs:\n  - job_name: j\n    {extension}\n"));
+        Assert.Contains(reason, ex.Detail, StringComparison.Ordinal);
         Assert.Equal(3, ex.Line);
     }
 }

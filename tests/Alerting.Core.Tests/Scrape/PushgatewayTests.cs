@@ -235,10 +235,10 @@ public sealed class PushgatewayTests
     }
 
     [Fact]
-    public void Protobuf_bodies_are_refused_rather_than_misread()
+    public void Malformed_protobuf_bodies_are_a_400_rather_than_misread()
     {
         var ex = Assert.Throws<PushException>(() => PushStore.ParseBody([1, 2, 3], "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"));
-        Assert.Equal(415, ex.StatusCode);
+        Assert.Equal(400, ex.StatusCode);
     }
 
     [Fact]

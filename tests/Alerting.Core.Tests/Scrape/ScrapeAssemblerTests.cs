@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using Alerting.Core.Scrape.Config;
 using Alerting.Core.Exposition;
 using Alerting.Core.Relabel;
@@ -129,24 +130,25 @@ public sealed class ScrapeAssemblerTests
               - job_name: b
                 bearer_token: abc
             """);
-        Assert.Equal("prom", cfg.ScrapeConfigs[0].BasicAuth!.Username);
-        Assert.Equal("/run/secrets/p", cfg.ScrapeConfigs[0].BasicAuth!.PasswordFile);
-        Assert.True(cfg.ScrapeConfigs[0].Tls.InsecureSkipVerify);
+        Assert.Equal("prom", cfg.ScrapeConfigs[0].HttpConfig.BasicAuth!.Username);
+        Assert.Equal("/run/secrets/p", cfg.ScrapeConfigs[0].HttpConfig.BasicAuth!.PasswordFile);
+        Assert.True(cfg.ScrapeConfigs[0].HttpConfig.TlsConfig.InsecureSkipVerify);
         Assert.Equal(10L << 20, cfg.ScrapeConfigs[0].BodySizeLimitBytes);
         Assert.Contains(cfg.Warnings, w => w.Contains("label_limit", StringComparison.Ordinal));
-        Assert.Equal(new Authorization("Bearer", "abc", null), cfg.ScrapeConfigs[1].Authorization);
+        Assert.Equal(new Alerting.Core.Config.Authorization("Bearer", "abc", null), cfg.ScrapeConfigs[1].HttpConfig.Authorization);
     }
 
     [Theory]
     [InlineData("fly_sd_configs: [{org: your-org}]", "fly_sd_configs is not supported; for Fly.io use dns_sd_configs")]
     [InlineData("kubernetes_sd_configs: [{role: pod}]", "kubernetes_sd_configs is not supported; use static_configs")]
-    [InlineData("oauth2: {client_id: x}", "oauth2 is a Prometheus option this system does not support")]
+    [InlineData("oauth2: {client_id: x}", "either oauth2 client_secret or client_secret_file must be configured")]
+    [InlineData("http_headers: {X-A: {values: [b]}}", "http_headers is a Prometheus option this system does not support")]
     [InlineData("authorization: {type: Basic}", "use \"basic_auth\" instead")]
-    [InlineData("tls_config: {cert_file: a.pem}", "both or neither are required")]
+    [InlineData("tls_config: {cert_file: a.pem}", "client cert file \"a.pem\" specified without client key file")]
     public void Unsupported_or_invalid_prometheus_keys_get_a_clear_error(string yaml, string reason)
     {
-        var ex = Assert.Throws<ScrapeConfigException>(() => ScrapeConfigLoader.Parse($"scrape_configs:\n  - job_name: j\n    {yaml}\n", "prometheus.yml"));
-        Assert.Contains(reason, ex.Reason, StringComparison.Ordinal);
+        var ex = Assert.Throws<ConfigException>(() => ScrapeConfigLoader.Parse($"scrape_configs:\n  - job_name: j\n    {yaml}\n", "prometheus.yml"));
+        Assert.Contains(reason, ex.Detail, StringComparison.Ordinal);
         Assert.Equal(3, ex.Line);
     }
 }

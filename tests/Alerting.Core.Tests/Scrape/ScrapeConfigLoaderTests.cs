@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using Alerting.Core.Scrape.Config;
 using Alerting.Core.Relabel;
 using Alerting.Core.Discovery;
@@ -101,17 +102,17 @@ public sealed class ScrapeConfigLoaderTests
     [InlineData("scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - action: explode\n", 4, "scrape_configs[0].relabel_configs[0].action", "unknown relabel action \"explode\"")]
     [InlineData("scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - regex: '(unclosed'\n", 4, "scrape_configs[0].relabel_configs[0].regex", "invalid regex")]
     [InlineData("scrape_configs:\n  - job_name: a\n    scheme: ftp\n", 3, "scrape_configs[0].scheme", "unknown scrape config scheme")]
-    [InlineData("global:\n  scrape_interval: 5s\n  scrape_timeout: 6s\n", 2, "global.scrape_timeout", "global scrape timeout greater than scrape interval")]
-    [InlineData("scrape_config:\n  - job_name: a\n", 2, "scrape_config", "field scrape_config not found")]
+    [InlineData("global:\n  scrape_interval: 5s\n  scrape_timeout: 6s\n", 3, "global.scrape_timeout", "global scrape timeout greater than scrape interval")]
+    [InlineData("scrape_config:\n  - job_name: a\n", 1, "scrape_config", "field scrape_config not found")]
     [InlineData("global:\n  external_labels:\n    bad-name: x\n", 3, "global.external_labels.bad-name", "\"bad-name\" is not a valid label name")]
     [InlineData("scrape_config_files: ['jobs/*.yml']\n", 1, "scrape_config_files", "scrape_config_files is not supported")]
     public void Errors_name_the_file_line_and_key(string yaml, int line, string key, string reason)
     {
-        var ex = Assert.Throws<ScrapeConfigException>(() => ScrapeConfigLoader.Parse(yaml, "prom.yml"));
+        var ex = Assert.Throws<ConfigException>(() => ScrapeConfigLoader.Parse(yaml, "prom.yml"));
         Assert.Equal("prom.yml", ex.File);
         Assert.Equal(line, ex.Line);
         Assert.Equal(key, ex.Key);
-        Assert.Contains(reason, ex.Reason, StringComparison.Ordinal);
+        Assert.Contains(reason, ex.Detail, StringComparison.Ordinal);
         Assert.StartsWith($"prom.yml:{line}:", ex.Message, StringComparison.Ordinal);
     }
 

@@ -1,3 +1,4 @@
+using Alerting.Core.Config;
 using Alerting.Core.Scrape.Config;
 using Alerting.Core.Relabel;
 using Alerting.Core.Discovery;
@@ -59,9 +60,9 @@ public sealed class TargetTests
     [InlineData("{\"targets\": []}", "", "expected a JSON array of target groups")]
     public void Bad_sd_json_is_rejected_with_the_key(string json, string key, string reason)
     {
-        var ex = Assert.Throws<ScrapeConfigException>(() => TargetGroupParser.ParseJson(json, "sd.json"));
+        var ex = Assert.Throws<ConfigException>(() => TargetGroupParser.ParseJson(json, "sd.json"));
         Assert.Equal(key, ex.Key);
-        Assert.Contains(reason, ex.Reason, StringComparison.Ordinal);
+        Assert.Contains(reason, ex.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -75,8 +76,8 @@ public sealed class TargetTests
     [Fact]
     public void Http_sd_rejects_non_json_content_types()
     {
-        var ex = Assert.Throws<ScrapeConfigException>(() => TargetGroupParser.ParseHttp("[]", new Uri("http://sd/t"), "text/html"));
-        Assert.Contains("unsupported content type", ex.Reason, StringComparison.Ordinal);
+        var ex = Assert.Throws<ConfigException>(() => TargetGroupParser.ParseHttp("[]", new Uri("http://sd/t"), "text/html"));
+        Assert.Contains("unsupported content type", ex.Detail, StringComparison.Ordinal);
         Assert.Empty(TargetGroupParser.ParseHttp("[]", new Uri("http://sd/t"), "application/json; charset=utf-8"));
     }
 
@@ -252,8 +253,8 @@ public sealed class TargetTests
     [InlineData("dns_sd_configs: [{names: [a.internal], type: MX}]", "invalid DNS-SD records type MX")]
     public void Bad_service_discovery_configs_are_rejected(string yaml, string reason)
     {
-        var ex = Assert.Throws<ScrapeConfigException>(() => ScrapeConfigLoader.Parse($"scrape_configs:\n  - job_name: j\n    {yaml}\n"));
-        Assert.Contains(reason, ex.Reason, StringComparison.Ordinal);
+        var ex = Assert.Throws<ConfigException>(() => ScrapeConfigLoader.Parse($"scrape_configs:\n  - job_name: j\n    {yaml}\n"));
+        Assert.Contains(reason, ex.Detail, StringComparison.Ordinal);
         Assert.Equal(3, ex.Line);
     }
 }

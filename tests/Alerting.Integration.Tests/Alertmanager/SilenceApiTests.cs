@@ -75,8 +75,12 @@ public sealed class SilenceApiTests(SilenceApiStack fixture) : IClassFixture<Sil
         Assert.Equal("ops@test", silence["createdBy"]!.GetValue<string>());
         Assert.Equal(2, silence["matchers"]!.AsArray().Count);
 
-        var (_, matching) = await SendAsync(HttpMethod.Get, "v2/silences?filter=" + Uri.EscapeDataString("alertname=\"CreateMe\"") + "&filter=" + Uri.EscapeDataString("instance=~\"vyx-.*\""));
+        var (_, matching) = await SendAsync(HttpMethod.Get, "v2/silences?filter=" + Uri.EscapeDataString("alertname=\"CreateMe\"") + "&filter=" + Uri.EscapeDataString("instance=\"vyx-user-1\""));
         Assert.Contains(matching!.AsArray(), s => s!["id"]!.GetValue<string>() == id);
+        // Alertmanager 0.25 compares filters with the silence's matchers as written: a regex that would
+        // match the value is a different matcher, so it does not find the silence.
+        var (_, regex) = await SendAsync(HttpMethod.Get, "v2/silences?filter=" + Uri.EscapeDataString("instance=~\"vyx-.*\""));
+        Assert.DoesNotContain(regex!.AsArray(), s => s!["id"]!.GetValue<string>() == id);
         var (_, other) = await SendAsync(HttpMethod.Get, "v2/silences?filter=" + Uri.EscapeDataString("alertname=\"SomethingElse\""));
         Assert.DoesNotContain(other!.AsArray(), s => s!["id"]!.GetValue<string>() == id);
     }

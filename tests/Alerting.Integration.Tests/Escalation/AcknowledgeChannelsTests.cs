@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Alerting.Core.Notify.Slack;
 using Alerting.Fakes;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace Alerting.Integration.Tests.Escalation;
 
@@ -139,19 +141,22 @@ public sealed class AcknowledgeChannelsTests
         }
         await s.Stack.DrainAsync();
 
-        await using var browser = await Chromium.StartAsync();
-        await browser.NavigateAsync(new Uri(s.Stack.Host.BaseAddress, "api/ui?code=local-function-key"));
-        var row = $"tr[data-alert-id=\"{s.AlertId}\"]";
-        await browser.WaitForAsync($"document.querySelector('{row}')?.dataset.status === 'firing'", TimeSpan.FromSeconds(20));
-        Assert.Equal("TradingEngineDown", await browser.EvaluateAsync<string>($"document.querySelector('{row} td.alertname').textContent"));
-        Assert.Equal(hostile, await browser.EvaluateAsync<string>("[...document.querySelectorAll('tr.alert td.summary')].map(td => td.textContent).find(t => t.includes('disk full'))"));
-        Assert.False(await browser.EvaluateAsync<bool>("window.__xss === 1"));
+        await using var browser = await HeadlessChromium.StartAsync();
+        await using var tab = await browser.NewPageAsync();
+        var page = tab.Page;
+        await page.GotoAsync(new Uri(s.Stack.Host.BaseAddress, "api/ui?code=local-function-key").ToString());
+        var row = page.Locator($"li.alert[data-alert-id=\"{s.AlertId}\"]");
+        await Expect(row).ToHaveAttributeAsync("data-status", "firing");
+        await Expect(row.Locator("a.alertname")).ToHaveTextAsync("TradingEngineDown");
+        await Expect(page.Locator("li.alert .summary").Filter(new() { HasText = "disk full" })).ToHaveTextAsync(hostile);
+        Assert.False(await page.EvaluateAsync<bool>("() => window.__xss === 1"));
         // Critical alerts are listed before informational ones.
-        Assert.Equal("critical", await browser.EvaluateAsync<string>("document.querySelector('section.severity').dataset.severity"));
-        await browser.EvaluateAsync<bool>("(() => { const w = document.querySelector('#who'); w.value = 'carol'; w.dispatchEvent(new Event('input')); w.dispatchEvent(new Event('change')); return true; })()");
-        await browser.ClickAsync($"{row} button[data-action=\"acknowledge\"]");
-        await browser.WaitForAsync($"document.querySelector('{row}')?.dataset.status === 'acknowledged'", TimeSpan.FromSeconds(20));
-        Assert.Empty(browser.Errors);
+        await Expect(page.Locator("section.severity").First).ToHaveAttributeAsync("data-severity", "critical");
+        await page.GetByLabel("Your name").FillAsync("carol");
+        await page.GetByLabel("Your name").PressAsync("Tab");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Acknowledge TradingEngineDown on vyx-user-7" }).ClickAsync();
+        await Expect(row).ToHaveAttributeAsync("data-status", "acknowledged");
+        Assert.Empty(tab.Errors);
 
         await s.Stack.DrainAsync();
         var message = Assert.Single(s.Stack.Slack.ChatMessages);

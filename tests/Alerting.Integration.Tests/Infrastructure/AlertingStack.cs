@@ -73,6 +73,8 @@ public sealed class AlertingStack : IAsyncDisposable
             ["Alerting:RuleFiles"] = ruleFiles ?? Path.Combine(TestPaths.RepoRoot, "rules", "multi-machine.rules.yml"),
             ["Alerting:AlertmanagerConfigPath"] = Path.Combine(s.ConfigDir, "alertmanager.yml"),
             ["Alerting:DefaultTemplatesPath"] = Path.Combine(TestPaths.RepoRoot, "rules", "templates"),
+            // Tests rewrite config files and expect the next call to see them.
+            ["Alerting:ConfigCheckInterval"] = "00:00:00",
             ["Alerting:ExternalUrl"] = "http://alerting.test",
             // Delayed messages wait a thousandth of their application delay in real time; the
             // handlers compare due times with the test's clock.

@@ -41,8 +41,13 @@ public sealed class TestFunctions(Observations seen)
 {
     public const string Queue = "work";
 
+    /// <summary>
+    /// This project is not built by the Functions SDK, so its functions.metadata is written by hand in the
+    /// SDK's format (LocalHost/testfunctions.metadata): the local host reads only metadata, as the real host does.
+    /// </summary>
     public static Alerting.LocalHost.FunctionApp App(Observations seen) =>
-        new(typeof(TestFunctions).Assembly, (services, _) => services.AddSingleton(seen));
+        new(typeof(TestFunctions).Assembly, (services, _) => services.AddSingleton(seen),
+            Path.Combine(AppContext.BaseDirectory, "LocalHost", "testfunctions.metadata"));
 
     [Function("Work")]
     public Task Work([QueueTrigger(Queue)] string message, long dequeueCount, CancellationToken ct) =>

@@ -12,7 +12,7 @@ public sealed class ConfigProviderTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private ConfigProvider Provider() => new(
-        Microsoft.Extensions.Options.Options.Create(new AlertingOptions { RuleFiles = Path.Combine(_dir, "*.rules.yml") }),
+        Microsoft.Extensions.Options.Options.Create(new AlertingOptions { RuleFiles = Path.Combine(_dir, "*.rules.yml"), ConfigCheckInterval = TimeSpan.Zero }),
         NullLogger<ConfigProvider>.Instance);
 
     [Fact]

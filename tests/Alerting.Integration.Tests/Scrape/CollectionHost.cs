@@ -54,6 +54,7 @@ public sealed class CollectionHost : IAsyncDisposable
             ["Alerting:RuleFiles"] = rules,
             ["Alerting:AlertmanagerConfigPath"] = Path.Combine(TestPaths.RepoRoot, "rules", "alertmanager.yml"),
             ["Alerting:DefaultTemplatesPath"] = Path.Combine(TestPaths.RepoRoot, "rules", "templates"),
+            ["Alerting:ConfigCheckInterval"] = "00:00:00",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {

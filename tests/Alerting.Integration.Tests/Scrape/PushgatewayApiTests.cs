@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Alerting.Core.Exposition;
 using Alerting.Core.Model;
+using Google.Protobuf;
 using Alerting.Integration.Tests.Infrastructure;
 
 namespace Alerting.Integration.Tests.Scrape;
@@ -160,6 +161,114 @@ public sealed class PushgatewayApiTests : IAsyncLifetime
         var series = PushedSeries(await _host.Http.GetStringAsync($"api/metrics?{CollectionHost.Key}"));
         Assert.Equal(10, series[Labels.From(("__name__", "batch_items"), ("job", "batch"))]);
         Assert.DoesNotContain(series.Keys, l => l.Name!.StartsWith("batch_extra", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A protobuf push (what client_golang's push package sends) with a native histogram: the real Pushgateway
+    /// and ours both accept it, serve the same classic series, and the Pushgateway hands back the native
+    /// histogram our parser read from the body; a truncated protobuf body is a 400 on both.
+    /// </summary>
+    [Fact]
+    public async Task Protobuf_pushes_with_native_histograms_are_accepted_like_the_pushgateway()
+    {
+        var (process, real) = await StartPushgatewayAsync();
+        await using var _ = process;
+        using var __ = real;
+        var body = ProtobufBody();
+        const string protobufType = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
+        var expected = await SendBytesAsync(real, "PUT", "metrics/job/proto-batch", body, protobufType);
+        var actual = await SendBytesAsync(_host.Http, "PUT", $"api/metrics/job/proto-batch?{CollectionHost.Key}", body, protobufType);
+        Assert.Equal(expected.Status, actual.Status);
+        Assert.Equal(HttpStatusCode.OK, actual.Status);
+
+        var realSeries = PushedSeries(await real.GetStringAsync("metrics")).Where(kv => kv.Key["job"] == "proto-batch").ToDictionary();
+        var ourSeries = PushedSeries(await _host.Http.GetStringAsync($"api/metrics?{CollectionHost.Key}")).Where(kv => kv.Key["job"] == "proto-batch").ToDictionary();
+        Assert.Equal(1700000000, ourSeries[Labels.From(("__name__", "batch_last_success_seconds"), ("job", "proto-batch"))]);
+        foreach (var (labels, value) in realSeries.Where(kv => kv.Key.Name is not ("push_time_seconds" or "push_failure_time_seconds")))
+        {
+            Assert.True(ourSeries.TryGetValue(labels, out var ours) && ours.Equals(value), $"{labels}: pushgateway {value}, ours {(ourSeries.TryGetValue(labels, out var o) ? o : "missing")}");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "metrics");
+        request.Headers.TryAddWithoutValidation("Accept", ScrapeProtocols.AcceptHeader(ScrapeProtocols.ProtoFirst));
+        using var response = await real.SendAsync(request);
+        var served = ScrapeProtocols.Parse(await response.Content.ReadAsByteArrayAsync(), response.Content.Headers.ContentType?.ToString());
+        var servedHistogram = Assert.Single(served.Samples, s => s.Labels.Name == "batch_duration_seconds" && s.Labels["job"] == "proto-batch").Histogram;
+        var pushedHistogram = Assert.Single(ScrapeProtocols.Parse(body, protobufType).Samples, s => s.Labels.Name == "batch_duration_seconds").Histogram;
+        Assert.NotNull(servedHistogram);
+        Assert.Equal(pushedHistogram!.Count, servedHistogram.Count);
+        Assert.Equal(pushedHistogram.Sum, servedHistogram.Sum);
+        Assert.Equal(pushedHistogram.Schema, servedHistogram.Schema);
+        Assert.Equal(pushedHistogram.Positive, servedHistogram.Compact().Positive);
+
+        var truncated = body[..^4];
+        var badReal = await SendBytesAsync(real, "PUT", "metrics/job/proto-bad", truncated, protobufType);
+        var badOurs = await SendBytesAsync(_host.Http, "PUT", $"api/metrics/job/proto-bad?{CollectionHost.Key}", truncated, protobufType);
+        Assert.Equal(badReal.Status, badOurs.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, badOurs.Status);
+    }
+
+    /// <summary>Two delimited MetricFamily messages written field by field from metrics.proto: a gauge and a native histogram.</summary>
+    private static byte[] ProtobufBody()
+    {
+        static byte[] Msg(Action<CodedOutputStream> write)
+        {
+            using var ms = new MemoryStream();
+            var o = new CodedOutputStream(ms);
+            write(o);
+            o.Flush();
+            return ms.ToArray();
+        }
+
+        static void Field(CodedOutputStream o, int number, byte[] bytes)
+        {
+            o.WriteTag(number, WireFormat.WireType.LengthDelimited);
+            o.WriteBytes(ByteString.CopyFrom(bytes));
+        }
+
+        var gauge = Msg(o =>
+        {
+            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
+            o.WriteString("batch_last_success_seconds");
+            o.WriteTag(3, WireFormat.WireType.Varint);
+            o.WriteEnum(1);
+            Field(o, 4, Msg(m => Field(m, 2, Msg(g => { g.WriteTag(1, WireFormat.WireType.Fixed64); g.WriteDouble(1700000000); }))));
+        });
+        var histogram = Msg(o =>
+        {
+            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
+            o.WriteString("batch_duration_seconds");
+            o.WriteTag(3, WireFormat.WireType.Varint);
+            o.WriteEnum(4);
+            Field(o, 4, Msg(m => Field(m, 7, Msg(h =>
+            {
+                h.WriteTag(1, WireFormat.WireType.Varint);
+                h.WriteUInt64(6);
+                h.WriteTag(2, WireFormat.WireType.Fixed64);
+                h.WriteDouble(12.5);
+                h.WriteTag(5, WireFormat.WireType.Varint);
+                h.WriteSInt32(1);
+                h.WriteTag(6, WireFormat.WireType.Fixed64);
+                h.WriteDouble(0.001);
+                Field(h, 12, Msg(sp => { sp.WriteTag(1, WireFormat.WireType.Varint); sp.WriteSInt32(2); sp.WriteTag(2, WireFormat.WireType.Varint); sp.WriteUInt32(3); }));
+                Field(h, 13, Msg(d => { d.WriteSInt64(1); d.WriteSInt64(2); d.WriteSInt64(-1); }));
+            }))));
+        });
+        using var body = new MemoryStream();
+        var output = new CodedOutputStream(body, leaveOpen: true);
+        output.WriteBytes(ByteString.CopyFrom(gauge));
+        output.WriteBytes(ByteString.CopyFrom(histogram));
+        output.Flush();
+        return body.ToArray();
+    }
+
+    private static async Task<(HttpStatusCode Status, string Text)> SendBytesAsync(HttpClient http, string method, string path, byte[] body, string contentType)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var response = await http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -23,7 +23,8 @@ public sealed record PagerDutyWebhookEvent(
         JsonObject? ev;
         try
         {
-            ev = JsonNode.Parse(json)?["event"] as JsonObject;
+            // Eager duplicate check: a repeated key is a parse error here, not an exception on first read.
+            ev = (JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject)?["event"] as JsonObject;
         }
         catch (JsonException e)
         {
@@ -54,7 +55,7 @@ public sealed record PagerDutyWebhookEvent(
             id,
             type,
             occurred,
-            Str(ev["agent"]?["summary"]),
+            Str((ev["agent"] as JsonObject)?["summary"]),
             Str(data?["id"]),
             Str(data?["incident_key"]),
             Str(data?["status"]),

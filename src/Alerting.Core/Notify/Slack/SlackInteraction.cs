@@ -34,7 +34,9 @@ public static class SlackInteractionParser
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(payload);
+            // Parsed eagerly through a document so a repeated key is a parse error here, not an
+            // exception when a field is first read.
+            root = JsonNode.Parse(payload, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -76,8 +78,8 @@ public static class SlackInteractionParser
             userId,
             userName,
             Str(obj["response_url"]),
-            Str(obj["channel"]?["id"]) ?? Str(obj["container"]?["channel_id"]),
-            Str(obj["container"]?["message_ts"]) ?? Str(obj["message"]?["ts"]),
+            Str(Field(obj, "channel", "id")) ?? Str(Field(obj, "container", "channel_id")),
+            Str(Field(obj, "container", "message_ts")) ?? Str(Field(obj, "message", "ts")),
             Str(obj["trigger_id"]));
     }
 
@@ -97,6 +99,9 @@ public static class SlackInteractionParser
     }
 
     private static string Decode(string s) => Uri.UnescapeDataString(s.Replace('+', ' '));
+
+    /// <summary>obj[outer][inner] when obj[outer] is an object; a string or array there reads as absent.</summary>
+    private static JsonNode? Field(JsonObject obj, string outer, string inner) => (obj[outer] as JsonObject)?[inner];
 
     private static string? Str(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;

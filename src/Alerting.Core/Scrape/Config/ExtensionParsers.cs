@@ -1,229 +1,212 @@
 using System.Text.RegularExpressions;
+using Alerting.Core.Config;
+using Alerting.Core.Model;
 using Alerting.Core.Scrape.Json;
 using Alerting.Core.Scrape.Probe;
-using Alerting.Core.Model;
-using YamlDotNet.RepresentationModel;
 
 namespace Alerting.Core.Scrape.Config;
 
 /// <summary>YAML for our extensions to scrape_config: <c>json_exporter</c> and <c>http_probe</c>.</summary>
 internal static class ExtensionParsers
 {
-    public static JsonMapping ParseJsonMapping(YamlReader r, YamlNode node, string path)
+    public static JsonMapping ParseJsonMapping(YamlMap m)
     {
-        var m = new JsonMapping();
-        foreach (var (key, value, p) in r.Entries(node, path))
+        var d = new JsonMapping();
+        var strings = m.String("strings");
+        var mapping = new JsonMapping
         {
-            m = key switch
+            Prefix = ValidName(m, "prefix", "metric name prefix", allowEmpty: true) ?? d.Prefix,
+            MapAll = m.Bool("map_all") ?? d.MapAll,
+            Exclude = m.StringList("exclude") ?? d.Exclude,
+            LabelsFromPaths = LabelPaths(m),
+            ValueMap = ValueMap(m) ?? d.ValueMap,
+            Strings = strings switch
             {
-                "prefix" => m with { Prefix = ValidPrefix(r, value, p) },
-                "map_all" => m with { MapAll = r.Bool(value, p) },
-                "exclude" => m with { Exclude = r.StringList(value, p) },
-                "labels_from_paths" => m with { LabelsFromPaths = LabelPaths(r, value, p) },
-                "value_map" => m with { ValueMap = ValueMap(r, value, p) },
-                "strings" => m with
-                {
-                    Strings = r.String(value, p) switch
-                    {
-                        "info" => JsonStringMode.Info,
-                        "ignore" => JsonStringMode.Ignore,
-                        var s => throw r.Error(value, p, $"unknown strings mode \"{s}\" (info or ignore)"),
-                    },
-                },
-                "assume_utc_offset" => m with { AssumedOffset = Offset(r, value, p) },
-                "metrics" => m with { Metrics = r.Items(value, p).Select(x => ParseRule(r, x.Item, x.Path)).ToArray() },
-                _ => throw r.Error(value, p, $"field {key} not found in json_exporter"),
-            };
-        }
-        if (!m.MapAll && m.Metrics.Count == 0)
+                null => d.Strings,
+                "info" => JsonStringMode.Info,
+                "ignore" => JsonStringMode.Ignore,
+                _ => throw m.Ctx.Error(m.At("strings"), m.KeyPath("strings"), $"unknown strings mode \"{strings}\" (info or ignore)"),
+            },
+            AssumedOffset = Offset(m) ?? d.AssumedOffset,
+            Metrics = m.Items("metrics", "[]json_exporter metric").Select(x => ParseRule(m.Ctx, x.Node, x.KeyPath)).OfType<JsonMetricRule>().ToArray(),
+        };
+        m.Done();
+        if (!m.HadTypeErrors && !mapping.MapAll && mapping.Metrics.Count == 0)
         {
-            throw r.Error(node, path, "json_exporter needs map_all: true or at least one entry in metrics");
+            throw m.Ctx.Error(m.Node, m.Path, "json_exporter needs map_all: true or at least one entry in metrics");
         }
-        return m;
+        return mapping;
     }
 
-    private static JsonMetricRule ParseRule(YamlReader r, YamlNode node, string path)
+    private static JsonMetricRule? ParseRule(YamlContext ctx, YamlNode node, string path)
     {
-        string? jsonPath = null;
-        var rule = new JsonMetricRule { Path = string.Empty };
-        foreach (var (key, value, p) in r.Entries(node, path))
+        var m = YamlMap.Open(ctx, node, path, "json_exporter metric");
+        if (m is null)
         {
-            switch (key)
+            return null;
+        }
+        var jsonPath = m.String("path");
+        if (jsonPath is not null && (jsonPath.Length == 0 || jsonPath.Split('.').Any(s => s.Length == 0)))
+        {
+            throw ctx.Error(m.At("path"), m.KeyPath("path"), $"invalid JSON path \"{jsonPath}\" (dot-separated keys, '*' for any key)");
+        }
+        var type = m.String("type");
+        var wildcard = m.StringList("wildcard_labels");
+        foreach (var n in wildcard ?? [])
+        {
+            if (!PromNames.IsValidLabelName(n))
             {
-                case "path":
-                    jsonPath = r.String(value, p);
-                    if (jsonPath.Length == 0 || jsonPath.Split('.').Any(s => s.Length == 0))
-                    {
-                        throw r.Error(value, p, $"invalid JSON path \"{jsonPath}\" (dot-separated keys, '*' for any key)");
-                    }
-                    break;
-                case "name":
-                    var name = r.String(value, p);
-                    if (!PromNames.IsValidMetricName(name))
-                    {
-                        throw r.Error(value, p, $"\"{name}\" is not a valid metric name");
-                    }
-                    rule = rule with { Name = name };
-                    break;
-                case "type":
-                    rule = rule with
-                    {
-                        Kind = r.String(value, p) switch
-                        {
-                            "auto" => JsonMetricKind.Auto,
-                            "gauge" => JsonMetricKind.Gauge,
-                            "timestamp" => JsonMetricKind.Timestamp,
-                            "info" => JsonMetricKind.Info,
-                            "label" => JsonMetricKind.Label,
-                            var s => throw r.Error(value, p, $"unknown type \"{s}\" (auto, gauge, timestamp, info, label)"),
-                        },
-                    };
-                    break;
-                case "value_map":
-                    rule = rule with { ValueMap = ValueMap(r, value, p) };
-                    break;
-                case "label":
-                    rule = rule with { Label = ValidLabel(r, value, p) };
-                    break;
-                case "wildcard_labels":
-                    var names = r.StringList(value, p);
-                    foreach (var n in names)
-                    {
-                        if (!PromNames.IsValidLabelName(n))
-                        {
-                            throw r.Error(value, p, $"\"{n}\" is not a valid label name");
-                        }
-                    }
-                    rule = rule with { WildcardLabels = names };
-                    break;
-                case "labels":
-                    rule = rule with { Labels = r.LabelSet(value, p) };
-                    break;
-                case "help":
-                    rule = rule with { Help = r.String(value, p) };
-                    break;
-                default:
-                    throw r.Error(value, p, $"field {key} not found in json_exporter metric");
+                throw ctx.Error(m.At("wildcard_labels"), m.KeyPath("wildcard_labels"), $"\"{n}\" is not a valid label name");
             }
+        }
+        var d = new JsonMetricRule { Path = string.Empty };
+        var rule = new JsonMetricRule
+        {
+            Path = jsonPath ?? string.Empty,
+            Name = ValidName(m, "name", "metric name", allowEmpty: false) ?? d.Name,
+            Kind = type switch
+            {
+                null => d.Kind,
+                "auto" => JsonMetricKind.Auto,
+                "gauge" => JsonMetricKind.Gauge,
+                "timestamp" => JsonMetricKind.Timestamp,
+                "info" => JsonMetricKind.Info,
+                "label" => JsonMetricKind.Label,
+                _ => throw ctx.Error(m.At("type"), m.KeyPath("type"), $"unknown type \"{type}\" (auto, gauge, timestamp, info, label)"),
+            },
+            ValueMap = ValueMap(m) ?? d.ValueMap,
+            Label = ValidLabel(m, "label"),
+            WildcardLabels = wildcard ?? d.WildcardLabels,
+            Labels = Labels.From((m.StringMap("labels") ?? []).Select(l => PromNames.IsValidLabelName(l.Key)
+                ? new Label(l.Key, l.Value)
+                : throw ctx.Error(l.Node, m.KeyPath("labels") + "." + l.Key, $"\"{l.Key}\" is not a valid label name"))),
+            Help = m.String("help") ?? d.Help,
+        };
+        m.Done();
+        if (m.HadTypeErrors)
+        {
+            return rule;
         }
         if (jsonPath is null)
         {
-            throw r.Error(node, path + ".path", "path is required");
+            throw ctx.Error(node, path + ".path", "path is required");
         }
         if (rule.Kind == JsonMetricKind.Label && rule.Label is null)
         {
-            throw r.Error(node, path + ".label", "type label needs a label name");
+            throw ctx.Error(node, path + ".label", "type label needs a label name");
         }
-        return rule with { Path = jsonPath };
+        return rule;
     }
 
-    public static HttpProbeConfig ParseHttpProbe(YamlReader r, YamlNode node, string path)
+    public static HttpProbeConfig ParseHttpProbe(YamlMap m)
     {
-        var c = new HttpProbeConfig();
-        foreach (var (key, value, p) in r.Entries(node, path))
+        var d = new HttpProbeConfig();
+        var method = m.String("method")?.ToUpperInvariant();
+        if (method is not null && (method.Length == 0 || !method.All(char.IsAsciiLetterUpper)))
         {
-            switch (key)
+            throw m.Ctx.Error(m.At("method"), m.KeyPath("method"), $"invalid HTTP method \"{method}\"");
+        }
+        var codes = new List<int>();
+        foreach (var (item, path) in m.Items("valid_status_codes", "[]int"))
+        {
+            if (m.Ctx.Int(item, path) is { } code)
             {
-                case "method":
-                    var method = r.String(value, p).ToUpperInvariant();
-                    if (method.Length == 0 || !method.All(char.IsAsciiLetterUpper))
-                    {
-                        throw r.Error(value, p, $"invalid HTTP method \"{method}\"");
-                    }
-                    c = c with { Method = method };
-                    break;
-                case "headers":
-                    c = c with { Headers = new Dictionary<string, string>(r.StringMap(value, p), StringComparer.OrdinalIgnoreCase) };
-                    break;
-                case "body":
-                    c = c with { Body = r.String(value, p) };
-                    break;
-                case "valid_status_codes":
-                    var codes = new List<int>();
-                    foreach (var (item, ip) in r.Items(value, p))
-                    {
-                        var code = r.Int(item, ip);
-                        codes.Add(code is >= 100 and <= 599 ? (int)code : throw r.Error(item, ip, "HTTP status codes are 100-599"));
-                    }
-                    c = c with { ValidStatusCodes = codes };
-                    break;
-                case "body_regex":
-                    c = c with { BodyRegex = Regex(r, value, p) };
-                    break;
-                case "body_not_regex":
-                    c = c with { BodyNotRegex = Regex(r, value, p) };
-                    break;
-                case "timeout":
-                    c = c with { Timeout = r.Duration(value, p) };
-                    break;
-                case "latency_budget":
-                    c = c with { LatencyBudget = r.Duration(value, p) };
-                    break;
-                case "fail_if_over_budget":
-                    c = c with { FailIfOverBudget = r.Bool(value, p) };
-                    break;
-                default:
-                    throw r.Error(value, p, $"field {key} not found in http_probe");
+                codes.Add(code is >= 100 and <= 599 ? (int)code : throw m.Ctx.Error(item, path, "HTTP status codes are 100-599"));
             }
         }
-        return c;
+        var headers = m.StringMap("headers");
+        var probe = new HttpProbeConfig
+        {
+            Method = method ?? d.Method,
+            Headers = headers is null ? d.Headers : headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase),
+            Body = m.String("body"),
+            ValidStatusCodes = codes,
+            BodyRegex = Regex(m, "body_regex"),
+            BodyNotRegex = Regex(m, "body_not_regex"),
+            Timeout = m.Duration("timeout"),
+            LatencyBudget = m.Duration("latency_budget"),
+            FailIfOverBudget = m.Bool("fail_if_over_budget") ?? d.FailIfOverBudget,
+        };
+        m.Done();
+        return probe;
     }
 
-    private static Regex Regex(YamlReader r, YamlNode value, string p)
+    private static Regex? Regex(YamlMap m, string key)
     {
+        if (m.String(key) is not { } pattern)
+        {
+            return null;
+        }
         try
         {
-            return HttpProbeConfig.CompileRegex(r.String(value, p));
+            return HttpProbeConfig.CompileRegex(pattern);
         }
         catch (ArgumentException ex)
         {
-            throw r.Error(value, p, "invalid regex: " + ex.Message);
+            throw m.Ctx.Error(m.At(key), m.KeyPath(key), "invalid regex: " + ex.Message);
         }
     }
 
-    private static Dictionary<string, string> LabelPaths(YamlReader r, YamlNode node, string path)
+    private static Dictionary<string, string> LabelPaths(YamlMap m)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value, p) in r.Entries(node, path))
+        foreach (var (key, value, node) in m.StringMap("labels_from_paths") ?? [])
         {
             if (!PromNames.IsValidLabelName(key) || key.StartsWith(PromNames.ReservedPrefix, StringComparison.Ordinal))
             {
-                throw r.Error(value, p, $"\"{key}\" is not a valid label name");
+                throw m.Ctx.Error(node, m.KeyPath("labels_from_paths") + "." + key, $"\"{key}\" is not a valid label name");
             }
-            result[key] = r.String(value, p);
+            result[key] = value;
         }
         return result;
     }
 
-    private static Dictionary<string, double> ValueMap(YamlReader r, YamlNode node, string path) =>
-        r.Entries(node, path).ToDictionary(e => e.Key, e => r.Double(e.Value, e.Path), StringComparer.Ordinal);
-
-    private static string ValidPrefix(YamlReader r, YamlNode value, string p)
+    private static Dictionary<string, double>? ValueMap(YamlMap m)
     {
-        var s = r.String(value, p);
-        if (s.Length > 0 && !PromNames.IsValidMetricName(s))
+        if (m.Map("value_map", "map[string]float64") is not { } map)
         {
-            throw r.Error(value, p, $"\"{s}\" is not a valid metric name prefix");
+            return null;
         }
-        return s;
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var key in map.Keys.ToList())
+        {
+            if (map.Float(key) is { } v)
+            {
+                result[key] = v;
+            }
+        }
+        map.Done();
+        return result;
     }
 
-    private static string ValidLabel(YamlReader r, YamlNode value, string p)
+    private static string? ValidName(YamlMap m, string key, string what, bool allowEmpty)
     {
-        var s = r.String(value, p);
-        return PromNames.IsValidLabelName(s) && !s.StartsWith(PromNames.ReservedPrefix, StringComparison.Ordinal)
+        var s = m.String(key);
+        if (s is null || (allowEmpty && s.Length == 0) || PromNames.IsValidMetricName(s))
+        {
+            return s;
+        }
+        throw m.Ctx.Error(m.At(key), m.KeyPath(key), $"\"{s}\" is not a valid {what}");
+    }
+
+    private static string? ValidLabel(YamlMap m, string key)
+    {
+        var s = m.String(key);
+        return s is null || (PromNames.IsValidLabelName(s) && !s.StartsWith(PromNames.ReservedPrefix, StringComparison.Ordinal))
             ? s
-            : throw r.Error(value, p, $"\"{s}\" is not a valid label name");
+            : throw m.Ctx.Error(m.At(key), m.KeyPath(key), $"\"{s}\" is not a valid label name");
     }
 
-    private static TimeSpan Offset(YamlReader r, YamlNode value, string p)
+    private static TimeSpan? Offset(YamlMap m)
     {
-        var s = r.String(value, p);
+        if (m.String("assume_utc_offset") is not { } s)
+        {
+            return null;
+        }
         var sign = s.StartsWith('-') ? -1 : 1;
         var body = s.TrimStart('+', '-');
         return TimeSpan.TryParseExact(body, "hh\\:mm", System.Globalization.CultureInfo.InvariantCulture, out var t)
             ? t * sign
-            : throw r.Error(value, p, $"invalid UTC offset \"{s}\" (e.g. +05:30)");
+            : throw m.Ctx.Error(m.At("assume_utc_offset"), m.KeyPath("assume_utc_offset"), $"invalid UTC offset \"{s}\" (e.g. +05:30)");
     }
-
 }

@@ -10,7 +10,12 @@ public static class FileSdPatterns
 {
     private static readonly Regex Valid = new(@"\A[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)\z", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
+    private static readonly Regex RulePath = new(@"\A[^*]*(\*[^/]*)?\z", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
     public static bool IsValid(string pattern) => Valid.IsMatch(pattern);
+
+    /// <summary>Prometheus' check of a <c>rule_files</c> entry: a glob only in the last path element.</summary>
+    public static bool IsValidRulePath(string pattern) => RulePath.IsMatch(pattern);
 
     /// <summary>Whether <paramref name="fileName"/> (a bare file name) matches the last element of <paramref name="pattern"/>.</summary>
     public static bool MatchesFileName(string pattern, string fileName)

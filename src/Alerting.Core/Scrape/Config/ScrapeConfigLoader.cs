@@ -1,277 +1,331 @@
-using Alerting.Core.Relabel;
+using Alerting.Core.Config;
 using Alerting.Core.Model;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using Alerting.Core.Relabel;
 
 namespace Alerting.Core.Scrape.Config;
 
 /// <summary>
-/// Loads the Prometheus-compatible subset of <c>prometheus.yml</c> we collect with. Unknown keys are
-/// errors (Prometheus is strict too); every error names file, line, column and key path.
+/// Loads the Prometheus-compatible part of <c>prometheus.yml</c> we collect with, decoded as Prometheus
+/// 2.42 decodes it (yaml.v2 strict: unknown fields and type errors listed together; a bad duration or a
+/// failed check aborts), so <c>alerting check scrape</c> gives <c>promtool check config</c>'s verdict.
+/// Valid Prometheus settings we cannot honour are errors naming the key; settings that only tune
+/// Prometheus' own storage are accepted and listed in <see cref="CollectionConfig.Warnings"/>.
 /// </summary>
 public static class ScrapeConfigLoader
 {
     /// <summary>Sections of prometheus.yml that are valid but belong to parts we replace; accepted with a warning.</summary>
-    private static readonly HashSet<string> IgnoredTopLevel = new(StringComparer.Ordinal)
-    {
-        "alerting", "remote_write", "remote_read", "storage", "tracing", "otlp", "runtime",
-    };
+    private static readonly string[] IgnoredTopLevel = ["alerting", "remote_write", "remote_read", "storage", "tracing", "otlp", "runtime"];
+
+    /// <summary>Valid Prometheus globals with no effect here.</summary>
+    private static readonly string[] IgnoredGlobal =
+    [
+        "query_log_file", "scrape_failure_log_file", "body_size_limit", "sample_limit", "label_limit", "label_name_length_limit",
+        "label_value_length_limit", "target_limit", "keep_dropped_targets", "metric_name_validation_scheme", "scrape_protocols", "rule_query_offset",
+    ];
+
+    /// <summary>Valid Prometheus scrape_config keys that only tune Prometheus' own storage or protocol negotiation.</summary>
+    private static readonly string[] IgnoredScrapeKeys =
+    [
+        "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit", "keep_dropped_targets",
+        "track_timestamps_staleness", "enable_compression",
+        "native_histogram_bucket_limit", "native_histogram_min_bucket_factor",
+        "scrape_failure_log_file", "metric_name_validation_scheme",
+        "metric_name_escaping_scheme", "fallback_scrape_protocol",
+    ];
+
+    /// <summary>Valid Prometheus keys that change how a target is reached; silently ignoring them would scrape wrongly.</summary>
+    private static readonly string[] UnsupportedScrapeKeys = ["http_headers"];
 
     public static CollectionConfig Load(string path)
     {
-        var text = File.ReadAllText(path);
-        return Parse(text, path);
+        ArgumentNullException.ThrowIfNull(path);
+        return Parse(File.ReadAllText(path), path);
     }
 
     public static CollectionConfig Parse(string yaml, string fileName = "<config>")
     {
         ArgumentNullException.ThrowIfNull(yaml);
-        var r = new YamlReader(fileName);
-        var stream = new YamlStream();
-        try
+        var (ctx, rootNode) = YamlContext.Load(yaml, fileName, YamlDialect.GoYamlV2);
+        var root = YamlMap.Open(ctx, rootNode, string.Empty);
+        if (root is null)
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException ex)
-        {
-            throw new ScrapeConfigException(fileName, (int)ex.Start.Line, (int)ex.Start.Column, string.Empty, ex.Message);
-        }
-        if (stream.Documents.Count == 0)
-        {
+            ctx.ThrowIfTypeErrors();
             return new CollectionConfig { SourcePath = fileName };
         }
-        var root = stream.Documents[0].RootNode;
-
-        // The global section decides defaults for every job, so read it before the jobs.
-        var global = new GlobalConfig();
         var warnings = new List<string>();
-        var ruleFiles = new List<string>();
-        YamlNode? scrapeNode = null;
-        foreach (var (key, value, path) in r.Entries(root, string.Empty))
+        // The global section decides defaults for every job, so it is read first, as Go fills it in before validating jobs.
+        var global = ParseGlobal(root);
+        var ruleFiles = root.StringList("rule_files") ?? [];
+        foreach (var key in IgnoredTopLevel.Where(root.Has))
         {
-            switch (key)
-            {
-                case "global":
-                    global = ParseGlobal(r, value, path);
-                    break;
-                case "scrape_configs":
-                    scrapeNode = value;
-                    break;
-                case "rule_files":
-                    ruleFiles.AddRange(r.StringList(value, path));
-                    break;
-                default:
-                    if (key == "scrape_config_files")
-                    {
-                        // Ignoring it would silently lose every job those files define.
-                        throw r.Error(value, path, "scrape_config_files is not supported; put the jobs under scrape_configs");
-                    }
-                    if (IgnoredTopLevel.Contains(key))
-                    {
-                        warnings.Add($"{fileName}:{value.Start.Line}: {key}: accepted but not used by this system");
-                        break;
-                    }
-                    throw r.Error(value, path, $"field {key} not found in type config.plain");
-            }
+            warnings.Add($"{fileName}:{root.KeyNode(key)!.Start.Line}: {key}: accepted but not used by this system");
         }
+        root.Accept(IgnoredTopLevel);
+        if (root.Has("scrape_config_files"))
+        {
+            // Ignoring it would silently lose every job those files define.
+            throw ctx.Error(root.At("scrape_config_files"), "scrape_config_files", "scrape_config_files is not supported; put the jobs under scrape_configs");
+        }
+        var drafts = new List<(YamlNode Node, string Path, ScrapeConfig? Job)>();
+        foreach (var (item, path) in root.Items("scrape_configs", "[]*config.ScrapeConfig"))
+        {
+            drafts.Add((item, path, YamlScalars.IsNull(item) ? null : ParseScrapeConfig(ctx, item, path, warnings)));
+        }
+        root.Done();
+        ctx.ThrowIfTypeErrors();
 
-        var jobs = new List<ScrapeConfig>();
-        if (scrapeNode is not null)
+        foreach (var rf in ruleFiles)
         {
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (item, path) in r.Items(scrapeNode, "scrape_configs"))
+            if (!FileSdPatterns.IsValidRulePath(rf))
             {
-                if (YamlReader.IsNull(item))
-                {
-                    throw r.Error(item, path, "empty or null scrape config section");
-                }
-                var job = ParseScrapeConfig(r, item, path, global, warnings);
-                if (!names.Add(job.JobName))
-                {
-                    throw r.Error(item, path + ".job_name", $"found multiple scrape configs with job name \"{job.JobName}\"");
-                }
-                jobs.Add(job);
+                throw ctx.Error(root.At("rule_files"), "rule_files", $"invalid rule file path \"{rf}\"");
             }
         }
-        return new CollectionConfig
+        var jobs = new List<ScrapeConfig>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (node, path, draft) in drafts)
         {
-            Global = global,
-            ScrapeConfigs = jobs,
-            RuleFiles = ruleFiles,
-            Warnings = warnings,
-            SourcePath = fileName,
+            if (draft is null)
+            {
+                throw ctx.Error(node, path, "empty or null scrape config section");
+            }
+            var job = ApplyGlobal(ctx, node, path, draft, global);
+            if (!names.Add(job.JobName))
+            {
+                throw ctx.Error(node, path + ".job_name", $"found multiple scrape configs with job name \"{job.JobName}\"");
+            }
+            jobs.Add(job);
+        }
+        return new CollectionConfig { Global = global, ScrapeConfigs = jobs, RuleFiles = ruleFiles, Warnings = warnings, SourcePath = fileName };
+    }
+
+    /// <summary>
+    /// promtool's extra check of a loaded config: every static target, relabelled, must make a valid
+    /// target (<c>instance 0 in group 0: "http://x/metrics" is not a valid hostname</c>). Prometheus
+    /// itself only drops such a target, so the app loads the file and logs it per scrape.
+    /// </summary>
+    public static IReadOnlyList<string> StaticTargetProblems(CollectionConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var problems = new List<string>();
+        foreach (var job in config.ScrapeConfigs)
+        {
+            for (var g = 0; g < job.StaticConfigs.Count; g++)
+            {
+                var i = 0;
+                foreach (var labels in job.StaticConfigs[g].TargetLabelSets())
+                {
+                    if (Discovery.TargetBuilder.Build(labels, job).Error is { } error)
+                    {
+                        problems.Add($"instance {i} in group {g}: {error}");
+                    }
+                    i++;
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static GlobalConfig ParseGlobal(YamlMap root)
+    {
+        var m = root.Map("global");
+        if (m is null)
+        {
+            return new GlobalConfig();
+        }
+        var interval = m.Duration("scrape_interval");
+        var timeout = m.Duration("scrape_timeout");
+        var evaluation = m.Duration("evaluation_interval");
+        var external = LabelSet(m, "external_labels");
+        m.Accept(IgnoredGlobal);
+        m.Done();
+        if (m.HadTypeErrors)
+        {
+            return new GlobalConfig();
+        }
+        if (external.Has(Labels.MetricName))
+        {
+            throw m.Ctx.Error(m.At("external_labels"), m.KeyPath("external_labels"), "\"__name__\" is not a valid label name");
+        }
+        var effectiveInterval = interval is { } i && i != TimeSpan.Zero ? i : GlobalConfig.DefaultScrapeInterval;
+        if (timeout is { } t && t > effectiveInterval)
+        {
+            throw m.Ctx.Error(m.At("scrape_timeout"), m.KeyPath("scrape_timeout"), "global scrape timeout greater than scrape interval");
+        }
+        var effectiveTimeout = timeout is { } t2 && t2 != TimeSpan.Zero ? t2
+            : GlobalConfig.DefaultScrapeTimeout > effectiveInterval ? effectiveInterval : GlobalConfig.DefaultScrapeTimeout;
+        return new GlobalConfig
+        {
+            ScrapeInterval = effectiveInterval,
+            ScrapeTimeout = effectiveTimeout,
+            EvaluationInterval = evaluation is { } e && e != TimeSpan.Zero ? e : GlobalConfig.DefaultEvaluationInterval,
+            ExternalLabels = external,
         };
     }
 
-    private static GlobalConfig ParseGlobal(YamlReader r, YamlNode node, string path)
+    /// <summary><c>scrape_protocols</c> as Prometheus validates it: known names, not empty, no repeats.</summary>
+    private static IReadOnlyList<string>? ParseScrapeProtocols(YamlMap m)
     {
-        TimeSpan? interval = null;
-        TimeSpan? timeout = null;
-        var g = new GlobalConfig();
-        foreach (var (key, value, p) in r.Entries(node, path))
+        if (m.StringList("scrape_protocols") is not { } protocols)
         {
-            switch (key)
+            return null;
+        }
+        if (protocols.Count == 0)
+        {
+            throw m.Ctx.Error(m.At("scrape_protocols"), m.KeyPath("scrape_protocols"), "scrape_protocols cannot be empty");
+        }
+        foreach (var protocol in protocols)
+        {
+            if (Exposition.ScrapeProtocols.Validate(protocol) is { } error)
             {
-                case "scrape_interval":
-                    interval = r.Duration(value, p);
-                    break;
-                case "scrape_timeout":
-                    timeout = r.Duration(value, p);
-                    break;
-                case "evaluation_interval":
-                    g = g with { EvaluationInterval = r.Duration(value, p) };
-                    break;
-                case "external_labels":
-                    g = g with { ExternalLabels = r.LabelSet(value, p) };
-                    if (g.ExternalLabels.Has(Labels.MetricName))
+                throw m.Ctx.Error(m.At("scrape_protocols"), m.KeyPath("scrape_protocols"), error);
+            }
+        }
+        if (protocols.Distinct(StringComparer.Ordinal).Count() != protocols.Count)
+        {
+            throw m.Ctx.Error(m.At("scrape_protocols"), m.KeyPath("scrape_protocols"), "duplicated protocol in scrape_protocols");
+        }
+        return protocols;
+    }
+
+    /// <summary>A label set as Prometheus validates it: legal names.</summary>
+    private static Labels LabelSet(YamlMap m, string key)
+    {
+        var list = new List<Label>();
+        foreach (var (name, value, keyNode) in m.StringMap(key, "model.LabelSet") ?? [])
+        {
+            if (!PromNames.IsValidLabelName(name))
+            {
+                throw m.Ctx.Error(keyNode, m.KeyPath(key) + "." + name, $"\"{name}\" is not a valid label name");
+            }
+            list.Add(new Label(name, value));
+        }
+        return Labels.From(list);
+    }
+
+    private static ScrapeConfig? ParseScrapeConfig(YamlContext ctx, YamlNode node, string path, List<string> warnings)
+    {
+        var m = YamlMap.Open(ctx, node, path, "config.ScrapeConfig");
+        if (m is null)
+        {
+            return null;
+        }
+        var jobName = m.String("job_name") ?? string.Empty;
+        var scheme = m.String("scheme");
+        var parameters = m.Map("params", "url.Values");
+        var paramValues = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        if (parameters is not null)
+        {
+            foreach (var name in parameters.Keys.ToList())
+            {
+                paramValues[name] = parameters.StringList(name) ?? [];
+            }
+            parameters.Done();
+        }
+        var cfg = new ScrapeConfig
+        {
+            JobName = jobName,
+            ScrapeInterval = m.Duration("scrape_interval") ?? TimeSpan.Zero,
+            ScrapeTimeout = m.Duration("scrape_timeout") ?? TimeSpan.Zero,
+            MetricsPath = m.String("metrics_path") ?? "/metrics",
+            Scheme = scheme ?? "http",
+            Params = paramValues,
+            HonorLabels = m.Bool("honor_labels") ?? false,
+            HonorTimestamps = m.Bool("honor_timestamps") ?? true,
+            SampleLimit = m.Int("sample_limit", "uint") ?? 0,
+            BodySizeLimitBytes = ByteSize(m, "body_size_limit"),
+            StaticConfigs = m.Items("static_configs", "[]*targetgroup.Group").Select(x => ParseStaticConfig(ctx, x.Node, x.KeyPath)).OfType<TargetGroup>().ToArray(),
+            FileSdConfigs = m.Items("file_sd_configs", "[]*file.SDConfig").Select(x => ParseFileSd(ctx, x.Node, x.KeyPath)).OfType<FileSdConfig>().ToArray(),
+            HttpSdConfigs = m.Items("http_sd_configs", "[]*http.SDConfig").Select(x => ParseHttpSd(ctx, x.Node, x.KeyPath)).OfType<HttpSdConfig>().ToArray(),
+            DnsSdConfigs = m.Items("dns_sd_configs", "[]*dns.SDConfig").Select(x => ParseDnsSd(ctx, x.Node, x.KeyPath)).OfType<DnsSdConfig>().ToArray(),
+            RelabelConfigs = ParseRelabelConfigs(m, "relabel_configs"),
+            MetricRelabelConfigs = ParseRelabelConfigs(m, "metric_relabel_configs"),
+            JsonExporter = m.Map("json_exporter", "json_exporter") is { } json ? ExtensionParsers.ParseJsonMapping(json) : null,
+            HttpProbe = m.Map("http_probe", "http_probe") is { } probe ? ExtensionParsers.ParseHttpProbe(probe) : null,
+        };
+        cfg = cfg with
+        {
+            ScrapeProtocols = ParseScrapeProtocols(m),
+            ScrapeNativeHistograms = m.Bool("scrape_native_histograms") ?? false,
+            AlwaysScrapeClassicHistograms = m.Bool("always_scrape_classic_histograms") ?? m.Bool("scrape_classic_histograms") ?? false,
+            ConvertClassicHistogramsToNhcb = m.Bool("convert_classic_histograms_to_nhcb") ?? false,
+        };
+        var http = HttpClientConfigParser.ParseFields(m);
+        foreach (var key in IgnoredScrapeKeys.Where(m.Has))
+        {
+            warnings.Add($"{ctx.File}:{m.KeyNode(key)!.Start.Line}: {m.KeyPath(key)}: accepted but not used by this system");
+        }
+        m.Accept(IgnoredScrapeKeys);
+        foreach (var key in m.Keys)
+        {
+            if (Array.IndexOf(UnsupportedScrapeKeys, key) >= 0)
+            {
+                throw ctx.Error(m.At(key), m.KeyPath(key), $"{key} is a Prometheus option this system does not support");
+            }
+            if (key.EndsWith("_sd_configs", StringComparison.Ordinal) && key is not ("file_sd_configs" or "http_sd_configs" or "dns_sd_configs"))
+            {
+                var hint = key == "fly_sd_configs"
+                    ? "; for Fly.io use dns_sd_configs with type AAAA and <app>.internal names, or http_sd_configs"
+                    : "; use static_configs, file_sd_configs, http_sd_configs or dns_sd_configs";
+                throw ctx.Error(m.At(key), m.KeyPath(key), $"{key} is not supported{hint}");
+            }
+        }
+        m.Done();
+        if (m.HadTypeErrors)
+        {
+            return cfg;
+        }
+        if (jobName.Length == 0)
+        {
+            throw ctx.Error(node, path + ".job_name", "job_name is empty");
+        }
+        if (scheme is not (null or "http" or "https"))
+        {
+            throw ctx.Error(m.At("scheme"), m.KeyPath("scheme"), $"unknown scrape config scheme \"{scheme}\" (only http and https)");
+        }
+        cfg = cfg with { HttpConfig = HttpClientConfigParser.Validate(m, http) };
+        if (cfg.RelabelConfigs.Count == 0)
+        {
+            // Users putting URLs in target groups; with relabelling the address may still be rewritten.
+            foreach (var (item, itemPath) in m.Items("static_configs", "[]*targetgroup.Group"))
+            {
+                foreach (var (t, tp) in ctx.Items((item as YamlMapping)?.Get("targets"), itemPath + ".targets", "[]string"))
+                {
+                    if (t is YamlScalar s && TargetAddress.Check(s.Value) is { } problem)
                     {
-                        throw r.Error(value, p, "\"__name__\" is not a valid label name");
+                        throw ctx.Error(t, tp, problem);
                     }
-                    break;
-                case "query_log_file":
-                case "scrape_failure_log_file":
-                case "body_size_limit":
-                case "sample_limit":
-                case "label_limit":
-                case "label_name_length_limit":
-                case "label_value_length_limit":
-                case "target_limit":
-                case "keep_dropped_targets":
-                case "metric_name_validation_scheme":
-                case "scrape_protocols":
-                case "rule_query_offset":
-                    break; // valid Prometheus globals with no effect here
-                default:
-                    throw r.Error(value, p, $"field {key} not found in type config.GlobalConfig");
+                }
             }
         }
-        var effectiveInterval = interval ?? GlobalConfig.DefaultScrapeInterval;
-        if (interval is { } i && i == TimeSpan.Zero)
+        if (cfg.JsonExporter is not null && cfg.HttpProbe is not null)
         {
-            effectiveInterval = GlobalConfig.DefaultScrapeInterval;
+            throw ctx.Error(node, path, "json_exporter and http_probe cannot both be set on one job");
         }
-        TimeSpan effectiveTimeout;
-        if (timeout is { } t && t != TimeSpan.Zero)
-        {
-            if (t > effectiveInterval)
-            {
-                throw r.Error(node, path + ".scrape_timeout", "global scrape timeout greater than scrape interval");
-            }
-            effectiveTimeout = t;
-        }
-        else
-        {
-            effectiveTimeout = GlobalConfig.DefaultScrapeTimeout > effectiveInterval ? effectiveInterval : GlobalConfig.DefaultScrapeTimeout;
-        }
-        return g with { ScrapeInterval = effectiveInterval, ScrapeTimeout = effectiveTimeout };
+        return cfg;
     }
 
-    /// <summary>Valid Prometheus scrape_config keys that only tune Prometheus' own storage or protocol negotiation.</summary>
-    private static readonly HashSet<string> IgnoredScrapeKeys = new(StringComparer.Ordinal)
+    /// <summary>Prometheus' defaults from the global section and its interval/timeout check.</summary>
+    private static ScrapeConfig ApplyGlobal(YamlContext ctx, YamlNode node, string path, ScrapeConfig cfg, GlobalConfig global)
     {
-        "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit", "keep_dropped_targets",
-        "scrape_protocols", "track_timestamps_staleness", "enable_compression", "scrape_classic_histograms",
-        "native_histogram_bucket_limit", "native_histogram_min_bucket_factor", "always_scrape_classic_histograms",
-        "convert_classic_histograms_to_nhcb", "scrape_failure_log_file", "metric_name_validation_scheme",
-        "metric_name_escaping_scheme", "fallback_scrape_protocol",
-    };
-
-    /// <summary>Valid Prometheus keys that change how a target is reached; silently ignoring them would scrape wrongly.</summary>
-    private static readonly HashSet<string> UnsupportedScrapeKeys = new(StringComparer.Ordinal)
-    {
-        "oauth2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "http_headers",
-    };
-
-    private static BasicAuth ParseBasicAuth(YamlReader r, YamlNode node, string path)
-    {
-        string? user = null;
-        string? password = null;
-        string? passwordFile = null;
-        foreach (var (key, value, p) in r.Entries(node, path))
+        var interval = cfg.ScrapeInterval != TimeSpan.Zero ? cfg.ScrapeInterval : global.ScrapeInterval;
+        if (cfg.ScrapeTimeout > interval)
         {
-            switch (key)
-            {
-                case "username":
-                    user = r.String(value, p);
-                    break;
-                case "password":
-                    password = r.String(value, p);
-                    break;
-                case "password_file":
-                    passwordFile = r.String(value, p);
-                    break;
-                default:
-                    throw r.Error(value, p, $"field {key} not found in type config.BasicAuth");
-            }
+            var at = (node as YamlMapping)?.Get("scrape_timeout") ?? node;
+            throw ctx.Error(at, path + ".scrape_timeout", $"scrape timeout greater than scrape interval for scrape config with job name \"{cfg.JobName}\"");
         }
-        if (password is not null && passwordFile is not null)
-        {
-            throw r.Error(node, path, "at most one of basic_auth password & password_file must be configured");
-        }
-        return new BasicAuth(user ?? string.Empty, password, passwordFile);
-    }
-
-    private static Authorization ParseAuthorization(YamlReader r, YamlNode node, string path)
-    {
-        var type = "Bearer";
-        string? credentials = null;
-        string? file = null;
-        foreach (var (key, value, p) in r.Entries(node, path))
-        {
-            switch (key)
-            {
-                case "type":
-                    type = r.String(value, p);
-                    if (type.Equals("basic", StringComparison.OrdinalIgnoreCase))
-                    {
-                        throw r.Error(value, p, "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
-                    }
-                    break;
-                case "credentials":
-                    credentials = r.String(value, p);
-                    break;
-                case "credentials_file":
-                    file = r.String(value, p);
-                    break;
-                default:
-                    throw r.Error(value, p, $"field {key} not found in type config.Authorization");
-            }
-        }
-        if (credentials is not null && file is not null)
-        {
-            throw r.Error(node, path, "at most one of authorization credentials & credentials_file must be configured");
-        }
-        return new Authorization(type.Length == 0 ? "Bearer" : type, credentials, file);
-    }
-
-    private static TlsConfig ParseTls(YamlReader r, YamlNode node, string path)
-    {
-        var tls = new TlsConfig();
-        foreach (var (key, value, p) in r.Entries(node, path))
-        {
-            tls = key switch
-            {
-                "ca_file" => tls with { CaFile = r.String(value, p) },
-                "cert_file" => tls with { CertFile = r.String(value, p) },
-                "key_file" => tls with { KeyFile = r.String(value, p) },
-                "server_name" => tls with { ServerName = r.String(value, p) },
-                "insecure_skip_verify" => tls with { InsecureSkipVerify = r.Bool(value, p) },
-                "min_version" or "max_version" or "ca" or "cert" or "key" or "key_ref" or "ca_ref" or "cert_ref" =>
-                    throw r.Error(value, p, $"tls_config.{key} is not supported; use ca_file, cert_file, key_file"),
-                _ => throw r.Error(value, p, $"field {key} not found in type config.TLSConfig"),
-            };
-        }
-        if ((tls.CertFile is null) != (tls.KeyFile is null))
-        {
-            throw r.Error(node, path, "exactly one of cert_file and key_file is configured; both or neither are required");
-        }
-        return tls;
+        var timeout = cfg.ScrapeTimeout != TimeSpan.Zero ? cfg.ScrapeTimeout : global.ScrapeTimeout > interval ? interval : global.ScrapeTimeout;
+        return cfg with { ScrapeInterval = interval, ScrapeTimeout = timeout };
     }
 
     /// <summary>Prometheus' byte sizes: a number with an optional KB/MB/GB... unit (powers of 1024).</summary>
-    private static long ByteSize(YamlReader r, YamlNode node, string path)
+    private static long ByteSize(YamlMap m, string key)
     {
-        var s = r.String(node, path).Trim();
+        var s = m.String(key)?.Trim();
+        if (s is null)
+        {
+            return 0;
+        }
         var units = new (string Unit, long Mult)[] { ("KB", 1L << 10), ("MB", 1L << 20), ("GB", 1L << 30), ("TB", 1L << 40), ("PB", 1L << 50), ("B", 1) };
         foreach (var (unit, mult) in units)
         {
@@ -283,210 +337,76 @@ public static class ScrapeConfigLoader
         }
         return long.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var plain)
             ? plain
-            : throw r.Error(node, path, $"invalid byte size \"{s}\"");
+            : throw m.Ctx.Error(m.At(key), m.KeyPath(key), $"invalid byte size \"{s}\"");
     }
 
-    private static ScrapeConfig ParseScrapeConfig(YamlReader r, YamlNode node, string path, GlobalConfig global, List<string> warnings)
+    private static TargetGroup? ParseStaticConfig(YamlContext ctx, YamlNode node, string path)
     {
-        string? jobName = null;
-        TimeSpan? interval = null;
-        TimeSpan? timeout = null;
-        YamlNode? timeoutNode = null;
-        var cfg = new ScrapeConfig { JobName = string.Empty };
-        foreach (var (key, value, p) in r.Entries(node, path))
+        var m = YamlMap.Open(ctx, node, path, TargetGroupParser.GoType);
+        if (m is null)
         {
-            switch (key)
-            {
-                case "job_name":
-                    jobName = r.String(value, p);
-                    break;
-                case "scrape_interval":
-                    interval = r.Duration(value, p);
-                    break;
-                case "scrape_timeout":
-                    timeout = r.Duration(value, p);
-                    timeoutNode = value;
-                    break;
-                case "metrics_path":
-                    cfg = cfg with { MetricsPath = r.String(value, p) };
-                    break;
-                case "scheme":
-                    var scheme = r.String(value, p);
-                    if (scheme is not ("http" or "https"))
-                    {
-                        throw r.Error(value, p, $"unknown scrape config scheme \"{scheme}\" (only http and https)");
-                    }
-                    cfg = cfg with { Scheme = scheme };
-                    break;
-                case "params":
-                    cfg = cfg with
-                    {
-                        Params = r.Entries(value, p).ToDictionary(e => e.Key, e => r.StringList(e.Value, e.Path), StringComparer.Ordinal),
-                    };
-                    break;
-                case "honor_labels":
-                    cfg = cfg with { HonorLabels = r.Bool(value, p) };
-                    break;
-                case "honor_timestamps":
-                    cfg = cfg with { HonorTimestamps = r.Bool(value, p) };
-                    break;
-                case "sample_limit":
-                    cfg = cfg with { SampleLimit = r.Int(value, p, 0) };
-                    break;
-                case "static_configs":
-                    cfg = cfg with { StaticConfigs = ParseStaticConfigs(r, value, p) };
-                    break;
-                case "file_sd_configs":
-                    cfg = cfg with { FileSdConfigs = r.Items(value, p).Select(x => ParseFileSd(r, x.Item, x.Path)).ToArray() };
-                    break;
-                case "http_sd_configs":
-                    cfg = cfg with { HttpSdConfigs = r.Items(value, p).Select(x => ParseHttpSd(r, x.Item, x.Path)).ToArray() };
-                    break;
-                case "dns_sd_configs":
-                    cfg = cfg with { DnsSdConfigs = r.Items(value, p).Select(x => ParseDnsSd(r, x.Item, x.Path)).ToArray() };
-                    break;
-                case "relabel_configs":
-                    cfg = cfg with { RelabelConfigs = ParseRelabelConfigs(r, value, p) };
-                    break;
-                case "metric_relabel_configs":
-                    cfg = cfg with { MetricRelabelConfigs = ParseRelabelConfigs(r, value, p) };
-                    break;
-                case "json_exporter":
-                    cfg = cfg with { JsonExporter = ExtensionParsers.ParseJsonMapping(r, value, p) };
-                    break;
-                case "http_probe":
-                    cfg = cfg with { HttpProbe = ExtensionParsers.ParseHttpProbe(r, value, p) };
-                    break;
-                case "basic_auth":
-                    cfg = cfg with { BasicAuth = ParseBasicAuth(r, value, p) };
-                    break;
-                case "authorization":
-                    cfg = cfg with { Authorization = ParseAuthorization(r, value, p) };
-                    break;
-                case "bearer_token":
-                    cfg = cfg with { Authorization = new Authorization("Bearer", r.String(value, p), null) };
-                    break;
-                case "bearer_token_file":
-                    cfg = cfg with { Authorization = new Authorization("Bearer", null, r.String(value, p)) };
-                    break;
-                case "tls_config":
-                    cfg = cfg with { Tls = ParseTls(r, value, p) };
-                    break;
-                case "follow_redirects":
-                    cfg = cfg with { FollowRedirects = r.Bool(value, p) };
-                    break;
-                case "enable_http2":
-                    cfg = cfg with { EnableHttp2 = r.Bool(value, p) };
-                    break;
-                case "body_size_limit":
-                    cfg = cfg with { BodySizeLimitBytes = ByteSize(r, value, p) };
-                    break;
-                default:
-                    if (IgnoredScrapeKeys.Contains(key))
-                    {
-                        warnings.Add($"{r.File}:{value.Start.Line}: {p}: accepted but not used by this system");
-                        break;
-                    }
-                    if (UnsupportedScrapeKeys.Contains(key))
-                    {
-                        throw r.Error(value, p, $"{key} is a Prometheus option this system does not support");
-                    }
-                    if (key.EndsWith("_sd_configs", StringComparison.Ordinal))
-                    {
-                        var hint = key == "fly_sd_configs"
-                            ? "; for Fly.io use dns_sd_configs with type AAAA and <app>.internal names, or http_sd_configs"
-                            : "; use static_configs, file_sd_configs, http_sd_configs or dns_sd_configs";
-                        throw r.Error(value, p, $"{key} is not supported{hint}");
-                    }
-                    throw r.Error(value, p, $"field {key} not found in type config.ScrapeConfig");
-            }
+            return null;
         }
-        if (string.IsNullOrEmpty(jobName))
-        {
-            throw r.Error(node, path + ".job_name", "job_name is empty");
-        }
-        var effectiveInterval = interval is { } iv && iv != TimeSpan.Zero ? iv : global.ScrapeInterval;
-        TimeSpan effectiveTimeout;
-        if (timeout is { } t && t != TimeSpan.Zero)
-        {
-            if (t > effectiveInterval)
-            {
-                throw r.Error(timeoutNode!, path + ".scrape_timeout", $"scrape timeout greater than scrape interval for scrape config with job name \"{jobName}\"");
-            }
-            effectiveTimeout = t;
-        }
-        else
-        {
-            effectiveTimeout = global.ScrapeTimeout > effectiveInterval ? effectiveInterval : global.ScrapeTimeout;
-        }
-        if (cfg.JsonExporter is not null && cfg.HttpProbe is not null)
-        {
-            throw r.Error(node, path, "json_exporter and http_probe cannot both be set on one job");
-        }
-        return cfg with { JobName = jobName, ScrapeInterval = effectiveInterval, ScrapeTimeout = effectiveTimeout };
+        var targets = m.StringList("targets") ?? [];
+        var labels = LabelSet(m, "labels");
+        m.Done();
+        return new TargetGroup(targets, labels, path);
     }
 
-    private static List<TargetGroup> ParseStaticConfigs(YamlReader r, YamlNode node, string path)
-    {
-        var groups = new List<TargetGroup>();
-        foreach (var (item, p) in r.Items(node, path))
-        {
-            IReadOnlyList<string> targets = [];
-            var labels = Labels.Empty;
-            foreach (var (key, value, kp) in r.Entries(item, p))
-            {
-                switch (key)
-                {
-                    case "targets":
-                        targets = r.StringList(value, kp);
-                        var i = 0;
-                        foreach (var (t, tp) in r.Items(value, kp))
-                        {
-                            var address = targets[i++];
-                            if (TargetAddress.Check(address) is { } problem)
-                            {
-                                throw r.Error(t, tp, problem);
-                            }
-                        }
-                        break;
-                    case "labels":
-                        labels = r.LabelSet(value, kp);
-                        break;
-                    default:
-                        throw r.Error(value, kp, $"field {key} not found in type targetgroup.plain");
-                }
-            }
-            groups.Add(new TargetGroup(targets, labels, $"{groups.Count}"));
-        }
-        return groups;
-    }
-
-    internal static IReadOnlyList<RelabelConfig> ParseRelabelConfigs(YamlReader r, YamlNode node, string path)
+    /// <summary>A list of relabel configs (also used for our extensions' relabelling).</summary>
+    internal static IReadOnlyList<RelabelConfig> ParseRelabelConfigs(YamlMap parent, string key)
     {
         var list = new List<RelabelConfig>();
-        foreach (var (item, p) in r.Items(node, path))
+        foreach (var (item, path) in parent.Items(key, "[]*relabel.Config"))
         {
-            var cfg = new RelabelConfig();
-            foreach (var (key, value, kp) in r.Entries(item, p))
+            var m = YamlMap.Open(parent.Ctx, item, path, "relabel.plain");
+            if (m is null)
             {
-                try
+                throw parent.Ctx.Error(item, path, key == "metric_relabel_configs"
+                    ? "empty or null metric relabeling rule in scrape config"
+                    : "empty or null target relabeling rule in scrape config");
+            }
+            var sourceLabels = m.StringList("source_labels", "model.LabelNames");
+            var separator = m.String("separator");
+            var regex = m.String("regex");
+            var modulus = m.Int("modulus", "uint64");
+            var target = m.String("target_label");
+            var replacement = m.String("replacement");
+            var action = m.String("action");
+            m.Done();
+            if (m.HadTypeErrors)
+            {
+                continue;
+            }
+            foreach (var n in sourceLabels ?? [])
+            {
+                if (!PromNames.IsValidLabelName(n))
                 {
-                    cfg = key switch
-                    {
-                        "source_labels" => cfg with { SourceLabels = ValidLabelNames(r, value, kp) },
-                        "separator" => cfg with { Separator = r.String(value, kp) },
-                        "regex" => cfg with { Regex = new RelabelRegex(r.String(value, kp)) },
-                        "modulus" => cfg with { Modulus = (ulong)r.Int(value, kp, 0) },
-                        "target_label" => cfg with { TargetLabel = r.String(value, kp) },
-                        "replacement" => cfg with { Replacement = r.String(value, kp) },
-                        "action" => cfg with { Action = RelabelConfig.ParseAction(r.String(value, kp)) },
-                        _ => throw r.Error(value, kp, $"field {key} not found in type relabel.plain"),
-                    };
+                    throw m.Ctx.Error(m.At("source_labels"), m.KeyPath("source_labels"), $"\"{n}\" is not a valid label name");
                 }
-                catch (FormatException ex) when (ex is not ScrapeConfigException)
+            }
+            var cfg = new RelabelConfig();
+            try
+            {
+                cfg = cfg with
                 {
-                    throw r.Error(value, kp, ex.Message);
-                }
+                    SourceLabels = sourceLabels?.ToArray() ?? cfg.SourceLabels,
+                    Separator = separator ?? cfg.Separator,
+                    Regex = regex is null ? cfg.Regex : new RelabelRegex(regex),
+                    Modulus = (ulong)(modulus ?? 0),
+                    TargetLabel = target ?? cfg.TargetLabel,
+                    Replacement = replacement ?? cfg.Replacement,
+                    Action = action is null ? cfg.Action : RelabelConfig.ParseAction(action),
+                };
+            }
+            catch (FormatException ex)
+            {
+                var bad = ex.Message.StartsWith("unknown relabel action", StringComparison.Ordinal) ? "action" : "regex";
+                throw m.Ctx.Error(m.At(bad), m.KeyPath(bad), ex.Message);
+            }
+            catch (ArgumentException ex)
+            {
+                throw m.Ctx.Error(m.At("regex"), m.KeyPath("regex"), ex.Message);
             }
             try
             {
@@ -494,128 +414,107 @@ public static class ScrapeConfigLoader
             }
             catch (FormatException ex)
             {
-                throw r.Error(item, p, ex.Message);
+                throw m.Ctx.Error(item, path, ex.Message);
             }
             list.Add(cfg);
         }
         return list;
     }
 
-    private static string[] ValidLabelNames(YamlReader r, YamlNode node, string path)
+    private static FileSdConfig? ParseFileSd(YamlContext ctx, YamlNode node, string path)
     {
-        var names = r.StringList(node, path).ToArray();
-        foreach (var n in names)
+        var m = YamlMap.Open(ctx, node, path, "file.plain");
+        if (m is null)
         {
-            if (!PromNames.IsValidLabelName(n))
-            {
-                throw r.Error(node, path, $"\"{n}\" is not a valid label name");
-            }
+            return null;
         }
-        return names;
-    }
-
-    private static FileSdConfig ParseFileSd(YamlReader r, YamlNode node, string path)
-    {
-        var cfg = new FileSdConfig();
-        foreach (var (key, value, p) in r.Entries(node, path))
+        var cfg = new FileSdConfig { Files = m.StringList("files") ?? [] };
+        cfg = cfg with { RefreshInterval = m.Duration("refresh_interval") ?? cfg.RefreshInterval };
+        m.Done();
+        if (m.HadTypeErrors)
         {
-            switch (key)
-            {
-                case "files":
-                    var files = r.StringList(value, p);
-                    foreach (var f in files)
-                    {
-                        if (!FileSdPatterns.IsValid(f))
-                        {
-                            throw r.Error(value, p, $"path name \"{f}\" is not valid for file discovery");
-                        }
-                    }
-                    cfg = cfg with { Files = files };
-                    break;
-                case "refresh_interval":
-                    cfg = cfg with { RefreshInterval = r.Duration(value, p) };
-                    break;
-                default:
-                    throw r.Error(value, p, $"field {key} not found in type file.plain");
-            }
+            return cfg;
         }
         if (cfg.Files.Count == 0)
         {
-            throw r.Error(node, path, "file service discovery config must contain at least one path name");
+            throw ctx.Error(node, path, "file service discovery config must contain at least one path name");
+        }
+        foreach (var f in cfg.Files)
+        {
+            if (!FileSdPatterns.IsValid(f))
+            {
+                throw ctx.Error(m.At("files"), m.KeyPath("files"), $"path name \"{f}\" is not valid for file discovery");
+            }
         }
         return cfg;
     }
 
-    private static HttpSdConfig ParseHttpSd(YamlReader r, YamlNode node, string path)
+    private static HttpSdConfig? ParseHttpSd(YamlContext ctx, YamlNode node, string path)
     {
-        Uri? url = null;
-        var refresh = TimeSpan.FromMinutes(1);
-        foreach (var (key, value, p) in r.Entries(node, path))
+        var m = YamlMap.Open(ctx, node, path, "http.plain");
+        if (m is null)
         {
-            switch (key)
-            {
-                case "url":
-                    var s = r.String(value, p);
-                    if (!Uri.TryCreate(s, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https"))
-                    {
-                        throw r.Error(value, p, "URL scheme must be 'http' or 'https'");
-                    }
-                    break;
-                case "refresh_interval":
-                    refresh = r.Duration(value, p);
-                    break;
-                default:
-                    throw r.Error(value, p, $"field {key} not found in type http.plain");
-            }
+            return null;
         }
-        if (url is null)
+        var url = m.String("url");
+        var refresh = m.Duration("refresh_interval") ?? TimeSpan.FromMinutes(1);
+        var http = HttpClientConfigParser.ParseFields(m);
+        m.Done();
+        if (m.HadTypeErrors)
         {
-            throw r.Error(node, path, "URL is missing");
+            return null;
         }
-        return new HttpSdConfig { Url = url, RefreshInterval = refresh };
+        if (string.IsNullOrEmpty(url))
+        {
+            throw ctx.Error(node, path, "URL is missing");
+        }
+        if (GoUrl.ParseError(url) is { } parseError)
+        {
+            throw ctx.Error(m.At("url"), m.KeyPath("url"), parseError);
+        }
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw ctx.Error(m.At("url"), m.KeyPath("url"), "URL scheme must be 'http' or 'https'");
+        }
+        if (uri.Host.Length == 0)
+        {
+            throw ctx.Error(m.At("url"), m.KeyPath("url"), "host is missing in URL");
+        }
+        return new HttpSdConfig { Url = uri, RefreshInterval = refresh, HttpConfig = HttpClientConfigParser.Validate(m, http) };
     }
 
-    private static DnsSdConfig ParseDnsSd(YamlReader r, YamlNode node, string path)
+    private static DnsSdConfig? ParseDnsSd(YamlContext ctx, YamlNode node, string path)
     {
-        var cfg = new DnsSdConfig();
-        foreach (var (key, value, p) in r.Entries(node, path))
+        var m = YamlMap.Open(ctx, node, path, "dns.plain");
+        if (m is null)
         {
-            switch (key)
-            {
-                case "names":
-                    cfg = cfg with { Names = r.StringList(value, p) };
-                    break;
-                case "type":
-                    var t = r.String(value, p).ToUpperInvariant();
-                    cfg = cfg with
-                    {
-                        Type = t switch
-                        {
-                            "SRV" => DnsRecordType.SRV,
-                            "A" => DnsRecordType.A,
-                            "AAAA" => DnsRecordType.AAAA,
-                            _ => throw r.Error(value, p, $"invalid DNS-SD records type {t}"),
-                        },
-                    };
-                    break;
-                case "port":
-                    cfg = cfg with { Port = (int)r.Int(value, p, 0) };
-                    break;
-                case "refresh_interval":
-                    cfg = cfg with { RefreshInterval = r.Duration(value, p) };
-                    break;
-                default:
-                    throw r.Error(value, p, $"field {key} not found in type dns.plain");
-            }
+            return null;
         }
-        if (cfg.Names.Count == 0)
+        var names = m.StringList("names") ?? [];
+        var type = (m.String("type") ?? "SRV").ToUpperInvariant();
+        var port = m.Int("port") ?? 0;
+        var refresh = m.Duration("refresh_interval");
+        m.Done();
+        if (m.HadTypeErrors)
         {
-            throw r.Error(node, path, "DNS-SD config must contain at least one SRV record name");
+            return null;
         }
-        if (cfg.Type != DnsRecordType.SRV && cfg.Port == 0)
+        if (names.Count == 0)
         {
-            throw r.Error(node, path, "a port is required in DNS-SD configs for all record types except SRV");
+            throw ctx.Error(node, path, "DNS-SD config must contain at least one SRV record name");
         }
-        return cfg;
+        var recordType = type switch
+        {
+            "SRV" => DnsRecordType.SRV,
+            "A" => DnsRecordType.A,
+            "AAAA" => DnsRecordType.AAAA,
+            _ => throw ctx.Error(m.At("type"), m.KeyPath("type"), $"invalid DNS-SD records type {type}"),
+        };
+        if (recordType != DnsRecordType.SRV && port == 0)
+        {
+            throw ctx.Error(node, path, "a port is required in DNS-SD configs for all record types except SRV");
+        }
+        var cfg = new DnsSdConfig { Names = names, Type = recordType, Port = (int)port };
+        return refresh is { } r ? cfg with { RefreshInterval = r } : cfg;
     }
 }

@@ -2,6 +2,7 @@ using Alerting.Core.Scrape.Json;
 using Alerting.Core.Scrape.Probe;
 using Alerting.Core.Relabel;
 using Alerting.Core.Model;
+using Alerting.Core.Config;
 
 namespace Alerting.Core.Scrape.Config;
 
@@ -72,19 +73,27 @@ public sealed record ScrapeConfig
 
     public IReadOnlyList<RelabelConfig> MetricRelabelConfigs { get; init; } = [];
 
-    public BasicAuth? BasicAuth { get; init; }
-
-    /// <summary>Also what the deprecated <c>bearer_token</c>/<c>bearer_token_file</c> keys become.</summary>
-    public Authorization? Authorization { get; init; }
-
-    public TlsConfig Tls { get; init; } = new();
-
-    public bool FollowRedirects { get; init; } = true;
-
-    public bool EnableHttp2 { get; init; } = true;
+    /// <summary>Authentication, TLS, proxy and redirects, as Prometheus' inline HTTP client fields.</summary>
+    public HttpClientConfig HttpConfig { get; init; } = HttpClientConfig.Default;
 
     /// <summary>0 means no limit; a larger body fails the scrape.</summary>
     public long BodySizeLimitBytes { get; init; }
+
+    /// <summary><c>scrape_protocols</c>; null means Prometheus' default for <see cref="ScrapeNativeHistograms"/>.</summary>
+    public IReadOnlyList<string>? ScrapeProtocols { get; init; }
+
+    /// <summary><c>scrape_native_histograms</c>: propose protobuf first and keep native histograms.</summary>
+    public bool ScrapeNativeHistograms { get; init; }
+
+    /// <summary><c>always_scrape_classic_histograms</c> (formerly <c>scrape_classic_histograms</c>).</summary>
+    public bool AlwaysScrapeClassicHistograms { get; init; }
+
+    /// <summary><c>convert_classic_histograms_to_nhcb</c>.</summary>
+    public bool ConvertClassicHistogramsToNhcb { get; init; }
+
+    /// <summary>The protocols actually proposed, in order.</summary>
+    public IReadOnlyList<string> EffectiveScrapeProtocols =>
+        ScrapeProtocols ?? (ScrapeNativeHistograms ? Exposition.ScrapeProtocols.ProtoFirst : Exposition.ScrapeProtocols.Default);
 
     /// <summary>Our extension: the target serves a JSON document, mapped to series by this mapping.</summary>
     public JsonMapping? JsonExporter { get; init; }
@@ -113,6 +122,8 @@ public sealed record HttpSdConfig
     public required Uri Url { get; init; }
 
     public TimeSpan RefreshInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    public HttpClientConfig HttpConfig { get; init; } = HttpClientConfig.Default;
 }
 
 public enum DnsRecordType
@@ -132,21 +143,4 @@ public sealed record DnsSdConfig
     public int Port { get; init; }
 
     public TimeSpan RefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
-}
-
-public sealed record BasicAuth(string Username, string? Password, string? PasswordFile);
-
-public sealed record Authorization(string Type, string? Credentials, string? CredentialsFile);
-
-public sealed record TlsConfig
-{
-    public string? CaFile { get; init; }
-
-    public string? CertFile { get; init; }
-
-    public string? KeyFile { get; init; }
-
-    public string? ServerName { get; init; }
-
-    public bool InsecureSkipVerify { get; init; }
 }

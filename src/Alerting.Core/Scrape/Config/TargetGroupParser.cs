@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Alerting.Core.Model;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using Alerting.Core.Config;
 
 namespace Alerting.Core.Scrape.Config;
 
@@ -14,6 +13,9 @@ public static class TargetGroupParser
 {
     public const string FilePathLabel = "__meta_filepath";
     public const string UrlLabel = "__meta_url";
+
+    /// <summary>The anonymous struct Prometheus decodes a target group into, as its type errors name it.</summary>
+    internal const string GoType = "struct { Targets []string \"yaml:\\\"targets\\\"\"; Labels model.LabelSet \"yaml:\\\"labels\\\"\" }";
 
     /// <summary>Parses a file_sd file; YAML when the name ends in .yml/.yaml, JSON otherwise.</summary>
     public static IReadOnlyList<TargetGroup> ParseFile(string content, string filePath)
@@ -34,7 +36,7 @@ public static class TargetGroupParser
         var mediaType = contentType?.Split(';')[0].Trim();
         if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ScrapeConfigException(url.ToString(), 0, 0, string.Empty, $"unsupported content type \"{contentType}\"");
+            throw new ConfigException(url.ToString(), 0, 0, string.Empty, $"unsupported content type \"{contentType}\"");
         }
         var groups = ParseJson(content, url.ToString());
         return groups.Select((g, i) => g with
@@ -53,13 +55,13 @@ public static class TargetGroupParser
         }
         catch (JsonException ex)
         {
-            throw new ScrapeConfigException(source, (int)(ex.LineNumber ?? 0) + 1, (int)(ex.BytePositionInLine ?? 0) + 1, string.Empty, ex.Message);
+            throw new ConfigException(source, (int)(ex.LineNumber ?? 0) + 1, (int)(ex.BytePositionInLine ?? 0) + 1, string.Empty, ex.Message);
         }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Array)
             {
-                throw new ScrapeConfigException(source, 1, 1, string.Empty, "expected a JSON array of target groups");
+                throw new ConfigException(source, 1, 1, string.Empty, "expected a JSON array of target groups");
             }
             var result = new List<TargetGroup>();
             var i = 0;
@@ -68,7 +70,7 @@ public static class TargetGroupParser
                 var path = $"[{i}]";
                 if (g.ValueKind != JsonValueKind.Object)
                 {
-                    throw new ScrapeConfigException(source, 1, 1, path, "expected an object with targets and labels");
+                    throw new ConfigException(source, 1, 1, path, "expected an object with targets and labels");
                 }
                 var targets = new List<string>();
                 var labels = new List<Label>();
@@ -83,7 +85,7 @@ public static class TargetGroupParser
                             }
                             if (p.Value.ValueKind != JsonValueKind.Array || p.Value.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String))
                             {
-                                throw new ScrapeConfigException(source, 1, 1, path + ".targets", "expected a list of strings");
+                                throw new ConfigException(source, 1, 1, path + ".targets", "expected a list of strings");
                             }
                             targets.AddRange(p.Value.EnumerateArray().Select(t => t.GetString()!));
                             break;
@@ -94,19 +96,19 @@ public static class TargetGroupParser
                             }
                             if (p.Value.ValueKind != JsonValueKind.Object)
                             {
-                                throw new ScrapeConfigException(source, 1, 1, path + ".labels", "expected an object of label names to strings");
+                                throw new ConfigException(source, 1, 1, path + ".labels", "expected an object of label names to strings");
                             }
                             foreach (var l in p.Value.EnumerateObject())
                             {
                                 if (l.Value.ValueKind != JsonValueKind.String)
                                 {
-                                    throw new ScrapeConfigException(source, 1, 1, $"{path}.labels.{l.Name}", "label values must be strings");
+                                    throw new ConfigException(source, 1, 1, $"{path}.labels.{l.Name}", "label values must be strings");
                                 }
                                 labels.Add(new Label(l.Name, l.Value.GetString()!));
                             }
                             break;
                         default:
-                            throw new ScrapeConfigException(source, 1, 1, $"{path}.{p.Name}", $"field {p.Name} not found in type targetgroup.plain");
+                            throw new ConfigException(source, 1, 1, $"{path}.{p.Name}", $"field {p.Name} not found in type targetgroup.plain");
                     }
                 }
                 result.Add(Validate(targets, labels, source, path, 1));
@@ -118,41 +120,22 @@ public static class TargetGroupParser
 
     public static IReadOnlyList<TargetGroup> ParseYaml(string content, string source)
     {
-        var r = new YamlReader(source);
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(content));
-        }
-        catch (YamlException ex)
-        {
-            throw new ScrapeConfigException(source, (int)ex.Start.Line, (int)ex.Start.Column, string.Empty, ex.Message);
-        }
-        if (stream.Documents.Count == 0)
-        {
-            return [];
-        }
+        var (ctx, root) = YamlContext.Load(content, source, YamlDialect.GoYamlV2);
         var result = new List<TargetGroup>();
-        foreach (var (item, path) in r.Items(stream.Documents[0].RootNode, string.Empty))
+        foreach (var (item, path) in ctx.Items(root, string.Empty, "[]*targetgroup.Group"))
         {
-            IReadOnlyList<string> targets = [];
-            var labels = new List<Label>();
-            foreach (var (key, value, p) in r.Entries(item, path))
+            var m = YamlMap.Open(ctx, item, path, GoType);
+            if (m is null)
             {
-                switch (key)
-                {
-                    case "targets":
-                        targets = r.StringList(value, p);
-                        break;
-                    case "labels":
-                        labels.AddRange(r.Entries(value, p).Select(e => new Label(e.Key, r.String(e.Value, e.Path))));
-                        break;
-                    default:
-                        throw r.Error(value, p, $"field {key} not found in type targetgroup.plain");
-                }
+                continue;
             }
-            result.Add(Validate(targets, labels, source, path, (int)item.Start.Line));
+            var targets = m.StringList("targets") ?? [];
+            var labels = (m.StringMap("labels", "model.LabelSet") ?? []).Select(l => new Label(l.Key, l.Value)).ToList();
+            m.Done();
+            ctx.ThrowIfTypeErrors();
+            result.Add(Validate(targets, labels, source, path, item.Start.Line));
         }
+        ctx.ThrowIfTypeErrors();
         return result;
     }
 
@@ -162,7 +145,7 @@ public static class TargetGroupParser
         {
             if (!PromNames.IsValidLabelName(l.Name))
             {
-                throw new ScrapeConfigException(source, line, 1, $"{path}.labels", $"\"{l.Name}\" is not a valid label name");
+                throw new ConfigException(source, line, 1, $"{path}.labels", $"\"{l.Name}\" is not a valid label name");
             }
         }
         // Bad addresses are not checked here: as in Prometheus they fail only their own target, when it is built.

@@ -1,0 +1,594 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Alerting.Fakes;
+using Alerting.Fakes.Validation;
+using Alerting.LocalServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Alerting.Chaos;
+
+/// <summary>How a chaos run is shaped.</summary>
+public sealed record ChaosOptions
+{
+    public int Kills { get; init; } = 100;
+
+    /// <summary>New alerts started between two kills (a mix of scraped, webhook, silenced and acknowledged ones).</summary>
+    public int AlertsPerRound { get; init; } = 2;
+
+    /// <summary>Real time between a restart and the next kill, drawn uniformly.</summary>
+    public TimeSpan MinUptime { get; init; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan MaxUptime { get; init; } = TimeSpan.FromSeconds(12);
+
+    /// <summary>How long the app runs undisturbed after the last kill before everything is counted.</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(100);
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Every Nth round storage is cut off (all connections reset) instead of the app being killed; 0 never.</summary>
+    public int OutageEvery { get; init; }
+
+    public TimeSpan OutageLength { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TextWriter Log { get; init; } = TextWriter.Null;
+}
+
+/// <summary>One channel's outcome: alerts expected there, lost (never delivered), extra copies, and delivery latency.</summary>
+public sealed record ChannelReport(string Channel, int Expected, int Lost, int Duplicated, int AlertsWithDuplicates, TimeSpan MedianLatency, TimeSpan MaxLatency);
+
+public sealed record ChaosReport(
+    int Kills,
+    int Outages,
+    int OutageErrorLines,
+    int Alerts,
+    IReadOnlyList<ChannelReport> Channels,
+    int SilencedNotified,
+    int AcknowledgedThenPaged,
+    TimeSpan LargestExtraDelay,
+    TimeSpan Duration)
+{
+    public string Format()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"kills: {Kills}, storage outages: {Outages}, alerts: {Alerts}, run: {Duration.TotalMinutes:F1} min");
+        sb.AppendLine("channel     expected  lost  duplicated (alerts)  median latency  max latency");
+        foreach (var c in Channels)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{c.Channel,-10} {c.Expected,9} {c.Lost,5} {c.Duplicated,11} ({c.AlertsWithDuplicates,3})  {c.MedianLatency.TotalSeconds,12:F1} s  {c.MaxLatency.TotalSeconds,9:F1} s");
+        }
+        sb.AppendLine(CultureInfo.InvariantCulture, $"silenced alerts notified: {SilencedNotified}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"acknowledged alerts paged afterwards: {AcknowledgedThenPaged}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"largest extra delay a kill caused: {LargestExtraDelay.TotalSeconds:F1} s");
+        if (Outages > 0)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"warning/error log lines about storage per outage: {(double)OutageErrorLines / Outages:F1}");
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>
+/// The crash harness: the function app as a real process (the local host) on a real Azurite, MailDev,
+/// the Slack fake and the PagerDuty fake, killed with SIGKILL at random points and restarted on the
+/// same storage while alerts flow in four ways: scraped from a target and evaluated by a rule, posted to
+/// the v2 API and re-sent every 5 s as Prometheus does, posted after a silence that covers them, and
+/// escalated then acknowledged through the operator API. Afterwards every alert is looked up in each
+/// channel: each must arrive exactly once (twice only where a send completed and the kill came before
+/// its record), never for a silenced alert, and an acknowledged alert must not reach its later step.
+/// </summary>
+public sealed class ChaosRun : IAsyncDisposable
+{
+    private const string Key = "local-function-key";
+    private static readonly TimeSpan LateStep = TimeSpan.FromSeconds(45);
+
+    private readonly ChaosOptions _options;
+    private readonly Random _random;
+    private readonly string _dir = Directory.CreateTempSubdirectory("alerting-chaos-").FullName;
+    private readonly ConcurrentDictionary<string, ChaosAlert> _alerts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _scraped = new(StringComparer.Ordinal);
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private Azurite _azurite = null!;
+    private MailDev _mail = null!;
+    private SlackWebhookFake _slack = null!;
+    private PagerDutyFake _pagerDuty = null!;
+    private WebApplication _target = null!;
+    private ExternalProcess? _app;
+    private readonly List<FaultProxy> _proxies = [];
+    private int _outages;
+    private int _kills;
+    private int _outageErrorLines;
+    private int _appPort;
+    private int _next;
+
+    public ChaosRun(ChaosOptions options)
+    {
+        _options = options;
+        _random = new Random(options.Seed);
+    }
+
+    private enum Flow
+    {
+        Scraped,
+        Webhook,
+        Silenced,
+        Acknowledged,
+    }
+
+    private sealed class ChaosAlert(string id, Flow flow, DateTimeOffset startedAt)
+    {
+        public string Id { get; } = id;
+
+        public Flow Flow { get; } = flow;
+
+        public DateTimeOffset StartedAt { get; } = startedAt;
+
+        public DateTimeOffset? AcknowledgedAt { get; set; }
+    }
+
+    public async Task<ChaosReport> RunAsync(CancellationToken ct = default)
+    {
+        var started = Stopwatch.StartNew();
+        await StartPeersAsync().ConfigureAwait(false);
+        await StartAppAsync(ct).ConfigureAwait(false);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var resender = Task.Run(() => ResendLoopAsync(stop.Token), CancellationToken.None);
+        var acker = Task.Run(() => AckLoopAsync(stop.Token), CancellationToken.None);
+        try
+        {
+            for (var kill = 1; kill <= _options.Kills; kill++)
+            {
+                for (var i = 0; i < _options.AlertsPerRound; i++)
+                {
+                    await StartAlertAsync(ct).ConfigureAwait(false);
+                }
+                var uptime = _options.MinUptime + ((_options.MaxUptime - _options.MinUptime) * _random.NextDouble());
+                await Task.Delay(uptime, ct).ConfigureAwait(false);
+                if (_options.OutageEvery > 0 && kill % _options.OutageEvery == 0)
+                {
+                    await OutageAsync(ct).ConfigureAwait(false);
+                    _options.Log.WriteLine($"[chaos] storage outage {_outages} ({_options.OutageLength.TotalSeconds:F0} s) in round {kill}/{_options.Kills}");
+                    continue;
+                }
+                await KillAppAsync().ConfigureAwait(false);
+                _kills++;
+                _options.Log.WriteLine($"[chaos] kill {kill}/{_options.Kills} after {uptime.TotalSeconds:F1} s ({_alerts.Count} alerts so far)");
+                await StartAppAsync(ct).ConfigureAwait(false);
+            }
+            _options.Log.WriteLine($"[chaos] settling for {_options.Settle.TotalSeconds:F0} s");
+            await Task.Delay(_options.Settle, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(resender, acker).ConfigureAwait(false);
+        }
+        return await CountAsync(started.Elapsed).ConfigureAwait(false);
+    }
+
+    /// <summary>Storage unreachable for a while (every connection reset), then back; the app keeps running.</summary>
+    private async Task OutageAsync(CancellationToken ct)
+    {
+        _outages++;
+        var before = StorageErrorLines(_app?.Output);
+        _proxies.ForEach(p => p.Down = true);
+        await Task.Delay(_options.OutageLength, ct).ConfigureAwait(false);
+        _proxies.ForEach(p => p.Down = false);
+        // Let the app notice it works again before the lines are counted.
+        await Task.Delay(TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+        _outageErrorLines += StorageErrorLines(_app?.Output) - before;
+    }
+
+    /// <summary>Warnings and errors the app logged about storage (warn/fail lines of the console logger mentioning it).</summary>
+    private static int StorageErrorLines(string? output) =>
+        (output ?? string.Empty).Split('\n').Count(l => (l.Contains(" warn: ", StringComparison.Ordinal) || l.Contains(" fail: ", StringComparison.Ordinal) || l.Contains("warn:", StringComparison.Ordinal) || l.Contains("fail:", StringComparison.Ordinal)));
+
+    /// <summary>The storage connection string with each endpoint behind a fault proxy.</summary>
+    private string ProxiedConnectionString()
+    {
+        var result = _azurite.ConnectionString;
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(_azurite.ConnectionString, @"127\.0\.0\.1:(\d+)"))
+        {
+            var proxy = new FaultProxy(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            _proxies.Add(proxy);
+            result = result.Replace(m.Value, $"127.0.0.1:{proxy.Port}", StringComparison.Ordinal);
+        }
+        return result;
+    }
+
+    private async Task StartPeersAsync()
+    {
+        _azurite = await Azurite.StartAsync().ConfigureAwait(false);
+        _mail = await MailDev.StartAsync().ConfigureAwait(false);
+        _slack = await SlackWebhookFake.StartAsync().ConfigureAwait(false);
+        _pagerDuty = await PagerDutyFake.StartAsync(new PagerDutyContract(
+            PagerDutyEventValidator.Validate, PagerDutyEventValidator.InvalidEventResponse, PagerDutyEventValidator.SuccessResponse)).ConfigureAwait(false);
+
+        // The scrape target: one series per scraped alert, served while the alert fires.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _target = builder.Build();
+        _target.MapGet("/metrics", () => Results.Text(
+            "# TYPE chaos_scraped gauge\n" + string.Concat(_scraped.Keys.Select(k => $"chaos_scraped{{alert_id=\"{k}\"}} 1\n")),
+            "text/plain; version=0.0.4"));
+        await _target.StartAsync().ConfigureAwait(false);
+        var targetAddress = new Uri(_target.Urls.First()).Authority;
+
+        await File.WriteAllTextAsync(Path.Combine(_dir, "scrape.yml"), $"""
+            global:
+              scrape_interval: 5s
+              scrape_timeout: 2s
+            scrape_configs:
+              - job_name: chaos
+                static_configs:
+                  - targets: ['{targetAddress}']
+            """).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "chaos.rules.yml"), """
+            groups:
+              - name: chaos
+                interval: 5s
+                rules:
+                  - alert: ChaosScraped
+                    expr: chaos_scraped > 0
+                    labels: {severity: chaos}
+                    annotations: {summary: 'scraped {{ $labels.alert_id }}'}
+            """).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "alertmanager.yml"), $"""
+            global:
+              resolve_timeout: 5m
+              smtp_from: 'alerting@chaos.test'
+              smtp_smarthost: '127.0.0.1:{_mail.SmtpPort}'
+              smtp_require_tls: false
+            route:
+              receiver: chaos
+              group_by: ['alertname', 'alert_id']
+              group_wait: 1s
+              group_interval: 10s
+              repeat_interval: 24h
+            receivers:
+              - name: chaos
+                email_configs:
+                  - to: 'chaos@chaos.test'
+                slack_configs:
+                  - api_url: '{_slack.WebhookUrl}'
+                    channel: '#chaos'
+                pagerduty_configs:
+                  - routing_key: 'ChaosRoutingKeyForTheFakeSvc0001'
+                    url: '{_pagerDuty.EventsUrl}'
+              - name: chaos-ack
+                email_configs:
+                  - to: 'ack@chaos.test'
+              - name: chaos-late
+                email_configs:
+                  - to: 'late@chaos.test'
+            """).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "escalation.yml"), $"""
+            policies:
+              - name: chaos-ack
+                matchers: ['flow="ack"']
+                steps:
+                  - after: 0s
+                    notify: [chaos-ack]
+                  - after: {(int)LateStep.TotalSeconds}s
+                    notify: [chaos-late]
+            """).ConfigureAwait(false);
+        var settings = new JsonObject
+        {
+            ["AzureWebJobsStorage"] = ProxiedConnectionString(),
+            ["ScrapeSchedule"] = "*/5 * * * * *",
+            ["EvaluateSchedule"] = "*/5 * * * * *",
+            ["Alerting:ScrapeConfigPath"] = Path.Combine(_dir, "scrape.yml"),
+            ["Alerting:RuleFiles"] = Path.Combine(_dir, "chaos.rules.yml"),
+            ["Alerting:AlertmanagerConfigPath"] = Path.Combine(_dir, "alertmanager.yml"),
+            ["Alerting:DefaultTemplatesPath"] = Path.Combine(RepoPaths.Root, "rules", "templates"),
+            ["Alerting:EscalationPolicyPath"] = Path.Combine(_dir, "escalation.yml"),
+            ["Alerting:ExternalUrl"] = "http://alerting.chaos",
+        };
+        await File.WriteAllTextAsync(Path.Combine(_dir, "local.settings.json"), new JsonObject { ["Values"] = settings }.ToJsonString()).ConfigureAwait(false);
+    }
+
+    private static string LocalHostDll()
+    {
+        // A copy of the build can be named, so a rebuild during a long run does not swap the app mid-run.
+        if (Environment.GetEnvironmentVariable("ALERTING_CHAOS_APP_DLL") is { Length: > 0 } named)
+        {
+            return named;
+        }
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var dll = Path.Combine(RepoPaths.Root, "src", "Alerting.LocalHost", "bin", configuration, "net10.0", "Alerting.LocalHost.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is missing: build the solution first");
+    }
+
+    private async Task StartAppAsync(CancellationToken ct)
+    {
+        _appPort = _appPort == 0 ? ExternalProcess.FreePort() : _appPort;
+        _app = ExternalProcess.Start("dotnet", LocalHostDll(), "--urls", $"http://127.0.0.1:{_appPort}",
+            "--settings", Path.Combine(_dir, "local.settings.json"), "--host-json", Path.Combine(RepoPaths.Root, "host.json"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (_app.HasExited)
+            {
+                throw new InvalidOperationException("the app exited at start: " + _app.Output);
+            }
+            try
+            {
+                using var r = await _http.GetAsync(new Uri($"http://127.0.0.1:{_appPort}/api/health"), ct).ConfigureAwait(false);
+                if (r.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+        throw new TimeoutException("the app did not answer /api/health within 60 s: " + _app.Output);
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, leases and claims stay as they were.</summary>
+    private async Task KillAppAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+            _app = null;
+        }
+    }
+
+    private Uri Api(string path) => new($"http://127.0.0.1:{_appPort}/api/{path}{(path.Contains('?', StringComparison.Ordinal) ? '&' : '?')}code={Key}");
+
+    private async Task StartAlertAsync(CancellationToken ct)
+    {
+        var n = Interlocked.Increment(ref _next);
+        var flow = (n % 10) switch
+        {
+            0 => Flow.Silenced,
+            1 or 5 => Flow.Acknowledged,
+            2 or 6 or 8 => Flow.Scraped,
+            _ => Flow.Webhook,
+        };
+        var id = $"{flow.ToString()[0]}{n:D4}".ToLowerInvariant();
+        if (flow == Flow.Silenced)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var silence = new JsonObject
+            {
+                ["matchers"] = new JsonArray(new JsonObject { ["name"] = "alert_id", ["value"] = id, ["isRegex"] = false, ["isEqual"] = true }),
+                ["startsAt"] = now.ToString("O"),
+                ["endsAt"] = now.AddHours(2).ToString("O"),
+                ["createdBy"] = "chaos",
+                ["comment"] = "silenced before it fires",
+            };
+            await RetryPostAsync("v2/silences", silence.ToJsonString(), ct).ConfigureAwait(false);
+        }
+        var alert = new ChaosAlert(id, flow, DateTimeOffset.UtcNow);
+        _alerts[id] = alert;
+        if (flow == Flow.Scraped)
+        {
+            _scraped[id] = 0;
+        }
+        else
+        {
+            await SendAsync(alert, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static JsonObject Body(ChaosAlert a) => new()
+    {
+        ["labels"] = new JsonObject
+        {
+            ["alertname"] = a.Flow == Flow.Acknowledged ? "ChaosAck" : "ChaosWebhook",
+            ["alert_id"] = a.Id,
+            ["flow"] = a.Flow == Flow.Acknowledged ? "ack" : a.Flow.ToString().ToLowerInvariant(),
+        },
+        ["annotations"] = new JsonObject { ["summary"] = $"chaos alert {a.Id}" },
+        ["startsAt"] = a.StartedAt.ToString("O"),
+        ["endsAt"] = DateTimeOffset.UtcNow.AddMinutes(5).ToString("O"),
+    };
+
+    private Task SendAsync(ChaosAlert a, CancellationToken ct) => RetryPostAsync("v2/alerts", new JsonArray(Body(a)).ToJsonString(), ct);
+
+    /// <summary>Posts until the app answers 2xx: while it is down, a sender (Prometheus, a script) retries.</summary>
+    private async Task RetryPostAsync(string path, string json, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                using var r = await _http.PostAsync(Api(path), new StringContent(json, Encoding.UTF8, "application/json"), ct).ConfigureAwait(false);
+                if (r.IsSuccessStatusCode)
+                {
+                    return;
+                }
+                if ((int)r.StatusCode is >= 400 and < 500)
+                {
+                    throw new InvalidOperationException($"{path} answered {(int)r.StatusCode}: {await r.Content.ReadAsStringAsync(ct).ConfigureAwait(false)}");
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+            await Task.Delay(200, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Prometheus re-sends firing alerts on every evaluation; here every 5 s.</summary>
+    private async Task ResendLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(5000, ct).ConfigureAwait(false);
+                var pushed = _alerts.Values.Where(a => a.Flow != Flow.Scraped).Select(Body).ToArray();
+                if (pushed.Length > 0)
+                {
+                    using var r = await _http.PostAsync(Api("v2/alerts"), new StringContent(new JsonArray(pushed).ToJsonString(), Encoding.UTF8, "application/json"), ct).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // The app is down; the next round re-sends.
+            }
+        }
+    }
+
+    /// <summary>An operator acknowledges each escalated alert as soon as its first step's email arrives.</summary>
+    private async Task AckLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(1000, ct).ConfigureAwait(false);
+                var pending = _alerts.Values.Where(a => a.Flow == Flow.Acknowledged && a.AcknowledgedAt is null).ToArray();
+                if (pending.Length == 0)
+                {
+                    continue;
+                }
+                var emails = await _mail.EmailsAsync().ConfigureAwait(false);
+                var open = await _http.GetFromJsonAsync<JsonObject>(Api("alerts/open"), ct).ConfigureAwait(false);
+                foreach (var a in pending)
+                {
+                    if (!emails.OfType<JsonObject>().Any(e => To(e) == "ack@chaos.test" && Mentions(e, a.Id)))
+                    {
+                        continue;
+                    }
+                    var fingerprint = open?["alerts"]?.AsArray().OfType<JsonObject>()
+                        .FirstOrDefault(o => o["labels"]?["alert_id"]?.GetValue<string>() == a.Id)?["id"]?.GetValue<string>();
+                    if (fingerprint is null)
+                    {
+                        continue;
+                    }
+                    using var r = await _http.PostAsync(Api($"alerts/{fingerprint}/acknowledge"), new StringContent("{\"who\":\"chaos\"}", Encoding.UTF8, "application/json"), ct).ConfigureAwait(false);
+                    if (r.IsSuccessStatusCode || r.StatusCode == HttpStatusCode.Conflict)
+                    {
+                        a.AcknowledgedAt = DateTimeOffset.UtcNow;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            {
+                // The app is down; try again.
+            }
+        }
+    }
+
+    private static string To(JsonObject email) => email["to"]?.AsArray().FirstOrDefault()?["address"]?.GetValue<string>() ?? string.Empty;
+
+    private static bool Mentions(JsonObject email, string id) =>
+        (email["subject"]?.GetValue<string>() ?? string.Empty).Contains(id, StringComparison.Ordinal)
+        || (email["text"]?.GetValue<string>() ?? string.Empty).Contains(id, StringComparison.Ordinal);
+
+    private static DateTimeOffset EmailTime(JsonObject email) =>
+        DateTimeOffset.TryParse(email["time"]?.GetValue<string>() ?? email["date"]?.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.UtcNow;
+
+    private async Task<ChaosReport> CountAsync(TimeSpan duration)
+    {
+        var emails = (await _mail.EmailsAsync().ConfigureAwait(false)).OfType<JsonObject>().ToArray();
+        var slack = _slack.Received;
+        var pagerDuty = _pagerDuty.Received;
+        var notified = _alerts.Values.Where(a => a.Flow != Flow.Silenced).ToArray();
+
+        var channels = new List<ChannelReport>
+        {
+            Channel("email", notified, a => emails.Where(e => To(e) == "chaos@chaos.test" && Mentions(e, a.Id)).Select(EmailTime)),
+            Channel("slack", notified, a => slack.Where(r => r.Body.ToJsonString().Contains(a.Id, StringComparison.Ordinal)).Select(r => r.ReceivedAt)),
+            // PagerDuty folds repeated triggers with one dedup_key into one incident: duplicates are incidents, not events.
+            Channel("pagerduty", notified, a =>
+            {
+                var events = pagerDuty.Where(r => r.Body.ToJsonString().Contains(a.Id, StringComparison.Ordinal)).ToArray();
+                var keys = events.Select(r => r.Body["dedup_key"]?.GetValue<string>()).Distinct(StringComparer.Ordinal).Count();
+                return events.Length == 0 ? [] : Enumerable.Repeat(events.Min(r => r.ReceivedAt), keys);
+            }),
+        };
+        var silencedNotified = _alerts.Values.Where(a => a.Flow == Flow.Silenced)
+            .Count(a => emails.Any(e => Mentions(e, a.Id)) || slack.Any(r => r.Body.ToJsonString().Contains(a.Id, StringComparison.Ordinal)));
+        var ackedThenPaged = _alerts.Values.Where(a => a.Flow == Flow.Acknowledged && a.AcknowledgedAt is not null)
+            .Count(a => emails.Any(e => To(e) == "late@chaos.test" && Mentions(e, a.Id) && EmailTime(e) > a.AcknowledgedAt!.Value + TimeSpan.FromSeconds(2)));
+        var typical = channels.Max(c => c.MedianLatency);
+        var worst = channels.Max(c => c.MaxLatency);
+        return new ChaosReport(_kills, _outages, _outageErrorLines, _alerts.Count, channels, silencedNotified, ackedThenPaged,
+            worst > typical ? worst - typical : TimeSpan.Zero, duration);
+    }
+
+    private static ChannelReport Channel(string name, IReadOnlyList<ChaosAlert> alerts, Func<ChaosAlert, IEnumerable<DateTimeOffset>> deliveries)
+    {
+        var lost = 0;
+        var duplicated = 0;
+        var withDuplicates = 0;
+        var latencies = new List<TimeSpan>();
+        foreach (var a in alerts)
+        {
+            var times = deliveries(a).Order().ToArray();
+            if (times.Length == 0)
+            {
+                lost++;
+                continue;
+            }
+            if (times.Length > 1)
+            {
+                duplicated += times.Length - 1;
+                withDuplicates++;
+            }
+            latencies.Add(times[0] - a.StartedAt);
+        }
+        latencies.Sort();
+        return new ChannelReport(name, alerts.Count, lost, duplicated, withDuplicates,
+            latencies.Count == 0 ? TimeSpan.Zero : latencies[latencies.Count / 2],
+            latencies.Count == 0 ? TimeSpan.Zero : latencies[^1]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAppAsync().ConfigureAwait(false);
+        _http.Dispose();
+        foreach (var p in _proxies)
+        {
+            await p.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_target is not null)
+        {
+            await _target.DisposeAsync().ConfigureAwait(false);
+        }
+        foreach (var d in new IAsyncDisposable?[] { _pagerDuty, _slack, _mail, _azurite })
+        {
+            if (d is not null)
+            {
+                await d.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Alerting.Core.Config;
+
+namespace Alerting.Functions;
+
+/// <summary>
+/// Turns a Prometheus <c>http_config</c> into what .NET's HTTP stack needs: a handler (TLS, proxy,
+/// redirects, HTTP/2) and the <c>Authorization</c> header of each request (secret files are read per
+/// request, so a rotated token is picked up without a reload). One place for scrapes and receivers.
+/// </summary>
+public static class HttpClientConfigs
+{
+    /// <summary>Whether <paramref name="config"/> needs a handler of its own (anything but default TLS, redirects on, no proxy).</summary>
+    public static bool NeedsOwnHandler(HttpClientConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.TlsConfig != TlsConfig.Default || !config.FollowRedirects || config.Proxy != ProxyConfig.None;
+    }
+
+    public static SocketsHttpHandler Handler(HttpClientConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = TlsTrust.ClientOptions(config.TlsConfig),
+            AllowAutoRedirect = config.FollowRedirects,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        };
+        if (config.Proxy.Url is { } proxyUrl)
+        {
+            handler.Proxy = new WebProxy(new Uri(proxyUrl), BypassOnLocal: false, BypassList: NoProxyPatterns(config.Proxy.NoProxy));
+            handler.UseProxy = true;
+        }
+        else if (!config.Proxy.FromEnvironment)
+        {
+            // Prometheus uses no proxy unless told to; .NET would otherwise honour HTTP_PROXY.
+            handler.UseProxy = false;
+        }
+        return handler;
+    }
+
+    /// <summary><c>no_proxy</c>'s comma-separated hosts and domains as WebProxy bypass patterns.</summary>
+    private static string[] NoProxyPatterns(string? noProxy) =>
+        (noProxy ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(h => "^(.*\\.)?" + System.Text.RegularExpressions.Regex.Escape(h.TrimStart('.')) + "(:\\d+)?$")
+            .ToArray();
+
+    /// <summary>The <c>Authorization</c> header for basic_auth or authorization (bearer tokens included), or null.</summary>
+    public static AuthenticationHeaderValue? AuthorizationHeader(HttpClientConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.BasicAuth is { } basic)
+        {
+            var password = basic.Password ?? ReadSecret(basic.PasswordFile) ?? string.Empty;
+            return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{basic.Username}:{password}")));
+        }
+        if (config.Authorization is { } auth && (auth.Credentials ?? ReadSecret(auth.CredentialsFile)) is { } credentials)
+        {
+            return new AuthenticationHeaderValue(auth.Type, credentials);
+        }
+        return null;
+    }
+
+    /// <summary>A <c>*_file</c> secret: the file's content without its trailing newline.</summary>
+    public static string? ReadSecret(string? path) =>
+        string.IsNullOrEmpty(path) ? null : File.ReadAllText(path).TrimEnd('\r', '\n');
+}
