@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Alerting.Functions.Storage;
+using Alerting.Functions.Tsdb;
 using Alerting.LocalHost;
 using Alerting.LocalServices;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Alerting.Core.Exposition;
-using Alerting.Functions.Storage;
+using Alerting.Functions.Tsdb;
 using Alerting.LocalHost;
 using Alerting.LocalServices;
 

@@ -1,16 +1,16 @@
-using Alerting.Core.Notify;
 using Alerting.Functions.Notify;
+using Alerting.Functions.Notify.Http;
 using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
 using Alerting.Functions.Scrape;
 using Alerting.Functions.Storage;
+using Alerting.Functions.Tsdb;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Alerting.Functions;
@@ -51,7 +51,16 @@ public static class AlertingServices
         services.AddSingleton<GroupStore>();
         services.AddSingleton<NotificationLogStore>();
         services.AddSingleton<RuleStateStore>();
+        // The embedded sample store: tick log, blocks, manifest, this instance's view, compaction.
+        services.AddOptions<TsdbOptions>().Bind(configuration.GetSection(TsdbOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TsdbOptions>, TsdbOptionsValidator>();
         services.AddSingleton<ScrapeTickStore>();
+        services.AddSingleton<BlockStore>();
+        services.AddSingleton<ManifestStore>();
+        services.AddSingleton<SampleStore>();
+        services.AddSingleton<SampleRetention>();
+        services.AddSingleton<Compactor>();
+        services.AddSingleton<CompactionRunner>();
         services.AddSingleton<SilenceStore>();
 
         services.AddSingleton<ConfigProvider>();
@@ -71,33 +80,18 @@ public static class AlertingServices
         services.AddSingleton<Heartbeats.DeadMansSwitch>();
 
         services.AddHttpClient("scrape", c => c.Timeout = Timeout.InfiniteTimeSpan);
-        services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(30));
+        // Receivers: one HTTP client factory (http_config, one resilience pipeline), one notifier per kind,
+        // one delivery path for group flushes and escalation steps.
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section));
-        services.TryAddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
-            return new DeliveryRetryPolicy(o.MaxAttempts, o.BaseDelay, o.MaxDelay, o.MaxRetryAfter);
-        });
-        // Waits between attempts run on the system clock: Retry-After is the receiver's wall-clock limit,
-        // which the application clock (scaled in the demo, driven by hand in tests) must not shorten.
-        services.TryAddSingleton(sp => new DeliveryRetrier(
-            sp.GetRequiredService<DeliveryRetryPolicy>(), TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryRetrier>>()));
-        services.AddSingleton<INotifier, EmailNotifier>();
-        services.AddSingleton<INotifier, SlackNotifier>();
-        services.AddSingleton<WebhookNotifier>();
-        services.AddSingleton<INotifier>(sp => sp.GetRequiredService<WebhookNotifier>());
-
-        // PagerDuty's Events API v2 through a Refit client; each call goes to its receiver's configured url.
-        services.AddPagerDutyEventsApi();
-        services.AddSingleton<PagerDutyNotifier>();
-        services.AddSingleton<INotifier>(sp => sp.GetRequiredService<PagerDutyNotifier>());
+        services.AddSingleton<NotifyHttpClients>();
+        services.AddNotifiers();
+        services.AddSingleton<Deliverer>();
 
         // Escalation, acknowledgement and the operator channels (API, email links, Slack, PagerDuty webhooks).
         services.AddSingleton<IncidentStore>();
         services.AddSingleton<AuditStore>();
         services.AddSingleton<LinkNonceStore>();
         services.AddSingleton<LinkSigning>();
-        services.AddSingleton<SlackWebApi>();
         services.AddSingleton<IncidentMessenger>();
         services.AddSingleton<IncidentService>();
         return services;

@@ -57,6 +57,9 @@ public sealed class PagerDutyFake : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
+    /// <summary>The legacy Events API v1 endpoint (<c>service_key</c> integrations).</summary>
+    public string EventsV1Url => new Uri(BaseAddress, "generic/2010-04-15/create_event.json").ToString();
+
     /// <summary>The Events API v2 endpoint, for a pagerduty_config's <c>url</c>.</summary>
     public string EventsUrl => new Uri(BaseAddress, "v2/enqueue").ToString();
 
@@ -89,6 +92,7 @@ public sealed class PagerDutyFake : IAsyncDisposable
         var app = builder.Build();
         var fake = new PagerDutyFake(app, contract, logFile);
         app.MapPost("/v2/enqueue", (Func<HttpContext, Task<IResult>>)fake.HandleAsync);
+        app.MapPost("/generic/2010-04-15/create_event.json", (Func<HttpContext, Task<IResult>>)fake.HandleV1Async);
         app.MapGet("/_fake/events", () => Results.Json(fake.Received));
         app.MapGet("/_fake/incidents", () => Results.Json(fake.Incidents));
         await app.StartAsync(ct).ConfigureAwait(false);
@@ -183,6 +187,74 @@ public sealed class PagerDutyFake : IAsyncDisposable
             return Results.Empty;
         }
         return Results.Json(_contract.SuccessResponse(dedupKey), statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// The legacy Events API v1 (<c>create_event.json</c>) as PagerDuty documents it: a 32-character
+    /// <c>service_key</c>, <c>event_type</c> trigger/acknowledge/resolve, a <c>description</c> (at most 1024
+    /// characters) for a trigger and an <c>incident_key</c> for the others; <c>details</c> an object.
+    /// Answers 200 with the incident key, 400 <c>invalid event</c> with the reasons, 403 when throttled.
+    /// </summary>
+    private async Task<IResult> HandleV1Async(HttpContext ctx)
+    {
+        Interlocked.Increment(ref _requests);
+        lock (_gate)
+        {
+            if (_failCount > 0)
+            {
+                _failCount--;
+                return _failStatus == StatusCodes.Status429TooManyRequests
+                    ? Results.Json(new JsonObject { ["status"] = "throttle exceeded", ["message"] = "Requests for this service are arriving too quickly. Please retry later." }, statusCode: StatusCodes.Status403Forbidden)
+                    : Results.Text("Internal Server Error", "text/plain", statusCode: _failStatus);
+            }
+        }
+        using var reader = new StreamReader(ctx.Request.Body);
+        var text = await reader.ReadToEndAsync(ctx.RequestAborted).ConfigureAwait(false);
+        var errors = new List<string>();
+        var body = TryParse(text) as JsonObject;
+        if (body is null)
+        {
+            errors.Add("Event object is not valid JSON");
+        }
+        else
+        {
+            string? Str(string key) => body[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+            if (Str("service_key") is not { Length: 32 })
+            {
+                errors.Add("Service key is the wrong length (should be 32 characters)");
+            }
+            var type = Str("event_type");
+            if (type is not ("trigger" or "acknowledge" or "resolve"))
+            {
+                errors.Add("Event type must be one of trigger, acknowledge, resolve");
+            }
+            if (type == "trigger" && string.IsNullOrEmpty(Str("description")))
+            {
+                errors.Add("Description is missing or blank");
+            }
+            if (Str("description") is { Length: > 1024 })
+            {
+                errors.Add("Description is too long (maximum is 1024 characters)");
+            }
+            if (type is "acknowledge" or "resolve" && string.IsNullOrEmpty(Str("incident_key")))
+            {
+                errors.Add("Incident key is missing or blank");
+            }
+            if (body["details"] is { } d && d is not JsonObject)
+            {
+                errors.Add("Details must be an object");
+            }
+        }
+        if (errors.Count > 0)
+        {
+            _rejected.Enqueue(TryParse(text));
+            return Results.Json(new JsonObject { ["status"] = "invalid event", ["message"] = "Event object is invalid", ["errors"] = new JsonArray(errors.Select(e => (JsonNode?)e).ToArray()) }, statusCode: StatusCodes.Status400BadRequest);
+        }
+        var key = body!["incident_key"]?.GetValue<string>() ?? Guid.NewGuid().ToString("N");
+        var now = DateTimeOffset.UtcNow;
+        Apply(body["event_type"]!.GetValue<string>(), key, body["description"]?.GetValue<string>(), now);
+        _received.Enqueue(new ReceivedRequest(now, ctx.Request.Path, body));
+        return Results.Json(new JsonObject { ["status"] = "success", ["message"] = "Event processed", ["incident_key"] = key });
     }
 
     private void Apply(string action, string dedupKey, string? summary, DateTimeOffset now)

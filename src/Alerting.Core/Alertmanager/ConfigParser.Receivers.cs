@@ -18,6 +18,13 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(WebhookConfig Config, bool HasOwnHttp)> Webhooks { get; } = [];
 
+    public List<(OpsGenieConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> OpsGenies { get; } = [];
+
+    public List<(MsTeamsConfig Config, bool HasOwnHttp)> MsTeams { get; } = [];
+    public List<(TelegramConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Telegrams { get; } = [];
+
+    public List<(DiscordConfig Config, bool HasOwnHttp)> Discords { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -40,6 +47,10 @@ internal sealed partial class ConfigParser
         var slacks = m.Items("slack_configs", "[]*config.SlackConfig").ToList();
         var pds = m.Items("pagerduty_configs", "[]*config.PagerdutyConfig").ToList();
         var hooks = m.Items("webhook_configs", "[]*config.WebhookConfig").ToList();
+        var opsgenies = m.Items("opsgenie_configs", "[]*config.OpsGenieConfig").ToList();
+        var msteams = m.Items("msteams_configs", "[]*config.MSTeamsConfig").ToList();
+        var telegrams = m.Items("telegram_configs", "[]*config.TelegramConfig").ToList();
+        var discords = m.Items("discord_configs", "[]*config.DiscordConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -55,6 +66,22 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in hooks)
         {
             ParseWebhook(n, p, draft);
+        }
+        foreach (var (n, p) in opsgenies)
+        {
+            ParseOpsGenie(n, p, draft);
+        }
+        foreach (var (n, p) in msteams)
+        {
+            ParseMsTeams(n, p, draft);
+        }
+        foreach (var (n, p) in telegrams)
+        {
+            ParseTelegram(n, p, draft);
+        }
+        foreach (var (n, p) in discords)
+        {
+            ParseDiscord(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -474,6 +501,8 @@ internal sealed partial class ConfigParser
             ValidateOtherAgainstGlobal(kind, values, node, path, g);
         }
 
-        return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks };
+        return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks, OpsGenieConfigs = ApplyOpsGenieGlobals(draft, g),
+            TelegramConfigs = ApplyTelegramGlobals(draft, g), MsTeamsConfigs = draft.MsTeams.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
+            DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList() };
     }
 }

@@ -4,7 +4,7 @@ using Alerting.Core.Config;
 namespace Alerting.Core.Alertmanager;
 
 /// <summary>
-/// Integrations Alertmanager supports but we do not deliver (OpsGenie, Telegram, SNS, ...): validated
+/// Integrations Alertmanager supports but we do not deliver (SNS, ...): validated
 /// with Alertmanager's rules so a file is accepted or rejected as upstream would, then listed as unsupported.
 /// </summary>
 internal sealed partial class ConfigParser
@@ -15,15 +15,11 @@ internal sealed partial class ConfigParser
     /// </summary>
     private static readonly Dictionary<string, string[]> UnsupportedKinds = new(StringComparer.Ordinal)
     {
-        ["opsgenie_configs"] = ["api_key", "api_key_file", "api_url", "message", "description", "source", "details", "entity", "responders", "actions", "tags", "note", "priority", "update_alerts"],
         ["pushover_configs"] = ["user_key", "user_key_file", "token", "token_file", "title", "message", "url", "url_title", "device", "sound", "priority", "retry", "expire", "ttl", "html", "monospace"],
         ["victorops_configs"] = ["api_key", "api_key_file", "api_url", "routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "custom_fields"],
         ["wechat_configs"] = ["api_secret", "api_secret_file", "api_url", "corp_id", "message", "message_type", "agent_id", "to_user", "to_party", "to_tag"],
         ["sns_configs"] = ["api_url", "sigv4", "topic_arn", "phone_number", "target_arn", "subject", "message", "attributes"],
-        ["telegram_configs"] = ["api_url", "bot_token", "bot_token_file", "chat_id", "chat_id_file", "message_thread_id", "message", "disable_notifications", "parse_mode"],
-        ["discord_configs"] = ["webhook_url", "webhook_url_file", "title", "message", "content", "username", "avatar_url"],
         ["webex_configs"] = ["api_url", "room_id", "message"],
-        ["msteams_configs"] = ["webhook_url", "webhook_url_file", "title", "summary", "text"],
         ["msteamsv2_configs"] = ["webhook_url", "webhook_url_file", "title", "text"],
         ["rocketchat_configs"] = ["api_url", "channel", "token", "token_file", "token_id", "token_id_file", "color", "emoji", "icon_url", "text", "title", "title_link", "fields", "short_fields", "image_url", "thumb_url", "link_names", "actions"],
         ["mattermost_configs"] = ["webhook_url", "webhook_url_file", "channel", "username", "text", "title", "title_link", "icon_url", "icon_emoji", "attachments", "props", "priority"],
@@ -33,15 +29,11 @@ internal sealed partial class ConfigParser
 
     private static readonly Dictionary<string, string> GoTypeNames = new(StringComparer.Ordinal)
     {
-        ["opsgenie_configs"] = "OpsGenieConfig",
         ["pushover_configs"] = "PushoverConfig",
         ["victorops_configs"] = "VictorOpsConfig",
         ["wechat_configs"] = "WechatConfig",
         ["sns_configs"] = "SNSConfig",
-        ["telegram_configs"] = "TelegramConfig",
-        ["discord_configs"] = "DiscordConfig",
         ["webex_configs"] = "WebexConfig",
-        ["msteams_configs"] = "MSTeamsConfig",
         ["msteamsv2_configs"] = "MSTeamsV2Config",
         ["rocketchat_configs"] = "RocketchatConfig",
         ["mattermost_configs"] = "MattermostConfig",
@@ -52,7 +44,7 @@ internal sealed partial class ConfigParser
     /// <summary>Keys holding lists or maps; everything else in an unsupported integration is a scalar.</summary>
     private static readonly HashSet<string> StructuredKeys = new(StringComparer.Ordinal)
     {
-        "details", "responders", "sigv4", "attributes", "custom_fields", "fields", "attachments", "props", "labels",
+        "sigv4", "attributes", "custom_fields", "fields", "attachments", "props", "labels",
     };
 
     /// <summary>Keys of Go's <c>Secret</c> type, whose type errors name <c>config.plain</c>.</summary>
@@ -63,7 +55,7 @@ internal sealed partial class ConfigParser
 
     private static readonly HashSet<string> BoolKeys = new(StringComparer.Ordinal)
     {
-        "update_alerts", "disable_notifications", "html", "monospace", "short_fields", "link_names",
+        "update_alerts", "html", "monospace", "short_fields", "link_names",
     };
 
     private static readonly HashSet<string> DurationKeys = new(StringComparer.Ordinal) { "retry", "expire", "ttl", "reopen_duration", "timeout" };
@@ -86,7 +78,7 @@ internal sealed partial class ConfigParser
                 ParseSigV4(m);
                 continue;
             }
-            if (key == "attributes" || (key == "details" && kind == "opsgenie_configs") || (key == "custom_fields" && kind == "victorops_configs"))
+            if (key == "attributes" || (key == "custom_fields" && kind == "victorops_configs"))
             {
                 _ctx.StringMap(m.Get(key), m.KeyPath(key), "map[string]string");
                 continue;
@@ -104,14 +96,6 @@ internal sealed partial class ConfigParser
             if (DurationKeys.Contains(key))
             {
                 m.Duration(key);
-                continue;
-            }
-            if (key is "chat_id" or "message_thread_id")
-            {
-                if (m.Int(key, key == "chat_id" ? "int64" : "int") is { } n)
-                {
-                    values[key] = n.ToString(CultureInfo.InvariantCulture);
-                }
                 continue;
             }
             if (m.String(key, SecretKeys.Contains(key) ? "config.plain" : "string") is { } v)
@@ -140,9 +124,6 @@ internal sealed partial class ConfigParser
         }
         switch (kind)
         {
-            case "opsgenie_configs":
-                AtMostOne("api_key", "api_key_file");
-                break;
             case "pushover_configs":
                 if (V("user_key") is null && V("user_key_file") is null)
                 {
@@ -176,18 +157,7 @@ internal sealed partial class ConfigParser
                     }
                     break;
                 }
-            case "telegram_configs":
-                AtMostOne("bot_token", "bot_token_file");
-                if (V("chat_id") is null or "0" && V("chat_id_file") is null)
-                {
-                    Fail("missing chat_id on telegram_config");
-                }
-                if (V("parse_mode") is { } pm && pm is not ("Markdown" or "MarkdownV2" or "HTML"))
-                {
-                    Fail("unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string");
-                }
-                break;
-            case "discord_configs" or "msteams_configs" or "msteamsv2_configs":
+            case "msteamsv2_configs":
                 if (V("webhook_url") is null && V("webhook_url_file") is null)
                 {
                     Fail("one of webhook_url or webhook_url_file must be configured");
@@ -255,20 +225,12 @@ internal sealed partial class ConfigParser
         }
         switch (kind)
         {
-            case "opsgenie_configs":
-                Require(Has("api_key") || Has("api_key_file") || HasGlobal("opsgenie_api_key") || HasGlobal("opsgenie_api_key_file"),
-                    "no global OpsGenie API Key set either inline or in a file");
-                break;
             case "wechat_configs":
                 Require(Has("api_secret") || Has("api_secret_file") || HasGlobal("wechat_api_secret") || HasGlobal("wechat_api_secret_file"), "no global Wechat ApiSecret set");
                 Require(Has("corp_id") || HasGlobal("wechat_api_corp_id"), "no global Wechat CorpID set");
                 break;
             case "victorops_configs":
                 Require(Has("api_key") || Has("api_key_file") || HasGlobal("victorops_api_key") || HasGlobal("victorops_api_key_file"), "no global VictorOps API Key set");
-                break;
-            case "telegram_configs":
-                Require(Has("bot_token") || Has("bot_token_file") || HasGlobal("telegram_bot_token") || HasGlobal("telegram_bot_token_file"),
-                    "missing bot_token or bot_token_file on telegram_config");
                 break;
             case "rocketchat_configs":
                 Require(Has("token_id") || Has("token_id_file") || HasGlobal("rocketchat_token_id") || HasGlobal("rocketchat_token_id_file"),

@@ -16,13 +16,42 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<WebhookConfig> WebhookConfigs { get; init; } = [];
 
+    public IReadOnlyList<OpsGenieConfig> OpsGenieConfigs { get; init; } = [];
+
+    public IReadOnlyList<MsTeamsConfig> MsTeamsConfigs { get; init; } = [];
+    public IReadOnlyList<TelegramConfig> TelegramConfigs { get; init; } = [];
+
+    public IReadOnlyList<DiscordConfig> DiscordConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
     /// <summary>Where each unsupported integration is written, for messages naming file, line and key.</summary>
     public IReadOnlyList<UnsupportedIntegration> UnsupportedIntegrations { get; init; } = [];
 
-    public int IntegrationCount => SlackConfigs.Count + EmailConfigs.Count + PagerDutyConfigs.Count + WebhookConfigs.Count;
+    public int IntegrationCount => Integrations.Count;
+
+    /// <summary>
+    /// Every integration of the receiver, each kind in the order Alertmanager builds them
+    /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
+    /// </summary>
+    public IReadOnlyList<IntegrationConfig> Integrations =>
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs];
+}
+
+/// <summary>
+/// What every receiver integration (<c>slack_configs</c> item, <c>email_configs</c> item, ...) has: its
+/// kind as Alertmanager names it in logs and metrics, <c>send_resolved</c> (whose default differs per
+/// kind) and the <c>http_config</c> its requests use (unused by email, which speaks SMTP).
+/// </summary>
+public abstract record IntegrationConfig
+{
+    /// <summary>Alertmanager's integration name: <c>email</c>, <c>slack</c>, <c>pagerduty</c>, <c>webhook</c>, ...</summary>
+    public abstract string Kind { get; }
+
+    public abstract bool SendResolved { get; init; }
+
+    public HttpClientConfig HttpConfig { get; init; } = new();
 }
 
 /// <summary>An integration block (e.g. <c>opsgenie_configs</c>) that Alertmanager accepts but we do not deliver.</summary>
@@ -37,14 +66,15 @@ public sealed record SlackConfirm(string Text, string? Title, string? OkText, st
 
 public sealed record SlackAction(string Type, string Text, string? Url, string? Style, string? Name, string? Value, SlackConfirm? Confirm);
 
-public sealed record SlackConfig
+public sealed record SlackConfig : IntegrationConfig
 {
+    public override string Kind => "slack";
+
     /// <summary>The Web API endpoint Slack apps post to; Alertmanager's default <c>slack_app_url</c>.</summary>
     public const string ChatPostMessageUrl = "https://slack.com/api/chat.postMessage";
 
-    public bool SendResolved { get; init; }
+    public override bool SendResolved { get; init; }
 
-    public HttpClientConfig HttpConfig { get; init; } = new();
 
     /// <summary>Incoming-webhook URL (or chat.postMessage when an app token is used).</summary>
     public string? ApiUrl { get; init; }
@@ -99,11 +129,13 @@ public sealed record SlackConfig
     public bool UpdateMessage { get; init; }
 }
 
-public sealed record EmailConfig
+public sealed record EmailConfig : IntegrationConfig
 {
+    public override string Kind => "email";
+
     public const string DefaultSubject = "{{ template \"email.default.subject\" . }}";
 
-    public bool SendResolved { get; init; }
+    public override bool SendResolved { get; init; }
 
     public string To { get; init; } = string.Empty;
 
@@ -147,8 +179,10 @@ public sealed record PagerDutyLink(string Href, string Text);
 
 public sealed record PagerDutyImage(string Src, string Alt, string Href);
 
-public sealed record PagerDutyConfig
+public sealed record PagerDutyConfig : IntegrationConfig
 {
+    public override string Kind => "pagerduty";
+
     public static readonly IReadOnlyDictionary<string, string> DefaultDetails = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["firing"] = "{{ template \"pagerduty.default.instances\" .Alerts.Firing }}",
@@ -157,9 +191,8 @@ public sealed record PagerDutyConfig
         ["num_resolved"] = "{{ .Alerts.Resolved | len }}",
     };
 
-    public bool SendResolved { get; init; } = true;
+    public override bool SendResolved { get; init; } = true;
 
-    public HttpClientConfig HttpConfig { get; init; } = new();
 
     /// <summary>Events API v1 integration key (legacy).</summary>
     public string? ServiceKey { get; init; }
@@ -200,11 +233,12 @@ public sealed record PagerDutyConfig
     public bool UsesEventsV2 => ServiceKey is null && ServiceKeyFile is null;
 }
 
-public sealed record WebhookConfig
+public sealed record WebhookConfig : IntegrationConfig
 {
-    public bool SendResolved { get; init; } = true;
+    public override string Kind => "webhook";
 
-    public HttpClientConfig HttpConfig { get; init; } = new();
+    public override bool SendResolved { get; init; } = true;
+
 
     public string? Url { get; init; }
 
@@ -214,4 +248,113 @@ public sealed record WebhookConfig
     public long MaxAlerts { get; init; }
 
     public TimeSpan? Timeout { get; init; }
+}
+
+/// <summary>One <c>responders</c> item of an opsgenie_config (each field a template).</summary>
+public sealed record OpsGenieResponder(string Id, string Name, string Username, string Type);
+
+/// <summary>Alertmanager's <c>opsgenie_config</c> (Alerts API v2), with Alertmanager 0.25's defaults.</summary>
+public sealed record OpsGenieConfig : IntegrationConfig
+{
+    public override string Kind => "opsgenie";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? ApiKey { get; init; }
+
+    public string? ApiKeyFile { get; init; }
+
+    /// <summary>Base URL; the notifier appends <c>v2/alerts</c>. Defaults to <c>global.opsgenie_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://api.opsgenie.com/";
+
+    public string Message { get; init; } = "{{ template \"opsgenie.default.message\" . }}";
+
+    public string Description { get; init; } = "{{ template \"opsgenie.default.description\" . }}";
+
+    public string Source { get; init; } = "{{ template \"opsgenie.default.source\" . }}";
+
+    /// <summary>Templated details added over the common labels.</summary>
+    public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public string? Entity { get; init; }
+
+    public IReadOnlyList<OpsGenieResponder> Responders { get; init; } = [];
+
+    /// <summary>Comma-separated (after templating).</summary>
+    public string? Actions { get; init; }
+
+    /// <summary>Comma-separated (after templating).</summary>
+    public string? Tags { get; init; }
+
+    public string? Note { get; init; }
+
+    public string? Priority { get; init; }
+
+    /// <summary>Also PUT the message and description of an existing alert, which a create does not change.</summary>
+    public bool UpdateAlerts { get; init; }
+}
+
+/// <summary>
+/// Alertmanager's <c>msteams_config</c> (an Office 365 connector incoming webhook, MessageCard). Not in
+/// Alertmanager 0.25: it arrived in 0.26; keys and defaults are the upstream ones.
+/// </summary>
+public sealed record MsTeamsConfig : IntegrationConfig
+{
+    public override string Kind => "msteams";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? WebhookUrl { get; init; }
+
+    public string? WebhookUrlFile { get; init; }
+
+    public string Title { get; init; } = "{{ template \"msteams.default.title\" . }}";
+
+    public string Summary { get; init; } = "{{ template \"msteams.default.summary\" . }}";
+
+    public string Text { get; init; } = "{{ template \"msteams.default.text\" . }}";
+}
+
+/// <summary>Alertmanager's <c>telegram_config</c> (Bot API <c>sendMessage</c>), with Alertmanager 0.25's defaults.</summary>
+public sealed record TelegramConfig : IntegrationConfig
+{
+    public override string Kind => "telegram";
+
+    public override bool SendResolved { get; init; } = true;
+
+    /// <summary>Base URL; the notifier appends <c>/bot{token}/sendMessage</c>. Defaults to <c>global.telegram_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://api.telegram.org";
+
+    public string? BotToken { get; init; }
+
+    public string? BotTokenFile { get; init; }
+
+    /// <summary>0 when the chat id is read from <see cref="ChatIdFile"/>.</summary>
+    public long ChatId { get; init; }
+
+    public string? ChatIdFile { get; init; }
+
+    /// <summary>Forum topic; 0 for none.</summary>
+    public long MessageThreadId { get; init; }
+
+    public string Message { get; init; } = "{{ template \"telegram.default.message\" . }}";
+
+    public bool DisableNotifications { get; init; }
+
+    /// <summary>HTML, Markdown, MarkdownV2 or empty (plain text). With HTML the message is templated HTML-escaped.</summary>
+    public string ParseMode { get; init; } = "HTML";
+}
+
+/// <summary>Alertmanager 0.25's <c>discord_config</c> (a channel webhook; one embed per notification).</summary>
+public sealed record DiscordConfig : IntegrationConfig
+{
+    public override string Kind => "discord";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string WebhookUrl { get; init; } = string.Empty;
+
+    public string Title { get; init; } = "{{ template \"discord.default.title\" . }}";
+
+    public string Message { get; init; } = "{{ template \"discord.default.message\" . }}";
 }

@@ -7,6 +7,7 @@ using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
 using Alerting.Functions.Scrape;
 using Alerting.Functions.Storage;
+using Alerting.Functions.Tsdb;
 using Alerting.Functions.Web;
 using Azure;
 using Azure.Storage.Queues;
@@ -39,6 +40,8 @@ public sealed class ConsoleApiFunctions(
     TimeProvider time,
     IOptions<AlertingOptions> options)
 {
+    private static readonly TimeSpan RecentScrapes = TimeSpan.FromMinutes(10);
+
     [Function("ConsoleAlerts")]
     public async Task<IActionResult> Alerts(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "console/alerts")] HttpRequest req,
@@ -263,8 +266,8 @@ public sealed class ConsoleApiFunctions(
         {
             error = e.Message;
         }
-        // The evaluator's own window, so this read keeps (and reuses) the same cached ticks.
-        var window = await ticks.ReadSinceAsync((now - options.Value.SampleRetention).ToUnixTimeMilliseconds(), ct).ConfigureAwait(false);
+        // Only the recent tick log: the store keeps hours of ticks, and a job's last scrape is what matters here.
+        var window = await ticks.ReadSinceAsync((now - RecentScrapes).ToUnixTimeMilliseconds(), ct).ConfigureAwait(false);
         var latest = window
             .Where(t => !t.Job.StartsWith(ConsoleViews.RulesTickPrefix, StringComparison.Ordinal))
             .GroupBy(t => t.Job, StringComparer.Ordinal)

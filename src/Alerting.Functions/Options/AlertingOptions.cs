@@ -19,8 +19,12 @@ public sealed class AlertingOptions
     /// <summary>Base URL of this deployment, used in links (Alertmanager's --web.external-url).</summary>
     public string ExternalUrl { get; set; } = "http://127.0.0.1:7071";
 
-    /// <summary>How much sample history the evaluator keeps; must cover the longest range in any rule plus the lookback.</summary>
-    public TimeSpan SampleRetention { get; set; } = TimeSpan.FromMinutes(20);
+    /// <summary>
+    /// How much sample history the store keeps. Unset: what the loaded rules read (their longest range,
+    /// lookback, offsets, <c>for</c> restore). Set longer to keep more (for queries); set shorter than a
+    /// rule needs, that rule's file is refused with an error naming the rule and its range.
+    /// </summary>
+    public TimeSpan? SampleRetention { get; set; }
 
     public int ScrapeConcurrency { get; set; } = 64;
 

@@ -1,7 +1,7 @@
 namespace Alerting.Functions.Options;
 
 /// <summary>
-/// In-process retries of one notification send (configuration section <c>Alerting:Delivery</c>, app
+/// In-process retries of one notification request (configuration section <c>Alerting:Delivery</c>, app
 /// settings <c>Alerting__Delivery__*</c> on Azure). A send still failing after these attempts fails the
 /// flush, whose queue message is then redelivered and eventually poisoned, as before.
 /// </summary>
@@ -23,4 +23,17 @@ public sealed class DeliveryOptions
     /// never holds its claim for long; the queue's redelivery waits instead.
     /// </summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long one attempt may take before it is abandoned and retried (a receiver that hangs). A
+    /// receiver's own <c>timeout</c> (webhook, incident.io) replaces it for that receiver.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The <c>User-Agent</c> of every notification request. Alertmanager sends <c>Alertmanager/&lt;version&gt;</c>;
+    /// we send the version whose behaviour we reproduce, so receivers and proxies that recognise or allow
+    /// Alertmanager treat us the same.
+    /// </summary>
+    public string UserAgent { get; set; } = "Alertmanager/0.25.0";
 }

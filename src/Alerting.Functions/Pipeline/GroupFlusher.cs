@@ -1,6 +1,5 @@
 using Alerting.Core.Dispatch;
 using Alerting.Core.Model;
-using Alerting.Core.Templating;
 using Alerting.Functions.Notify;
 using Alerting.Functions.Options;
 using Alerting.Functions.Storage;
@@ -10,9 +9,10 @@ using Microsoft.Extensions.Options;
 namespace Alerting.Functions.Pipeline;
 
 /// <summary>
-/// The "notifications" queue handler: flushes one aggregation group. For each integration of the
-/// group's receiver it applies Alertmanager's dedup decision against the notification log, renders and
-/// sends, then logs. A redelivered flush skips integrations already logged under its token, so a retry
+/// The "notifications" queue handler: flushes one aggregation group. It loads what the flush depends on
+/// (the group's alerts, silences, the notification log of each integration), asks the pure
+/// <see cref="FlushPlanner"/> what the flush does, sends what the plan says through the one
+/// <see cref="Deliverer"/>, and saves the log. A redelivered flush skips integrations already logged under its token, so a retry
 /// after a partial failure resends only what failed. Afterwards resolved alerts leave the group and the
 /// next flush is scheduled group_interval later, or the empty group is deleted.
 /// </summary>
@@ -24,13 +24,11 @@ public sealed partial class GroupFlusher(
     NotificationLogStore log,
     SilenceStore silences,
     QueueSender queues,
-    IEnumerable<INotifier> notifiers,
+    Deliverer deliverer,
     TimeProvider time,
     IOptions<AlertingOptions> options,
     ILogger<GroupFlusher> logger)
 {
-    private readonly Dictionary<string, INotifier> _notifiers = notifiers.ToDictionary(n => n.Kind, StringComparer.Ordinal);
-
     public async Task FlushAsync(FlushGroupMessage message, CancellationToken ct)
     {
         var now = time.GetUtcNow();
@@ -104,34 +102,69 @@ public sealed partial class GroupFlusher(
     private async Task FlushClaimedAsync(GroupRecord group, FlushGroupMessage message, DateTimeOffset now, CancellationToken ct)
     {
         var (am, templates) = config.Alertmanager();
+        var receiver = am.GetReceiver(group.Receiver);
+        var integrations = receiver is null ? [] : Integration.For(receiver);
         var held = await alerts.GetManyAsync(group.Fingerprints, ct).ConfigureAwait(false);
-        var all = held.Select(h => h.Alert).OrderBy(a => a.Labels.ToString(), StringComparer.Ordinal).ToArray();
-        var resolvedAll = all.Where(a => a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
-        // Alertmanager's mute stages run before dedup: inhibited alerts are not part of the notification.
-        var current = WithoutEscalated(await WithoutMutedAsync(am, all, now, ct).ConfigureAwait(false), group.Receiver);
-        var firing = current.Where(a => !a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
-        var resolved = current.Where(a => a.IsResolvedAt(now)).Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
+        var logStates = new List<IntegrationLogState>();
+        foreach (var integration in integrations)
+        {
+            var last = await log.GetAsync(group.GroupId, integration.Id, ct).ConfigureAwait(false);
+            logStates.Add(new IntegrationLogState(integration.Id, integration.SendResolved, last?.Entry, last?.FlushToken));
+        }
+        var plan = FlushPlanner.Plan(new FlushRequest
+        {
+            GroupKey = group.GroupKey,
+            Receiver = group.Receiver,
+            FlushToken = message.Token,
+            Now = now,
+            Alerts = held.Select(h => h.Alert).ToArray(),
+            Config = am,
+            Route = am.Root.Walk().FirstOrDefault(r => r.Id == group.RouteId),
+            Silences = await silences.ListAsync(ct).ConfigureAwait(false),
+            InhibitionSources = am.InhibitRules.Count == 0 ? [] : await InhibitionSourcesAsync(am, now, ct).ConfigureAwait(false),
+            Escalation = config.Escalation(),
+            Integrations = logStates,
+            RepeatInterval = group.RepeatInterval,
+            GroupInterval = group.GroupInterval,
+        });
+        switch (plan.Outcome)
+        {
+            case FlushOutcome.UnknownReceiver:
+                LogUnknownReceiver(logger, group.Receiver, group.GroupKey);
+                break;
+            case FlushOutcome.MutedByTimeInterval:
+                LogMuted(logger, group.GroupKey);
+                break;
+        }
 
-        var receiver = am.Receivers.FirstOrDefault(r => r.Name == group.Receiver);
-        var route = am.Root.Walk().FirstOrDefault(r => r.Id == group.RouteId);
         var failures = new List<Exception>();
-        if (receiver is null)
+        foreach (var step in plan.Steps.Where(s => s.Action is IntegrationAction.Send or IntegrationAction.LogOnly))
         {
-            LogUnknownReceiver(logger, group.Receiver, group.GroupKey);
-        }
-        else if (route is not null && am.IsMuted(new Core.Alertmanager.RouteMatch(route), now))
-        {
-            LogMuted(logger, group.GroupKey);
-        }
-        else if (current.Count > 0)
-        {
-            foreach (var integration in Integration.For(receiver))
+            var integration = integrations.First(i => i.Id == step.IntegrationId);
+            if (step.Action == IntegrationAction.LogOnly)
             {
-                var error = await NotifyIntegrationAsync(integration, group, message.Token, current, firing, resolved, templates, now, ct).ConfigureAwait(false);
-                if (error is not null)
-                {
-                    failures.Add(error);
-                }
+                await log.WriteAsync(group.GroupId, integration.Id, step.Entry, message.Token, delivered: false, group.RepeatInterval, ct).ConfigureAwait(false);
+                continue;
+            }
+            var notification = new Notification(group.Receiver, group.GroupLabels, step.Alerts, now, options.Value.ExternalUrl, group.GroupKey)
+            {
+                Templates = templates,
+                DeliveryId = $"{group.GroupId}/{message.Token}/{integration.Id}",
+            };
+            var result = await deliverer.DeliverAsync(integration, notification, ct).ConfigureAwait(false);
+            switch (result.Status)
+            {
+                case DeliveryStatus.Delivered:
+                    await log.WriteAsync(group.GroupId, integration.Id, step.Entry, message.Token, delivered: true, group.RepeatInterval, ct).ConfigureAwait(false);
+                    LogNotified(logger, group.Receiver, integration.Id, step.Entry.FiringFingerprints.Count, step.Entry.ResolvedFingerprints.Count, group.GroupKey);
+                    break;
+                case DeliveryStatus.Rejected:
+                    // Retrying an identical request cannot succeed; record it so we do not loop (the deliverer said so loudly).
+                    await log.WriteAsync(group.GroupId, integration.Id, step.Entry, message.Token, delivered: false, group.RepeatInterval, ct).ConfigureAwait(false);
+                    break;
+                case DeliveryStatus.Failed:
+                    failures.Add(result.Error!);
+                    break;
             }
         }
         if (failures.Count > 0)
@@ -139,105 +172,18 @@ public sealed partial class GroupFlusher(
             // Redelivery retries only the failed integrations (the others logged this token).
             throw new AggregateException($"flush of group {group.GroupKey} failed for {failures.Count} integration(s)", failures);
         }
-        await FinishFlushAsync(group, resolvedAll, now, ct).ConfigureAwait(false);
+        await FinishFlushAsync(group, plan.ResolvedAtFlush, plan.NextFlushAt, now, ct).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Alertmanager's mute stages: drops alerts that a firing source alert inhibits under the config's
-    /// inhibit_rules, and alerts that an active silence matches (firing or resolved, as Alertmanager's
-    /// silencer does). Silences are read at every flush, so one created after an alert fired still
-    /// mutes its next notification, and expiring it lets the next one through.
+    /// The firing alerts that can inhibit, from their own index: the flush never reads all alerts, except
+    /// once to build the index after the inhibit rules changed.
     /// </summary>
-    private async Task<IReadOnlyList<Alert>> WithoutMutedAsync(Core.Alertmanager.AlertmanagerConfig am, IReadOnlyList<Alert> candidates, DateTimeOffset now, CancellationToken ct)
-    {
-        var active = (await silences.ListAsync(ct).ConfigureAwait(false)).Where(s => s.IsActive(now)).ToArray();
-        var unsilenced = candidates.Where(a => !active.Any(s => s.Matches(a.Labels))).ToArray();
-        if (am.InhibitRules.Count == 0 || unsilenced.Length == 0)
-        {
-            return unsilenced;
-        }
-        // The firing alerts that can inhibit, from their own index: the flush never reads all alerts,
-        // except once to build the index after the inhibit rules changed.
-        var sources = await inhibitSources.FiringAsync(am.InhibitRules, now, ct).ConfigureAwait(false)
-            ?? await inhibitSources.BuildAsync(am.InhibitRules, await alerts.ListAsync(ct).ConfigureAwait(false), now, ct).ConfigureAwait(false);
-        var inhibitor = am.CreateInhibitor();
-        return unsilenced.Where(a => a.IsResolvedAt(now) || !inhibitor.IsInhibited(a.Labels, sources)).ToArray();
-    }
+    private async Task<IReadOnlyList<Labels>> InhibitionSourcesAsync(Core.Alertmanager.AlertmanagerConfig am, DateTimeOffset now, CancellationToken ct) =>
+        await inhibitSources.FiringAsync(am.InhibitRules, now, ct).ConfigureAwait(false)
+        ?? await inhibitSources.BuildAsync(am.InhibitRules, await alerts.ListAsync(ct).ConfigureAwait(false), now, ct).ConfigureAwait(false);
 
-    /// <summary>
-    /// Alerts an escalation policy covers reach the receivers its steps name through the escalation
-    /// (Block Kit with an Acknowledge button, emails with a signed link, updated in place later), so the
-    /// group notification to the same receiver leaves them out instead of announcing them twice.
-    /// </summary>
-    private IReadOnlyList<Alert> WithoutEscalated(IReadOnlyList<Alert> alerts, string receiver)
-    {
-        var policies = config.Escalation();
-        if (policies is null)
-        {
-            return alerts;
-        }
-        return alerts.Where(a => policies.For(a.Labels) is not { } p
-            || !p.Steps.Any(s => s.Notify.Any(t => t.Kind == Core.Escalation.EscalationTargetKind.Receiver && t.Name == receiver))).ToArray();
-    }
-
-    private async Task<Exception?> NotifyIntegrationAsync(
-        Integration integration,
-        GroupRecord group,
-        string token,
-        IReadOnlyList<Alert> current,
-        IReadOnlySet<string> firing,
-        IReadOnlySet<string> resolved,
-        TemplateSet templates,
-        DateTimeOffset now,
-        CancellationToken ct)
-    {
-        var last = await log.GetAsync(group.GroupId, integration.Id, ct).ConfigureAwait(false);
-        if (last?.FlushToken == token)
-        {
-            return null;
-        }
-        if (!DedupPolicy.NeedsUpdate(last?.Entry, firing, resolved, integration.SendResolved, group.RepeatInterval, now))
-        {
-            return null;
-        }
-        var toSend = integration.SendResolved ? current : current.Where(a => firing.Contains(a.Fingerprint)).ToArray();
-        var entry = new NotificationLogEntry(firing.ToArray(), resolved.ToArray(), now);
-        if (toSend.Count == 0)
-        {
-            await log.WriteAsync(group.GroupId, integration.Id, entry, token, delivered: false, group.RepeatInterval, ct).ConfigureAwait(false);
-            return null;
-        }
-        if (!_notifiers.TryGetValue(integration.Kind, out var notifier))
-        {
-            LogUnsupported(logger, integration.Kind, group.Receiver);
-            return null;
-        }
-        var notification = new Notification(group.Receiver, group.GroupLabels, toSend, now, options.Value.ExternalUrl, group.GroupKey);
-        try
-        {
-            await notifier.SendAsync(integration, notification, templates, ct).ConfigureAwait(false);
-        }
-        catch (PermanentNotificationException e)
-        {
-            // Retrying an identical request cannot succeed; record it so we do not loop, and say so loudly.
-            LogPermanentFailure(logger, e, integration.Id, group.Receiver, e.Message);
-            Telemetry.AlertingTelemetry.NotificationFailed(integration.Kind);
-            await log.WriteAsync(group.GroupId, integration.Id, entry, token, delivered: false, group.RepeatInterval, ct).ConfigureAwait(false);
-            return null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogDeliveryFailed(logger, e, integration.Id, group.Receiver, e.Message);
-            Telemetry.AlertingTelemetry.NotificationFailed(integration.Kind);
-            return e;
-        }
-        await log.WriteAsync(group.GroupId, integration.Id, entry, token, delivered: true, group.RepeatInterval, ct).ConfigureAwait(false);
-        LogNotified(logger, group.Receiver, integration.Id, firing.Count, resolved.Count, group.GroupKey);
-        Telemetry.AlertingTelemetry.NotificationSent(integration.Kind);
-        return null;
-    }
-
-    private async Task FinishFlushAsync(GroupRecord group, IReadOnlySet<string> resolvedAtFlush, DateTimeOffset now, CancellationToken ct)
+    private async Task FinishFlushAsync(GroupRecord group, IReadOnlySet<string> resolvedAtFlush, DateTimeOffset nextFlushAt, DateTimeOffset now, CancellationToken ct)
     {
         var next = await groups.UpdateAsync<IReadOnlySet<string>, GroupRecord?>(
             group.GroupId,
@@ -262,7 +208,7 @@ public sealed partial class GroupFlusher(
                 {
                     Fingerprints = remaining,
                     FlushToken = Guid.NewGuid().ToString("N"),
-                    NextFlushAt = now + latest.GroupInterval,
+                    NextFlushAt = nextFlushAt,
                     ClaimedBy = null,
                     ClaimedUntil = null,
                 };
@@ -283,13 +229,4 @@ public sealed partial class GroupFlusher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Receiver {Receiver} for group {GroupKey} no longer exists in the configuration")]
     private static partial void LogUnknownReceiver(ILogger logger, string receiver, string groupKey);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Integration kind {Kind} of receiver {Receiver} is not delivered by this version")]
-    private static partial void LogUnsupported(ILogger logger, string kind, string receiver);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery to {Integration} of {Receiver} failed, will retry: {Error}")]
-    private static partial void LogDeliveryFailed(ILogger logger, Exception e, string integration, string receiver, string error);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Delivery to {Integration} of {Receiver} was rejected permanently: {Error}")]
-    private static partial void LogPermanentFailure(ILogger logger, Exception e, string integration, string receiver, string error);
 }

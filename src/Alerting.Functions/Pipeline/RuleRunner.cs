@@ -1,22 +1,27 @@
 using Alerting.Core.PromQL;
 using Alerting.Core.Rules;
-using Alerting.Core.Storage;
+using Alerting.Core.Tsdb;
+using Alerting.Core.Tsdb.Wal;
 using Alerting.Functions.Options;
 using Alerting.Functions.Storage;
+using Alerting.Functions.Tsdb;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Alerting.Functions.Pipeline;
 
 /// <summary>
-/// One evaluation tick: every rule group whose interval has elapsed is evaluated over the stored sample
-/// window, its state claimed and saved in Tables, its recorded series stored as a tick, and the alerts
-/// Prometheus would send go to the "alerts" queue. A failing group is logged and never stops the others.
+/// One evaluation tick: every rule group whose interval has elapsed is evaluated over the sample store
+/// (PromQL reads each selector's series over the range it needs, from blocks and the head), its state
+/// claimed and saved in Tables, its recorded series stored as a tick, and the alerts Prometheus would
+/// send go to the "alerts" queue. A failing group is logged and never stops the others.
 /// </summary>
 public sealed partial class RuleRunner(
     ConfigProvider config,
     Scrape.ScrapeRunner scrape,
     ScrapeTickStore ticks,
+    SampleStore samples,
+    SampleRetention retention,
     RuleStateStore state,
     QueueSender queues,
     TimeProvider time,
@@ -29,9 +34,8 @@ public sealed partial class RuleRunner(
     public async Task RunTickAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var files = config.RuleFiles();
-        var window = await ticks.ReadSinceAsync((now - options.Value.SampleRetention).ToUnixTimeMilliseconds(), ct).ConfigureAwait(false);
-        var store = SampleWindow.Build(window);
+        var files = retention.Usable(config.RuleFiles());
+        var store = await samples.QuerierAsync(SeriesSelection.Of(RuleRetention.Selectors(files)), ct).ConfigureAwait(false);
         var context = new RuleEvaluationContext(ExternalLabels(), options.Value.ExternalUrl, options.Value.ResendDelay);
         foreach (var group in files.SelectMany(f => f.Groups))
         {

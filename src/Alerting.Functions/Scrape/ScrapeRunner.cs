@@ -2,10 +2,11 @@ using Alerting.Core.Model;
 using Alerting.Core.Scrape.Config;
 using Alerting.Core.Push;
 using Alerting.Core.Discovery;
-using Alerting.Core.Storage;
+using Alerting.Core.Tsdb.Wal;
 using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
 using Alerting.Functions.Storage;
+using Alerting.Functions.Tsdb;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,8 +15,9 @@ namespace Alerting.Functions.Scrape;
 /// <summary>
 /// One scrape tick: every target of every job (static and discovered) is scraped (the timer's schedule is
 /// the scrape interval) with one bounded concurrency across all jobs, so a hanging target costs its own
-/// timeout, not the tick, and a big job does not wait for a small one. Each job is stored as one
-/// immutable tick; pushed groups are stored as the <see cref="PushJob"/> tick.
+/// timeout, not the tick, and a big job does not wait for a small one. Each job is written to the sample
+/// store's log as one immutable tick as soon as it is scraped; pushed groups are written as the
+/// <see cref="PushJob"/> tick. Compaction, not the scrape, removes old ticks.
 /// </summary>
 public sealed partial class ScrapeRunner(
     TargetScraper scraper,
@@ -53,15 +55,13 @@ public sealed partial class ScrapeRunner(
             results[w.ji][w.ti] = await scraper.ScrapeAsync(targets[w.ti], job, tickMs, token).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
-        var retentionStart = tickMs - (long)options.Value.SampleRetention.TotalMilliseconds;
         for (var i = 0; i < jobs.Count; i++)
         {
             var job = jobs[i].Job;
             await ticks.WriteAsync(new ScrapeTick(job.JobName, tickMs, results[i]), ct).ConfigureAwait(false);
-            await ticks.PruneAsync(job.JobName, retentionStart, ct).ConfigureAwait(false);
             LogScraped(logger, job.JobName, results[i].Length, results[i].Count(r => r.Samples.Any(s => s.Labels.Name == "up" && s.Value == 1)));
         }
-        await WritePushTickAsync(tickMs, retentionStart, ct).ConfigureAwait(false);
+        await WritePushTickAsync(tickMs, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -69,7 +69,7 @@ public sealed partial class ScrapeRunner(
     /// pushed job and grouping labels, and no instance is invented for groups pushed without one.
     /// Stored even when empty (once anything was pushed) so deleted groups go stale.
     /// </summary>
-    private async Task WritePushTickAsync(long tickMs, long retentionStart, CancellationToken ct)
+    private async Task WritePushTickAsync(long tickMs, CancellationToken ct)
     {
         if (!await pushes.ExistsAsync(ct).ConfigureAwait(false))
         {
@@ -92,7 +92,6 @@ public sealed partial class ScrapeRunner(
             targets.Add(new TargetSamples(group.Key.ToString(), samples));
         }
         await ticks.WriteAsync(new ScrapeTick(PushJob, tickMs, targets), ct).ConfigureAwait(false);
-        await ticks.PruneAsync(PushJob, retentionStart, ct).ConfigureAwait(false);
         LogPushed(logger, targets.Count, targets.Sum(t => t.Samples.Count));
     }
 

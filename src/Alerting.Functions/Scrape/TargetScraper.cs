@@ -8,7 +8,7 @@ using Alerting.Core.Scrape.Json;
 using Alerting.Core.Scrape.Probe;
 using Alerting.Core.Scrape;
 using Alerting.Core.Discovery;
-using Alerting.Core.Storage;
+using Alerting.Core.Tsdb.Wal;
 using Microsoft.Extensions.Logging;
 
 namespace Alerting.Functions.Scrape;
@@ -38,7 +38,7 @@ public sealed partial class TargetScraper(ScrapeClients clients, ILogger<TargetS
             LogScrapeFailed(logger, target.Job, target.Instance, report.Error);
         }
         var samples = report.Samples.SelectMany(s => s.Samples.Select(x => new CollectedSample(s.Labels, x.Value, x.TimestampMs))).ToArray();
-        return new TargetSamples(target.Instance, samples);
+        return new TargetSamples(target.Instance, samples, result?.Metadata.Values.ToArray());
     }
 
     private async Task<(ScrapeResult? Result, string? Error)> FetchAsync(ScrapeTarget target, ScrapeConfig config, CancellationToken ct)

@@ -1,4 +1,5 @@
-using Alerting.Core.Notify;
+using Polly;
+using Polly.Retry;
 
 namespace Alerting.Functions.Storage;
 
@@ -13,8 +14,9 @@ public sealed class ConcurrentUpdateException(string what, int attempts)
 /// The one optimistic read-modify-write of the app: load the row with its ETag, compute the change,
 /// write it only if the row is unchanged (<c>If-Match</c>, or insert-only for a new row), and on a lost
 /// race load again and recompute. Every store's update goes through here, so all of them retry the same
-/// way: at most <see cref="MaxAttempts"/> attempts, with exponential backoff and full jitter between them
-/// (<see cref="DeliveryRetryPolicy"/>), so instances that collide do not collide again in lockstep.
+/// way: at most <see cref="MaxAttempts"/> attempts, with exponential backoff and jitter between them
+/// (Polly's retry strategy, the same library as the notifiers' resilience pipeline), so instances that
+/// collide do not collide again in lockstep.
 /// </summary>
 /// <param name="time">
 /// The clock the backoff waits on. Registered as the system clock: a conflict is resolved in real time
@@ -24,7 +26,17 @@ public sealed class ETagUpdater(TimeProvider time)
 {
     public const int MaxAttempts = 12;
 
-    private static readonly DeliveryRetryPolicy Backoff = new(MaxAttempts, TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(500), TimeSpan.Zero);
+    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder { TimeProvider = time }
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<LostRace>(),
+            MaxRetryAttempts = MaxAttempts - 1,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(5),
+            MaxDelay = TimeSpan.FromMilliseconds(500),
+        })
+        .Build();
 
     /// <summary>
     /// Runs the loop. <paramref name="change"/> gets the loaded row (null or a record holding its ETag) and
@@ -44,19 +56,20 @@ public sealed class ETagUpdater(TimeProvider time)
         ArgumentNullException.ThrowIfNull(load);
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(tryWrite);
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            var loaded = await load(ct).ConfigureAwait(false);
-            var (next, result) = change(loaded);
-            if (EqualityComparer<TRow>.Default.Equals(next, loaded) || await tryWrite(loaded, next, ct).ConfigureAwait(false))
+            return await _retry.ExecuteAsync(async token =>
             {
-                return result;
-            }
-            if (Backoff.NextDelay(attempt) is not { } delay)
-            {
-                throw new ConcurrentUpdateException(what, attempt);
-            }
-            await Task.Delay(delay, time, ct).ConfigureAwait(false);
+                var loaded = await load(token).ConfigureAwait(false);
+                var (next, result) = change(loaded);
+                return EqualityComparer<TRow>.Default.Equals(next, loaded) || await tryWrite(loaded, next, token).ConfigureAwait(false)
+                    ? result
+                    : throw new LostRace();
+            }, ct).ConfigureAwait(false);
+        }
+        catch (LostRace)
+        {
+            throw new ConcurrentUpdateException(what, MaxAttempts);
         }
     }
 
@@ -74,6 +87,11 @@ public sealed class ETagUpdater(TimeProvider time)
             var next = change(row);
             return (next, next);
         }, tryWrite, ct);
+    }
+
+    /// <summary>One attempt lost its conditional write; only the retry strategy sees it.</summary>
+    private sealed class LostRace : Exception
+    {
     }
 
     /// <summary>True for the answers Azure Storage gives a write that lost an optimistic race.</summary>

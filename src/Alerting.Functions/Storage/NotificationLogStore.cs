@@ -1,4 +1,4 @@
-using Alerting.Core.Dispatch;
+using Alerting.Core.NotificationLog;
 using Alerting.Core.Retention;
 using Alerting.Functions.Options;
 using Azure;

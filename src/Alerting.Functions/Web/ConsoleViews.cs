@@ -4,7 +4,7 @@ using Alerting.Core.Escalation;
 using Alerting.Core.Notify;
 using Alerting.Core.OnCall;
 using Alerting.Core.Rules;
-using Alerting.Core.Storage;
+using Alerting.Core.Tsdb.Wal;
 using Alerting.Functions.Storage;
 
 namespace Alerting.Functions.Web;

@@ -62,9 +62,9 @@ public sealed class ReceiverConfigTests
                 max_alerts: 10
             opsgenie_configs:
               - api_key: 'k'
-            telegram_configs:
-              - bot_token: 't'
-                chat_id: 42
+            victorops_configs:
+              - api_key: 'k'
+                routing_key: 'r'
         """;
 
     private static readonly Receiver R = AlertmanagerConfigLoader.Parse(Config, "receivers.yml").Receivers[0];
@@ -146,12 +146,209 @@ public sealed class ReceiverConfigTests
     [Fact]
     public void IntegrationsWeDoNotDeliverAreListedAsUnsupported()
     {
-        Assert.Equal(["opsgenie_configs", "telegram_configs"], R.Unsupported);
+        Assert.Equal(["victorops_configs"], R.Unsupported);
         var cfg = AlertmanagerConfigLoader.Parse(Config, "receivers.yml");
-        Assert.Equal(["everything: opsgenie_configs", "everything: telegram_configs"], cfg.Unsupported);
-        var opsgenie = cfg.UnsupportedIntegrations[0];
-        Assert.Equal(("receivers.yml", 55, "receivers[0].opsgenie_configs"), (opsgenie.File, opsgenie.Line, opsgenie.Key));
-        Assert.Equal("receivers.yml:55: receivers[0].opsgenie_configs: receiver \"everything\" uses opsgenie_configs, which Alerting.Functions does not deliver", opsgenie.ToString());
+        Assert.Equal(["everything: victorops_configs"], cfg.Unsupported);
+        var victorops = cfg.UnsupportedIntegrations[0];
+        Assert.Equal(("receivers.yml", 57, "receivers[0].victorops_configs"), (victorops.File, victorops.Line, victorops.Key));
+        Assert.Equal("receivers.yml:57: receivers[0].victorops_configs: receiver \"everything\" uses victorops_configs, which Alerting.Functions does not deliver", victorops.ToString());
+    }
+
+    [Fact]
+    public void TelegramHasAlertmanagersDefaultsAndComesAfterSlack()
+    {
+        var cfg = AlertmanagerConfigLoader.Parse("""
+            global:
+              http_config:
+                follow_redirects: false
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                slack_configs:
+                  - api_url: 'https://hooks.slack.com/services/T0/B0/X'
+                telegram_configs:
+                  - bot_token: 't'
+                    chat_id: -1001
+            """, "alertmanager.yml").Receivers[0];
+        var t = Assert.Single(cfg.TelegramConfigs);
+        Assert.True(t.SendResolved);
+        Assert.Equal(("t", -1001L, "https://api.telegram.org"), (t.BotToken, t.ChatId, t.ApiUrl));
+        Assert.Equal("{{ template \"telegram.default.message\" . }}", t.Message);
+        Assert.Equal("HTML", t.ParseMode);
+        Assert.False(t.DisableNotifications);
+        Assert.False(t.HttpConfig.FollowRedirects);
+        Assert.Empty(cfg.Unsupported);
+        Assert.Equal(["slack", "telegram"], cfg.Integrations.Select(i => i.Kind));
+    }
+
+    [Fact]
+    public void TelegramTakesItsTokenAndUrlFromGlobal()
+    {
+        var t = AlertmanagerConfigLoader.Parse("""
+            global:
+              telegram_api_url: https://tg.example.org
+              telegram_bot_token_file: /run/secrets/telegram
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                telegram_configs:
+                  - { chat_id: 7, parse_mode: '', disable_notifications: true, message_thread_id: 3, message: 'hi' }
+            """, "alertmanager.yml").Receivers[0].TelegramConfigs.Single();
+        Assert.Equal((null, "/run/secrets/telegram", "https://tg.example.org"), (t.BotToken, t.BotTokenFile, t.ApiUrl));
+        Assert.Equal(("", true, 3L, "hi"), (t.ParseMode, t.DisableNotifications, t.MessageThreadId, t.Message));
+    }
+
+    [Theory]
+    [InlineData("- { chat_id: 1 }", "missing bot_token or bot_token_file on telegram_config")]
+    [InlineData("- { bot_token: t }", "missing chat_id on telegram_config")]
+    [InlineData("- { bot_token: t, chat_id: 0 }", "missing chat_id on telegram_config")]
+    [InlineData("- { bot_token: t, chat_id: 1, parse_mode: html }", "unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string")]
+    [InlineData("- { bot_token: t, bot_token_file: /f, chat_id: 1 }", "at most one of bot_token & bot_token_file must be configured")]
+    [InlineData("- { bot_token: t, chat_id: 1, api_url: 'ftp://x' }", "unsupported scheme \"ftp\" for URL")]
+    public void TelegramRejectsWhatAlertmanagerRejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    telegram_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
+    }
+
+    [Fact]
+    public void TelegramChatIdMustBeAnInteger()
+    {
+        var yaml = "route:\n  receiver: a\nreceivers:\n  - name: a\n    telegram_configs:\n      - { bot_token: t, chat_id: general }\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Contains("cannot unmarshal !!str `general` into int64", e.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OpsGenieHasAlertmanagersDefaultsAndInheritsTheGlobalUrl()
+    {
+        var o = Assert.Single(R.OpsGenieConfigs);
+        Assert.True(o.SendResolved);
+        Assert.Equal(("k", "https://api.opsgenie.com/"), (o.ApiKey, o.ApiUrl));
+        Assert.Equal("{{ template \"opsgenie.default.message\" . }}", o.Message);
+        Assert.Equal("{{ template \"opsgenie.default.description\" . }}", o.Description);
+        Assert.Equal("{{ template \"opsgenie.default.source\" . }}", o.Source);
+        Assert.Empty(o.Details);
+        Assert.False(o.UpdateAlerts);
+        Assert.False(o.HttpConfig.FollowRedirects);
+        Assert.Equal(["webhook", "email", "email", "pagerduty", "opsgenie", "slack", "slack"], R.Integrations.Select(i => i.Kind));
+    }
+
+    [Fact]
+    public void OpsGenieTakesItsKeyAndUrlFromGlobalAndEndsTheUrlWithASlash()
+    {
+        var o = AlertmanagerConfigLoader.Parse("""
+            global:
+              opsgenie_api_key_file: /run/secrets/opsgenie
+              opsgenie_api_url: https://api.eu.opsgenie.com
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                opsgenie_configs:
+                  - responders: [{ name: ops, type: Team }]
+                    details: { a: b }
+            """, "alertmanager.yml").Receivers[0].OpsGenieConfigs.Single();
+        Assert.Equal((null, "/run/secrets/opsgenie", "https://api.eu.opsgenie.com/"), (o.ApiKey, o.ApiKeyFile, o.ApiUrl));
+        Assert.Equal(new OpsGenieResponder("", "ops", "", "Team"), Assert.Single(o.Responders));
+        Assert.Equal("b", o.Details["a"]);
+    }
+
+    [Theory]
+    [InlineData("- {}", "no global OpsGenie API Key set either inline or in a file")]
+    [InlineData("- { api_key: k, api_key_file: /f }", "at most one of api_key & api_key_file must be configured")]
+    [InlineData("- { api_key: k, responders: [{ type: team }] }", "opsGenieConfig responder {   team} has to have at least one of id, username or name specified")]
+    [InlineData("- { api_key: k, responders: [{ name: ops, type: group }] }", "opsGenieConfig responder { ops  group} type does not match valid options ^(team|teams|user|escalation|schedule)$")]
+    [InlineData("- { api_key: k, api_url: 'ftp://x' }", "unsupported scheme \"ftp\" for URL")]
+    public void OpsGenieRejectsWhatAlertmanagerRejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    opsgenie_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
+    }
+
+    [Fact]
+    public void MsTeamsHasAlertmanagersDefaultsInheritsGlobalHttpConfigAndIsDeliveredLast()
+    {
+        var cfg = AlertmanagerConfigLoader.Parse("""
+            global:
+              http_config: { enable_http2: false }
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                msteams_configs:
+                  - webhook_url: 'https://example.webhook.office.com/webhookb2/x'
+                  - webhook_url_file: /run/secrets/teams
+                    send_resolved: false
+                    title: 'T {{ .Status }}'
+                    http_config: { follow_redirects: false }
+                slack_configs:
+                  - api_url: 'https://hooks.slack.com/x'
+            """, "alertmanager.yml");
+        var r = cfg.Receivers[0];
+        Assert.Empty(cfg.Unsupported);
+        var (a, b) = (r.MsTeamsConfigs[0], r.MsTeamsConfigs[1]);
+        Assert.Equal(("https://example.webhook.office.com/webhookb2/x", null, true), (a.WebhookUrl, a.WebhookUrlFile, a.SendResolved));
+        Assert.Equal("{{ template \"msteams.default.title\" . }}", a.Title);
+        Assert.Equal("{{ template \"msteams.default.summary\" . }}", a.Summary);
+        Assert.Equal("{{ template \"msteams.default.text\" . }}", a.Text);
+        Assert.False(a.HttpConfig.EnableHttp2);
+        Assert.Equal((null, "/run/secrets/teams", false, "T {{ .Status }}"), (b.WebhookUrl, b.WebhookUrlFile, b.SendResolved, b.Title));
+        Assert.True(b.HttpConfig.EnableHttp2);
+        Assert.False(b.HttpConfig.FollowRedirects);
+        Assert.Equal(["slack", "msteams", "msteams"], r.Integrations.Select(i => i.Kind));
+    }
+
+    [Theory]
+    [InlineData("- {}", "one of webhook_url or webhook_url_file must be configured")]
+    [InlineData("- { webhook_url: 'http://x/y', webhook_url_file: /f }", "at most one of webhook_url & webhook_url_file must be configured")]
+    [InlineData("- { webhook_url: 'ftp://x' }", "unsupported scheme \"ftp\" for URL")]
+    [InlineData("- { webhook_url: 'http://x/y', text: [a] }", "yaml: unmarshal errors:\n  line 6: cannot unmarshal !!seq into string")]
+    [InlineData("- { webhook_url: 'http://x/y', message: hi }", "yaml: unmarshal errors:\n  line 6: field message not found in type config.plain")]
+    public void MsTeamsRejectsWhatAlertmanagerRejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    msteams_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
+    }
+
+    [Fact]
+    public void DiscordHasAlertmanagers025DefaultsAndComesBetweenSlackAndMsTeams()
+    {
+        var r = AlertmanagerConfigLoader.Parse("""
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                msteams_configs:
+                  - webhook_url: 'https://example.webhook.office.com/webhookb2/x'
+                discord_configs:
+                  - webhook_url: 'https://discord.com/api/webhooks/1/t'
+                slack_configs:
+                  - api_url: 'https://hooks.slack.com/x'
+            """, "alertmanager.yml").Receivers[0];
+        var d = Assert.Single(r.DiscordConfigs);
+        Assert.Equal(("https://discord.com/api/webhooks/1/t", true), (d.WebhookUrl, d.SendResolved));
+        Assert.Equal("{{ template \"discord.default.title\" . }}", d.Title);
+        Assert.Equal("{{ template \"discord.default.message\" . }}", d.Message);
+        Assert.Equal(["slack", "discord", "msteams"], r.Integrations.Select(i => i.Kind));
+    }
+
+    [Theory]
+    [InlineData("- {}", "no discord webhook URL provided")]
+    [InlineData("- { title: t }", "no discord webhook URL provided")]
+    [InlineData("- { webhook_url: 'ftp://x' }", "unsupported scheme \"ftp\" for URL")]
+    [InlineData("- { webhook_url: 'http://x/y', content: c }", "yaml: unmarshal errors:\n  line 6: field content not found in type config.plain")]
+    [InlineData("- { webhook_url_file: /f }", "yaml: unmarshal errors:\n  line 6: field webhook_url_file not found in type config.plain")]
+    public void DiscordRejectsWhatAlertmanager025Rejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    discord_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Alerting.DemoFleet;
 using Alerting.Functions.Storage;
+using Alerting.Functions.Tsdb;
 using Alerting.Integration.Tests.Infrastructure;
 using Azure.Storage.Queues;
 

@@ -1,5 +1,5 @@
 using Alerting.DemoFleet;
-using Alerting.Functions.Storage;
+using Alerting.Functions.Tsdb;
 using Alerting.Integration.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

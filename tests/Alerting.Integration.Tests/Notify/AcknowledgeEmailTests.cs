@@ -3,6 +3,7 @@ using Alerting.Core.Model;
 using Alerting.Core.Templating;
 using Alerting.Core.Tests;
 using Alerting.Functions.Notify;
+using Alerting.Functions.Notify.Email;
 
 namespace Alerting.Integration.Tests.Notify;
 
@@ -19,14 +20,25 @@ public sealed class AcknowledgeEmailTests
 
     private readonly TemplateSet _templates = AlertmanagerTemplates.LoadDefault(Path.Combine(TestPaths.RepoRoot, "rules", "templates", "default.tmpl"));
 
-    private static Notification Notification() => new(
+    private Notification Notification(string? acknowledgeUrl = Url, TemplateSet? templates = null) => new(
         "reliability-team",
         Labels.From(("alertname", "TradingEngineDown")),
         [new Alert(Labels.From(("alertname", "TradingEngineDown"), ("instance", "vyx-user-7"), ("severity", "critical")),
             Labels.From(("summary", "Trading engine down"), ("runbook_url", "https://runbooks.example/t")), Now.AddMinutes(-5), null, "")],
         Now,
         "http://alerting.test",
-        "{}/escalation:x");
+        "{}/escalation:x")
+    {
+        Templates = templates ?? _templates,
+        Incident = acknowledgeUrl is null ? null : new IncidentContext("a1", Alerting.Core.Acknowledgement.AlertStatus.Firing, null, null, acknowledgeUrl),
+    };
+
+    /// <summary>The email as the notifier composes it, and the template errors it met.</summary>
+    private static (MimeKit.MimeMessage Message, IReadOnlyList<string> Errors) Compose(EmailConfig config, Notification notification)
+    {
+        var templater = EmailNotifier.TemplaterFor(notification);
+        return (EmailNotifier.Compose(config, templater, notification), templater.Errors);
+    }
 
     private static EmailConfig Config(string? html = null, string? text = null) => new()
     {
@@ -40,8 +52,8 @@ public sealed class AcknowledgeEmailTests
     [Fact]
     public void The_button_sits_inside_alertmanagers_card_next_to_its_own_button()
     {
-        var errors = new List<string>();
-        var html = EmailNotifier.Compose(Config(), Notification(), _templates, errors, new EmailAction("Acknowledge", Url)).HtmlBody!;
+        var (message, errors) = Compose(Config(), Notification());
+        var html = message.HtmlBody!;
 
         Assert.Empty(errors);
         var viewIn = html.IndexOf("class=\"btn-primary\"", StringComparison.Ordinal);
@@ -56,9 +68,9 @@ public sealed class AcknowledgeEmailTests
     [Fact]
     public void Without_an_action_alertmanagers_email_is_unchanged()
     {
-        var errors = new List<string>();
-        var plain = EmailNotifier.Compose(Config(), Notification(), _templates, errors).HtmlBody!;
-        var expected = _templates.ExecuteHtmlText("{{ template \"email.default.html\" . }}", Notification().Data());
+        var (message, errors) = Compose(Config(), Notification(acknowledgeUrl: null));
+        var plain = message.HtmlBody!;
+        var expected = _templates.ExecuteHtmlText("{{ template \"email.default.html\" . }}", Notification(acknowledgeUrl: null).Data());
 
         Assert.Empty(errors);
         Assert.Equal(expected, plain);
@@ -68,8 +80,7 @@ public sealed class AcknowledgeEmailTests
     [Fact]
     public void The_compact_variant_is_short_and_carries_the_button_and_the_link_once()
     {
-        var errors = new List<string>();
-        var message = EmailNotifier.Compose(Config(AcknowledgeEmail.CompactHtml, AcknowledgeEmail.CompactText), Notification(), _templates, errors, new EmailAction("Acknowledge", Url));
+        var (message, errors) = Compose(Config(AcknowledgeEmail.CompactHtml, AcknowledgeEmail.CompactText), Notification());
 
         Assert.Empty(errors);
         Assert.NotNull(message.HtmlBody);
@@ -86,11 +97,13 @@ public sealed class AcknowledgeEmailTests
     [Fact]
     public void A_custom_body_without_the_card_gets_the_button_at_its_end_and_may_place_the_link_itself()
     {
-        var errors = new List<string>();
-        var appended = EmailNotifier.Compose(Config("<html><body><p>{{ .CommonLabels.alertname }}</p></body></html>"), Notification(), _templates, errors, new EmailAction("Acknowledge", Url)).HtmlBody!;
-        var placed = EmailNotifier.Compose(Config("<html><body><a href=\"{{ .AcknowledgeURL }}\">ack it</a></body></html>"), Notification(), _templates, errors, new EmailAction("Acknowledge", Url)).HtmlBody!;
+        var (appendedMessage, appendedErrors) = Compose(Config("<html><body><p>{{ .CommonLabels.alertname }}</p></body></html>"), Notification());
+        var (placedMessage, placedErrors) = Compose(Config("<html><body><a href=\"{{ .AcknowledgeURL }}\">ack it</a></body></html>"), Notification());
+        var appended = appendedMessage.HtmlBody!;
+        var placed = placedMessage.HtmlBody!;
 
-        Assert.Empty(errors);
+        Assert.Empty(appendedErrors);
+        Assert.Empty(placedErrors);
         Assert.Matches("<p>TradingEngineDown</p><p style=\"margin:16px 0\"><a href=[^>]*class=\"btn-acknowledge\"", appended);
         Assert.DoesNotContain("btn-acknowledge", placed, StringComparison.Ordinal);
         Assert.Contains(">ack it</a>", placed, StringComparison.Ordinal);
@@ -101,9 +114,9 @@ public sealed class AcknowledgeEmailTests
     {
         var mine = _templates.Clone();
         mine.AddFile("mine.tmpl", "{{ define \"email.alerting.acknowledge\" }}<a class=\"mine\" href=\"{{ .AcknowledgeURL }}\">I'm on it</a>{{ end }}");
-        var errors = new List<string>();
 
-        var html = EmailNotifier.Compose(Config(), Notification(), mine, errors, new EmailAction("Acknowledge", Url)).HtmlBody!;
+        var (message, errors) = Compose(Config(), Notification(templates: mine));
+        var html = message.HtmlBody!;
 
         Assert.Empty(errors);
         Assert.Contains("I'm on it", html, StringComparison.Ordinal);

@@ -4,12 +4,14 @@ using System.Net;
 using System.Text;
 using Alerting.Core.Alertmanager;
 using Alerting.Core.Model;
-using Alerting.Core.Notify;
 using Alerting.Core.Templating;
 using Alerting.Core.Tests;
 using Alerting.DemoFleet;
 using Alerting.Fakes;
 using Alerting.Functions.Notify;
+using Alerting.Functions.Notify.PagerDuty;
+using Alerting.Functions.Notify.Slack;
+using Alerting.Functions.Options;
 using Alerting.Integration.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,9 +29,9 @@ public sealed class DeliveryRetryTests : IAsyncLifetime
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 10, 5, 0, TimeSpan.Zero);
 
     /// <summary>Three attempts with tiny backoff, so the waits a test measures are the Retry-After ones.</summary>
-    private static readonly DeliveryRetryPolicy Retries = new(3, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5));
+    private static readonly DeliveryOptions Retries = new() { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(50), MaxRetryAfter = TimeSpan.FromSeconds(5) };
 
-    private readonly TemplateSet _templates = AlertmanagerTemplates.LoadDefault(Path.Combine(TestPaths.RepoRoot, "rules", "templates", "default.tmpl"));
+    private readonly TemplateSet _templates = NotifyTestKit.Templates();
     private readonly CapturedLogs _logs = new();
     private SlackWebhookFake _slack = null!;
     private PagerDutyFake _pagerDuty = null!;
@@ -39,13 +41,7 @@ public sealed class DeliveryRetryTests : IAsyncLifetime
     {
         _slack = await SlackWebhookFake.StartAsync();
         _pagerDuty = await PagerDutyTestKit.StartFakeAsync();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(_logs));
-        services.AddHttpClient("notify");
-        services.AddSingleton(sp => new DeliveryRetrier(Retries, TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryRetrier>>()));
-        services.AddSingleton<SlackNotifier>();
-        services.AddSingleton<WebhookNotifier>();
-        _services = services.BuildServiceProvider();
+        _services = NotifyTestKit.Services(Retries, _logs);
     }
 
     public async Task DisposeAsync()
@@ -56,13 +52,13 @@ public sealed class DeliveryRetryTests : IAsyncLifetime
         _logs.Dispose();
     }
 
-    private static Notification Group() => new(
+    private Notification Group() => new(
         "team",
         Labels.From(("alertname", "DiskFull")),
         [new Alert(Labels.From(("alertname", "DiskFull"), ("instance", "vyx-user-1")), Labels.From(("summary", "Disk is full")), Now.AddMinutes(-5), null, "http://prom/graph")],
         Now,
         "http://alerting.test",
-        GroupKey);
+        GroupKey) { Templates = _templates };
 
     private Task SendSlackAsync()
     {
@@ -70,7 +66,7 @@ public sealed class DeliveryRetryTests : IAsyncLifetime
             $"route:\n  receiver: team\nreceivers:\n  - name: team\n    slack_configs:\n      - api_url: '{_slack.WebhookUrl}'\n        channel: '#alerts'\n",
             "alertmanager.yml").Receivers.Single().SlackConfigs.Single();
         return _services.GetRequiredService<SlackNotifier>()
-            .SendAsync(new Functions.Notify.Integration("slack-0", "slack", config.SendResolved, config), Group(), _templates, CancellationToken.None);
+            .SendAsync(NotifyTestKit.Integration(config), Group(), CancellationToken.None);
     }
 
     private Task SendPagerDutyAsync(PagerDutyNotifier notifier)
@@ -78,7 +74,7 @@ public sealed class DeliveryRetryTests : IAsyncLifetime
         var config = AlertmanagerConfigLoader.Parse(
             $"route:\n  receiver: team\nreceivers:\n  - name: team\n    pagerduty_configs:\n      - routing_key: '{PagerDutyTestKit.RoutingKey}'\n        url: '{_pagerDuty.EventsUrl}'\n",
             "alertmanager.yml").Receivers.Single().PagerDutyConfigs.Single();
-        return notifier.SendAsync(new Functions.Notify.Integration("pagerduty-0", "pagerduty", config.SendResolved, config), Group(), _templates, CancellationToken.None);
+        return notifier.SendAsync(NotifyTestKit.Integration(config), Group(), CancellationToken.None);
     }
 
     [Fact]
@@ -145,7 +141,7 @@ public sealed class DeliveryRetryTests : IAsyncLifetime
             "alertmanager.yml").Receivers.Single().PagerDutyConfigs.Single();
 
         await Assert.ThrowsAsync<PermanentNotificationException>(() =>
-            notifier.SendAsync(new Functions.Notify.Integration("pagerduty-0", "pagerduty", config.SendResolved, config), Group(), _templates, CancellationToken.None));
+            notifier.SendAsync(NotifyTestKit.Integration(config), Group(), CancellationToken.None));
 
         Assert.Equal(1, _pagerDuty.Requests);
     }

@@ -1,8 +1,8 @@
 using Alerting.Core.Alertmanager;
 using Alerting.Core.Model;
 using Alerting.Core.Templating;
-using Alerting.Core.Tests;
 using Alerting.Functions.Notify;
+using Alerting.Functions.Notify.Email;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Alerting.Integration.Tests.Notify;
@@ -14,7 +14,7 @@ namespace Alerting.Integration.Tests.Notify;
 /// </summary>
 public sealed class EmailTlsAuthTests : IAsyncLifetime
 {
-    private readonly TemplateSet _templates = AlertmanagerTemplates.LoadDefault(Path.Combine(TestPaths.RepoRoot, "rules", "templates", "default.tmpl"));
+    private readonly TemplateSet _templates = NotifyTestKit.Templates();
     private StartTlsSmtp _smtp = null!;
 
     public async Task InitializeAsync() => _smtp = await StartTlsSmtp.StartAsync();
@@ -46,8 +46,8 @@ public sealed class EmailTlsAuthTests : IAsyncLifetime
             [new Alert(Labels.From(("alertname", "DiskFull"), ("instance", "vyx-user-1")), Labels.From(("summary", "Disk is full")), now.AddMinutes(-5), null, "http://prom/graph")],
             now,
             "http://alerting.test",
-            "{}:{alertname=\"DiskFull\"}");
-        return new EmailNotifier(NullLogger<EmailNotifier>.Instance).SendAsync(new Functions.Notify.Integration("email-0", "email", false, config), notification, _templates, CancellationToken.None);
+            "{}:{alertname=\"DiskFull\"}") { Templates = _templates };
+        return new EmailNotifier(NullLogger<EmailNotifier>.Instance).SendAsync(NotifyTestKit.Integration(config), notification, CancellationToken.None);
     }
 
     [Fact]

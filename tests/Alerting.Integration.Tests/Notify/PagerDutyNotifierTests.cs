@@ -6,6 +6,7 @@ using Alerting.Core.Templating;
 using Alerting.Core.Tests;
 using Alerting.Fakes;
 using Alerting.Functions.Notify;
+using Alerting.Functions.Notify.PagerDuty;
 
 namespace Alerting.Integration.Tests.Notify;
 
@@ -19,7 +20,7 @@ public sealed class PagerDutyNotifierTests : IAsyncLifetime
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 10, 5, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Started = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
 
-    private readonly TemplateSet _templates = AlertmanagerTemplates.LoadDefault(Path.Combine(TestPaths.RepoRoot, "rules", "templates", "default.tmpl"));
+    private readonly TemplateSet _templates = NotifyTestKit.Templates();
     private readonly PagerDutyNotifier _notifier = PagerDutyTestKit.Notifier();
     private PagerDutyFake _fake = null!;
 
@@ -50,10 +51,12 @@ public sealed class PagerDutyNotifierTests : IAsyncLifetime
         "http://prom/graph");
 
     private static Notification Group(params Alert[] alerts) =>
-        new("pager", Labels.From(("alertname", "DiskFull")), alerts, Now, "http://alerting.test", GroupKey);
+        new("pager", Labels.From(("alertname", "DiskFull")), alerts, Now, "http://alerting.test", GroupKey) { Templates = Shared };
+
+    private static readonly TemplateSet Shared = NotifyTestKit.Templates();
 
     private Task SendAsync(PagerDutyConfig config, Notification notification) =>
-        _notifier.SendAsync(new Functions.Notify.Integration("pagerduty-0", "pagerduty", config.SendResolved, config), notification, _templates, CancellationToken.None);
+        _notifier.SendAsync(NotifyTestKit.Integration(config), notification with { Templates = _templates }, CancellationToken.None);
 
     private JsonObject LastEvent() => _fake.Received[^1].Body.AsObject();
 
@@ -93,7 +96,8 @@ public sealed class PagerDutyNotifierTests : IAsyncLifetime
         Assert.Equal("vyx-user-1", (string?)payload["component"]);
         Assert.Equal("fleet", (string?)payload["group"]);
         Assert.Null(payload["class"]);
-        Assert.Equal(Started, DateTimeOffset.Parse((string)payload["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture));
+        // Alertmanager 0.25 sends no timestamp, so PagerDuty shows when it received the event; neither do we.
+        Assert.Null(payload["timestamp"]);
         var details = payload["custom_details"]!.AsObject();
         Assert.Equal("1", (string?)details["num_firing"]);
         Assert.Equal("0", (string?)details["num_resolved"]);
@@ -201,14 +205,38 @@ public sealed class PagerDutyNotifierTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_v1_service_key_is_refused_clearly_without_sending()
+    public async Task A_v1_service_key_sends_alertmanagers_events_api_v1_message()
     {
-        var config = Config(routingKey: "service_key: 'legacy-v1-key'");
+        var key = "ServiceKeyOfThirtyTwoCharacters1";
+        var yaml = $"""
+            route:
+              receiver: pager
+            receivers:
+              - name: pager
+                pagerduty_configs:
+                  - service_key: '{key}'
+                    url: '{_fake.EventsV1Url}'
+            """;
+        var config = AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml").Receivers.Single().PagerDutyConfigs.Single();
 
-        var e = await Assert.ThrowsAsync<PermanentNotificationException>(() => SendAsync(config, Group(DiskFull("vyx-user-1"))));
+        await SendAsync(config, Group(DiskFull("vyx-user-1")));
 
-        Assert.Contains("service_key", e.Message, StringComparison.Ordinal);
-        Assert.Equal(0, _fake.Requests);
+        Assert.Empty(_fake.Rejected);
+        var ev = LastEvent();
+        Assert.Equal(key, (string?)ev["service_key"]);
+        Assert.Equal("trigger", (string?)ev["event_type"]);
+        Assert.Equal(PagerDutyTestKit.AlertmanagerDedupKey(GroupKey), (string?)ev["incident_key"]);
+        Assert.Equal("[FIRING:1] DiskFull (vyx-user-1 critical)", (string?)ev["description"]);
+        // Alertmanager's v1 message carries the v2 fields empty: "event_action":"" and "payload":null.
+        Assert.Equal(string.Empty, (string?)ev["event_action"]);
+        Assert.True(ev.ContainsKey("payload") && ev["payload"] is null);
+        Assert.Equal("1", (string?)ev["details"]!["num_firing"]);
+        Assert.Equal("triggered", Assert.Single(_fake.Incidents).Status);
+
+        await SendAsync(config, Group(DiskFull("vyx-user-1", Now.AddMinutes(-1))));
+        Assert.Equal("resolve", (string?)LastEvent()["event_type"]);
+        Assert.Null(LastEvent()["client"]);
+        Assert.Equal("resolved", Assert.Single(_fake.Incidents).Status);
     }
 
     [Fact]
@@ -225,14 +253,17 @@ public sealed class PagerDutyNotifierTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Acknowledging_a_group_acknowledges_its_open_incident()
+    public async Task Acknowledging_an_escalation_page_acknowledges_its_open_incident()
     {
         var config = Config();
-        await SendAsync(config, Group(DiskFull("vyx-user-1")));
+        var alert = DiskFull("vyx-user-1");
+        var page = Group(alert) with { Incident = new IncidentContext(alert.Fingerprint, Core.Acknowledgement.AlertStatus.Firing, null, null, null) };
+        var receipt = await _notifier.SendAsync(NotifyTestKit.Integration(config), page, CancellationToken.None);
 
-        await _notifier.AcknowledgeAsync(config, GroupKey, CancellationToken.None);
+        await _notifier.UpdateAsync(receipt!, page with { Incident = page.Incident! with { Status = Core.Acknowledgement.AlertStatus.Acknowledged } }, CancellationToken.None);
 
         Assert.Equal("acknowledge", (string?)LastEvent()["event_action"]);
+        Assert.Equal(PagerDutyNotifier.DedupKey(alert.Fingerprint, PagerDutyTestKit.RoutingKey), (string?)LastEvent()["dedup_key"]);
         Assert.Equal("acknowledged", Assert.Single(_fake.Incidents).Status);
     }
 

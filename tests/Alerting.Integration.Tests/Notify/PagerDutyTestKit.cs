@@ -1,17 +1,16 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using Alerting.Core.Notify;
 using Alerting.Core.Notify.PagerDuty;
 using Alerting.Fakes;
-using Alerting.Functions.Notify;
-using Microsoft.Extensions.DependencyInjection;
+using Alerting.Functions.Notify.PagerDuty;
+using Alerting.Functions.Options;
 using Microsoft.Extensions.Logging;
 
 using Alerting.Fakes.Validation;
 namespace Alerting.Integration.Tests.Notify;
 
-/// <summary>Shared pieces of the PagerDuty tests: the fake with Core's contract, a Refit client, captured logs.</summary>
+/// <summary>Shared pieces of the PagerDuty tests: the fake with Core's contract, the notifier, captured logs.</summary>
 internal static class PagerDutyTestKit
 {
     /// <summary>An Events API v2 integration key of the length PagerDuty issues.</summary>
@@ -24,25 +23,9 @@ internal static class PagerDutyTestKit
 
     public static Task<PagerDutyFake> StartFakeAsync() => PagerDutyFake.StartAsync(Contract);
 
-    /// <summary>
-    /// The notifier with the Refit client registered exactly as AddAlerting registers it. Without a
-    /// policy it makes a single attempt, so a test sees how one answer is classified.
-    /// </summary>
-    public static PagerDutyNotifier Notifier(DeliveryRetryPolicy? retries = null, ILoggerProvider? logs = null)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging(b =>
-        {
-            if (logs is not null)
-            {
-                b.AddProvider(logs);
-            }
-        });
-        services.AddPagerDutyEventsApi();
-        services.AddSingleton(sp => new DeliveryRetrier(retries ?? DeliveryRetryPolicy.None, TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryRetrier>>()));
-        services.AddSingleton<PagerDutyNotifier>();
-        return services.BuildServiceProvider().GetRequiredService<PagerDutyNotifier>();
-    }
+    /// <summary>The notifier as AddAlerting registers it; by default one attempt per send, so a test sees how one answer is classified.</summary>
+    public static PagerDutyNotifier Notifier(DeliveryOptions? delivery = null, ILoggerProvider? logs = null) =>
+        NotifyTestKit.Notifier<PagerDutyNotifier>(delivery, logs);
 
     /// <summary>Alertmanager's dedup key: the hex SHA-256 of the group key, computed here independently.</summary>
     public static string AlertmanagerDedupKey(string groupKey) =>

@@ -117,7 +117,9 @@ public sealed class HttpFuzzTests(ITestOutputHelper output)
                 parts[i] = parts[i].StartsWith("{*", StringComparison.Ordinal)
                     // Grouping keys the Pushgateway refuses, so even DELETE must answer 400 and change nothing.
                     ? Pick(random, ["job@base64/%%%", "job/x/__bad/1", "job/x/odd", "x/y", "job@base64/", "job", "job/a/b"])
-                    : Pick(random, ["nonexistent", "%2e%2e", "a%00b", "acknowledge", "zz-" + random.Next(), new string('x', 600), "%C3%28", "null"]);
+                    // Not %00: Kestrel (here and under the Functions host) refuses a NUL in the path with an
+                    // empty 400 before any route runs; other control characters reach the routes.
+                    : Pick(random, ["nonexistent", "%2e%2e", "a%01b", "acknowledge", "zz-" + random.Next(), new string('x', 600), "%C3%28", "null"]);
             }
         }
         return string.Join('/', parts);

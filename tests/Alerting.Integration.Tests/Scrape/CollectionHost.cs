@@ -1,7 +1,7 @@
 using Alerting.Core.Model;
-using Alerting.Core.Storage;
+using Alerting.Core.Tsdb.Wal;
 using Alerting.Core.Tests;
-using Alerting.Functions.Storage;
+using Alerting.Functions.Tsdb;
 using Alerting.Integration.Tests.Infrastructure;
 using Alerting.LocalHost;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,0 @@
-namespace Alerting.Core.Dispatch;
-
-/// <summary>What one receiver integration was last told about one aggregation group (Alertmanager's nflog entry).</summary>
-public sealed record NotificationLogEntry(
-    IReadOnlyCollection<string> FiringFingerprints,
-    IReadOnlyCollection<string> ResolvedFingerprints,
-    DateTimeOffset SentAt);

@@ -1,0 +1,181 @@
+using Alerting.Core.Tsdb;
+using Alerting.Core.Tsdb.Compaction;
+using Alerting.Functions.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Alerting.Functions.Tsdb;
+
+/// <summary>
+/// This instance's view of the store, kept between evaluations: one reader per block listed in the
+/// manifest (their caches hold what queries read, within <see cref="TsdbOptions.BlockCacheMegabytes"/>),
+/// and a head holding the tick log from the compaction watermark on, but only the series the rules
+/// select. Each evaluation first catches up: re-reads the manifest (a 304 when unchanged), drops head
+/// data now in blocks, and appends the ticks written since the last time. Nothing is rebuilt per tick.
+/// </summary>
+public sealed partial class SampleStore(
+    ScrapeTickStore log,
+    BlockStore blocks,
+    ManifestStore manifests,
+    TimeProvider time,
+    IOptions<TsdbOptions> options,
+    ILogger<SampleStore> logger)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, BlockReader> _readers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _damaged = new(StringComparer.Ordinal);
+    private Head? _head;
+
+    /// <summary>Ticks before this were listed in an earlier catch-up (less a margin for late writers).</summary>
+    private long _listedThrough = long.MinValue;
+
+    /// <summary>How late a tick may land in storage after its timestamp and still be seen by a catching-up head.</summary>
+    private static readonly long LateWriteMs = (long)TimeSpan.FromMinutes(15).TotalMilliseconds;
+
+    /// <summary>The head's size after the last catch-up (for logs and benchmarks).</summary>
+    public (int Series, long Samples, long ChunkBytes) HeadStats => _head is { } h ? (h.SeriesCount, h.SampleCount, h.ChunkBytes()) : (0, 0, 0);
+
+    public long BlockCacheBytes => _readers.Values.Sum(r => r.CachedBytes);
+
+    /// <summary>Brings the view up to date and returns a querier over blocks and head.</summary>
+    public async Task<ITsdbQuerier> QuerierAsync(SeriesSelection selection, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        if (options.Value.HeadSeries == HeadSeries.All)
+        {
+            selection = SeriesSelection.All;
+        }
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var range = (long)options.Value.BlockDuration.TotalMilliseconds;
+            var manifest = (await manifests.ReadAsync(ct).ConfigureAwait(false)).Manifest;
+            var watermark = manifest.CompactedThrough;
+            SyncReaders(manifest);
+
+            if (_head is null || _head.Selection.Fingerprint != selection.Fingerprint)
+            {
+                _head = new Head(selection, range);
+                _listedThrough = long.MinValue;
+                LogHeadCreated(logger, selection.IsAll ? "all series" : $"{selection.Count} selectors");
+            }
+            var head = _head;
+            if (watermark > head.MinTime)
+            {
+                head.Truncate(watermark);
+            }
+            await CatchUpAsync(head, watermark, range, ct).ConfigureAwait(false);
+            TrimCaches();
+            var readers = _readers.Where(r => !_damaged.Contains(r.Key)).Select(r => r.Value).ToArray();
+            return new TsdbQuerier(readers, head, watermark, () => FullHead(watermark, range, ct), ReportBlock);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task CatchUpAsync(Head head, long watermark, long range, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var since = _listedThrough == long.MinValue ? watermark - range : Math.Max(watermark - range, _listedThrough - LateWriteMs);
+        var ticks = await log.ListAsync(since, now + range, ct).ConfigureAwait(false);
+        _listedThrough = Math.Max(_listedThrough, now);
+        var context = new List<TickRef>();
+        var fresh = new List<TickRef>();
+        foreach (var job in ticks.GroupBy(t => t.Job, StringComparer.Ordinal))
+        {
+            var last = head.LastTimestamp(job.Key);
+            if (last is null && job.LastOrDefault(t => t.TimestampMs < watermark) is { } before)
+            {
+                context.Add(before);
+            }
+            fresh.AddRange(job.Where(t => t.TimestampMs >= watermark && (last is null || t.TimestampMs > last)));
+        }
+        fresh.Sort(static (a, b) => a.TimestampMs.CompareTo(b.TimestampMs));
+        await TickReplay.AppendAsync(log, head, context, contextOnly: true, ReportTick, ct).ConfigureAwait(false);
+        await TickReplay.AppendAsync(log, head, fresh, contextOnly: false, ReportTick, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A head with every series, for a query the rules' head does not cover (made on demand, synchronously).</summary>
+    private Head FullHead(long watermark, long range, CancellationToken ct)
+    {
+        LogFullHead(logger);
+        var head = new Head(SeriesSelection.All, range);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        Task.Run(async () =>
+        {
+            var ticks = await log.ListAsync(watermark - range, now + range, ct).ConfigureAwait(false);
+            var context = ticks.Where(t => t.TimestampMs < watermark).GroupBy(t => t.Job, StringComparer.Ordinal).Select(g => g.Last()).ToArray();
+            await TickReplay.AppendAsync(log, head, context, contextOnly: true, ReportTick, ct).ConfigureAwait(false);
+            await TickReplay.AppendAsync(log, head, [.. ticks.Where(t => t.TimestampMs >= watermark)], contextOnly: false, ReportTick, ct).ConfigureAwait(false);
+        }, ct).GetAwaiter().GetResult();
+        head.Truncate(watermark);
+        return head;
+    }
+
+    private void SyncReaders(Manifest manifest)
+    {
+        var listed = manifest.Blocks.ToDictionary(b => b.Ulid, StringComparer.Ordinal);
+        foreach (var gone in _readers.Keys.Where(k => !listed.ContainsKey(k)).ToArray())
+        {
+            _readers.Remove(gone);
+        }
+        foreach (var (ulid, block) in listed)
+        {
+            if (!_readers.ContainsKey(ulid))
+            {
+                _readers[ulid] = blocks.Open(block);
+            }
+            if (block.Damaged is { } why && _damaged.Add(ulid))
+            {
+                LogDamagedBlock(logger, ulid, BlockStore.IndexName(ulid), 0, why);
+            }
+        }
+    }
+
+    private void TrimCaches()
+    {
+        var budget = options.Value.BlockCacheMegabytes * 1024 * 1024;
+        var total = _readers.Values.Sum(r => r.CachedBytes);
+        if (total <= budget)
+        {
+            return;
+        }
+        foreach (var r in _readers.Values.OrderBy(r => r.LastUsedTicks))
+        {
+            total -= r.CachedBytes;
+            r.DropCaches();
+            if (total <= budget / 2)
+            {
+                break;
+            }
+        }
+    }
+
+    private void ReportBlock(BlockProblem p)
+    {
+        lock (_damaged)
+        {
+            if (!_damaged.Add(p.Block))
+            {
+                return;
+            }
+        }
+        LogDamagedBlock(logger, p.Block, p.Blob, p.Offset, p.Message);
+    }
+
+    private void ReportTick(TickProblem p) => LogDamagedTick(logger, p.Blob, p.Offset, p.Message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sample head (re)built for {Selection}")]
+    private static partial void LogHeadCreated(ILogger logger, string selection);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A query needs series the rules do not select; reading every series of the tick log for it")]
+    private static partial void LogFullHead(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Block {Block} is damaged ({Blob} at offset {Offset}: {Error}); it is left out of queries, other blocks and series are unaffected")]
+    private static partial void LogDamagedBlock(ILogger logger, string block, string blob, long offset, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Tick blob {Blob} is damaged at offset {Offset} and was skipped: {Error}")]
+    private static partial void LogDamagedTick(ILogger logger, string blob, long offset, string error);
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+using Alerting.Core.Tsdb.Compaction;
+using Alerting.Core.Tsdb.Wal;
+using Alerting.Functions.Storage;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace Alerting.Functions.Tsdb;
+
+/// <summary>
+/// The store's write-ahead log: every scrape of a job (and every rule group's output) is one immutable blob
+/// <c>ticks/&lt;bucket&gt;/&lt;job&gt;/&lt;unix ms, 13 digits&gt;-&lt;id&gt;.bin</c> in container "samples", written as
+/// soon as it is scraped, so a crash loses nothing. The bucket is the time in units of 10^6 ms (about 17
+/// minutes), so a reader catching up lists only the one or two buckets it has not fully seen, whatever
+/// the number of jobs and however long the log; compaction deletes ticks once they are in a block.
+/// </summary>
+public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer init)
+{
+    public const string Prefix = "ticks/";
+    public const long BucketMs = 1_000_000;
+    private const int MaxBucketLists = 512;
+
+    private BlobContainerClient Container => blobs.GetBlobContainerClient(StorageNames.SamplesContainer);
+
+    public Task<string> WriteAsync(ScrapeTick tick, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tick);
+        return WriteEncodedAsync(tick.Job, tick.TimestampMs, new BinaryData(ScrapeTickCodec.Encode(tick)), ct);
+    }
+
+    /// <summary>Stores a tick already encoded with <see cref="ScrapeTickCodec"/> (tools that produce ticks in bulk).</summary>
+    public async Task<string> WriteEncodedAsync(string job, long timestampMs, BinaryData encoded, CancellationToken ct)
+    {
+        await init.EnsureAsync(ct).ConfigureAwait(false);
+        var name = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{Guid.NewGuid():N}.bin";
+        await Container.UploadBlobAsync(name, encoded, ct).ConfigureAwait(false);
+        return name;
+    }
+
+    /// <summary>The ticks of every job with timestamps in [<paramref name="sinceMs"/>, <paramref name="untilMs"/>], oldest first.</summary>
+    public async Task<IReadOnlyList<TickRef>> ListAsync(long sinceMs, long untilMs, CancellationToken ct)
+    {
+        await init.EnsureAsync(ct).ConfigureAwait(false);
+        var first = FloorDiv(sinceMs, BucketMs);
+        var last = FloorDiv(untilMs, BucketMs);
+        IEnumerable<string> prefixes = first < 0 || last < first || last - first >= MaxBucketLists
+            ? [Prefix]
+            : Enumerable.Range(0, (int)(last - first + 1)).Select(i => $"{Prefix}{Bucket((first + i) * BucketMs)}/");
+        var result = new List<TickRef>();
+        foreach (var prefix in prefixes)
+        {
+            await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
+            {
+                if (Parse(item.Name) is { } t && t.TimestampMs >= sinceMs && t.TimestampMs <= untilMs)
+                {
+                    result.Add(t);
+                }
+            }
+        }
+        result.Sort(static (a, b) => a.TimestampMs != b.TimestampMs ? a.TimestampMs.CompareTo(b.TimestampMs) : string.CompareOrdinal(a.Name, b.Name));
+        return result;
+    }
+
+    /// <summary>The blob's bytes, or null when it is gone (compacted and deleted meanwhile).</summary>
+    public async Task<byte[]?> ReadAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            var content = await Container.GetBlobClient(name).DownloadContentAsync(ct).ConfigureAwait(false);
+            return content.Value.Content.ToArray();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public byte[]? Read(string name, CancellationToken ct)
+    {
+        try
+        {
+            return Container.GetBlobClient(name).DownloadContent(ct).Value.Content.ToArray();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public Task DeleteAsync(string name, CancellationToken ct) =>
+        Container.DeleteBlobIfExistsAsync(name, cancellationToken: ct);
+
+    /// <summary>Decoded ticks at or after <paramref name="sinceMs"/> still in the log, oldest first (tests and tools).</summary>
+    public async Task<IReadOnlyList<ScrapeTick>> ReadSinceAsync(long sinceMs, CancellationToken ct)
+    {
+        var refs = await ListAsync(sinceMs, long.MaxValue / 2, ct).ConfigureAwait(false);
+        var result = new List<ScrapeTick>(refs.Count);
+        foreach (var r in refs)
+        {
+            if (await ReadAsync(r.Name, ct).ConfigureAwait(false) is { } bytes)
+            {
+                result.Add(ScrapeTickCodec.Decode(bytes));
+            }
+        }
+        return result;
+    }
+
+    private static string Escape(string job) => Uri.EscapeDataString(job);
+
+    private static string Stamp(long ms) => ms.ToString("D13", CultureInfo.InvariantCulture);
+
+    private static string Bucket(long ms) => FloorDiv(ms, BucketMs).ToString("D7", CultureInfo.InvariantCulture);
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : ((a + 1) / b) - 1;
+
+    /// <summary>Job and timestamp from <c>ticks/&lt;bucket&gt;/&lt;job&gt;/&lt;ms&gt;-&lt;id&gt;.bin</c>; null for anything else.</summary>
+    private static TickRef? Parse(string name)
+    {
+        var parts = name.Split('/');
+        if (parts.Length != 4)
+        {
+            return null;
+        }
+        var file = parts[3];
+        var dash = file.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 && long.TryParse(file.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var ts)
+            ? new TickRef(Uri.UnescapeDataString(parts[2]), ts, name)
+            : null;
+    }
+}
