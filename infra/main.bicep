@@ -57,6 +57,14 @@ param slackSigningSecret string = ''
 @description('PagerDuty v3 webhook signing secret(s), ";"-separated while rotating. Empty: /api/pagerduty/webhook answers 503.')
 param pagerDutyWebhookSecret string = ''
 
+@secure()
+@description('Fly.io API token for fly_sd_configs that name none themselves (docs/fly.md). Empty: such configs fail with a clear error.')
+param flyApiToken string = ''
+
+@secure()
+@description('Bearer token (or basic-auth password) Grafana sends to /api/prometheus (docs/query.md). Empty: only the function-key routes.')
+param queryToken string = ''
+
 var tags = { 'azd-env-name': environmentName }
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -83,6 +91,8 @@ module app 'resources.bicep' = {
     slackBotToken: slackBotToken
     slackSigningSecret: slackSigningSecret
     pagerDutyWebhookSecret: pagerDutyWebhookSecret
+    flyApiToken: flyApiToken
+    queryToken: queryToken
   }
 }
 

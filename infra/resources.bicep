@@ -37,6 +37,10 @@ param slackBotToken string = ''
 param slackSigningSecret string = ''
 @secure()
 param pagerDutyWebhookSecret string = ''
+@secure()
+param flyApiToken string = ''
+@secure()
+param queryToken string = ''
 
 // The worker runs on the .NET the project targets (Directory.Build.props); a test keeps the two equal.
 var dotnetVersion = '10.0'
@@ -144,8 +148,10 @@ var secretSettings = [
   { setting: 'Alerting__SlackBotToken', secret: 'slack-bot-token', given: !empty(slackBotToken) }
   { setting: 'Alerting__SlackSigningSecret', secret: 'slack-signing-secret', given: !empty(slackSigningSecret) }
   { setting: 'Alerting__PagerDutyWebhookSecret', secret: 'pagerduty-webhook-secret', given: !empty(pagerDutyWebhookSecret) }
+  { setting: 'Alerting__FlyApiToken', secret: 'fly-api-token', given: !empty(flyApiToken) }
+  { setting: 'Alerting__QueryToken', secret: 'query-token', given: !empty(queryToken) }
 ]
-var secretValues = [linkSigningKey, slackBotToken, slackSigningSecret, pagerDutyWebhookSecret]
+var secretValues = [linkSigningKey, slackBotToken, slackSigningSecret, pagerDutyWebhookSecret, flyApiToken, queryToken]
 
 resource secrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for (s, i) in secretSettings: if (s.given) {
   parent: vault
@@ -317,6 +323,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Alerting__SlackBotToken: secretSettings[1].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[1].secret})' : ''
     Alerting__SlackSigningSecret: secretSettings[2].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[2].secret})' : ''
     Alerting__PagerDutyWebhookSecret: secretSettings[3].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[3].secret})' : ''
+    Alerting__FlyApiToken: secretSettings[4].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[4].secret})' : ''
+    Alerting__QueryToken: secretSettings[5].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[5].secret})' : ''
   }
 }
 

@@ -42,7 +42,11 @@ public sealed record ChaosOptions
 }
 
 /// <summary>One channel's outcome: alerts expected there, lost (never delivered), extra copies, and delivery latency.</summary>
-public sealed record ChannelReport(string Channel, int Expected, int Lost, int Duplicated, int AlertsWithDuplicates, TimeSpan MedianLatency, TimeSpan MaxLatency);
+public sealed record ChannelReport(string Channel, int Expected, int Lost, int Duplicated, int AlertsWithDuplicates, TimeSpan MedianLatency, TimeSpan MaxLatency)
+{
+    /// <summary>The lost alerts as "id (flow, started at)", so a failed run says where to look in the app's log.</summary>
+    public IReadOnlyList<string> LostAlerts { get; init; } = [];
+}
 
 public sealed record ChaosReport(
     int Kills,
@@ -55,6 +59,9 @@ public sealed record ChaosReport(
     TimeSpan LargestExtraDelay,
     TimeSpan Duration)
 {
+    /// <summary>Every app process's console output, in order (each kill starts a new one).</summary>
+    public string AppLog { get; init; } = string.Empty;
+
     public string Format()
     {
         var sb = new StringBuilder();
@@ -63,6 +70,10 @@ public sealed record ChaosReport(
         foreach (var c in Channels)
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"{c.Channel,-10} {c.Expected,9} {c.Lost,5} {c.Duplicated,11} ({c.AlertsWithDuplicates,3})  {c.MedianLatency.TotalSeconds,12:F1} s  {c.MaxLatency.TotalSeconds,9:F1} s");
+        }
+        foreach (var c in Channels.Where(c => c.LostAlerts.Count > 0))
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"lost in {c.Channel}: {string.Join(", ", c.LostAlerts)}");
         }
         sb.AppendLine(CultureInfo.InvariantCulture, $"silenced alerts notified: {SilencedNotified}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"acknowledged alerts paged afterwards: {AcknowledgedThenPaged}");
@@ -102,6 +113,7 @@ public sealed class ChaosRun : IAsyncDisposable
     private WebApplication _target = null!;
     private ExternalProcess? _app;
     private readonly List<FaultProxy> _proxies = [];
+    private readonly StringBuilder _appLog = new();
     private int _outages;
     private int _kills;
     private int _outageErrorLines;
@@ -345,6 +357,7 @@ public sealed class ChaosRun : IAsyncDisposable
         if (_app is not null)
         {
             await _app.DisposeAsync().ConfigureAwait(false);
+            _appLog.Append(CultureInfo.InvariantCulture, $"----- app process killed at {DateTimeOffset.UtcNow:HH:mm:ss.fff} -----\n").Append(_app.Output);
             _app = null;
         }
     }
@@ -534,12 +547,16 @@ public sealed class ChaosRun : IAsyncDisposable
         var typical = channels.Max(c => c.MedianLatency);
         var worst = channels.Max(c => c.MaxLatency);
         return new ChaosReport(_kills, _outages, _outageErrorLines, _alerts.Count, channels, silencedNotified, ackedThenPaged,
-            worst > typical ? worst - typical : TimeSpan.Zero, duration);
+            worst > typical ? worst - typical : TimeSpan.Zero, duration)
+        {
+            AppLog = _appLog.ToString() + "----- running app -----\n" + _app?.Output,
+        };
     }
 
     private static ChannelReport Channel(string name, IReadOnlyList<ChaosAlert> alerts, Func<ChaosAlert, IEnumerable<DateTimeOffset>> deliveries)
     {
         var lost = 0;
+        var lostAlerts = new List<string>();
         var duplicated = 0;
         var withDuplicates = 0;
         var latencies = new List<TimeSpan>();
@@ -549,6 +566,7 @@ public sealed class ChaosRun : IAsyncDisposable
             if (times.Length == 0)
             {
                 lost++;
+                lostAlerts.Add(string.Create(CultureInfo.InvariantCulture, $"{a.Id} ({a.Flow}, started {a.StartedAt:HH:mm:ss.fff})"));
                 continue;
             }
             if (times.Length > 1)
@@ -561,7 +579,10 @@ public sealed class ChaosRun : IAsyncDisposable
         latencies.Sort();
         return new ChannelReport(name, alerts.Count, lost, duplicated, withDuplicates,
             latencies.Count == 0 ? TimeSpan.Zero : latencies[latencies.Count / 2],
-            latencies.Count == 0 ? TimeSpan.Zero : latencies[^1]);
+            latencies.Count == 0 ? TimeSpan.Zero : latencies[^1])
+        {
+            LostAlerts = lostAlerts,
+        };
     }
 
     public async ValueTask DisposeAsync()

@@ -6,6 +6,7 @@ using Alerting.StoreBench;
 //   eval       --dir D [--head all|rules]        our store: blocks and tick log on Azurite, K evaluation ticks
 //   prometheus --dir D                           Prometheus: same blocks, the head window by remote write
 //   rest       --dir D --machines N --hours H    promtool's backfill of the same data vs our blocks
+//   query      --dir D --machines N --series S [--seeds DIR]  query_range of the seeds' dashboard queries, ours vs Prometheus
 if (args.Length == 0)
 {
     Console.Error.WriteLine("usage: Alerting.StoreBench prepare|eval|prometheus|rest --dir DIR [options]");
@@ -28,6 +29,9 @@ switch (args[0])
         return 0;
     case "rest":
         AtRest.Run(dir, Int("--machines", 100), Int("--series", 100), Int("--hours", 24), TimeSpan.FromSeconds(Int("--step-seconds", 60)));
+        return 0;
+    case "query":
+        await QueryRange.RunAsync(dir, Int("--machines", 40), Int("--series", 0), Opt("--seeds") ?? "/work/shared/seeds");
         return 0;
     default:
         Console.Error.WriteLine($"unknown mode {args[0]}");

@@ -54,6 +54,8 @@ public static class AlertingServices
         // The embedded sample store: tick log, blocks, manifest, this instance's view, compaction.
         services.AddOptions<TsdbOptions>().Bind(configuration.GetSection(TsdbOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TsdbOptions>, TsdbOptionsValidator>();
+        services.AddOptions<Query.QueryApiOptions>().Bind(configuration.GetSection(Query.QueryApiOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Query.QueryApiOptions>, Query.QueryApiOptionsValidator>();
         services.AddSingleton<ScrapeTickStore>();
         services.AddSingleton<BlockStore>();
         services.AddSingleton<ManifestStore>();
@@ -65,11 +67,14 @@ public static class AlertingServices
 
         services.AddSingleton<ConfigProvider>();
         services.AddSingleton<TargetScraper>();
+        services.AddSingleton<FlyDiscovery>();
         services.AddSingleton<TargetDiscovery>();
         services.AddSingleton<ScrapeClients>();
         services.AddSingleton<PushGroupStore>();
         services.AddSingleton<ScrapeRunner>();
         services.AddSingleton<RuleRunner>();
+        services.AddOptions<Remote.RemoteOptions>().Bind(configuration.GetSection(Remote.RemoteOptions.Section));
+        services.AddSingleton<Remote.RemoteDatasources>();
         services.AddSingleton<AlertRouter>();
         services.AddSingleton<GroupFlusher>();
 

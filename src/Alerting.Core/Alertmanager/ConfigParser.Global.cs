@@ -24,7 +24,8 @@ internal sealed partial class ConfigParser
             {
                 continue;
             }
-            if (GlobalConfig.OtherUrlKeys.Contains(key))
+            // A shown (masked) config loads back: the secret URL reads as the token.
+            if (GlobalConfig.OtherUrlKeys.Contains(key) && !(key == "mattermost_webhook_url" && v == ConfigSecrets.Token))
             {
                 CheckUrl(m, key, v);
             }

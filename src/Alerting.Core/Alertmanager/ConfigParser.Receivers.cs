@@ -25,6 +25,19 @@ internal sealed class ReceiverDraft(YamlNode node, string path)
 
     public List<(DiscordConfig Config, bool HasOwnHttp)> Discords { get; } = [];
 
+    public List<(WeChatConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> WeChats { get; } = [];
+
+    public List<(MsTeamsV2Config Config, bool HasOwnHttp)> MsTeamsV2 { get; } = [];
+    public List<(VictorOpsConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> VictorOps { get; } = [];
+
+    public List<WebexConfig> Webexes { get; } = [];
+
+    public List<(PushoverConfig Config, bool HasOwnHttp)> Pushovers { get; } = [];
+
+    public List<(MattermostConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Mattermosts { get; } = [];
+
+    public List<(RocketchatConfig Config, bool HasOwnHttp, YamlNode Node, string Path)> Rocketchats { get; } = [];
+
     public List<(string Kind, Dictionary<string, string> Values, YamlNode Node, string Path)> Others { get; } = [];
 }
 
@@ -51,6 +64,13 @@ internal sealed partial class ConfigParser
         var msteams = m.Items("msteams_configs", "[]*config.MSTeamsConfig").ToList();
         var telegrams = m.Items("telegram_configs", "[]*config.TelegramConfig").ToList();
         var discords = m.Items("discord_configs", "[]*config.DiscordConfig").ToList();
+        var wechats = m.Items("wechat_configs", "[]*config.WechatConfig").ToList();
+        var msteamsv2 = m.Items("msteamsv2_configs", "[]*config.MSTeamsV2Config").ToList();
+        var victorops = m.Items("victorops_configs", "[]*config.VictorOpsConfig").ToList();
+        var webexes = m.Items("webex_configs", "[]*config.WebexConfig").ToList();
+        var pushovers = m.Items("pushover_configs", "[]*config.PushoverConfig").ToList();
+        var mattermosts = m.Items("mattermost_configs", "[]*config.MattermostConfig").ToList();
+        var rocketchats = m.Items("rocketchat_configs", "[]*config.RocketchatConfig").ToList();
         foreach (var (n, p) in emails)
         {
             ParseEmail(n, p, draft);
@@ -82,6 +102,34 @@ internal sealed partial class ConfigParser
         foreach (var (n, p) in discords)
         {
             ParseDiscord(n, p, draft);
+        }
+        foreach (var (n, p) in wechats)
+        {
+            ParseWeChat(n, p, draft);
+        }
+        foreach (var (n, p) in msteamsv2)
+        {
+            ParseMsTeamsV2(n, p, draft);
+        }
+        foreach (var (n, p) in victorops)
+        {
+            ParseVictorOps(n, p, draft);
+        }
+        foreach (var (n, p) in webexes)
+        {
+            ParseWebex(n, p, draft);
+        }
+        foreach (var (n, p) in pushovers)
+        {
+            ParsePushover(n, p, draft);
+        }
+        foreach (var (n, p) in mattermosts)
+        {
+            ParseMattermost(n, p, draft);
+        }
+        foreach (var (n, p) in rocketchats)
+        {
+            ParseRocketchat(n, p, draft);
         }
         var unsupported = new List<string>();
         var located = new List<UnsupportedIntegration>();
@@ -503,6 +551,13 @@ internal sealed partial class ConfigParser
 
         return receiver with { EmailConfigs = emails, SlackConfigs = slacks, PagerDutyConfigs = pds, WebhookConfigs = hooks, OpsGenieConfigs = ApplyOpsGenieGlobals(draft, g),
             TelegramConfigs = ApplyTelegramGlobals(draft, g), MsTeamsConfigs = draft.MsTeams.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
-            DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList() };
+            DiscordConfigs = draft.Discords.Select(d => d.HasOwnHttp ? d.Config : d.Config with { HttpConfig = g.HttpConfig }).ToList(),
+            WeChatConfigs = ApplyWeChatGlobals(draft, g),
+            MsTeamsV2Configs = draft.MsTeamsV2.Select(t => t.HasOwnHttp ? t.Config : t.Config with { HttpConfig = g.HttpConfig }).ToList(),
+            VictorOpsConfigs = ApplyVictorOpsGlobals(draft, g),
+            WebexConfigs = ApplyWebexGlobals(draft, g),
+            PushoverConfigs = draft.Pushovers.Select(p => p.HasOwnHttp ? p.Config : p.Config with { HttpConfig = g.HttpConfig }).ToList(),
+            MattermostConfigs = ApplyMattermostGlobals(draft, g),
+            RocketchatConfigs = ApplyRocketchatGlobals(draft, g) };
     }
 }

@@ -23,7 +23,7 @@ public static class ConfigSecrets
     private static readonly HashSet<string> AlwaysSecret = new(StringComparer.Ordinal)
     {
         "smtp_auth_password", "smtp_auth_secret", "slack_api_url", "opsgenie_api_key", "wechat_api_secret",
-        "victorops_api_key", "auth_password", "auth_secret", "user_key",
+        "victorops_api_key", "mattermost_webhook_url", "rocketchat_token", "rocketchat_token_id", "token_id", "auth_password", "auth_secret", "user_key",
         "bot_token", "api_key", "api_secret", "credentials", "bearer_token", "client_secret", "secret_key",
     };
 
@@ -36,6 +36,9 @@ public static class ConfigSecrets
         ("slack_configs", "api_url"),
         ("pushover_configs", "token"),
         ("discord_configs", "webhook_url"),
+        ("msteamsv2_configs", "webhook_url"),
+        ("mattermost_configs", "webhook_url"),
+        ("rocketchat_configs", "token"),
     ];
 
     /// <summary>

@@ -23,6 +23,19 @@ public sealed record Receiver(string Name)
 
     public IReadOnlyList<DiscordConfig> DiscordConfigs { get; init; } = [];
 
+    public IReadOnlyList<WeChatConfig> WeChatConfigs { get; init; } = [];
+
+    public IReadOnlyList<MsTeamsV2Config> MsTeamsV2Configs { get; init; } = [];
+    public IReadOnlyList<VictorOpsConfig> VictorOpsConfigs { get; init; } = [];
+
+    public IReadOnlyList<WebexConfig> WebexConfigs { get; init; } = [];
+
+    public IReadOnlyList<PushoverConfig> PushoverConfigs { get; init; } = [];
+
+    public IReadOnlyList<MattermostConfig> MattermostConfigs { get; init; } = [];
+
+    public IReadOnlyList<RocketchatConfig> RocketchatConfigs { get; init; } = [];
+
     /// <summary>Integration keys present on this receiver that we accept but do not deliver.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
 
@@ -36,7 +49,7 @@ public sealed record Receiver(string Name)
     /// (<c>notify.BuildReceiverIntegrations</c>), and within a kind in the order written.
     /// </summary>
     public IReadOnlyList<IntegrationConfig> Integrations =>
-        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. SlackConfigs, .. TelegramConfigs, .. DiscordConfigs, .. MsTeamsConfigs];
+        [.. WebhookConfigs, .. EmailConfigs, .. PagerDutyConfigs, .. OpsGenieConfigs, .. WeChatConfigs, .. SlackConfigs, .. VictorOpsConfigs, .. PushoverConfigs, .. TelegramConfigs, .. DiscordConfigs, .. WebexConfigs, .. MsTeamsConfigs, .. MsTeamsV2Configs, .. RocketchatConfigs, .. MattermostConfigs];
 }
 
 /// <summary>
@@ -358,3 +371,268 @@ public sealed record DiscordConfig : IntegrationConfig
 
     public string Message { get; init; } = "{{ template \"discord.default.message\" . }}";
 }
+
+/// <summary>Alertmanager 0.25's <c>wechat_config</c> (WeChat Work application messages), with its defaults.</summary>
+public sealed record WeChatConfig : IntegrationConfig
+{
+    public override string Kind => "wechat";
+
+    public override bool SendResolved { get; init; }
+
+    /// <summary>The application's secret (<c>corpsecret</c>), a template; or read from <see cref="ApiSecretFile"/> at each token fetch.</summary>
+    public string? ApiSecret { get; init; }
+
+    public string? ApiSecretFile { get; init; }
+
+    /// <summary>The company id (<c>corpid</c>), a template. Defaults to <c>global.wechat_api_corp_id</c>.</summary>
+    public string CorpId { get; init; } = string.Empty;
+
+    /// <summary>Base URL ending in "/"; the notifier appends <c>gettoken</c> and <c>message/send</c>. Defaults to <c>global.wechat_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://qyapi.weixin.qq.com/cgi-bin/";
+
+    public string Message { get; init; } = "{{ template \"wechat.default.message\" . }}";
+
+    public string ToUser { get; init; } = "{{ template \"wechat.default.to_user\" . }}";
+
+    public string ToParty { get; init; } = "{{ template \"wechat.default.to_party\" . }}";
+
+    public string ToTag { get; init; } = "{{ template \"wechat.default.to_tag\" . }}";
+
+    public string AgentId { get; init; } = "{{ template \"wechat.default.agent_id\" . }}";
+
+    /// <summary><c>text</c> or <c>markdown</c>.</summary>
+    public string MessageType { get; init; } = "text";
+}
+
+/// <summary>
+/// Alertmanager's <c>msteamsv2_config</c> (a Teams Workflows / Power Automate webhook taking an Adaptive
+/// Card). Not in Alertmanager 0.25: it arrived in 0.28; keys and defaults are 0.28's.
+/// </summary>
+public sealed record MsTeamsV2Config : IntegrationConfig
+{
+    public override string Kind => "msteamsv2";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? WebhookUrl { get; init; }
+
+    public string? WebhookUrlFile { get; init; }
+
+    public string Title { get; init; } = "{{ template \"msteamsv2.default.title\" . }}";
+
+    public string Text { get; init; } = "{{ template \"msteamsv2.default.text\" . }}";
+}
+
+/// <summary>Alertmanager 0.25's <c>victorops_config</c> (Splunk On-Call REST endpoint), with its defaults.</summary>
+public sealed record VictorOpsConfig : IntegrationConfig
+{
+    public override string Kind => "victorops";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? ApiKey { get; init; }
+
+    public string? ApiKeyFile { get; init; }
+
+    /// <summary>Base URL ending in "/"; the notifier appends <c>{api_key}/{routing_key}</c>. Defaults to <c>global.victorops_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://alert.victorops.com/integrations/generic/20131114/alert/";
+
+    /// <summary>Templated; empty is invalid (Alertmanager refuses the config).</summary>
+    public string RoutingKey { get; init; } = string.Empty;
+
+    /// <summary>CRITICAL, WARNING or INFO while firing (anything else becomes CRITICAL); always RECOVERY once resolved.</summary>
+    public string MessageType { get; init; } = "CRITICAL";
+
+    public string StateMessage { get; init; } = "{{ template \"victorops.default.state_message\" . }}";
+
+    public string EntityDisplayName { get; init; } = "{{ template \"victorops.default.entity_display_name\" . }}";
+
+    public string MonitoringTool { get; init; } = "{{ template \"victorops.default.monitoring_tool\" . }}";
+
+    /// <summary>Templated extra fields of the payload (none may shadow the fixed ones).</summary>
+    public IReadOnlyDictionary<string, string> CustomFields { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
+
+/// <summary>Alertmanager 0.25's <c>webex_config</c> (Webex Messages API; the bot token is <c>http_config.authorization</c>).</summary>
+public sealed record WebexConfig : IntegrationConfig
+{
+    public override string Kind => "webex";
+
+    public override bool SendResolved { get; init; } = true;
+
+    /// <summary>The Messages API URL. Defaults to <c>global.webex_api_url</c>.</summary>
+    public string ApiUrl { get; init; } = "https://webexapis.com/v1/messages";
+
+    /// <summary>Not templated, as in Alertmanager 0.25.</summary>
+    public string RoomId { get; init; } = string.Empty;
+
+    public string Message { get; init; } = "{{ template \"webex.default.message\" . }}";
+}
+
+/// <summary>
+/// Alertmanager's <c>pushover_config</c> (Pushover Message API) with 0.25's defaults, plus later releases'
+/// <c>user_key_file</c>, <c>token_file</c>, <c>device</c>, <c>ttl</c> and <c>monospace</c>.
+/// </summary>
+public sealed record PushoverConfig : IntegrationConfig
+{
+    public override string Kind => "pushover";
+
+    /// <summary>Alertmanager 0.25 posts here; the URL is not configurable.</summary>
+    public const string MessagesUrl = "https://api.pushover.net/1/messages.json";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? UserKey { get; init; }
+
+    public string? UserKeyFile { get; init; }
+
+    public string? Token { get; init; }
+
+    public string? TokenFile { get; init; }
+
+    public string Title { get; init; } = "{{ template \"pushover.default.title\" . }}";
+
+    public string Message { get; init; } = "{{ template \"pushover.default.message\" . }}";
+
+    public string Url { get; init; } = "{{ template \"pushover.default.url\" . }}";
+
+    public string UrlTitle { get; init; } = string.Empty;
+
+    public string Device { get; init; } = string.Empty;
+
+    public string Sound { get; init; } = string.Empty;
+
+    /// <summary>Templated: emergency (2) while firing, normal (0) once resolved by default.</summary>
+    public string Priority { get; init; } = "{{ if eq .Status \"firing\" }}2{{ else }}0{{ end }}";
+
+    /// <summary>How often Pushover repeats an emergency notification.</summary>
+    public TimeSpan Retry { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long Pushover keeps repeating an emergency notification.</summary>
+    public TimeSpan Expire { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Zero for none.</summary>
+    public TimeSpan Ttl { get; init; }
+
+    public bool Html { get; init; }
+
+    public bool Monospace { get; init; }
+}
+
+
+/// <summary>
+/// Alertmanager's <c>mattermost_config</c> (an incoming webhook). Not in Alertmanager 0.25: it arrived in
+/// 0.30, whose keys and defaults these are (only <c>text</c> has a default; the attachment fields sit in
+/// <c>attachments</c>).
+/// </summary>
+public sealed record MattermostConfig : IntegrationConfig
+{
+    public override string Kind => "mattermost";
+
+    public override bool SendResolved { get; init; } = true;
+
+    public string? WebhookUrl { get; init; }
+
+    public string? WebhookUrlFile { get; init; }
+
+    public string Channel { get; init; } = string.Empty;
+
+    public string Username { get; init; } = string.Empty;
+
+    public string Text { get; init; } = "{{ template \"mattermost.default.text\" . }}";
+
+    public string IconUrl { get; init; } = string.Empty;
+
+    public string IconEmoji { get; init; } = string.Empty;
+
+    public IReadOnlyList<MattermostAttachment> Attachments { get; init; } = [];
+
+    public string Type { get; init; } = string.Empty;
+
+    /// <summary><c>props.card</c>, the text shown in the post's info panel; empty sends no props.</summary>
+    public string Card { get; init; } = string.Empty;
+
+    public MattermostPriority? Priority { get; init; }
+}
+
+/// <summary>A Slack-compatible message attachment of a <c>mattermost_config</c>; every text is a template.</summary>
+public sealed record MattermostAttachment
+{
+    public string Fallback { get; init; } = string.Empty;
+    public string Color { get; init; } = string.Empty;
+    public string Pretext { get; init; } = string.Empty;
+    public string Text { get; init; } = string.Empty;
+    public string AuthorName { get; init; } = string.Empty;
+    public string AuthorLink { get; init; } = string.Empty;
+    public string AuthorIcon { get; init; } = string.Empty;
+    public string Title { get; init; } = string.Empty;
+    public string TitleLink { get; init; } = string.Empty;
+    public IReadOnlyList<MattermostField> Fields { get; init; } = [];
+    public string ThumbUrl { get; init; } = string.Empty;
+    public string Footer { get; init; } = string.Empty;
+    public string FooterIcon { get; init; } = string.Empty;
+    public string ImageUrl { get; init; } = string.Empty;
+}
+
+/// <summary>An attachment field: title and value are templates, <c>short</c> is sent only when set.</summary>
+public sealed record MattermostField(string Title, string Value, bool? Short);
+
+/// <summary>Message priority (Mattermost 9.x): <c>priority</c> is a template; the flags are sent only when true.</summary>
+public sealed record MattermostPriority(string Priority, bool RequestedAck, bool PersistentNotifications);
+
+/// <summary>
+/// Alertmanager's <c>rocketchat_config</c> (REST <c>chat.postMessage</c> as a user with a personal access
+/// token). Not in Alertmanager 0.25: it arrived in 0.28, whose keys and defaults these are.
+/// </summary>
+public sealed record RocketchatConfig : IntegrationConfig
+{
+    public const string DefaultApiUrl = "https://open.rocket.chat/";
+
+    public override string Kind => "rocketchat";
+
+    public override bool SendResolved { get; init; }
+
+    public string ApiUrl { get; init; } = string.Empty;
+
+    public string? TokenId { get; init; }
+
+    public string? TokenIdFile { get; init; }
+
+    public string? Token { get; init; }
+
+    public string? TokenFile { get; init; }
+
+    /// <summary>Sent as written (Alertmanager does not template it).</summary>
+    public string Channel { get; init; } = string.Empty;
+
+    public string Color { get; init; } = "{{ if eq .Status \"firing\" }}red{{ else }}green{{ end }}";
+
+    public string Title { get; init; } = "{{ template \"rocketchat.default.title\" . }}";
+
+    public string TitleLink { get; init; } = "{{ template \"rocketchat.default.titlelink\" . }}";
+
+    public string Text { get; init; } = "{{ template \"rocketchat.default.text\" . }}";
+
+    public IReadOnlyList<RocketchatField> Fields { get; init; } = [];
+
+    public bool ShortFields { get; init; }
+
+    public string Emoji { get; init; } = "{{ template \"rocketchat.default.emoji\" . }}";
+
+    public string IconUrl { get; init; } = "{{ template \"rocketchat.default.iconurl\" . }}";
+
+    public string ImageUrl { get; init; } = string.Empty;
+
+    public string ThumbUrl { get; init; } = string.Empty;
+
+    /// <summary>Accepted as Alertmanager accepts it; it does not send it.</summary>
+    public bool LinkNames { get; init; }
+
+    public IReadOnlyList<RocketchatAction> Actions { get; init; } = [];
+}
+
+/// <summary>An attachment field; <c>short</c> falls back to the config's <c>short_fields</c>.</summary>
+public sealed record RocketchatField(string Title, string Value, bool? Short);
+
+/// <summary>A button: text, url and msg are templates.</summary>
+public sealed record RocketchatAction(string Text, string Url, string Msg);

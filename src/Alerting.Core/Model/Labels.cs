@@ -6,7 +6,8 @@ namespace Alerting.Core.Model;
 /// <summary>
 /// An immutable label set, kept sorted by name so that equality, hashing and fingerprints do not depend
 /// on the order labels were written in. Empty values are dropped on construction, as Prometheus treats
-/// an empty label value as an absent label.
+/// an empty label value as an absent label; annotations (<see cref="AnnotationsFrom"/>) keep them, as
+/// Prometheus and Alertmanager do (<c>{"summary":""}</c> stays in payloads and templates).
 /// </summary>
 public sealed class Labels : IEquatable<Labels>, IReadOnlyList<Label>
 {
@@ -17,14 +18,19 @@ public sealed class Labels : IEquatable<Labels>, IReadOnlyList<Label>
     private readonly Label[] _labels;
     private int _hash;
 
-    private Labels(Label[] sortedNonEmpty) => _labels = sortedNonEmpty;
+    private Labels(Label[] sorted) => _labels = sorted;
 
-    public static Labels From(IEnumerable<Label> labels)
+    public static Labels From(IEnumerable<Label> labels) => Build(labels, keepEmpty: false);
+
+    /// <summary>An annotation set: like <see cref="From(IEnumerable{Label})"/> but empty values are kept.</summary>
+    public static Labels AnnotationsFrom(IEnumerable<Label> annotations) => Build(annotations, keepEmpty: true);
+
+    private static Labels Build(IEnumerable<Label> labels, bool keepEmpty)
     {
         var list = new List<Label>();
         foreach (var l in labels)
         {
-            if (l.Value.Length == 0)
+            if (l.Value.Length == 0 && !keepEmpty)
             {
                 continue;
             }

@@ -6,7 +6,11 @@ namespace Alerting.Core.Model;
 /// <summary>Labels as the JSON object Prometheus and Alertmanager use: <c>{"name": "value", ...}</c>.</summary>
 public sealed class LabelsJsonConverter : JsonConverter<Labels>
 {
-    public override Labels Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override Labels Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadMap(ref reader, keepEmpty: false);
+
+    public override void Write(Utf8JsonWriter writer, Labels value, JsonSerializerOptions options) => WriteMap(writer, value);
+
+    internal static Labels ReadMap(ref Utf8JsonReader reader, bool keepEmpty)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -27,10 +31,10 @@ public sealed class LabelsJsonConverter : JsonConverter<Labels>
             }
             list.Add(new Label(name, reader.GetString()!));
         }
-        return Labels.From(list);
+        return keepEmpty ? Labels.AnnotationsFrom(list) : Labels.From(list);
     }
 
-    public override void Write(Utf8JsonWriter writer, Labels value, JsonSerializerOptions options)
+    internal static void WriteMap(Utf8JsonWriter writer, Labels value)
     {
         writer.WriteStartObject();
         foreach (var l in value)
@@ -39,4 +43,13 @@ public sealed class LabelsJsonConverter : JsonConverter<Labels>
         }
         writer.WriteEndObject();
     }
+}
+
+/// <summary>Annotations as the same JSON object; unlike labels, an empty value is kept (<c>{"summary":""}</c>).</summary>
+public sealed class AnnotationsJsonConverter : JsonConverter<Labels>
+{
+    public override Labels Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        LabelsJsonConverter.ReadMap(ref reader, keepEmpty: true);
+
+    public override void Write(Utf8JsonWriter writer, Labels value, JsonSerializerOptions options) => LabelsJsonConverter.WriteMap(writer, value);
 }

@@ -18,6 +18,23 @@ public static class PromQlParser
         return parser.ParseTop();
     }
 
+    /// <summary>
+    /// Parses a series selector as Prometheus' <c>parser.ParseMetricSelector</c> (the API's <c>match[]</c>):
+    /// unlike in an expression, a selector whose matchers all match the empty string is accepted here,
+    /// so the caller can answer with its own message. Throws <see cref="PromQlParseException"/> for
+    /// anything that is not a plain selector.
+    /// </summary>
+    public static VectorSelector ParseMetricSelector(string input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var lexer = new Lexer(input);
+        var tokens = lexer.Tokenize();
+        var parser = new Parser(input, tokens, lexer.Decoded) { AllowEmptyMatchers = true };
+        return parser.ParseTop() is VectorSelector { OffsetMs: 0, At: AtKind.None } vs
+            ? vs
+            : throw PromQlParseException.At(input, 0, "expected a series selector such as up{job=\"node\"}");
+    }
+
     /// <summary>Parses a duration such as <c>1h30m</c> or <c>500ms</c> into milliseconds.</summary>
     public static long ParseDuration(string text)
     {
@@ -43,6 +60,9 @@ public static class PromQlParser
 
     private sealed class Parser(string input, List<Token> tokens, Dictionary<int, string> decoded)
     {
+        /// <summary>Set for ParseMetricSelector, which leaves the empty-matcher check to its caller.</summary>
+        public bool AllowEmptyMatchers { get; init; }
+
         private static readonly HashSet<string> AggregatorNames = new(StringComparer.Ordinal)
         {
             "sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk", "count_values", "quantile", "limitk", "limit_ratio",
@@ -875,7 +895,7 @@ public static class PromQlParser
                 }
                 matchers.Insert(0, new LabelMatcher(MatcherType.Equal, Labels.MetricName, name));
             }
-            if (!matchers.Exists(m => !m.MatchesEmpty))
+            if (!AllowEmptyMatchers && !matchers.Exists(m => !m.MatchesEmpty))
             {
                 throw Error(start, "vector selector must contain at least one non-empty matcher");
             }

@@ -43,6 +43,33 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
         // Stored samples do not change during one evaluation, so rules selecting the same series share
         // one scan; this evaluation's own output (overlay) is read live.
         var combined = new CompositeSeriesSource(new CachingSeriesSource(source), overlay);
+        return Evaluate(group, new EngineRuleQuerier(engine, combined), overlay, now, previous, context, ct);
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="group"/> with every query (rule expressions and templates' <c>query</c>)
+    /// answered by <paramref name="querier"/>, such as a remote Prometheus-compatible API. As with vmalert
+    /// and the Thanos ruler, later rules see earlier rules' output only once it reached that datasource.
+    /// </summary>
+    public GroupEvaluation Evaluate(
+        RuleGroup group,
+        IRuleQuerier querier,
+        DateTimeOffset now,
+        IReadOnlyList<ActiveAlert> previous,
+        RuleEvaluationContext context,
+        CancellationToken ct = default) =>
+        Evaluate(group, querier, new MemorySeriesStore(), now, previous, context, ct);
+
+    private GroupEvaluation Evaluate(
+        RuleGroup group,
+        IRuleQuerier combined,
+        MemorySeriesStore overlay,
+        DateTimeOffset now,
+        IReadOnlyList<ActiveAlert> previous,
+        RuleEvaluationContext context,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(group);
         var evalTime = now - group.QueryOffset;
         var evalMs = evalTime.ToUnixTimeMilliseconds();
         var byRule = previous.GroupBy(a => a.Rule, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
@@ -58,7 +85,7 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
             var prior = rule is AlertingRule ? byRule.GetValueOrDefault(rule.Name) ?? [] : [];
             try
             {
-                var vector = ToVector(engine.Instant(rule.Expr, combined, evalMs, ct), evalMs);
+                var vector = ToVector(combined.Instant(rule.ExprText, rule.Expr, evalMs, ct), evalMs);
                 switch (rule)
                 {
                     case RecordingRule rr:
@@ -127,14 +154,14 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
         IReadOnlyList<ActiveAlert> prior,
         DateTimeOffset now,
         RuleEvaluationContext ctx,
-        ISeriesSource source,
+        IRuleQuerier source,
         long evalMs,
         CancellationToken ct)
     {
         var active = prior.ToDictionary(a => a.Labels);
         var seen = new HashSet<Labels>();
         Func<string, IReadOnlyList<(Labels Labels, double Value)>> query = q =>
-            ToVector(engine.Instant(PromQlParser.Parse(q), source, evalMs, ct), evalMs).Select(s => (s.Labels, s.Value)).ToArray();
+            ToVector(source.Instant(q, null, evalMs, ct), evalMs).Select(s => (s.Labels, s.Value)).ToArray();
 
         foreach (var sample in vector)
         {
@@ -152,7 +179,7 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
             {
                 throw new RuleEvaluationException("vector contains metrics with the same labelset after applying alert labels");
             }
-            var annotations = Labels.From(rule.Annotations.Select(a =>
+            var annotations = Labels.AnnotationsFrom(rule.Annotations.Select(a =>
                 new Label(a.Key, PrometheusRuleTemplates.Expand(a.Value, metric, sample.Value, ctx.ExternalLabels, ctx.ExternalUrl, query, rule.Alert, now))));
             if (active.TryGetValue(labels, out var existing) && existing.State != AlertState.Inactive)
             {
@@ -256,6 +283,24 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
 }
 
 public sealed class RuleEvaluationException(string message) : Exception(message);
+
+/// <summary>
+/// Answers a rule group's instant queries: the embedded PromQL engine, or a remote query API. A failure
+/// the rule's health should show throws <see cref="RuleEvaluationException"/> or <see cref="PromQlEvaluationException"/>.
+/// </summary>
+public interface IRuleQuerier
+{
+    /// <param name="query">The expression as written.</param>
+    /// <param name="parsed">Its parsed form when the caller has one (rule expressions), else null.</param>
+    QueryValue Instant(string query, Expr? parsed, long timeMs, CancellationToken ct);
+}
+
+/// <summary>The embedded engine over a series source.</summary>
+public sealed class EngineRuleQuerier(PromQlEngine engine, ISeriesSource source) : IRuleQuerier
+{
+    public QueryValue Instant(string query, Expr? parsed, long timeMs, CancellationToken ct) =>
+        engine.Instant(parsed ?? PromQlParser.Parse(query), source, timeMs, ct);
+}
 
 /// <summary>
 /// Reads through several sources as one (stored samples plus this evaluation's recorded output); a

@@ -13,8 +13,21 @@ namespace Alerting.Functions.Functions;
 /// the evaluator persists: each rule's health and last error, and each alert's state, so a rule that
 /// fails at evaluation is visible instead of silently quiet.
 /// </summary>
-public sealed class RulesApiFunctions(ConfigProvider config, RuleStateStore state)
+public sealed class RulesApiFunctions(ConfigProvider config, RuleStateStore state, Microsoft.Extensions.Configuration.IConfiguration configuration)
 {
+    /// <summary>The same rules under the query API's token prefix, so Grafana's alert views work with the data source's token.</summary>
+    [Function("ListRulesToken")]
+    public Task<IActionResult> RulesToken(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "prometheus/api/v1/rules")] HttpRequest req,
+        CancellationToken ct) =>
+        ClientTokenAuth.Reject(req, configuration, Query.QueryApiOptions.TokenSetting) is { } rejected ? Task.FromResult(rejected) : Rules(req, ct);
+
+    [Function("ListAlertsToken")]
+    public Task<IActionResult> AlertsToken(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "prometheus/api/v1/alerts")] HttpRequest req,
+        CancellationToken ct) =>
+        ClientTokenAuth.Reject(req, configuration, Query.QueryApiOptions.TokenSetting) is { } rejected ? Task.FromResult(rejected) : Alerts(req, ct);
+
     [Function("ListRules")]
     public async Task<IActionResult> Rules(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/rules")] HttpRequest req,

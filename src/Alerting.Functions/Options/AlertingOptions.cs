@@ -79,4 +79,13 @@ public sealed class AlertingOptions
     /// Empty: the system's resolvers, with A/AAAA through the OS resolver so /etc/hosts still applies.
     /// </summary>
     public string? DnsServer { get; set; }
+
+    /// <summary>
+    /// Fly Machines API token for fly_sd_configs without token/token_file (a Key Vault reference on Azure);
+    /// empty falls back to the FLY_API_TOKEN environment variable, as flyctl does.
+    /// </summary>
+    public string FlyApiToken { get; set; } = string.Empty;
+
+    /// <summary>Fly Machines API base URL for fly_sd_configs without url.</summary>
+    public string FlyApiUrl { get; set; } = Core.Discovery.Fly.FlySdConfig.DefaultApiUrl;
 }

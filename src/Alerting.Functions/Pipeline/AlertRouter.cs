@@ -1,4 +1,5 @@
 using Alerting.Core.Alertmanager;
+using Alerting.Core.Dispatch;
 using Alerting.Core.Escalation;
 using Alerting.Core.Model;
 using Alerting.Functions.Storage;
@@ -9,7 +10,8 @@ namespace Alerting.Functions.Pipeline;
 /// <summary>
 /// The "alerts" queue handler: stores each alert (merged with what we hold), records the ones that can
 /// inhibit others, starts or ends their escalation, finds their routes in the Alertmanager tree and adds
-/// them to each route's aggregation group. A new group gets its first flush scheduled after group_wait;
+/// them to each route's aggregation group. A new group gets its first flush scheduled after group_wait (at once when
+/// one of its alerts started over group_wait ago, <see cref="FirstFlush"/>);
 /// an existing group already has a flush chain.
 /// <para>
 /// A whole message is handled at once: one conditional write per alert and one membership write per
@@ -64,33 +66,44 @@ public sealed partial class AlertRouter(
         return (new Alert(m.Labels, m.Annotations ?? Labels.Empty, starts, ends, m.GeneratorUrl ?? string.Empty), timeout);
     }
 
-    /// <summary>Each group the alerts belong to (one per matching route and group key), as it would be created, with its members.</summary>
-    private static IReadOnlyList<(GroupRecord Fresh, IReadOnlyList<string> Members)> Memberships(AlertmanagerConfig am, IEnumerable<Alert> alerts, DateTimeOffset now)
+    /// <summary>
+    /// Each group the alerts belong to (one per matching route and group key), as it would be created, with
+    /// its members and the earliest start among them (which decides whether its first flush waits group_wait).
+    /// </summary>
+    private static IReadOnlyList<Membership> Memberships(AlertmanagerConfig am, IEnumerable<Alert> alerts, DateTimeOffset now)
     {
-        var byGroup = new Dictionary<string, (GroupRecord Fresh, HashSet<string> Members)>(StringComparer.Ordinal);
+        var byGroup = new Dictionary<string, (RouteMatch Route, Labels Labels, DateTimeOffset OldestStart, HashSet<string> Members)>(StringComparer.Ordinal);
         foreach (var alert in alerts)
         {
             foreach (var route in am.Root.Match(alert.Labels))
             {
-                var groupKey = route.GroupKey(alert.Labels);
-                var id = GroupStore.IdFor(route.Receiver, groupKey);
+                var id = GroupStore.IdFor(route.Receiver, route.GroupKey(alert.Labels));
                 if (!byGroup.TryGetValue(id, out var group))
                 {
-                    var fresh = new GroupRecord(id, groupKey, route.RouteId, route.Receiver, route.GroupLabels(alert.Labels), [], Guid.NewGuid().ToString("N"),
-                        now + route.GroupWait, route.GroupWait, route.GroupInterval, route.RepeatInterval, now);
-                    byGroup[id] = group = (fresh, new HashSet<string>(StringComparer.Ordinal));
+                    group = (route, alert.Labels, alert.StartsAt, new HashSet<string>(StringComparer.Ordinal));
                 }
                 group.Members.Add(alert.Fingerprint);
+                byGroup[id] = group with { OldestStart = alert.StartsAt < group.OldestStart ? alert.StartsAt : group.OldestStart };
             }
         }
-        return byGroup.Values
-            .SelectMany(g => g.Members.Order(StringComparer.Ordinal).Chunk(GroupStore.MembersPerWrite).Select(chunk => (g.Fresh, (IReadOnlyList<string>)chunk)))
+        return byGroup.Select(g =>
+            {
+                var (route, labels, oldest, members) = g.Value;
+                var fresh = new GroupRecord(g.Key, route.GroupKey(labels), route.RouteId, route.Receiver, route.GroupLabels(labels), [], Guid.NewGuid().ToString("N"),
+                    FirstFlush.At(oldest, now, route.GroupWait), route.GroupWait, route.GroupInterval, route.RepeatInterval, now);
+                return (fresh, oldest, members);
+            })
+            .SelectMany(g => g.members.Order(StringComparer.Ordinal).Chunk(GroupStore.MembersPerWrite).Select(chunk => new Membership(g.fresh, chunk, g.oldest)))
             .ToArray();
     }
 
-    private async Task JoinAsync((GroupRecord Fresh, IReadOnlyList<string> Members) membership, bool redelivered, DateTimeOffset now, CancellationToken ct)
+    private sealed record Membership(GroupRecord Fresh, IReadOnlyList<string> Members, DateTimeOffset OldestStart);
+
+    private enum Restart { None, Overdue, Early }
+
+    private async Task JoinAsync(Membership membership, bool redelivered, DateTimeOffset now, CancellationToken ct)
     {
-        var (fresh, members) = membership;
+        var (fresh, members, oldestStart) = membership;
         var created = await groups.AddMembersAsync(fresh with { Fingerprints = members }, members, ct).ConfigureAwait(false);
         if (created is not null)
         {
@@ -103,14 +116,22 @@ public sealed partial class AlertRouter(
         }
         // A flush chain whose message was lost (poisoned, deleted by hand) would leave the group silent
         // forever: restart it with a new token when it is clearly overdue, so a late old message is stale.
-        if (RearmPlan.FlushOverdue(existing.NextFlushAt, existing.ClaimedUntil, now))
+        // An alert that started over group_wait ago sends a group that has not flushed yet at once.
+        Restart Decide(GroupRecord g) =>
+            RearmPlan.FlushOverdue(g.NextFlushAt, g.ClaimedUntil, now) ? Restart.Overdue
+            : FirstFlush.BringForward(g.CreatedAt, g.NextFlushAt, oldestStart, now, g.GroupWait) ? Restart.Early
+            : Restart.None;
+        if (Decide(existing) != Restart.None)
         {
-            var rearmed = await groups.UpdateAsync(existing.GroupId, g => g is not null && RearmPlan.FlushOverdue(g.NextFlushAt, g.ClaimedUntil, now)
-                ? (g with { FlushToken = Guid.NewGuid().ToString("N"), NextFlushAt = now }, true)
-                : (g, false), ct, withMembers: false).ConfigureAwait(false);
-            if (rearmed && await groups.GetHeaderAsync(existing.GroupId, ct).ConfigureAwait(false) is { } restarted)
+            var restart = await groups.UpdateAsync(existing.GroupId, g => g is not null && Decide(g) is var d && d != Restart.None
+                ? (g with { FlushToken = Guid.NewGuid().ToString("N"), NextFlushAt = now }, d)
+                : (g, Restart.None), ct, withMembers: false).ConfigureAwait(false);
+            if (restart != Restart.None && await groups.GetHeaderAsync(existing.GroupId, ct).ConfigureAwait(false) is { } restarted)
             {
-                LogRestartedFlush(logger, restarted.GroupId);
+                if (restart == Restart.Overdue)
+                {
+                    LogRestartedFlush(logger, restarted.GroupId);
+                }
                 await ScheduleAsync(restarted, now, ct).ConfigureAwait(false);
             }
             return;

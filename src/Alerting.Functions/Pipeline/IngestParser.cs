@@ -107,7 +107,7 @@ public static class IngestParser
     private sealed record WebhookAlert(
         string? Status,
         Labels? Labels,
-        Labels? Annotations,
+        [property: JsonConverter(typeof(AnnotationsJsonConverter))] Labels? Annotations,
         DateTimeOffset? StartsAt,
         DateTimeOffset? EndsAt,
         [property: JsonPropertyName("generatorURL")] string? GeneratorUrl);

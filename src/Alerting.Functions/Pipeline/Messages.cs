@@ -9,7 +9,7 @@ namespace Alerting.Functions.Pipeline;
 /// </summary>
 public sealed record AlertMessage(
     [property: JsonConverter(typeof(LabelsJsonConverter))] Labels Labels,
-    [property: JsonConverter(typeof(LabelsJsonConverter))] Labels? Annotations,
+    [property: JsonConverter(typeof(AnnotationsJsonConverter))] Labels? Annotations,
     DateTimeOffset? StartsAt,
     DateTimeOffset? EndsAt,
     [property: JsonPropertyName("generatorURL")] string? GeneratorUrl)

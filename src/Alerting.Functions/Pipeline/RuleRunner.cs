@@ -27,6 +27,7 @@ public sealed partial class RuleRunner(
     TimeProvider time,
     IOptions<AlertingOptions> options,
     Heartbeats.DeadMansSwitch deadMansSwitch,
+    Remote.RemoteDatasources datasources,
     ILogger<RuleRunner> logger)
 {
     private readonly RuleGroupEvaluator _evaluator = new(new PromQlEngine());
@@ -59,7 +60,10 @@ public sealed partial class RuleRunner(
         {
             return;
         }
-        var result = _evaluator.Evaluate(group, store, now, loaded.Alerts, context, ct);
+        // A group a datasource covers is answered by that remote query API instead of the embedded store.
+        var result = datasources.For(group) is { } remote
+            ? _evaluator.Evaluate(group, remote, now, loaded.Alerts, context, ct)
+            : _evaluator.Evaluate(group, store, now, loaded.Alerts, context, ct);
         if (!await state.TryClaimAsync(group, loaded, now, result.Health, ct).ConfigureAwait(false))
         {
             LogLostClaim(logger, group.Name);

@@ -22,6 +22,7 @@ namespace Alerting.Functions.Scrape;
 public sealed partial class ScrapeRunner(
     TargetScraper scraper,
     TargetDiscovery discovery,
+    FlyDiscovery fly,
     ConfigProvider configs,
     ScrapeTickStore ticks,
     PushGroupStore pushes,
@@ -58,6 +59,10 @@ public sealed partial class ScrapeRunner(
         for (var i = 0; i < jobs.Count; i++)
         {
             var job = jobs[i].Job;
+            if (job.FlySdConfigs.Count > 0)
+            {
+                results[i] = [.. results[i], FlyMachines(job, tickMs)];
+            }
             await ticks.WriteAsync(new ScrapeTick(job.JobName, tickMs, results[i]), ct).ConfigureAwait(false);
             LogScraped(logger, job.JobName, results[i].Length, results[i].Count(r => r.Samples.Any(s => s.Labels.Name == "up" && s.Value == 1)));
         }
@@ -94,6 +99,28 @@ public sealed partial class ScrapeRunner(
         await ticks.WriteAsync(new ScrapeTick(PushJob, tickMs, targets), ct).ConfigureAwait(false);
         LogPushed(logger, targets.Count, targets.Sum(t => t.Samples.Count));
     }
+
+    /// <summary>
+    /// The Fly machine-state series of a job with fly_sd_configs, stored with the job's scrapes as one more
+    /// target (<see cref="FlyMachinesInstance"/>) so a machine that leaves goes stale like a scraped series.
+    /// </summary>
+    private TargetSamples FlyMachines(ScrapeConfig job, long tickMs)
+    {
+        var series = fly.Series(job);
+        var jobLabel = Labels.From((PromNames.Job, job.JobName));
+        var samples = new List<CollectedSample>(series.Count);
+        foreach (var (labels, value) in series)
+        {
+            if (SampleLabels.Merge(labels, jobLabel, honorLabels: true) is { } merged)
+            {
+                samples.Add(new CollectedSample(merged, value, tickMs));
+            }
+        }
+        return new TargetSamples(FlyMachinesInstance, samples);
+    }
+
+    /// <summary>The tick target holding a job's Fly machine-state series (not a scraped instance).</summary>
+    public const string FlyMachinesInstance = "__fly_machines__";
 
     private IEnumerable<ScrapeTarget> Targets(ScrapeConfig job, IReadOnlyList<TargetGroup> groups)
     {

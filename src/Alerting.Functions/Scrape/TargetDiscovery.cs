@@ -14,9 +14,10 @@ namespace Alerting.Functions.Scrape;
 /// The I/O half of service discovery: reads file_sd files, GETs http_sd URLs and resolves dns_sd names,
 /// then hands the bodies/answers to Core's parsers. Like Prometheus, a source that fails keeps its last
 /// good target groups (a flapping discovery endpoint must not make every target vanish), and each source
-/// is refreshed on its own refresh_interval; file_sd files are re-read as soon as they change.
+/// is refreshed on its own refresh_interval; file_sd files are re-read as soon as they change. fly_sd is
+/// <see cref="FlyDiscovery"/>.
 /// </summary>
-public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, TimeProvider time, IOptions<AlertingOptions> options, ILogger<TargetDiscovery> logger)
+public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, FlyDiscovery fly, TimeProvider time, IOptions<AlertingOptions> options, ILogger<TargetDiscovery> logger)
 {
     private static readonly TimeSpan HttpSdTimeout = TimeSpan.FromSeconds(10);
 
@@ -43,6 +44,10 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, Time
         foreach (var dns in await Task.WhenAll(job.DnsSdConfigs.Select(sd => DnsGroupsAsync(sd, ct))).ConfigureAwait(false))
         {
             groups.AddRange(dns);
+        }
+        foreach (var sd in job.FlySdConfigs)
+        {
+            groups.AddRange(await fly.GroupsAsync(sd, configDirectory, ct).ConfigureAwait(false));
         }
         return groups;
     }

@@ -198,7 +198,7 @@ public sealed class AlertStore(TableServiceClient tables, StorageInitializer ini
     private static StoredAlert FromEntity(TableEntity e) => new(
         new Alert(
             TableJson.Labels(e.GetString("Labels")),
-            TableJson.Labels(e.GetString("Annotations")),
+            TableJson.Annotations(e.GetString("Annotations")),
             e.GetDateTimeOffset("StartsAt") ?? DateTimeOffset.MinValue,
             e.GetDateTimeOffset("EndsAt"),
             e.GetString("GeneratorUrl") ?? string.Empty),

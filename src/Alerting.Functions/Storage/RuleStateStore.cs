@@ -43,7 +43,7 @@ public sealed class RuleStateStore(TableServiceClient tables, StorageInitializer
             alerts.Add(new ActiveAlert(
                 e.GetString("Rule")!,
                 TableJson.Labels(e.GetString("Labels")),
-                TableJson.Labels(e.GetString("Annotations")),
+                TableJson.Annotations(e.GetString("Annotations")),
                 Enum.Parse<AlertState>(e.GetString("State")!),
                 e.GetDouble("Value") ?? double.NaN,
                 e.GetDateTimeOffset("ActiveAt")!.Value,

@@ -227,7 +227,7 @@ public sealed partial class RuleUnitTester(PromQlEngine? engine = null)
                     var exp = testCase.ExpAlerts
                         .Select(a => new LabelsAndAnnotations(
                             Labels.From(a.Labels.Where(l => l.Key != "alertname").Select(l => new Label(l.Key, l.Value)).Append(new Label("alertname", testCase.AlertName))),
-                            Labels.From(a.Annotations)))
+                            Labels.AnnotationsFrom(a.Annotations.Select(kv => new Label(kv.Key, kv.Value)))))
                         .ToList();
                     exp.Sort(CompareAlerts);
                     if (!exp.SequenceEqual(got))

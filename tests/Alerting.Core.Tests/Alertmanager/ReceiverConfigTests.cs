@@ -62,9 +62,9 @@ public sealed class ReceiverConfigTests
                 max_alerts: 10
             opsgenie_configs:
               - api_key: 'k'
-            victorops_configs:
-              - api_key: 'k'
-                routing_key: 'r'
+            sns_configs:
+              - topic_arn: 'arn:aws:sns:us-east-1:123456789012:alerts'
+                subject: 's'
         """;
 
     private static readonly Receiver R = AlertmanagerConfigLoader.Parse(Config, "receivers.yml").Receivers[0];
@@ -146,12 +146,12 @@ public sealed class ReceiverConfigTests
     [Fact]
     public void IntegrationsWeDoNotDeliverAreListedAsUnsupported()
     {
-        Assert.Equal(["victorops_configs"], R.Unsupported);
+        Assert.Equal(["sns_configs"], R.Unsupported);
         var cfg = AlertmanagerConfigLoader.Parse(Config, "receivers.yml");
-        Assert.Equal(["everything: victorops_configs"], cfg.Unsupported);
-        var victorops = cfg.UnsupportedIntegrations[0];
-        Assert.Equal(("receivers.yml", 57, "receivers[0].victorops_configs"), (victorops.File, victorops.Line, victorops.Key));
-        Assert.Equal("receivers.yml:57: receivers[0].victorops_configs: receiver \"everything\" uses victorops_configs, which Alerting.Functions does not deliver", victorops.ToString());
+        Assert.Equal(["everything: sns_configs"], cfg.Unsupported);
+        var sns = cfg.UnsupportedIntegrations[0];
+        Assert.Equal(("receivers.yml", 57, "receivers[0].sns_configs"), (sns.File, sns.Line, sns.Key));
+        Assert.Equal("receivers.yml:57: receivers[0].sns_configs: receiver \"everything\" uses sns_configs, which Alerting.Functions does not deliver", sns.ToString());
     }
 
     [Fact]
@@ -396,5 +396,175 @@ public sealed class ReceiverConfigTests
         Assert.Equal(Path.Combine(dir, "secrets/token"), cfg.Receivers[0].WebhookConfigs[0].HttpConfig.Authorization!.CredentialsFile);
         Assert.Equal("/abs/password", cfg.Receivers[0].SlackConfigs[0].HttpConfig.BasicAuth!.PasswordFile);
         Assert.Equal("/run/secrets/slack", cfg.Receivers[0].SlackConfigs[0].ApiUrlFile);
+    }
+
+    [Fact]
+    public void VictorOpsHasAlertmanagers025DefaultsInheritsGlobalsAndComesBetweenSlackAndTelegram()
+    {
+        var r = AlertmanagerConfigLoader.Parse("""
+            global:
+              victorops_api_key: 'global-key'
+              victorops_api_url: 'http://victorops.test/alert'
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                telegram_configs:
+                  - bot_token: 't'
+                    chat_id: 1
+                victorops_configs:
+                  - routing_key: 'team-a'
+                  - routing_key: 'team-b'
+                    api_key_file: '/run/secrets/vo'
+                    api_url: 'https://own.example.org/rest/'
+                    message_type: WARNING
+                    custom_fields:
+                      runbook: 'https://runbooks/{{ .CommonLabels.alertname }}'
+                slack_configs:
+                  - api_url: 'https://hooks.slack.com/x'
+            """, "alertmanager.yml").Receivers[0];
+        var (a, b) = (r.VictorOpsConfigs[0], r.VictorOpsConfigs[1]);
+        Assert.Equal(("global-key", null, "http://victorops.test/alert/", "team-a", true), (a.ApiKey, a.ApiKeyFile, a.ApiUrl, a.RoutingKey, a.SendResolved));
+        Assert.Equal(("CRITICAL", "{{ template \"victorops.default.state_message\" . }}"), (a.MessageType, a.StateMessage));
+        Assert.Equal("{{ template \"victorops.default.entity_display_name\" . }}", a.EntityDisplayName);
+        Assert.Equal("{{ template \"victorops.default.monitoring_tool\" . }}", a.MonitoringTool);
+        Assert.Equal((null, "/run/secrets/vo", "https://own.example.org/rest/", "WARNING"), (b.ApiKey, b.ApiKeyFile, b.ApiUrl, b.MessageType));
+        Assert.Equal("https://runbooks/{{ .CommonLabels.alertname }}", b.CustomFields["runbook"]);
+        Assert.Equal(["slack", "victorops", "victorops", "telegram"], r.Integrations.Select(i => i.Kind));
+        Assert.Empty(r.Unsupported);
+    }
+
+    [Fact]
+    public void VictorOpsDefaultsToTheRestEndpointOfAlertmanager025()
+    {
+        var c = AlertmanagerConfigLoader.Parse("route:\n  receiver: a\nreceivers:\n  - name: a\n    victorops_configs:\n      - { api_key: k, routing_key: r }\n", "alertmanager.yml").Receivers[0].VictorOpsConfigs.Single();
+        Assert.Equal("https://alert.victorops.com/integrations/generic/20131114/alert/", c.ApiUrl);
+    }
+
+    // Each message as amtool 0.25 prints it for the same file.
+    [Theory]
+    [InlineData("- { api_key: k }", "missing Routing key in VictorOps config")]
+    [InlineData("- { routing_key: r }", "no global VictorOps API Key set")]
+    [InlineData("- { api_key: k, api_key_file: /f, routing_key: r }", "at most one of api_key & api_key_file must be configured")]
+    [InlineData("- { api_key: k, api_url: 'ftp://x', routing_key: r }", "unsupported scheme \"ftp\" for URL")]
+    [InlineData("- { api_key: k, routing_key: r, custom_fields: { entity_id: x } }", "victorOps config contains custom field entity_id which cannot be used as it conflicts with the fixed/static fields")]
+    [InlineData("- { api_key: k, routing_key: r, custom_fields: { message_type: x } }", "victorOps config contains custom field message_type which cannot be used as it conflicts with the fixed/static fields")]
+    [InlineData("- { api_key: k, routing_key: r, custom_fields: [a] }", "yaml: unmarshal errors:\n  line 6: cannot unmarshal !!seq into map[string]string")]
+    public void VictorOpsRejectsWhatAlertmanager025Rejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    victorops_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
+    }
+
+    [Fact]
+    public void WebexHasAlertmanagers025DefaultsUsesTheGlobalUrlAndComesBetweenDiscordAndMsTeams()
+    {
+        var r = AlertmanagerConfigLoader.Parse("""
+            global:
+              webex_api_url: 'http://webex.test/v1/messages'
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                msteams_configs:
+                  - webhook_url: 'https://example.webhook.office.com/webhookb2/x'
+                webex_configs:
+                  - room_id: 'room-1'
+                    http_config:
+                      authorization:
+                        credentials: 'bot-token'
+                  - room_id: 'room-2'
+                    api_url: 'https://own.example.org/messages'
+                    message: '{{ .CommonLabels.alertname }}'
+                    send_resolved: false
+                    http_config:
+                      authorization:
+                        credentials_file: '/run/secrets/webex'
+                discord_configs:
+                  - webhook_url: 'https://discord.com/api/webhooks/1/t'
+            """, "alertmanager.yml").Receivers[0];
+        var (a, b) = (r.WebexConfigs[0], r.WebexConfigs[1]);
+        Assert.Equal(("http://webex.test/v1/messages", "room-1", true), (a.ApiUrl, a.RoomId, a.SendResolved));
+        Assert.Equal("{{ template \"webex.default.message\" . }}", a.Message);
+        Assert.Equal(("Bearer", "bot-token"), (a.HttpConfig.Authorization!.Type, a.HttpConfig.Authorization.Credentials));
+        Assert.Equal(("https://own.example.org/messages", "room-2", false), (b.ApiUrl, b.RoomId, b.SendResolved));
+        Assert.Equal("/run/secrets/webex", b.HttpConfig.Authorization!.CredentialsFile);
+        Assert.Equal(["discord", "webex", "webex", "msteams"], r.Integrations.Select(i => i.Kind));
+        Assert.Empty(r.Unsupported);
+    }
+
+    [Fact]
+    public void WebexDefaultsToTheMessagesApiAndAcceptsAnEmptyAuthorizationLikeAlertmanager025()
+    {
+        var c = AlertmanagerConfigLoader.Parse("route:\n  receiver: a\nreceivers:\n  - name: a\n    webex_configs:\n      - { room_id: r, http_config: { authorization: {} } }\n", "alertmanager.yml").Receivers[0].WebexConfigs.Single();
+        Assert.Equal("https://webexapis.com/v1/messages", c.ApiUrl);
+    }
+
+    // Each message as amtool 0.25 prints it for the same file.
+    [Theory]
+    [InlineData("- { http_config: { authorization: { credentials: x } } }", "missing room_id on webex_config")]
+    [InlineData("- { room_id: r }", "missing webex_configs.http_config.authorization")]
+    [InlineData("- { room_id: r, http_config: { basic_auth: { username: u, password: p } } }", "missing webex_configs.http_config.authorization")]
+    [InlineData("- { room_id: r, api_url: 'ftp://x', http_config: { authorization: { credentials: x } } }", "unsupported scheme \"ftp\" for URL")]
+    [InlineData("- { room_id: r, title: t, http_config: { authorization: { credentials: x } } }", "yaml: unmarshal errors:\n  line 6: field title not found in type config.plain")]
+    public void WebexRejectsWhatAlertmanager025Rejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    webex_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
+    }
+
+    [Fact]
+    public void PushoverHasAlertmanagers025DefaultsAndComesBetweenVictorOpsAndTelegram()
+    {
+        var r = AlertmanagerConfigLoader.Parse("""
+            route:
+              receiver: a
+            receivers:
+              - name: a
+                telegram_configs:
+                  - bot_token: 't'
+                    chat_id: 1
+                pushover_configs:
+                  - user_key: 'user'
+                    token: 'app'
+                  - user_key_file: '/run/secrets/user'
+                    token_file: '/run/secrets/app'
+                    priority: '1'
+                    retry: 30s
+                    expire: 2h
+                    html: true
+                    sound: siren
+                    url_title: Console
+                victorops_configs:
+                  - api_key: k
+                    routing_key: r
+            """, "alertmanager.yml").Receivers[0];
+        var (a, b) = (r.PushoverConfigs[0], r.PushoverConfigs[1]);
+        Assert.Equal(("user", "app", true), (a.UserKey, a.Token, a.SendResolved));
+        Assert.Equal("{{ template \"pushover.default.title\" . }}", a.Title);
+        Assert.Equal("{{ template \"pushover.default.message\" . }}", a.Message);
+        Assert.Equal("{{ template \"pushover.default.url\" . }}", a.Url);
+        Assert.Equal("{{ if eq .Status \"firing\" }}2{{ else }}0{{ end }}", a.Priority);
+        Assert.Equal((TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), false), (a.Retry, a.Expire, a.Html));
+        Assert.Equal(("/run/secrets/user", "/run/secrets/app", "1"), (b.UserKeyFile, b.TokenFile, b.Priority));
+        Assert.Equal((TimeSpan.FromSeconds(30), TimeSpan.FromHours(2), true, "siren", "Console"), (b.Retry, b.Expire, b.Html, b.Sound, b.UrlTitle));
+        Assert.Equal(["victorops", "pushover", "pushover", "telegram"], r.Integrations.Select(i => i.Kind));
+        Assert.Empty(r.Unsupported);
+    }
+
+    // The first two as amtool 0.25 prints them; the others are later releases' checks of later keys.
+    [Theory]
+    [InlineData("- { token: t }", "missing user key in Pushover config")]
+    [InlineData("- { user_key: u }", "missing token in Pushover config")]
+    [InlineData("- { user_key: u, user_key_file: /f, token: t }", "at most one of user_key & user_key_file must be configured")]
+    [InlineData("- { user_key: u, token: t, token_file: /f }", "at most one of token & token_file must be configured")]
+    [InlineData("- { user_key: u, token: t, html: true, monospace: true }", "at most one of monospace & html must be configured")]
+    public void PushoverRejectsWhatAlertmanagerRejects(string item, string error)
+    {
+        var yaml = $"route:\n  receiver: a\nreceivers:\n  - name: a\n    pushover_configs:\n      {item}\n";
+        var e = Assert.Throws<ConfigException>(() => AlertmanagerConfigLoader.Parse(yaml, "alertmanager.yml"));
+        Assert.Equal(error, e.Detail);
     }
 }

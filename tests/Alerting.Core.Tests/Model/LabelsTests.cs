@@ -61,4 +61,17 @@ public sealed class LabelsTests
         var missing = new LabelMatcher(MatcherType.Equal, "team", "");
         Assert.True(missing.Matches(Labels.From(("job", "a"))));
     }
+
+    [Fact]
+    public void Annotations_keep_empty_values_that_labels_drop()
+    {
+        var json = "{\"summary\":\"\",\"runbook\":\"r\"}";
+        var labels = System.Text.Json.JsonSerializer.Deserialize<Labels>(json, new System.Text.Json.JsonSerializerOptions { Converters = { new LabelsJsonConverter() } })!;
+        var annotations = System.Text.Json.JsonSerializer.Deserialize<Labels>(json, new System.Text.Json.JsonSerializerOptions { Converters = { new AnnotationsJsonConverter() } })!;
+        Assert.Single(labels);
+        Assert.Equal(2, annotations.Count);
+        Assert.Equal("", annotations.Get("summary"));
+        Assert.Equal(json.Replace("\"summary\":\"\",", "", StringComparison.Ordinal), System.Text.Json.JsonSerializer.Serialize(labels, new System.Text.Json.JsonSerializerOptions { Converters = { new LabelsJsonConverter() } }));
+        Assert.Equal("{\"runbook\":\"r\",\"summary\":\"\"}", System.Text.Json.JsonSerializer.Serialize(annotations, new System.Text.Json.JsonSerializerOptions { Converters = { new AnnotationsJsonConverter() } }));
+    }
 }

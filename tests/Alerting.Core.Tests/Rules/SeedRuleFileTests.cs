@@ -95,6 +95,7 @@ public sealed class SeedRuleFileTests
     [InlineData("virtengine.rules.yml", "virtengine.test.yml")]
     [InlineData("tests/ha-trading.fixed.yml", "ha-trading.test.yml")]
     [InlineData("multi-machine.rules.yml", "multi-machine.test.yml")]
+    [InlineData("fly-apps.rules.yml", "fly-apps.test.yml")]
     public void Every_alert_has_a_test_where_it_fires_and_one_where_it_stays_quiet(string rules, string tests)
     {
         var alerts = RuleFileLoader.Check(Path.Combine(RulesDir, rules)).Rules!.Groups

@@ -139,7 +139,7 @@ public sealed class ScrapeAssemblerTests
     }
 
     [Theory]
-    [InlineData("fly_sd_configs: [{org: your-org}]", "fly_sd_configs is not supported; for Fly.io use dns_sd_configs")]
+    [InlineData("fly_sd_configs: [{app_name_pattern: x}]", "fly_sd_configs needs org")]
     [InlineData("kubernetes_sd_configs: [{role: pod}]", "kubernetes_sd_configs is not supported; use static_configs")]
     [InlineData("oauth2: {client_id: x}", "either oauth2 client_secret or client_secret_file must be configured")]
     [InlineData("http_headers: {X-A: {values: [b]}}", "http_headers is a Prometheus option this system does not support")]

@@ -25,11 +25,14 @@ public sealed class RoutingTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();
 
-    private async Task PostAsync(params (string Name, string Severity, string Instance)[] alerts)
+    private Task PostAsync(params (string Name, string Severity, string Instance)[] alerts) => PostAsync(null, alerts);
+
+    private async Task PostAsync(DateTimeOffset? startsAt, params (string Name, string Severity, string Instance)[] alerts)
     {
         var items = string.Join(',', alerts.Select(a => System.Text.Json.JsonSerializer.Serialize(new
         {
             status = "firing",
+            startsAt = startsAt ?? _stack.Time.GetUtcNow(),
             labels = new Dictionary<string, string> { ["alertname"] = a.Name, ["severity"] = a.Severity, ["instance"] = a.Instance },
             annotations = new Dictionary<string, string> { ["summary"] = a.Name + " on " + a.Instance },
         })));
@@ -64,6 +67,17 @@ public sealed class RoutingTests : IAsyncLifetime
         await SettleAsync(TimeSpan.FromMinutes(3));
         Assert.Single(_stack.SlackTitles());
         Assert.Single(await _stack.EmailSubjectsAsync());
+    }
+
+    [Fact]
+    public async Task An_alert_that_started_longer_than_group_wait_ago_is_sent_without_waiting_as_alertmanager_does()
+    {
+        // Alertmanager flushes a new group at once when its alert started over group_wait ago (a rule's
+        // alert after its `for:`), instead of waiting group_wait again.
+        await PostAsync(_stack.Time.GetUtcNow().AddMinutes(-10), ("DiskFull", "critical", "old"));
+        await _stack.DrainAsync();
+
+        Assert.Contains(_stack.SlackTitles(), t => t.Contains("DiskFull", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -122,4 +122,20 @@ public sealed class AcknowledgeEmailTests
         Assert.Contains("I'm on it", html, StringComparison.Ordinal);
         Assert.DoesNotContain("btn-acknowledge", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_redelivered_flush_email_carries_the_same_message_id_and_another_flush_a_new_one()
+    {
+        var flush = Notification(acknowledgeUrl: null) with { DeliveryId = "group-1/token-a/email/0" };
+
+        var first = Compose(Config(), flush).Message.MessageId;
+        var redelivered = Compose(Config(), flush).Message.MessageId;
+        var nextFlush = Compose(Config(), flush with { DeliveryId = "group-1/token-b/email/0" }).Message.MessageId;
+        var outsideFlush = Compose(Config(), Notification(acknowledgeUrl: null)).Message.MessageId;
+
+        Assert.Equal(first, redelivered);
+        Assert.EndsWith("@example.test", first, StringComparison.Ordinal);
+        Assert.NotEqual(first, nextFlush);
+        Assert.NotEqual(outsideFlush, Compose(Config(), Notification(acknowledgeUrl: null)).Message.MessageId);
+    }
 }

@@ -32,6 +32,11 @@ public sealed class CrashHarnessTests(ITestOutputHelper output)
         var report = await run.RunAsync();
         output.WriteLine(log.ToString());
         output.WriteLine(report.Format());
+        if (report.Channels.Any(c => c.Lost > 0))
+        {
+            // What the app did around the lost alert is the only way to tell which step dropped it.
+            output.WriteLine(report.AppLog);
+        }
 
         Assert.All(report.Channels, c => Assert.Equal(0, c.Lost));
         // A storage outage opens the same window as a kill (sent, then the record fails): one extra each at most.

@@ -238,6 +238,7 @@ public static class ScrapeConfigLoader
             FileSdConfigs = m.Items("file_sd_configs", "[]*file.SDConfig").Select(x => ParseFileSd(ctx, x.Node, x.KeyPath)).OfType<FileSdConfig>().ToArray(),
             HttpSdConfigs = m.Items("http_sd_configs", "[]*http.SDConfig").Select(x => ParseHttpSd(ctx, x.Node, x.KeyPath)).OfType<HttpSdConfig>().ToArray(),
             DnsSdConfigs = m.Items("dns_sd_configs", "[]*dns.SDConfig").Select(x => ParseDnsSd(ctx, x.Node, x.KeyPath)).OfType<DnsSdConfig>().ToArray(),
+            FlySdConfigs = m.Items("fly_sd_configs", "[]*fly.SDConfig").Select(x => Discovery.Fly.FlySdConfigParser.Parse(ctx, x.Node, x.KeyPath)).OfType<Discovery.Fly.FlySdConfig>().ToArray(),
             RelabelConfigs = ParseRelabelConfigs(m, "relabel_configs"),
             MetricRelabelConfigs = ParseRelabelConfigs(m, "metric_relabel_configs"),
             JsonExporter = m.Map("json_exporter", "json_exporter") is { } json ? ExtensionParsers.ParseJsonMapping(json) : null,
@@ -262,12 +263,9 @@ public static class ScrapeConfigLoader
             {
                 throw ctx.Error(m.At(key), m.KeyPath(key), $"{key} is a Prometheus option this system does not support");
             }
-            if (key.EndsWith("_sd_configs", StringComparison.Ordinal) && key is not ("file_sd_configs" or "http_sd_configs" or "dns_sd_configs"))
+            if (key.EndsWith("_sd_configs", StringComparison.Ordinal) && key is not ("file_sd_configs" or "http_sd_configs" or "dns_sd_configs" or "fly_sd_configs"))
             {
-                var hint = key == "fly_sd_configs"
-                    ? "; for Fly.io use dns_sd_configs with type AAAA and <app>.internal names, or http_sd_configs"
-                    : "; use static_configs, file_sd_configs, http_sd_configs or dns_sd_configs";
-                throw ctx.Error(m.At(key), m.KeyPath(key), $"{key} is not supported{hint}");
+                throw ctx.Error(m.At(key), m.KeyPath(key), $"{key} is not supported; use static_configs, file_sd_configs, http_sd_configs, dns_sd_configs or fly_sd_configs");
             }
         }
         m.Done();

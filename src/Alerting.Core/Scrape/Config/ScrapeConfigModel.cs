@@ -69,6 +69,9 @@ public sealed record ScrapeConfig
 
     public IReadOnlyList<DnsSdConfig> DnsSdConfigs { get; init; } = [];
 
+    /// <summary>Our extension: Fly.io apps and machines from the Fly Machines API.</summary>
+    public IReadOnlyList<Discovery.Fly.FlySdConfig> FlySdConfigs { get; init; } = [];
+
     public IReadOnlyList<RelabelConfig> RelabelConfigs { get; init; } = [];
 
     public IReadOnlyList<RelabelConfig> MetricRelabelConfigs { get; init; } = [];

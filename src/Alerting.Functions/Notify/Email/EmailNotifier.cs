@@ -42,6 +42,7 @@ public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : Notifier<Emai
         ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(notification);
         var message = new MimeMessage();
+        var configuredId = false;
         var headers = new Dictionary<string, string>(c.Headers, StringComparer.OrdinalIgnoreCase);
         headers.TryAdd("Subject", EmailConfig.DefaultSubject);
         headers.TryAdd("To", c.To);
@@ -67,6 +68,7 @@ public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : Notifier<Emai
                     break;
                 case "MESSAGE-ID":
                     message.MessageId = value.Trim('<', '>', ' ');
+                    configuredId = true;
                     break;
                 default:
                     message.Headers.Add(name, value);
@@ -87,11 +89,26 @@ public sealed class EmailNotifier(ILogger<EmailNotifier> logger) : Notifier<Emai
             PlaceAcknowledge(body, t, url);
         }
         message.Body = body.ToMessageBody();
-        if (string.IsNullOrEmpty(message.MessageId))
+        // MimeKit gives every new message a random Message-ID, as Alertmanager does per attempt.
+        if (!configuredId && notification.DeliveryId is { } id)
         {
-            message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId();
+            message.MessageId = StableMessageId(id, message.From.Mailboxes.FirstOrDefault()?.Domain);
         }
         return message;
+    }
+
+    /// <summary>
+    /// The Message-ID of one delivery (group, flush token, integration): the same on every instance and on
+    /// every redelivery, so a resend after a crash between the SMTP send and the notification-log write is
+    /// recognisable as the same message (mail stores and clients that dedupe by Message-ID show it once).
+    /// Alertmanager's is random per attempt; the domain is the sender's, not the host's, so it does not
+    /// change with the instance that retries.
+    /// </summary>
+    public static string StableMessageId(string deliveryId, string? domain)
+    {
+        ArgumentNullException.ThrowIfNull(deliveryId);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(deliveryId)));
+        return $"{hash[..32]}@{(string.IsNullOrEmpty(domain) ? "alerting.local" : domain)}";
     }
 
     private static void PlaceAcknowledge(BodyBuilder body, Templater t, string url)

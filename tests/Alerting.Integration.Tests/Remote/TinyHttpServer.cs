@@ -1,0 +1,33 @@
+using Alerting.LocalServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Alerting.Integration.Tests.Remote;
+
+/// <summary>A loopback HTTP server answering every request with <paramref name="handle"/>: a fixed scrape target, or a misbehaving datasource.</summary>
+internal sealed class TinyHttpServer(WebApplication app, int port) : IAsyncDisposable
+{
+    public Uri Url { get; } = new($"http://127.0.0.1:{port}");
+
+    public int Port => port;
+
+    public static async Task<TinyHttpServer> StartAsync(RequestDelegate handle)
+    {
+        var port = ExternalProcess.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        app.Run(handle);
+        await app.StartAsync();
+        return new TinyHttpServer(app, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
