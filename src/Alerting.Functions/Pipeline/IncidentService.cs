@@ -73,9 +73,9 @@ public sealed partial class IncidentService(
             {
                 // This firing already has its chain; restart it (a new token, so stale messages of the old
                 // chain do nothing) if its step message died with a process.
-                return RearmPlan.IncidentStalled(policy, new EscalationState(incident.FiringSince, incident.Ack, incident.StepsDone), now)
+                return RearmPlan.IncidentStalled(policy, new EscalationState(incident.FiringSince, incident.Ack, incident.StepsDone), now, incident.RearmedAt)
                     && policy.Name == incident.Policy
-                    ? Chain(incident with { ChainToken = Guid.NewGuid().ToString("N") }, rearmed: true)
+                    ? Chain(incident with { ChainToken = Guid.NewGuid().ToString("N"), RearmedAt = now }, rearmed: true)
                     : (incident, null);
             }
             return Chain(new IncidentRecord(id, policy.Name, firingSince, AlertAckState.FiringSince(firingSince), 0, Guid.NewGuid().ToString("N"), [], [], [], incident?.Version ?? 0), rearmed: false);

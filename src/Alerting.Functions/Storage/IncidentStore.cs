@@ -29,6 +29,9 @@ public sealed record IncidentRecord(
     long Version)
 {
     public ETag ETag { get; init; }
+
+    /// <summary>When the chain was last restarted because it had stalled (see <c>RearmPlan.RearmWindow</c>).</summary>
+    public DateTimeOffset? RearmedAt { get; init; }
 }
 
 /// <summary>
@@ -190,6 +193,7 @@ public sealed class IncidentStore(TableServiceClient tables, StorageInitializer 
         ["Slack"] = TableJson.Write(i.Slack),
         ["PagerDuty"] = TableJson.Write(i.PagerDuty),
         ["Version"] = i.Version,
+        ["RearmedAt"] = i.RearmedAt,
     };
 
     private static IncidentRecord FromEntity(TableEntity e) => new(
@@ -205,6 +209,7 @@ public sealed class IncidentStore(TableServiceClient tables, StorageInitializer 
         e.GetInt64("Version") ?? 0)
     {
         ETag = e.ETag,
+        RearmedAt = e.GetDateTimeOffset("RearmedAt"),
     };
 }
 
