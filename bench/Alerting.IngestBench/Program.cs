@@ -84,13 +84,45 @@ await using (var azurite = await Azurite.StartAsync())
     await DrainAsync(TimeSpan.FromMinutes(1));
 
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    // Where the time goes: the alerts queue's backlog, sampled every second from the start of the load, and
+    // how long each POST took to be answered (the HTTP side: parse, validate, enqueue).
+    var backlog = new List<(double Seconds, int Messages)>();
+    using var sampling = new CancellationTokenSource();
+    var loadClock = Stopwatch.StartNew();
+    var sampler = Task.Run(async () =>
+    {
+        while (!sampling.IsCancellationRequested)
+        {
+            backlog.Add((loadClock.Elapsed.TotalSeconds, (await alertsQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount));
+            try
+            {
+                await Task.Delay(1000, sampling.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    });
+    var postMs = new ConcurrentBag<double>();
     var sent = await LoadAsync(async (from, count, ms) =>
     {
         using var content = new StringContent(Batch(from, count, ms), Encoding.UTF8, "application/json");
-        return await http.PostAsync("api/v2/alerts?code=local-function-key", content);
+        var post = Stopwatch.StartNew();
+        var response = await http.PostAsync("api/v2/alerts?code=local-function-key", content);
+        postMs.Add(post.Elapsed.TotalMilliseconds);
+        return response;
     });
     await DrainAsync(TimeSpan.FromMinutes(10));
+    var drained = loadClock.Elapsed.TotalSeconds;
+    await sampling.CancelAsync();
+    await sampler;
     var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var peak = backlog.MaxBy(b => b.Messages);
+    var posts = postMs.Order().ToArray();
+    Console.WriteLine($"ours, breakdown: POST answered p50 {P(posts, 0.5):F0} ms, p99 {P(posts, 0.99):F0} ms; alerts queue backlog peak {peak.Messages:N0} messages " +
+        $"({peak.Messages * batch:N0} alerts) at {peak.Seconds:F0} s, at the end of the load ({sent.Elapsed.TotalSeconds:F0} s) " +
+        $"{backlog.LastOrDefault(b => b.Seconds <= sent.Elapsed.TotalSeconds).Messages:N0}; drained at {drained:F0} s, " +
+        $"so the Route handler took {total / drained:F0} alerts/s against {sent.Accepted / sent.Elapsed.TotalSeconds:F0}/s offered");
 
     // "Routed" is when the alert's membership row in its group was written (its Timestamp, set by storage):
     // the alert row is written before it and the group's flush is queued when the group is created.
