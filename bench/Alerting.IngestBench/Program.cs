@@ -5,6 +5,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Alerting.Functions.Storage;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Alerting.LocalHost;
 using Alerting.LocalServices;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,6 +14,11 @@ using Microsoft.Extensions.DependencyInjection;
 // Sustained alert ingest into the real function app (local host, background queue pumps, Azurite) and the
 // same load into the real Alertmanager with a webhook receiver, for comparison.
 // Usage: dotnet run -c Release --project bench/Alerting.IngestBench -- [alerts-per-second=1000] [seconds=30] [batch=50]
+//        dotnet run -c Release --project bench/Alerting.IngestBench -- retention [days=7] [machines=200]
+if (args.Length > 0 && args[0] == "retention")
+{
+    return await RetentionBench.RunAsync(args[1..]);
+}
 var rate = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
 var batch = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 50;
@@ -34,10 +41,10 @@ await File.WriteAllTextAsync(Path.Combine(work, "alertmanager.yml"), config);
 await File.WriteAllTextAsync(Path.Combine(work, "scrape.yml"), "scrape_configs: []\n");
 await File.WriteAllTextAsync(Path.Combine(work, "none.rules.yml"), "groups: []\n");
 
-string Batch(int from, int count, long sentMs) => "[" + string.Join(',', Enumerable.Range(from, count).Select(i =>
-    $$$"""{"labels":{"alertname":"Bench{{{i / 100}}}","instance":"vyx-user-{{{i}}}","sent_ms":"{{{sentMs}}}"},"annotations":{"summary":"s"}}""")) + "]";
+string Batch(int from, int count, long sentMs, string name = "Bench") => "[" + string.Join(',', Enumerable.Range(from, count).Select(i =>
+    $$$"""{"labels":{"alertname":"{{{name}}}{{{i / 100}}}","instance":"vyx-user-{{{i}}}","sent_ms":"{{{sentMs}}}"},"annotations":{"summary":"s"}}""")) + "]";
 
-Console.WriteLine($"{total:N0} alerts at {rate}/s in batches of {batch}, {Environment.ProcessorCount} cores");
+Console.WriteLine($"{total:N0} alerts at {rate}/s in batches of {batch}, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
 
 // --- ours ---
 await using (var azurite = await Azurite.StartAsync())
@@ -56,29 +63,91 @@ await using (var azurite = await Azurite.StartAsync())
             ["Logging:LogLevel:Default"] = "Warning",
         });
     using var http = new HttpClient { BaseAddress = host.BaseAddress };
+    var alertsQueue = host.Services.GetRequiredService<QueueServiceClient>().GetQueueClient(StorageNames.AlertsQueue);
+    async Task DrainAsync(TimeSpan limit)
+    {
+        // The queue's approximate count includes messages being processed: zero twice in a row means drained.
+        var watch = Stopwatch.StartNew();
+        var empty = 0;
+        while (empty < 2 && watch.Elapsed < limit)
+        {
+            await Task.Delay(500);
+            empty = (await alertsQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0 ? empty + 1 : 0;
+        }
+    }
+
+    // Warm-up (JIT, connections, tables): one batch of other alerts, routed before the measured load starts.
+    using (var warm = new StringContent(Batch(0, batch, 0, "Warmup"), Encoding.UTF8, "application/json"))
+    {
+        (await http.PostAsync("api/v2/alerts?code=local-function-key", warm)).EnsureSuccessStatusCode();
+    }
+    await DrainAsync(TimeSpan.FromMinutes(1));
+
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    // Where the time goes: the alerts queue's backlog, sampled every second from the start of the load, and
+    // how long each POST took to be answered (the HTTP side: parse, validate, enqueue).
+    var backlog = new List<(double Seconds, int Messages)>();
+    using var sampling = new CancellationTokenSource();
+    var loadClock = Stopwatch.StartNew();
+    var sampler = Task.Run(async () =>
+    {
+        while (!sampling.IsCancellationRequested)
+        {
+            backlog.Add((loadClock.Elapsed.TotalSeconds, (await alertsQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount));
+            try
+            {
+                await Task.Delay(1000, sampling.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    });
+    var postMs = new ConcurrentBag<double>();
     var sent = await LoadAsync(async (from, count, ms) =>
     {
         using var content = new StringContent(Batch(from, count, ms), Encoding.UTF8, "application/json");
-        return await http.PostAsync("api/v2/alerts?code=local-function-key", content);
+        var post = Stopwatch.StartNew();
+        var response = await http.PostAsync("api/v2/alerts?code=local-function-key", content);
+        postMs.Add(post.Elapsed.TotalMilliseconds);
+        return response;
     });
-    // Wait (bounded) until every alert was routed: stored and in its group with a flush scheduled.
-    var store = host.Services.GetRequiredService<AlertStore>();
-    var drainStart = Stopwatch.StartNew();
-    IReadOnlyList<StoredAlert> routed = [];
-    while (drainStart.Elapsed < TimeSpan.FromMinutes(10))
+    await DrainAsync(TimeSpan.FromMinutes(10));
+    var drained = loadClock.Elapsed.TotalSeconds;
+    await sampling.CancelAsync();
+    await sampler;
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var peak = backlog.MaxBy(b => b.Messages);
+    var posts = postMs.Order().ToArray();
+    Console.WriteLine($"ours, breakdown: POST answered p50 {P(posts, 0.5):F0} ms, p99 {P(posts, 0.99):F0} ms; alerts queue backlog peak {peak.Messages:N0} messages " +
+        $"({peak.Messages * batch:N0} alerts) at {peak.Seconds:F0} s, at the end of the load ({sent.Elapsed.TotalSeconds:F0} s) " +
+        $"{backlog.LastOrDefault(b => b.Seconds <= sent.Elapsed.TotalSeconds).Messages:N0}; drained at {drained:F0} s, " +
+        $"so the Route handler took {total / drained:F0} alerts/s against {sent.Accepted / sent.Elapsed.TotalSeconds:F0}/s offered");
+
+    // "Routed" is when the alert's membership row in its group was written (its Timestamp, set by storage):
+    // the alert row is written before it and the group's flush is queued when the group is created.
+    var sentAt = (await host.Services.GetRequiredService<AlertStore>().ListAsync(CancellationToken.None))
+        .Where(a => a.Alert.Labels["alertname"].StartsWith("Bench", StringComparison.Ordinal))
+        .ToDictionary(a => a.Alert.Fingerprint, a => long.Parse(a.Alert.Labels["sent_ms"], CultureInfo.InvariantCulture));
+    var groupsTable = host.Services.GetRequiredService<TableServiceClient>().GetTableClient(StorageNames.GroupsTable);
+    var routedAt = new Dictionary<string, long>(StringComparer.Ordinal);
+    var groupCount = 0;
+    await foreach (var row in groupsTable.QueryAsync<TableEntity>(select: ["RowKey", "Timestamp"]))
     {
-        routed = await store.ListAsync(CancellationToken.None);
-        if (routed.Count >= total)
+        if (row.RowKey == GroupStore.HeaderRow)
         {
-            break;
+            groupCount++;
         }
-        await Task.Delay(1000);
+        else if (sentAt.ContainsKey(row.RowKey))
+        {
+            routedAt[row.RowKey] = row.Timestamp!.Value.ToUnixTimeMilliseconds();
+        }
     }
-    var latencies = routed.Select(a => (a.UpdatedAt - DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(a.Alert.Labels["sent_ms"], CultureInfo.InvariantCulture))).TotalMilliseconds).Order().ToArray();
-    var groups = await host.Services.GetRequiredService<GroupStore>().ListAsync(CancellationToken.None);
+    var latencies = routedAt.Select(r => (double)(r.Value - sentAt[r.Key])).Order().ToArray();
     Console.WriteLine($"ours: accepted {sent.Accepted:N0}/{total:N0} in {sent.Elapsed.TotalSeconds:F1}s ({sent.Accepted / sent.Elapsed.TotalSeconds:F0}/s offered), " +
-        $"routed {routed.Count:N0} ({total - routed.Count} lost), {groups.Count} groups with flushes queued; " +
-        $"ingest->routed p50 {P(latencies, 0.5):F0} ms, p99 {P(latencies, 0.99):F0} ms, max {latencies.LastOrDefault():F0} ms");
+        $"routed {latencies.Length:N0} ({total - latencies.Length} lost), {groupCount - 1} groups with flushes queued; " +
+        $"ingest->routed p50 {P(latencies, 0.5):F0} ms, p99 {P(latencies, 0.99):F0} ms, max {latencies.LastOrDefault():F0} ms; " +
+        $"function app CPU {cpu.TotalSeconds:F1} s; load average {LoadAverage()}");
 }
 
 // --- the real Alertmanager, webhook to a local sink ---
@@ -109,6 +178,11 @@ _ = Task.Run(async () =>
         var body = await JsonNode.ParseAsync(ctx.Request.InputStream);
         foreach (var a in body!["alerts"]!.AsArray())
         {
+            if (a!["labels"]!["alertname"]!.GetValue<string>().StartsWith("Warmup", StringComparison.Ordinal))
+            {
+                arrivals.TryAdd("warmup-" + a["labels"]!["instance"]!.GetValue<string>(), 0);
+                continue;
+            }
             arrivals.TryAdd(a!["labels"]!["instance"]!.GetValue<string>(), now - long.Parse(a["labels"]!["sent_ms"]!.GetValue<string>(), CultureInfo.InvariantCulture));
         }
         ctx.Response.StatusCode = 200;
@@ -122,6 +196,16 @@ await using (var am = await RealAlertmanager.StartAsync(
         .Replace("group_wait: 1h", "group_wait: 0s", StringComparison.Ordinal).Replace("group_interval: 1h", "group_interval: 1s", StringComparison.Ordinal),
     "http://alertmanager.bench"))
 {
+    using (var warm = new StringContent(Batch(0, batch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "Warmup"), Encoding.UTF8, "application/json"))
+    {
+        (await am.Http.PostAsync("api/v2/alerts", warm)).EnsureSuccessStatusCode();
+    }
+    var warmWait = Stopwatch.StartNew();
+    while (arrivals.Count < batch && warmWait.Elapsed < TimeSpan.FromSeconds(30))
+    {
+        await Task.Delay(200);
+    }
+    arrivals.Clear();
     var sent = await LoadAsync(async (from, count, ms) =>
     {
         using var content = new StringContent(Batch(from, count, ms), Encoding.UTF8, "application/json");
@@ -134,7 +218,7 @@ await using (var am = await RealAlertmanager.StartAsync(
     }
     var l = arrivals.Values.Select(v => (double)v).Order().ToArray();
     Console.WriteLine($"alertmanager: accepted {sent.Accepted:N0}/{total:N0} in {sent.Elapsed.TotalSeconds:F1}s, delivered {arrivals.Count:N0} to the webhook " +
-        $"(group_wait 0s, group_interval 1s); ingest->webhook p50 {P(l, 0.5):F0} ms, p99 {P(l, 0.99):F0} ms");
+        $"(group_wait 0s, group_interval 1s); ingest->webhook p50 {P(l, 0.5):F0} ms, p99 {P(l, 0.99):F0} ms, max {l.LastOrDefault():F0} ms; load average {LoadAverage()}");
 }
 sink.Stop();
 return 0;
@@ -168,5 +252,7 @@ async Task<(int Accepted, TimeSpan Elapsed)> LoadAsync(Func<int, int, long, Task
     await Task.WhenAll(inflight);
     return (accepted, clock.Elapsed);
 }
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 static double P(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];

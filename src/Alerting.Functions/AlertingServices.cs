@@ -30,13 +30,23 @@ public static class AlertingServices
         // A connection string (Azurite) or an identity-based connection (Azure, keyless); validated here, at start.
         var storage = StorageAccount.FromConfiguration(configuration, StorageNames.Connection);
         services.AddSingleton(storage);
-        services.AddSingleton(storage.CreateTableServiceClient());
+        // TryAdd: a host may bring its own client (tests count the requests it sends).
+        services.TryAddSingleton(_ => storage.CreateTableServiceClient());
         services.AddSingleton(storage.CreateBlobServiceClient());
         // The Functions queue trigger decodes base64 by default (host.json messageEncoding), so send base64.
         services.AddSingleton(storage.CreateQueueServiceClient(QueueMessageEncoding.Base64));
         services.AddConfigContainerMirror(configuration);
 
         services.AddSingleton<StorageInitializer>();
+        // Conflict backoff runs on the system clock: it spaces out real writers, whatever the application clock does.
+        services.TryAddSingleton(_ => new ETagUpdater(TimeProvider.System));
+        services.AddSingleton<TableBatcher>();
+        services.AddSingleton<InhibitSourceStore>();
+        services.AddOptions<RetentionOptions>()
+            .Bind(configuration.GetSection(RetentionOptions.Section))
+            .Validate(o => o.ToPolicy().Validate() is null, $"{RetentionOptions.Section}: every retention must be positive (ResolvedAlerts may be zero)")
+            .ValidateOnStart();
+        services.AddSingleton<Retention.RetentionRunner>();
         services.AddSingleton<QueueSender>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<GroupStore>();

@@ -14,14 +14,27 @@ public static class RearmPlan
     public static readonly TimeSpan Grace = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// How long a re-armed chain is left alone. Its new message goes to the back of the queue: under a backlog
+    /// it may wait minutes before anyone reads it, and a reader may lease it for up to Azure's 10 minutes, so
+    /// judging it by <see cref="Grace"/> again would re-arm on every resend and flood the queue with chains
+    /// that all turn out stale.
+    /// </summary>
+    public static readonly TimeSpan RearmWindow = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// True when the incident's chain should have notified a step more than <see cref="Grace"/> ago and has
     /// not: the planner says a step is due now (not waiting, not stopped by acknowledge, resolve, silence or
-    /// the end of the policy) and it fell due before <paramref name="now"/> minus the grace.
+    /// the end of the policy) and it fell due before <paramref name="now"/> minus the grace; and the chain was
+    /// not itself re-armed (at <paramref name="rearmedAt"/>) within the last <see cref="RearmWindow"/>.
     /// </summary>
-    public static bool IncidentStalled(EscalationPolicy policy, EscalationState state, DateTimeOffset now)
+    public static bool IncidentStalled(EscalationPolicy policy, EscalationState state, DateTimeOffset now, DateTimeOffset? rearmedAt = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(state);
+        if (rearmedAt is { } at && at + RearmWindow > now)
+        {
+            return false;
+        }
         var decision = EscalationPlan.NextStep(policy, state, now);
         return decision is { Kind: EscalationDecisionKind.Notify, DueAt: { } due } && due + Grace < now;
     }

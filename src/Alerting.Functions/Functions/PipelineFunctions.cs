@@ -17,10 +17,10 @@ public sealed class PipelineFunctions(ScrapeRunner scrape, RuleRunner rules, Ale
     public Task Evaluate([TimerTrigger("%EvaluateSchedule%")] TimerInfo timer, CancellationToken ct) => rules.RunTickAsync(ct);
 
     [Function("Route")]
-    public async Task Route([QueueTrigger(StorageNames.AlertsQueue, Connection = StorageNames.Connection)] string message, CancellationToken ct)
+    public async Task Route([QueueTrigger(StorageNames.AlertsQueue, Connection = StorageNames.Connection)] string message, long dequeueCount, CancellationToken ct)
     {
         using var activity = AlertingTelemetry.StartHandling("route", message);
-        await router.RouteAsync(Read<AlertBatchMessage>(message), ct).ConfigureAwait(false);
+        await router.RouteAsync(Read<AlertBatchMessage>(message), redelivered: dequeueCount > 1, ct).ConfigureAwait(false);
     }
 
     [Function("Notify")]

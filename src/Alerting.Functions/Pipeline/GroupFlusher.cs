@@ -20,6 +20,7 @@ public sealed partial class GroupFlusher(
     ConfigProvider config,
     AlertStore alerts,
     GroupStore groups,
+    InhibitSourceStore inhibitSources,
     NotificationLogStore log,
     SilenceStore silences,
     QueueSender queues,
@@ -31,7 +32,7 @@ public sealed partial class GroupFlusher(
     public async Task FlushAsync(FlushGroupMessage message, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var group = await groups.GetAsync(message.GroupId, ct).ConfigureAwait(false);
+        var group = await groups.GetHeaderAsync(message.GroupId, ct).ConfigureAwait(false);
         if (group is null || group.FlushToken != message.Token)
         {
             return; // superseded or duplicate flush
@@ -46,12 +47,12 @@ public sealed partial class GroupFlusher(
         // Copies of one flush can run at once (at-least-once delivery, several instances). Only the copy
         // that claims the group by ETag sends; the others stop here and are deleted.
         var claimId = Guid.NewGuid().ToString("N");
-        var claimed = await ClaimAsync(group, message.Token, claimId, now, ct).ConfigureAwait(false);
+        var claimed = await ClaimAsync(group.GroupId, message.Token, claimId, now, ct).ConfigureAwait(false);
         if (claimed is null)
         {
             // Another copy holds the claim. If its holder died mid-flush, the claim lapses: try again then
             // rather than drop the chain. If it finishes, it rotates the token and this copy is stale.
-            if (await groups.GetAsync(message.GroupId, ct).ConfigureAwait(false) is { ClaimedUntil: { } until } held
+            if (await groups.GetHeaderAsync(message.GroupId, ct).ConfigureAwait(false) is { ClaimedUntil: { } until } held
                 && held.FlushToken == message.Token && until > now)
             {
                 await queues.SendAsync(StorageNames.NotificationsQueue, message, until - now, ct).ConfigureAwait(false);
@@ -78,40 +79,21 @@ public sealed partial class GroupFlusher(
     /// </summary>
     public static readonly TimeSpan ClaimLease = TimeSpan.FromSeconds(45);
 
-    private async Task<GroupRecord?> ClaimAsync(GroupRecord group, string token, string claimId, DateTimeOffset now, CancellationToken ct)
+    private async Task<GroupRecord?> ClaimAsync(string groupId, string token, string claimId, DateTimeOffset now, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            if (group.FlushToken != token || group.IsClaimedByOther(claimId, now))
-            {
-                return null;
-            }
-            var claimed = group with { ClaimedBy = claimId, ClaimedUntil = now + ClaimLease };
-            if (await groups.TryReplaceAsync(claimed, ct).ConfigureAwait(false))
-            {
-                return await groups.GetAsync(group.GroupId, ct).ConfigureAwait(false) is { } fresh && fresh.ClaimedBy == claimId ? fresh : null;
-            }
-            var latest = await groups.GetAsync(group.GroupId, ct).ConfigureAwait(false);
-            if (latest is null)
-            {
-                return null;
-            }
-            group = latest;
-        }
-        return null;
+        var claimed = await groups.UpdateAsync(groupId, g => g is null || g.FlushToken != token || g.IsClaimedByOther(claimId, now)
+            ? (g, false)
+            : (g with { ClaimedBy = claimId, ClaimedUntil = now + ClaimLease }, true), ct, withMembers: false).ConfigureAwait(false);
+        return claimed && await groups.GetAsync(groupId, ct).ConfigureAwait(false) is { } fresh && fresh.ClaimedBy == claimId ? fresh : null;
     }
 
     private async Task ReleaseAsync(string groupId, string claimId, CancellationToken ct)
     {
         try
         {
-            var latest = await groups.GetAsync(groupId, ct).ConfigureAwait(false);
-            if (latest?.ClaimedBy == claimId)
-            {
-                await groups.TryReplaceAsync(latest with { ClaimedBy = null, ClaimedUntil = null }, ct).ConfigureAwait(false);
-            }
+            await groups.UpdateAsync(groupId, g => g?.ClaimedBy == claimId ? (g with { ClaimedBy = null, ClaimedUntil = null }, true) : (g, false), ct, withMembers: false).ConfigureAwait(false);
         }
-        catch (Azure.RequestFailedException)
+        catch (Exception e) when (e is Azure.RequestFailedException or ConcurrentUpdateException)
         {
             // Best effort: the claim lapses after ClaimLease anyway; the original failure matters more.
         }
@@ -139,7 +121,7 @@ public sealed partial class GroupFlusher(
             Config = am,
             Route = am.Root.Walk().FirstOrDefault(r => r.Id == group.RouteId),
             Silences = await silences.ListAsync(ct).ConfigureAwait(false),
-            InhibitionSources = am.InhibitRules.Count == 0 ? [] : await FiringLabelsAsync(now, ct).ConfigureAwait(false),
+            InhibitionSources = am.InhibitRules.Count == 0 ? [] : await InhibitionSourcesAsync(am, now, ct).ConfigureAwait(false),
             Escalation = config.Escalation(),
             Integrations = logStates,
             RepeatInterval = group.RepeatInterval,
@@ -161,7 +143,7 @@ public sealed partial class GroupFlusher(
             var integration = integrations.First(i => i.Id == step.IntegrationId);
             if (step.Action == IntegrationAction.LogOnly)
             {
-                await log.WriteAsync(group.GroupId, integration.Id, step.Entry, message.Token, delivered: false, ct).ConfigureAwait(false);
+                await log.WriteAsync(group.GroupId, integration.Id, step.Entry, message.Token, delivered: false, group.RepeatInterval, ct).ConfigureAwait(false);
                 continue;
             }
             var notification = new Notification(group.Receiver, group.GroupLabels, step.Alerts, now, options.Value.ExternalUrl, group.GroupKey)
@@ -173,12 +155,12 @@ public sealed partial class GroupFlusher(
             switch (result.Status)
             {
                 case DeliveryStatus.Delivered:
-                    await log.WriteAsync(group.GroupId, integration.Id, step.Entry, message.Token, delivered: true, ct).ConfigureAwait(false);
+                    await log.WriteAsync(group.GroupId, integration.Id, step.Entry, message.Token, delivered: true, group.RepeatInterval, ct).ConfigureAwait(false);
                     LogNotified(logger, group.Receiver, integration.Id, step.Entry.FiringFingerprints.Count, step.Entry.ResolvedFingerprints.Count, group.GroupKey);
                     break;
                 case DeliveryStatus.Rejected:
                     // Retrying an identical request cannot succeed; record it so we do not loop (the deliverer said so loudly).
-                    await log.WriteAsync(group.GroupId, integration.Id, step.Entry, message.Token, delivered: false, ct).ConfigureAwait(false);
+                    await log.WriteAsync(group.GroupId, integration.Id, step.Entry, message.Token, delivered: false, group.RepeatInterval, ct).ConfigureAwait(false);
                     break;
                 case DeliveryStatus.Failed:
                     failures.Add(result.Error!);
@@ -193,47 +175,50 @@ public sealed partial class GroupFlusher(
         await FinishFlushAsync(group, plan.ResolvedAtFlush, plan.NextFlushAt, now, ct).ConfigureAwait(false);
     }
 
-    private async Task<IReadOnlyList<Labels>> FiringLabelsAsync(DateTimeOffset now, CancellationToken ct) =>
-        (await alerts.ListAsync(ct).ConfigureAwait(false)).Where(a => !a.Alert.IsResolvedAt(now)).Select(a => a.Alert.Labels).ToArray();
+    /// <summary>
+    /// The firing alerts that can inhibit, from their own index: the flush never reads all alerts, except
+    /// once to build the index after the inhibit rules changed.
+    /// </summary>
+    private async Task<IReadOnlyList<Labels>> InhibitionSourcesAsync(Core.Alertmanager.AlertmanagerConfig am, DateTimeOffset now, CancellationToken ct) =>
+        await inhibitSources.FiringAsync(am.InhibitRules, now, ct).ConfigureAwait(false)
+        ?? await inhibitSources.BuildAsync(am.InhibitRules, await alerts.ListAsync(ct).ConfigureAwait(false), now, ct).ConfigureAwait(false);
 
     private async Task FinishFlushAsync(GroupRecord group, IReadOnlySet<string> resolvedAtFlush, DateTimeOffset nextFlushAt, DateTimeOffset now, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var latest = attempt == 0 ? group : await groups.GetAsync(group.GroupId, ct).ConfigureAwait(false);
-            if (latest is null || latest.FlushToken != group.FlushToken)
-            {
-                return;
-            }
-            // Only drop alerts that are still resolved now: one may have fired again meanwhile.
-            var stillResolved = (await alerts.GetManyAsync(resolvedAtFlush, ct).ConfigureAwait(false))
+        var next = await groups.UpdateAsync<IReadOnlySet<string>, GroupRecord?>(
+            group.GroupId,
+            // Read after the group on every attempt: only alerts still resolved now leave it, since one may
+            // have fired again meanwhile (the router stores an alert before it touches the group).
+            async (latest, token) => latest is null ? new HashSet<string>() : (await alerts.GetManyAsync(resolvedAtFlush.Intersect(latest.Fingerprints), token).ConfigureAwait(false))
                 .Where(a => a.Alert.IsResolvedAt(now))
                 .Select(a => a.Alert.Fingerprint)
-                .ToHashSet(StringComparer.Ordinal);
-            var remaining = latest.Fingerprints.Where(f => !stillResolved.Contains(f)).ToArray();
-            if (remaining.Length == 0)
+                .ToHashSet(StringComparer.Ordinal),
+            (latest, stillResolved) =>
             {
-                if (await groups.TryDeleteAsync(latest, ct).ConfigureAwait(false))
+                if (latest is null || latest.FlushToken != group.FlushToken)
                 {
-                    return;
+                    return (latest, null);
                 }
-                continue;
-            }
-            var next = latest with
-            {
-                Fingerprints = remaining,
-                FlushToken = Guid.NewGuid().ToString("N"),
-                NextFlushAt = nextFlushAt,
-                ClaimedBy = null,
-                ClaimedUntil = null,
-            };
-            if (await groups.TryReplaceAsync(next, ct).ConfigureAwait(false))
-            {
-                await queues.SendAsync(StorageNames.NotificationsQueue, new FlushGroupMessage(next.GroupId, next.FlushToken, next.NextFlushAt), latest.GroupInterval, ct).ConfigureAwait(false);
-                return;
-            }
+                var remaining = latest.Fingerprints.Where(f => !stillResolved.Contains(f)).ToArray();
+                if (remaining.Length == 0)
+                {
+                    return (null, null);
+                }
+                var following = latest with
+                {
+                    Fingerprints = remaining,
+                    FlushToken = Guid.NewGuid().ToString("N"),
+                    NextFlushAt = nextFlushAt,
+                    ClaimedBy = null,
+                    ClaimedUntil = null,
+                };
+                return (following, following);
+            },
+            ct).ConfigureAwait(false);
+        if (next is not null)
+        {
+            await queues.SendAsync(StorageNames.NotificationsQueue, new FlushGroupMessage(next.GroupId, next.FlushToken, next.NextFlushAt), next.GroupInterval, ct).ConfigureAwait(false);
         }
-        throw new InvalidOperationException($"could not finish flush of group {group.GroupId} after repeated write conflicts");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Notified {Receiver}/{Integration}: {Firing} firing, {Resolved} resolved, group {GroupKey}")]
@@ -244,7 +229,4 @@ public sealed partial class GroupFlusher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Receiver {Receiver} for group {GroupKey} no longer exists in the configuration")]
     private static partial void LogUnknownReceiver(ILogger logger, string receiver, string groupKey);
-
-
-
 }

@@ -52,58 +52,53 @@ public sealed partial class IncidentService(
         }
         var now = time.GetUtcNow();
         var id = alert.Fingerprint;
-        for (var attempt = 0; attempt < 20; attempt++)
+        if (alert.IsResolvedAt(now))
         {
             var incident = await incidents.GetAsync(id, ct).ConfigureAwait(false);
-            if (alert.IsResolvedAt(now))
+            if (incident is null || incident.Ack.Status == AlertStatus.Resolved)
             {
-                if (incident is null || incident.Ack.Status == AlertStatus.Resolved)
-                {
-                    return;
-                }
-                var result = await ApplyAsync(id, new AckCommand(AckAction.Resolve, "alerting (alert resolved)", AckChannel.Api), ct).ConfigureAwait(false);
-                if (result is { Outcome: OperatorOutcome.Conflict, Status: null })
-                {
-                    throw new InvalidOperationException($"could not resolve the incident of alert {id}: {result.Message}");
-                }
                 return;
             }
-            var firingSince = alert.StartsAt < now ? alert.StartsAt : now;
+            var result = await ApplyAsync(id, new AckCommand(AckAction.Resolve, "alerting (alert resolved)", AckChannel.Api), ct).ConfigureAwait(false);
+            if (result is { Outcome: OperatorOutcome.Conflict, Status: null })
+            {
+                throw new InvalidOperationException($"could not resolve the incident of alert {id}: {result.Message}");
+            }
+            return;
+        }
+        var firingSince = alert.StartsAt < now ? alert.StartsAt : now;
+        var started = await incidents.UpdateAsync(id, incident =>
+        {
             if (incident is not null && (incident.Ack.Status != AlertStatus.Resolved || firingSince <= incident.FiringSince))
             {
-                // This firing already has its chain; restart it if its step message died with a process.
-                if (RearmPlan.IncidentStalled(policy, new EscalationState(incident.FiringSince, incident.Ack, incident.StepsDone), now)
-                    && policy.Name == incident.Policy)
-                {
-                    await RearmAsync(incident, now, ct).ConfigureAwait(false);
-                }
-                return;
+                // This firing already has its chain; restart it (a new token, so stale messages of the old
+                // chain do nothing) if its step message died with a process.
+                return RearmPlan.IncidentStalled(policy, new EscalationState(incident.FiringSince, incident.Ack, incident.StepsDone), now, incident.RearmedAt)
+                    && policy.Name == incident.Policy
+                    ? Chain(incident with { ChainToken = Guid.NewGuid().ToString("N"), RearmedAt = now }, rearmed: true)
+                    : (incident, null);
             }
-            var token = Guid.NewGuid().ToString("N");
-            var fresh = new IncidentRecord(id, policy.Name, firingSince, AlertAckState.FiringSince(firingSince), 0, token, [], [], [], incident?.Version ?? 0)
-            {
-                ETag = incident?.ETag ?? default,
-            };
-            if (await incidents.TryWriteAsync(fresh, isNew: incident is null, ct).ConfigureAwait(false))
-            {
-                LogStarted(logger, id, policy.Name);
-                await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(id, EscalationMessage.Step, token, now), ct).ConfigureAwait(false);
-                return;
-            }
+            return Chain(new IncidentRecord(id, policy.Name, firingSince, AlertAckState.FiringSince(firingSince), 0, Guid.NewGuid().ToString("N"), [], [], [], incident?.Version ?? 0), rearmed: false);
+        }, ct).ConfigureAwait(false);
+        if (started is null)
+        {
+            return;
         }
-        throw new InvalidOperationException($"could not start the escalation of alert {id} after repeated write conflicts");
+        if (started.Rearmed)
+        {
+            LogRearmed(logger, id, started.Incident.StepsDone);
+        }
+        else
+        {
+            LogStarted(logger, id, policy.Name);
+        }
+        await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(id, EscalationMessage.Step, started.Incident.ChainToken, now), ct).ConfigureAwait(false);
+
+        static (IncidentRecord, ChainStart?) Chain(IncidentRecord next, bool rearmed) => (next, new ChainStart(next, rearmed));
     }
 
-    /// <summary>A new chain token (stale messages of the old chain do nothing) and a step message due now.</summary>
-    private async Task RearmAsync(IncidentRecord incident, DateTimeOffset now, CancellationToken ct)
-    {
-        var token = Guid.NewGuid().ToString("N");
-        if (await incidents.TryWriteAsync(incident with { ChainToken = token }, isNew: false, ct).ConfigureAwait(false))
-        {
-            LogRearmed(logger, incident.AlertId, incident.StepsDone);
-            await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(incident.AlertId, EscalationMessage.Step, token, now), ct).ConfigureAwait(false);
-        }
-    }
+    /// <summary>A chain this call started (or restarted, when its step message was lost): its first step is the caller's to queue.</summary>
+    private sealed record ChainStart(IncidentRecord Incident, bool Rearmed);
 
     /// <summary>The "escalations" queue handler.</summary>
     public async Task HandleAsync(EscalationMessage message, CancellationToken ct)
@@ -160,20 +155,29 @@ public sealed partial class IncidentService(
                 continue;
             }
             var refs = await messenger.NotifyAsync(recipient, stored.Alert, incident, now, ct).ConfigureAwait(false);
-            incident = await UpdateAsync(incident, i => i with
+            if (refs.PagerDuty.Count > 0)
+            {
+                // Before the incident records the page, so PagerDuty's webhook can always find its alert.
+                await incidents.IndexPagerDutyAsync(incident.AlertId, refs.PagerDuty, ct).ConfigureAwait(false);
+            }
+            incident = await UpdateAsync(incident.AlertId, i => i with
             {
                 Delivered = [.. i.Delivered, key],
                 Slack = [.. i.Slack, .. refs.Slack],
                 PagerDuty = [.. i.PagerDuty, .. refs.PagerDuty.Where(p => !i.PagerDuty.Contains(p))],
             }, ct).ConfigureAwait(false);
+            if (incident is null)
+            {
+                return;
+            }
             LogNotified(logger, incident.AlertId, decision.StepNumber, recipient.Target.ToString(), decision.Reason);
             Telemetry.AlertingTelemetry.IncidentStepNotified(incident.Policy ?? string.Empty);
         }
         var stepsDone = decision.StepsDoneAfter;
-        incident = await UpdateAsync(incident, i => i.ChainToken == message.Token && i.StepsDone < stepsDone
+        incident = await UpdateAsync(incident.AlertId, i => i.ChainToken == message.Token && i.StepsDone < stepsDone
             ? i with { StepsDone = stepsDone, Delivered = i.Delivered.Where(d => !d.StartsWith($"{decision.StepNumber}:", StringComparison.Ordinal)).ToArray() }
             : i, ct).ConfigureAwait(false);
-        if (decision.NextCheckAt is { } next && incident.ChainToken == message.Token)
+        if (decision.NextCheckAt is { } next && incident?.ChainToken == message.Token)
         {
             await ScheduleAsync(incident.AlertId, message.Token, next, now, ct).ConfigureAwait(false);
         }
@@ -182,58 +186,65 @@ public sealed partial class IncidentService(
     /// <summary>An operator action from any channel. Writes the new state and the audit row, then updates Slack and PagerDuty.</summary>
     public async Task<OperatorResult> ApplyAsync(string alertId, AckCommand command, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(command);
         var now = time.GetUtcNow();
-        for (var attempt = 0; attempt < 20; attempt++)
+        // Any alert we hold can be acted on, not only those an escalation policy covers.
+        var stored = await incidents.GetAsync(alertId, ct).ConfigureAwait(false) is null ? await alerts.GetAsync(alertId, ct).ConfigureAwait(false) : null;
+        Applied applied;
+        try
         {
-            var incident = await incidents.GetAsync(alertId, ct).ConfigureAwait(false);
-            var isNew = false;
-            if (incident is null)
+            applied = await incidents.UpdateAsync(alertId, incident =>
             {
-                // Any alert we hold can be acted on, not only those an escalation policy covers.
-                var stored = await alerts.GetAsync(alertId, ct).ConfigureAwait(false);
-                if (stored is null)
+                var isNew = false;
+                if (incident is null)
                 {
-                    return new OperatorResult(OperatorOutcome.NotFound, null, $"no alert with id {alertId}");
+                    if (stored is null)
+                    {
+                        return (incident, new Applied(new OperatorResult(OperatorOutcome.NotFound, null, $"no alert with id {alertId}"), null));
+                    }
+                    var status = stored.Alert.IsResolvedAt(now) ? AlertStatus.Resolved : AlertStatus.Firing;
+                    incident = new IncidentRecord(alertId, null, stored.Alert.StartsAt, new AlertAckState(status, stored.Alert.StartsAt), 0, Guid.NewGuid().ToString("N"), [], [], [], 0);
+                    isNew = true;
                 }
-                var status = stored.Alert.IsResolvedAt(now) ? AlertStatus.Resolved : AlertStatus.Firing;
-                incident = new IncidentRecord(alertId, null, stored.Alert.StartsAt, new AlertAckState(status, stored.Alert.StartsAt), 0, Guid.NewGuid().ToString("N"), [], [], [], 0);
-                isNew = true;
-            }
-            var result = new AcknowledgementStateMachine(time).Apply(alertId, incident.Ack, command);
-            if (!result.Ok)
-            {
-                return new OperatorResult(
-                    result.Error == TransitionError.InvalidCommand ? OperatorOutcome.Rejected : OperatorOutcome.Conflict,
-                    incident.Ack.EffectiveStatus(now),
-                    result.Message);
-            }
-            // Un-acknowledging or snoozing starts a new chain from where the old one stopped.
-            var restart = command.Action is AckAction.Unacknowledge or AckAction.Snooze && incident.Policy is not null;
-            var updated = incident with { Ack = result.State, ChainToken = restart ? Guid.NewGuid().ToString("N") : incident.ChainToken };
-            if (!await incidents.TryWriteAsync(updated, isNew, ct).ConfigureAwait(false))
-            {
-                continue;
-            }
-            await audit.AppendAsync(result.Audit!, isNew ? 0 : incident.Version + 1, ct).ConfigureAwait(false);
-            if (command.Action == AckAction.Silence)
-            {
-                await SilenceAsync(alertId, command, now, ct).ConfigureAwait(false);
-            }
-            if (restart)
-            {
-                var at = command.Action == AckAction.Snooze ? command.Until!.Value : now;
-                await ScheduleAsync(alertId, updated.ChainToken, at, now, ct).ConfigureAwait(false);
-            }
-            await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(alertId, EscalationMessage.Sync, string.Empty, now), ct).ConfigureAwait(false);
-            LogTransition(logger, alertId, command.Action.ToString(), command.Who, command.How.ToString(), result.Audit!.From.ToString(), result.Audit.To.ToString());
-            return new OperatorResult(OperatorOutcome.Done, result.State.Status, null);
+                var result = new AcknowledgementStateMachine(time).Apply(alertId, incident.Ack, command);
+                if (!result.Ok)
+                {
+                    var outcome = result.Error == TransitionError.InvalidCommand ? OperatorOutcome.Rejected : OperatorOutcome.Conflict;
+                    return (isNew ? null : incident, new Applied(new OperatorResult(outcome, incident.Ack.EffectiveStatus(now), result.Message), null));
+                }
+                // Un-acknowledging or snoozing starts a new chain from where the old one stopped.
+                var restart = command.Action is AckAction.Unacknowledge or AckAction.Snooze && incident.Policy is not null;
+                var updated = incident with { Ack = result.State, ChainToken = restart ? Guid.NewGuid().ToString("N") : incident.ChainToken };
+                return (updated, new Applied(
+                    new OperatorResult(OperatorOutcome.Done, result.State.Status, null),
+                    new Transition(result.Audit!, isNew ? 0 : incident.Version + 1, restart ? updated.ChainToken : null)));
+            }, ct).ConfigureAwait(false);
         }
-        return new OperatorResult(OperatorOutcome.Conflict, null, $"alert {alertId} changed concurrently; try again");
+        catch (ConcurrentUpdateException)
+        {
+            return new OperatorResult(OperatorOutcome.Conflict, null, $"alert {alertId} changed concurrently; try again");
+        }
+        if (applied.Transition is not { } done)
+        {
+            return applied.Result;
+        }
+        await audit.AppendAsync(done.Audit, done.Sequence, ct).ConfigureAwait(false);
+        if (command.Action == AckAction.Silence)
+        {
+            await SilenceAsync(alertId, command, now, ct).ConfigureAwait(false);
+        }
+        if (done.NewChainToken is { } token)
+        {
+            var at = command.Action == AckAction.Snooze ? command.Until!.Value : now;
+            await ScheduleAsync(alertId, token, at, now, ct).ConfigureAwait(false);
+        }
+        await queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(alertId, EscalationMessage.Sync, string.Empty, now), ct).ConfigureAwait(false);
+        LogTransition(logger, alertId, command.Action.ToString(), command.Who, command.How.ToString(), done.Audit.From.ToString(), done.Audit.To.ToString());
+        return applied.Result;
     }
 
     /// <summary>The alert whose PagerDuty incident has this dedup key, if it is one of ours.</summary>
-    public async Task<string?> FindByDedupKeyAsync(string dedupKey, CancellationToken ct) =>
-        (await incidents.ListAsync(ct).ConfigureAwait(false)).FirstOrDefault(i => i.PagerDuty.Any(p => p.DedupKey == dedupKey))?.AlertId;
+    public Task<string?> FindByDedupKeyAsync(string dedupKey, CancellationToken ct) => incidents.FindByDedupKeyAsync(dedupKey, ct);
 
     private async Task SilenceAsync(string alertId, AckCommand command, DateTimeOffset now, CancellationToken ct)
     {
@@ -255,20 +266,15 @@ public sealed partial class IncidentService(
     private Task ScheduleAsync(string alertId, string token, DateTimeOffset at, DateTimeOffset now, CancellationToken ct) =>
         queues.SendAsync(StorageNames.EscalationsQueue, new EscalationMessage(alertId, EscalationMessage.Step, token, at), at > now ? at - now : TimeSpan.Zero, ct);
 
-    private async Task<IncidentRecord> UpdateAsync(IncidentRecord incident, Func<IncidentRecord, IncidentRecord> change, CancellationToken ct)
-    {
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            var updated = change(incident);
-            if (ReferenceEquals(updated, incident) || await incidents.TryWriteAsync(updated, isNew: false, ct).ConfigureAwait(false))
-            {
-                return await incidents.GetAsync(incident.AlertId, ct).ConfigureAwait(false) ?? updated;
-            }
-            incident = await incidents.GetAsync(incident.AlertId, ct).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"incident {incident.AlertId} disappeared");
-        }
-        throw new InvalidOperationException($"could not update incident {incident.AlertId} after repeated write conflicts");
-    }
+    /// <summary>Applies <paramref name="change"/> to the stored incident (re-read and retried on conflict); null if it is gone.</summary>
+    private Task<IncidentRecord?> UpdateAsync(string alertId, Func<IncidentRecord, IncidentRecord> change, CancellationToken ct) =>
+        incidents.UpdateAsync(alertId, i => i is null ? null : change(i), ct);
+
+    /// <summary>What an operator action did: its answer, and the transition it wrote if any.</summary>
+    private sealed record Applied(OperatorResult Result, Transition? Transition);
+
+    /// <summary>A written transition: its audit row and sequence, and the new chain token when the chain restarts.</summary>
+    private sealed record Transition(AuditRecord Audit, long Sequence, string? NewChainToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Escalation of alert {AlertId} had stalled after {StepsDone} steps (its step message was lost or leased by a dead process); restarted it")]
     private static partial void LogRearmed(ILogger logger, string alertId, int stepsDone);

@@ -22,7 +22,11 @@ public sealed record GroupRecord(
     TimeSpan RepeatInterval,
     DateTimeOffset CreatedAt)
 {
+    /// <summary>The ETag of the group's header row as read.</summary>
     public ETag ETag { get; init; }
+
+    /// <summary>The ETag of each member row as read, so a member is only removed if nobody added it again since.</summary>
+    public IReadOnlyDictionary<string, ETag> MemberETags { get; init; } = new Dictionary<string, ETag>(StringComparer.Ordinal);
 
     /// <summary>The flush invocation currently sending for this group, and until when its claim holds.</summary>
     public string? ClaimedBy { get; init; }
@@ -33,83 +37,201 @@ public sealed record GroupRecord(
         ClaimedBy is { } c && c != claimId && ClaimedUntil > now;
 }
 
-/// <summary>Aggregation groups in table "groups" (one partition; rows keyed by group id).</summary>
-public sealed class GroupStore(TableServiceClient tables, StorageInitializer init)
+/// <summary>
+/// Aggregation groups in table "groups": one partition per group, holding a header row (route, receiver,
+/// flush token and claim) and one row per member alert. Adding alerts never reads or rewrites the header:
+/// the router writes member rows together with an existence check on the header in one transaction, so
+/// alerts of many queue messages join the same group in one round trip and never contend with each other.
+/// That check also changes the header's ETag, which is what keeps the flusher from deleting a group
+/// (or dropping a member) that gained alerts after it read it.
+/// </summary>
+public sealed class GroupStore(TableServiceClient tables, StorageInitializer init, TableBatcher batcher, ETagUpdater updater)
 {
-    private const string Partition = "g";
+    public const string HeaderRow = "~group";
+
+    /// <summary>Members one transaction can add next to the header.</summary>
+    public const int MembersPerWrite = TableBatcher.MaxActions - 1;
 
     private TableClient Table => tables.GetTableClient(StorageNames.GroupsTable);
 
     public static string IdFor(string receiver, string groupKey) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(receiver + "\n" + groupKey)))[..32];
 
+    /// <summary>The group with its members, or null.</summary>
     public async Task<GroupRecord?> GetAsync(string groupId, CancellationToken ct)
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
-        var r = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, groupId, cancellationToken: ct).ConfigureAwait(false);
-        return r.HasValue ? FromEntity(r.Value!) : null;
+        if (!TableKeys.IsValid(groupId))
+        {
+            return null;
+        }
+        var rows = new List<TableEntity>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == groupId, cancellationToken: ct).ConfigureAwait(false))
+        {
+            rows.Add(e);
+        }
+        return Assemble(rows);
     }
 
+    /// <summary>Every group with its members.</summary>
     public async Task<IReadOnlyList<GroupRecord>> ListAsync(CancellationToken ct)
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
-        var result = new List<GroupRecord>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == Partition, cancellationToken: ct).ConfigureAwait(false))
+        var byGroup = new Dictionary<string, List<TableEntity>>(StringComparer.Ordinal);
+        await foreach (var e in Table.QueryAsync<TableEntity>(cancellationToken: ct).ConfigureAwait(false))
         {
-            result.Add(FromEntity(e));
+            if (!byGroup.TryGetValue(e.PartitionKey, out var rows))
+            {
+                byGroup[e.PartitionKey] = rows = [];
+            }
+            rows.Add(e);
         }
-        return result;
+        return byGroup.Values.Select(Assemble).OfType<GroupRecord>().ToArray();
     }
 
-    /// <summary>Inserts a new group; false if another writer created it first.</summary>
-    public async Task<bool> TryAddAsync(GroupRecord group, CancellationToken ct)
+    /// <summary>
+    /// Makes <paramref name="fingerprints"/> (at most <see cref="MembersPerWrite"/>) members of the group,
+    /// creating it as <paramref name="fresh"/> if it does not exist. Returns the group if this call created
+    /// it (its first flush is then the caller's to schedule), otherwise null.
+    /// </summary>
+    public async Task<GroupRecord?> AddMembersAsync(GroupRecord fresh, IReadOnlyCollection<string> fingerprints, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(fresh);
+        ArgumentNullException.ThrowIfNull(fingerprints);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(fingerprints.Count, MembersPerWrite);
+        await init.EnsureAsync(ct).ConfigureAwait(false);
+        var first = true;
+        return await updater.UpdateAsync<Presence, GroupRecord?>(
+            $"group {fresh.GroupId}",
+            async token =>
+            {
+                if (first)
+                {
+                    // Most alerts join groups that exist: try that first, without reading.
+                    first = false;
+                    return new Presence(Exists: true);
+                }
+                var header = await Table.GetEntityIfExistsAsync<TableEntity>(fresh.GroupId, HeaderRow, cancellationToken: token).ConfigureAwait(false);
+                return new Presence(header.HasValue);
+            },
+            loaded => loaded.Exists ? (loaded with { Joined = true }, null) : (new Presence(true, Created: true), fresh),
+            async (loaded, next, token) =>
+            {
+                var members = fingerprints.Select(f => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(fresh.GroupId, f)));
+                TableTransactionAction head = next.Created
+                    ? new(TableTransactionActionType.Add, ToHeader(fresh))
+                    : new(TableTransactionActionType.UpdateMerge, new TableEntity(fresh.GroupId, HeaderRow), ETag.All);
+                return Settled(await batcher.WriteAsync(Table, [head, .. members]).WaitAsync(token).ConfigureAwait(false));
+            },
+            ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the group, lets <paramref name="change"/> decide, and writes the result conditionally: a
+    /// changed header (claim, next flush) is replaced if unchanged since read, members left out of the new
+    /// record are removed if unchanged since read, and a null record deletes the group. Retried on conflict.
+    /// </summary>
+    /// <param name="withMembers">False reads only the header (for claims); the change must then keep <see cref="GroupRecord.Fingerprints"/> as it is.</param>
+    public Task<T> UpdateAsync<T>(string groupId, Func<GroupRecord?, (GroupRecord? Next, T Result)> change, CancellationToken ct, bool withMembers = true) =>
+        UpdateAsync(groupId, (_, _) => Task.FromResult(0), (g, _) => change(g), ct, withMembers);
+
+    /// <summary>
+    /// The same, where the decision also needs other state read after the group on every attempt
+    /// (<paramref name="context"/>), such as whether its alerts are still resolved.
+    /// </summary>
+    public async Task<T> UpdateAsync<TContext, T>(
+        string groupId,
+        Func<GroupRecord?, CancellationToken, Task<TContext>> context,
+        Func<GroupRecord?, TContext, (GroupRecord? Next, T Result)> change,
+        CancellationToken ct,
+        bool withMembers = true)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(change);
+        await init.EnsureAsync(ct).ConfigureAwait(false);
+        return await updater.UpdateAsync<Loaded<TContext>, T>(
+            $"group {groupId}",
+            async token =>
+            {
+                var group = withMembers ? await GetAsync(groupId, token).ConfigureAwait(false) : await GetHeaderAsync(groupId, token).ConfigureAwait(false);
+                return new Loaded<TContext>(group, await context(group, token).ConfigureAwait(false));
+            },
+            loaded =>
+            {
+                var (next, result) = change(loaded.Group, loaded.Context);
+                return (loaded with { Group = next }, result);
+            },
+            (loaded, next, token) => TryWriteAsync(loaded.Group, next.Group, token),
+            ct).ConfigureAwait(false);
+    }
+
+    private sealed record Loaded<TContext>(GroupRecord? Group, TContext Context);
+
+    /// <summary>The group's header alone (its <see cref="GroupRecord.Fingerprints"/> left empty), or null.</summary>
+    public async Task<GroupRecord?> GetHeaderAsync(string groupId, CancellationToken ct)
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
-        try
+        if (!TableKeys.IsValid(groupId))
         {
-            await Table.AddEntityAsync(ToEntity(group), ct).ConfigureAwait(false);
-            return true;
+            return null;
         }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return false;
-        }
+        var r = await Table.GetEntityIfExistsAsync<TableEntity>(groupId, HeaderRow, cancellationToken: ct).ConfigureAwait(false);
+        return r.HasValue ? FromHeader(r.Value!, []) : null;
     }
 
-    /// <summary>Replaces the group if nobody changed it since it was read; false on a lost race.</summary>
-    public async Task<bool> TryReplaceAsync(GroupRecord group, CancellationToken ct)
+    private async Task<bool> TryWriteAsync(GroupRecord? loaded, GroupRecord? next, CancellationToken ct)
     {
-        try
+        if (loaded is null)
         {
-            await Table.UpdateEntityAsync(ToEntity(group), group.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
-            return true;
+            if (next is null)
+            {
+                return true;
+            }
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(next.Fingerprints.Count, MembersPerWrite);
+            var created = await batcher.WriteAsync(Table,
+                [new(TableTransactionActionType.Add, ToHeader(next)), .. next.Fingerprints.Select(f => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(next.GroupId, f)))])
+                .WaitAsync(ct).ConfigureAwait(false);
+            return Settled(created);
         }
-        catch (RequestFailedException e) when (TableJson.IsConflict(e) || e.Status == 404)
+        var keep = (next?.Fingerprints ?? []).ToHashSet(StringComparer.Ordinal);
+        if (keep.Except(loaded.Fingerprints, StringComparer.Ordinal).Any())
+        {
+            throw new InvalidOperationException("members are added with AddMembersAsync");
+        }
+        // Members first, each only if nobody wrote it since we read it; the header last, so a group is only
+        // deleted, or its flush only moved on, when nothing changed in between.
+        var removals = loaded.Fingerprints.Where(f => !keep.Contains(f)).Select(f => batcher.WriteAsync(Table,
+            new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(loaded.GroupId, f), loaded.MemberETags.TryGetValue(f, out var e) ? e : ETag.All)));
+        var removed = await Task.WhenAll(removals).WaitAsync(ct).ConfigureAwait(false);
+        if (!removed.All(r => Settled(r) || r.Status == 404))
         {
             return false;
         }
+        var head = next is null
+            ? new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(loaded.GroupId, HeaderRow), loaded.ETag)
+            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToHeader(next), loaded.ETag);
+        return Settled(await batcher.WriteAsync(Table, head).WaitAsync(ct).ConfigureAwait(false));
     }
 
-    public async Task<bool> TryDeleteAsync(GroupRecord group, CancellationToken ct)
+    /// <summary>True if written, false if lost to another writer; other failures are thrown.</summary>
+    private static bool Settled(TableWriteResult result) =>
+        result.Succeeded || (result.IsConflict ? false : throw new RequestFailedException(result.Status, $"table write failed with status {result.Status}"));
+
+    /// <summary>What the router knows about a group while adding members: whether it exists, and what it wrote.</summary>
+    private sealed record Presence(bool Exists, bool Created = false, bool Joined = false);
+
+    private static GroupRecord? Assemble(IReadOnlyList<TableEntity> rows)
     {
-        try
-        {
-            await Table.DeleteEntityAsync(Partition, group.GroupId, group.ETag, ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (TableJson.IsConflict(e) || e.Status == 404)
-        {
-            return false;
-        }
+        var header = rows.FirstOrDefault(r => r.RowKey == HeaderRow);
+        return header is null ? null : FromHeader(header, rows.Where(r => r.RowKey != HeaderRow).ToArray());
     }
 
-    private static TableEntity ToEntity(GroupRecord g) => new(Partition, g.GroupId)
+    private static TableEntity ToHeader(GroupRecord g) => new(g.GroupId, HeaderRow)
     {
         ["GroupKey"] = g.GroupKey,
         ["RouteId"] = g.RouteId,
         ["Receiver"] = g.Receiver,
         ["GroupLabels"] = TableJson.Write(g.GroupLabels),
-        ["Fingerprints"] = TableJson.Write(g.Fingerprints),
         ["FlushToken"] = g.FlushToken,
         ["NextFlushAt"] = g.NextFlushAt,
         ["GroupWaitMs"] = (long)g.GroupWait.TotalMilliseconds,
@@ -120,13 +242,13 @@ public sealed class GroupStore(TableServiceClient tables, StorageInitializer ini
         ["ClaimedUntil"] = g.ClaimedUntil,
     };
 
-    private static GroupRecord FromEntity(TableEntity e) => new(
-        e.RowKey,
+    private static GroupRecord FromHeader(TableEntity e, IReadOnlyList<TableEntity> members) => new(
+        e.PartitionKey,
         e.GetString("GroupKey")!,
         e.GetString("RouteId") ?? string.Empty,
         e.GetString("Receiver")!,
         TableJson.Labels(e.GetString("GroupLabels")),
-        TableJson.Read<string[]>(e.GetString("Fingerprints"), []),
+        members.Select(m => m.RowKey).ToArray(),
         e.GetString("FlushToken")!,
         e.GetDateTimeOffset("NextFlushAt") ?? DateTimeOffset.MinValue,
         TimeSpan.FromMilliseconds(e.GetInt64("GroupWaitMs") ?? 0),
@@ -135,6 +257,7 @@ public sealed class GroupStore(TableServiceClient tables, StorageInitializer ini
         e.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue)
     {
         ETag = e.ETag,
+        MemberETags = members.ToDictionary(m => m.RowKey, m => m.ETag, StringComparer.Ordinal),
         ClaimedBy = e.GetString("ClaimedBy"),
         ClaimedUntil = e.GetDateTimeOffset("ClaimedUntil"),
     };

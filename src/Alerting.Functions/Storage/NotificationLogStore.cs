@@ -1,5 +1,9 @@
 using Alerting.Core.NotificationLog;
+using Alerting.Core.Retention;
+using Alerting.Functions.Options;
+using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
 
 namespace Alerting.Functions.Storage;
 
@@ -13,8 +17,10 @@ public sealed record NotificationLogRecord(NotificationLogEntry Entry, string Fl
 /// <summary>
 /// Alertmanager's notification log in table "nflog": per group and receiver integration, what was last
 /// sent. Written after a successful send; a redelivered flush finds its own token and sends nothing.
+/// Each entry carries when it expires (<see cref="RetentionPlanner.NotificationExpiry"/>), after which
+/// the retention run deletes it, as Alertmanager's nflog maintenance does.
 /// </summary>
-public sealed class NotificationLogStore(TableServiceClient tables, StorageInitializer init)
+public sealed class NotificationLogStore(TableServiceClient tables, StorageInitializer init, IOptions<RetentionOptions> retention)
 {
     private TableClient Table => tables.GetTableClient(StorageNames.NotificationLogTable);
 
@@ -22,46 +28,56 @@ public sealed class NotificationLogStore(TableServiceClient tables, StorageIniti
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
         var r = await Table.GetEntityIfExistsAsync<TableEntity>(groupId, integration, cancellationToken: ct).ConfigureAwait(false);
-        if (!r.HasValue)
-        {
-            return null;
-        }
-        var e = r.Value!;
-        return new NotificationLogRecord(
-            new NotificationLogEntry(
-                TableJson.Read<string[]>(e.GetString("Firing"), []),
-                TableJson.Read<string[]>(e.GetString("Resolved"), []),
-                e.GetDateTimeOffset("SentAt") ?? DateTimeOffset.MinValue),
-            e.GetString("FlushToken") ?? string.Empty)
-        {
-            Delivered = e.GetBoolean("Delivered") ?? true,
-        };
+        return r.HasValue
+            ? new NotificationLogRecord(EntryOf(r.Value!), r.Value!.GetString("FlushToken") ?? string.Empty) { Delivered = r.Value!.GetBoolean("Delivered") ?? true }
+            : null;
     }
 
-    public async Task WriteAsync(string groupId, string integration, NotificationLogEntry entry, string flushToken, bool delivered, CancellationToken ct)
+    /// <param name="repeatInterval">The group's repeat_interval: the entry expires after twice that, or the data retention if shorter.</param>
+    public async Task WriteAsync(string groupId, string integration, NotificationLogEntry entry, string flushToken, bool delivered, TimeSpan repeatInterval, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(entry);
         await init.EnsureAsync(ct).ConfigureAwait(false);
         await Table.UpsertEntityAsync(new TableEntity(groupId, integration)
         {
             ["Firing"] = TableJson.Write(entry.FiringFingerprints),
             ["Resolved"] = TableJson.Write(entry.ResolvedFingerprints),
             ["SentAt"] = entry.SentAt,
+            ["ExpiresAt"] = RetentionPlanner.NotificationExpiry(entry.SentAt, repeatInterval, retention.Value.Data),
             ["FlushToken"] = flushToken,
             ["Delivered"] = delivered,
         }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<(string GroupId, string Integration, NotificationLogEntry Entry)>> ListAsync(CancellationToken ct)
+    /// <summary>Every entry with when it expires and its ETag (for the retention run).</summary>
+    public async Task<IReadOnlyList<(LoggedNotification Entry, NotificationLogEntry Sent, ETag ETag)>> ListAsync(CancellationToken ct)
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
-        var result = new List<(string, string, NotificationLogEntry)>();
+        var result = new List<(LoggedNotification, NotificationLogEntry, ETag)>();
         await foreach (var e in Table.QueryAsync<TableEntity>(cancellationToken: ct).ConfigureAwait(false))
         {
-            result.Add((e.PartitionKey, e.RowKey, new NotificationLogEntry(
-                TableJson.Read<string[]>(e.GetString("Firing"), []),
-                TableJson.Read<string[]>(e.GetString("Resolved"), []),
-                e.GetDateTimeOffset("SentAt") ?? DateTimeOffset.MinValue)));
+            var sent = EntryOf(e);
+            result.Add((new LoggedNotification(e.PartitionKey, e.RowKey, sent.SentAt, e.GetDateTimeOffset("ExpiresAt")), sent, e.ETag));
         }
         return result;
     }
+
+    /// <summary>Deletes an entry unless it was rewritten since it was read.</summary>
+    public async Task<bool> TryDeleteAsync(string groupId, string integration, ETag etag, CancellationToken ct)
+    {
+        try
+        {
+            await Table.DeleteEntityAsync(groupId, integration, etag, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (ETagUpdater.IsConflict(e))
+        {
+            return false;
+        }
+    }
+
+    private static NotificationLogEntry EntryOf(TableEntity e) => new(
+        TableJson.Read<string[]>(e.GetString("Firing"), []),
+        TableJson.Read<string[]>(e.GetString("Resolved"), []),
+        e.GetDateTimeOffset("SentAt") ?? DateTimeOffset.MinValue);
 }

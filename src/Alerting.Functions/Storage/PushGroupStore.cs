@@ -12,13 +12,12 @@ namespace Alerting.Functions.Storage;
 /// <summary>
 /// The Pushgateway's groups as one JSON blob <c>push/groups.json</c> in container "samples". One blob,
 /// not one per group, because the Pushgateway's consistency checks (a family's type, duplicate series)
-/// span groups; every change is a read-modify-write guarded by the blob's ETag and retried when another
-/// instance changed it in between, so concurrent pushes never lose each other's groups.
+/// span groups; every change is a read-modify-write through <see cref="ETagUpdater"/>, guarded by the blob's
+/// ETag and retried when another instance changed it in between, so concurrent pushes never lose each other's groups.
 /// </summary>
-public sealed class PushGroupStore(BlobServiceClient blobs, StorageInitializer init, TimeProvider time)
+public sealed class PushGroupStore(BlobServiceClient blobs, StorageInitializer init, TimeProvider time, ETagUpdater updater)
 {
     public const string BlobName = "push/groups.json";
-    private const int MaxAttempts = 20;
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -50,31 +49,32 @@ public sealed class PushGroupStore(BlobServiceClient blobs, StorageInitializer i
     public async Task<T> UpdateAsync<T>(Func<PushStore, T> change, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(change);
-        for (var attempt = 1; ; attempt++)
-        {
-            var (groups, etag) = await LoadAsync(ct).ConfigureAwait(false);
-            var store = new PushStore(time, groups);
-            T result = default!;
-            PushException? rejected = null;
-            try
+        var (result, rejected) = await updater.UpdateAsync<Snapshot, (T Result, PushException? Rejected)>(
+            BlobName,
+            async token =>
             {
-                result = change(store);
-            }
-            catch (PushException e)
+                var (groups, etag) = await LoadAsync(token).ConfigureAwait(false);
+                return new Snapshot(groups, etag);
+            },
+            loaded =>
             {
-                rejected = e;
-            }
-            if (await TrySaveAsync(store.Groups, etag, ct).ConfigureAwait(false))
-            {
-                return rejected is null ? result : throw rejected;
-            }
-            if (attempt >= MaxAttempts)
-            {
-                throw new InvalidOperationException($"push groups changed concurrently {MaxAttempts} times in a row; giving up");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct).ConfigureAwait(false);
-        }
+                var store = new PushStore(time, loaded.Groups);
+                try
+                {
+                    return (loaded with { Groups = store.Groups.ToArray() }, (change(store), null));
+                }
+                catch (PushException e)
+                {
+                    return (loaded with { Groups = store.Groups.ToArray() }, (default!, e));
+                }
+            },
+            (loaded, next, token) => TrySaveAsync(next.Groups, loaded.ETag, token),
+            ct).ConfigureAwait(false);
+        return rejected is null ? result : throw rejected;
     }
+
+    /// <summary>The groups as read, with the blob's ETag (null: no blob yet).</summary>
+    private sealed record Snapshot(IReadOnlyList<PushGroup> Groups, ETag? ETag);
 
     private async Task<(IReadOnlyList<PushGroup> Groups, ETag? ETag)> LoadAsync(CancellationToken ct)
     {
@@ -100,7 +100,7 @@ public sealed class PushGroupStore(BlobServiceClient blobs, StorageInitializer i
             await Blob.UploadAsync(data, new BlobUploadOptions { Conditions = conditions }, ct).ConfigureAwait(false);
             return true;
         }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        catch (RequestFailedException ex) when (ETagUpdater.IsConflict(ex))
         {
             return false;
         }

@@ -81,7 +81,7 @@ public sealed class RuleStateStore(TableServiceClient tables, StorageInitializer
             }
             return true;
         }
-        catch (RequestFailedException e) when (TableJson.IsConflict(e))
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             return false;
         }

@@ -12,16 +12,14 @@ public sealed record SilenceWriteResult(string? Id, string? Error, bool NotFound
 
 /// <summary>
 /// Alertmanager's silences in table "silences" (one partition, rows keyed by silence id, the v2 API
-/// JSON in one property). Every change is an ETag-guarded replace, re-read and retried on conflict, so
-/// two instances updating or expiring the same silence never lose a write.
+/// JSON in one property). Every change goes through <see cref="ETagUpdater"/>: an ETag-guarded replace,
+/// re-read and retried on conflict, so two instances updating or expiring the same silence never lose a write.
 /// </summary>
-public sealed class SilenceStore(TableServiceClient tables)
+public sealed class SilenceStore(TableServiceClient tables, ETagUpdater updater)
 {
     public const string TableName = "silences";
 
     private const string Partition = "s";
-    private const int MaxAttempts = 20;
-
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _created;
 
@@ -57,7 +55,7 @@ public sealed class SilenceStore(TableServiceClient tables)
                 await Table.DeleteEntityAsync(Partition, e.RowKey, e.ETag, ct).ConfigureAwait(false);
                 purged++;
             }
-            catch (RequestFailedException ex) when (TableJson.IsConflict(ex) || ex.Status == 404)
+            catch (RequestFailedException ex) when (ETagUpdater.IsConflict(ex))
             {
                 // Updated or purged by someone else since we read it.
             }
@@ -78,48 +76,42 @@ public sealed class SilenceStore(TableServiceClient tables)
     {
         ArgumentNullException.ThrowIfNull(posted);
         await EnsureAsync(ct).ConfigureAwait(false);
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        if (!string.IsNullOrEmpty(posted.Id))
         {
-            if (!string.IsNullOrEmpty(posted.Id))
+            var result = await UpdateAsync(posted.Id, prev =>
             {
-                var prev = await GetWithETagAsync(posted.Id, ct).ConfigureAwait(false);
                 if (prev is null)
                 {
-                    return new SilenceWriteResult(null, "silence not found", NotFound: true);
+                    return (prev, new SilenceWriteResult(null, "silence not found", NotFound: true));
                 }
-                if (CanUpdate(prev.Value.Silence, posted, now))
+                if (CanUpdate(prev.Silence, posted, now))
                 {
                     var updated = posted with { UpdatedAt = now };
-                    if (updated.Validate() is { } invalid)
-                    {
-                        return new SilenceWriteResult(null, "silence invalid: " + invalid);
-                    }
-                    if (await TryReplaceAsync(updated, prev.Value.ETag, ct).ConfigureAwait(false))
-                    {
-                        return new SilenceWriteResult(updated.Id, null);
-                    }
-                    continue;
+                    return updated.Validate() is { } invalid
+                        ? (prev, new SilenceWriteResult(null, "silence invalid: " + invalid))
+                        : (prev with { Silence = updated }, new SilenceWriteResult(updated.Id, null));
                 }
-                if (prev.Value.Silence.StateAt(now) != SilenceState.Expired
-                    && !await TryReplaceAsync(Expired(prev.Value.Silence, now), prev.Value.ETag, ct).ConfigureAwait(false))
-                {
-                    continue;
-                }
-            }
-            var created = posted with
+                // Not updatable in place: the stored silence ends now and a new one replaces it.
+                var ended = prev.Silence.StateAt(now) == SilenceState.Expired ? prev : prev with { Silence = Expired(prev.Silence, now) };
+                return (ended, (SilenceWriteResult?)null);
+            }, ct).ConfigureAwait(false);
+            if (result is not null)
             {
-                Id = Silence.NewId(),
-                StartsAt = posted.StartsAt < now ? now : posted.StartsAt,
-                UpdatedAt = now,
-            };
-            if (created.Validate() is { } error)
-            {
-                return new SilenceWriteResult(null, "silence invalid: " + error);
+                return result;
             }
-            await Table.AddEntityAsync(ToEntity(created), ct).ConfigureAwait(false);
-            return new SilenceWriteResult(created.Id, null);
         }
-        throw new InvalidOperationException($"could not write silence {posted.Id} after repeated write conflicts");
+        var created = posted with
+        {
+            Id = Silence.NewId(),
+            StartsAt = posted.StartsAt < now ? now : posted.StartsAt,
+            UpdatedAt = now,
+        };
+        if (created.Validate() is { } error)
+        {
+            return new SilenceWriteResult(null, "silence invalid: " + error);
+        }
+        await Table.AddEntityAsync(ToEntity(created), ct).ConfigureAwait(false);
+        return new SilenceWriteResult(created.Id, null);
     }
 
     /// <summary>
@@ -129,24 +121,16 @@ public sealed class SilenceStore(TableServiceClient tables)
     public async Task<SilenceWriteResult> ExpireAsync(string id, DateTimeOffset now, CancellationToken ct)
     {
         await EnsureAsync(ct).ConfigureAwait(false);
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        return (await UpdateAsync(id, prev => prev switch
         {
-            var prev = await GetWithETagAsync(id, ct).ConfigureAwait(false);
-            if (prev is null)
-            {
-                return new SilenceWriteResult(null, "silence not found", NotFound: true);
-            }
-            if (prev.Value.Silence.StateAt(now) == SilenceState.Expired)
-            {
-                return new SilenceWriteResult(null, $"silence {id} already expired");
-            }
-            if (await TryReplaceAsync(Expired(prev.Value.Silence, now), prev.Value.ETag, ct).ConfigureAwait(false))
-            {
-                return new SilenceWriteResult(id, null);
-            }
-        }
-        throw new InvalidOperationException($"could not expire silence {id} after repeated write conflicts");
+            null => (prev, new SilenceWriteResult(null, "silence not found", NotFound: true)),
+            _ when prev.Silence.StateAt(now) == SilenceState.Expired => (prev, new SilenceWriteResult(null, $"silence {id} already expired")),
+            _ => (prev with { Silence = Expired(prev.Silence, now) }, new SilenceWriteResult(id, null)),
+        }, ct).ConfigureAwait(false))!;
     }
+
+    private Task<SilenceWriteResult?> UpdateAsync(string id, Func<StoredSilence?, (StoredSilence? Next, SilenceWriteResult? Result)> change, CancellationToken ct) =>
+        updater.UpdateAsync($"silence {id}", token => GetWithETagAsync(id, token), change, TryReplaceAsync, ct);
 
     private static Silence Expired(Silence s, DateTimeOffset now) => s.StateAt(now) == SilenceState.Pending
         ? s with { StartsAt = now, EndsAt = now, UpdatedAt = now }
@@ -169,33 +153,31 @@ public sealed class SilenceStore(TableServiceClient tables)
     private static bool SameMatchers(IReadOnlyList<Core.Model.LabelMatcher> a, IReadOnlyList<Core.Model.LabelMatcher> b) =>
         a.Count == b.Count && a.Zip(b).All(p => p.First.Type == p.Second.Type && p.First.Name == p.Second.Name && p.First.Value == p.Second.Value);
 
-    private async Task<(Silence Silence, ETag ETag)?> GetWithETagAsync(string id, CancellationToken ct)
+    private async Task<StoredSilence?> GetWithETagAsync(string id, CancellationToken ct)
     {
         await EnsureAsync(ct).ConfigureAwait(false);
-        if (!IsValidRowKey(id))
+        if (!TableKeys.IsValid(id))
         {
             return null;
         }
         var r = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: ct).ConfigureAwait(false);
-        return r.HasValue ? (FromEntity(r.Value!), r.Value!.ETag) : null;
+        return r.HasValue ? new StoredSilence(FromEntity(r.Value!), r.Value!.ETag) : null;
     }
 
-    private async Task<bool> TryReplaceAsync(Silence silence, ETag etag, CancellationToken ct)
+    private async Task<bool> TryReplaceAsync(StoredSilence? loaded, StoredSilence? next, CancellationToken ct)
     {
         try
         {
-            await Table.UpdateEntityAsync(ToEntity(silence), etag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+            await Table.UpdateEntityAsync(ToEntity(next!.Silence), loaded!.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
             return true;
         }
-        catch (RequestFailedException e) when (TableJson.IsConflict(e) || e.Status == 404)
+        catch (RequestFailedException e) when (ETagUpdater.IsConflict(e))
         {
             return false;
         }
     }
 
-    // Table keys may not contain these characters; such an id cannot name a stored silence.
-    private static bool IsValidRowKey(string id) =>
-        id.Length is > 0 and <= 512 && id.IndexOfAny(['/', '\\', '#', '?']) < 0 && !id.Any(char.IsControl);
+    private sealed record StoredSilence(Silence Silence, ETag ETag);
 
     private static TableEntity ToEntity(Silence s) => new(Partition, s.Id)
     {

@@ -16,10 +16,12 @@ public static class StorageNames
     public const string IncidentsTable = "incidents";
     public const string AuditTable = "audit";
     public const string LinkNoncesTable = "linknonces";
+    public const string PagerDutyKeysTable = "pagerdutykeys";
+    public const string InhibitSourcesTable = "inhibitsources";
     public const string HeartbeatsTable = "heartbeats";
 
     public const string SamplesContainer = "samples";
 
     public static readonly string[] Queues = [AlertsQueue, NotificationsQueue, EscalationsQueue];
-    public static readonly string[] Tables = [RuleStateTable, AlertsTable, GroupsTable, NotificationLogTable, IncidentsTable, AuditTable, LinkNoncesTable, HeartbeatsTable];
+    public static readonly string[] Tables = [RuleStateTable, AlertsTable, GroupsTable, NotificationLogTable, IncidentsTable, AuditTable, LinkNoncesTable, HeartbeatsTable, PagerDutyKeysTable, InhibitSourcesTable];
 }

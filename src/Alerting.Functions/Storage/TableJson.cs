@@ -19,6 +19,4 @@ internal static class TableJson
     /// <summary>Annotations keep empty values (<c>{"summary":""}</c>), as Alertmanager stores them.</summary>
     public static Labels Annotations(string? json) =>
         string.IsNullOrEmpty(json) ? Core.Model.Labels.Empty : JsonSerializer.Deserialize<Labels>(json, AnnotationOptions) ?? Core.Model.Labels.Empty;
-
-    public static bool IsConflict(Azure.RequestFailedException e) => e.Status is 409 or 412;
 }

@@ -31,6 +31,17 @@ public sealed class RearmPlanTests
     }
 
     [Fact]
+    public void A_chain_rearmed_a_moment_ago_is_not_rearmed_again_until_the_rearm_window_has_passed()
+    {
+        // Stalled since T+0; re-armed at T+2m, but its new message waits behind a backlog.
+        var state = EscalationState.Start(T0);
+        var rearmedAt = T0 + TimeSpan.FromMinutes(2);
+        Assert.False(RearmPlan.IncidentStalled(Critical(), state, rearmedAt + TimeSpan.FromMinutes(1), rearmedAt));
+        Assert.False(RearmPlan.IncidentStalled(Critical(), state, rearmedAt + RearmPlan.RearmWindow - TimeSpan.FromSeconds(1), rearmedAt));
+        Assert.True(RearmPlan.IncidentStalled(Critical(), state, rearmedAt + RearmPlan.RearmWindow + TimeSpan.FromSeconds(1), rearmedAt));
+    }
+
+    [Fact]
     public void An_acknowledged_or_resolved_incident_is_never_stalled()
     {
         var acked = new EscalationState(T0, new AlertAckState(AlertStatus.Acknowledged, T0, "ana"), 1);

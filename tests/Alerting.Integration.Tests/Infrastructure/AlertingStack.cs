@@ -39,6 +39,9 @@ public sealed class AlertingStack : IAsyncDisposable
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>Every table request the function app sent, so tests can see what an operation costs.</summary>
+    public RequestCounter TableRequests { get; } = new();
+
     public static async Task<AlertingStack> StartAsync(IReadOnlyList<(string UserId, MachineMode Mode)> machines, string? alertmanagerYaml = null, string? ruleFiles = null, IReadOnlyDictionary<string, string?>? settings = null, string? hostJson = null, Action<AlertingStack>? configure = null)
     {
         var s = new AlertingStack();
@@ -104,7 +107,13 @@ public sealed class AlertingStack : IAsyncDisposable
                 EnableQueuePumps = false,
             },
             _settings,
-            services => services.AddSingleton<TimeProvider>(Time)));
+            services =>
+            {
+                services.AddSingleton<TimeProvider>(Time);
+                var tables = new Azure.Data.Tables.TableClientOptions();
+                tables.AddPolicy(TableRequests, Azure.Core.HttpPipelinePosition.PerCall);
+                services.AddSingleton(new Azure.Data.Tables.TableServiceClient(Azurite.ConnectionString, tables));
+            }));
         Http?.Dispose();
         Http = new HttpClient { BaseAddress = Host.BaseAddress };
     }
