@@ -66,6 +66,10 @@ param flyApiToken string = ''
 param queryToken string = ''
 
 @secure()
+@description('Bearer token (or basic-auth password) remote_write senders use on /api/prometheus/api/v1/write (docs/http-api.md). Empty: only the function-key route.')
+param remoteWriteToken string = ''
+
+@secure()
 @description('Azure Communication Services connection string (endpoint=...;accesskey=...) for on-call people\'s sms: contacts. Empty: no SMS pages.')
 param acsConnectionString string = ''
 
@@ -100,6 +104,7 @@ module app 'resources.bicep' = {
     pagerDutyWebhookSecret: pagerDutyWebhookSecret
     flyApiToken: flyApiToken
     queryToken: queryToken
+    remoteWriteToken: remoteWriteToken
     acsConnectionString: acsConnectionString
     acsSmsFrom: acsSmsFrom
   }

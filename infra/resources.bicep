@@ -42,6 +42,8 @@ param flyApiToken string = ''
 @secure()
 param queryToken string = ''
 @secure()
+param remoteWriteToken string = ''
+@secure()
 param acsConnectionString string = ''
 param acsSmsFrom string = ''
 
@@ -154,8 +156,9 @@ var secretSettings = [
   { setting: 'Alerting__FlyApiToken', secret: 'fly-api-token', given: !empty(flyApiToken) }
   { setting: 'Alerting__QueryToken', secret: 'query-token', given: !empty(queryToken) }
   { setting: 'Alerting__AcsConnectionString', secret: 'acs-connection-string', given: !empty(acsConnectionString) }
+  { setting: 'Alerting__RemoteWriteToken', secret: 'remote-write-token', given: !empty(remoteWriteToken) }
 ]
-var secretValues = [linkSigningKey, slackBotToken, slackSigningSecret, pagerDutyWebhookSecret, flyApiToken, queryToken, acsConnectionString]
+var secretValues = [linkSigningKey, slackBotToken, slackSigningSecret, pagerDutyWebhookSecret, flyApiToken, queryToken, acsConnectionString, remoteWriteToken]
 
 resource secrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for (s, i) in secretSettings: if (s.given) {
   parent: vault
@@ -331,6 +334,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Alerting__QueryToken: secretSettings[5].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[5].secret})' : ''
     Alerting__AcsConnectionString: secretSettings[6].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[6].secret})' : ''
     Alerting__AcsSmsFrom: acsSmsFrom
+    Alerting__RemoteWriteToken: secretSettings[7].given ? '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${secretSettings[7].secret})' : ''
   }
 }
 
