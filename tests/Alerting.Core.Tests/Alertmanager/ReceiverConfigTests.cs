@@ -235,7 +235,7 @@ public sealed class ReceiverConfigTests
         Assert.Empty(o.Details);
         Assert.False(o.UpdateAlerts);
         Assert.False(o.HttpConfig.FollowRedirects);
-        Assert.Equal(["webhook", "email", "email", "pagerduty", "opsgenie", "slack", "slack"], R.Integrations.Select(i => i.Kind));
+        Assert.Equal(["webhook", "email", "email", "pagerduty", "opsgenie", "slack", "slack", "jira"], R.Integrations.Select(i => i.Kind));
     }
 
     [Fact]
