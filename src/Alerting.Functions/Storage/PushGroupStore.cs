@@ -59,14 +59,18 @@ public sealed class PushGroupStore(BlobServiceClient blobs, StorageInitializer i
             loaded =>
             {
                 var store = new PushStore(time, loaded.Groups);
+                // The change runs before the groups are copied: a tuple's elements are evaluated left to right,
+                // so copying inside the same tuple as the change would save the groups as they were before it.
+                (T Result, PushException? Rejected) outcome;
                 try
                 {
-                    return (loaded with { Groups = store.Groups.ToArray() }, (change(store), null));
+                    outcome = (change(store), null);
                 }
                 catch (PushException e)
                 {
-                    return (loaded with { Groups = store.Groups.ToArray() }, (default!, e));
+                    outcome = (default!, e);
                 }
+                return (loaded with { Groups = store.Groups.ToArray() }, outcome);
             },
             (loaded, next, token) => TrySaveAsync(next.Groups, loaded.ETag, token),
             ct).ConfigureAwait(false);
