@@ -15,6 +15,9 @@ public sealed class Choices(int[] raw)
 {
     private int _next;
 
+    /// <summary>A non-negative number.</summary>
+    public int Next() => (int)(Take() & int.MaxValue);
+
     /// <summary>A choice in [0, <paramref name="maxExclusive"/>).</summary>
     public int Next(int maxExclusive) => maxExclusive <= 1 ? 0 : (int)(Take() % maxExclusive);
 
