@@ -60,10 +60,7 @@ internal sealed partial class ConfigParser
         {
             return;
         }
-        if (cfg.WebhookUrl is not null && cfg.WebhookUrlFile is not null)
-        {
-            throw _ctx.Error(m.Node, path, "at most one of webhook_url & webhook_url_file must be configured");
-        }
+        InlineOrFile(m, path, "webhook_url", cfg.WebhookUrl, cfg.WebhookUrlFile);
         draft.Mattermosts.Add((cfg, http is not null, m.Node, path));
     }
 

@@ -31,14 +31,7 @@ internal sealed partial class ConfigParser
         {
             return;
         }
-        if (cfg.WebhookUrl is null && cfg.WebhookUrlFile is null)
-        {
-            throw _ctx.Error(m.Node, path, "one of webhook_url or webhook_url_file must be configured");
-        }
-        if (cfg.WebhookUrl is not null && cfg.WebhookUrlFile is not null)
-        {
-            throw _ctx.Error(m.Node, path, "at most one of webhook_url & webhook_url_file must be configured");
-        }
+        InlineOrFile(m, path, "webhook_url", cfg.WebhookUrl, cfg.WebhookUrlFile, required: true);
         draft.MsTeamsV2.Add((cfg, http is not null));
     }
 }

@@ -71,10 +71,7 @@ internal sealed partial class ConfigParser
         {
             return;
         }
-        if (cfg.ApiKey is not null && cfg.ApiKeyFile is not null)
-        {
-            throw _ctx.Error(m.Node, path, "at most one of api_key & api_key_file must be configured");
-        }
+        InlineOrFile(m, path, "api_key", cfg.ApiKey, cfg.ApiKeyFile);
         draft.OpsGenies.Add((cfg, http is not null, node, path));
     }
 

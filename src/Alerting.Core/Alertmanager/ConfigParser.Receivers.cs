@@ -326,14 +326,8 @@ internal sealed partial class ConfigParser
         {
             return;
         }
-        if (cfg.ApiUrl is not null && !string.IsNullOrEmpty(cfg.ApiUrlFile))
-        {
-            throw _ctx.Error(m.Node, path, "at most one of api_url & api_url_file must be configured");
-        }
-        if (!string.IsNullOrEmpty(cfg.AppToken) && !string.IsNullOrEmpty(cfg.AppTokenFile))
-        {
-            throw _ctx.Error(m.Node, path, "at most one of app_token & app_token_file must be configured");
-        }
+        InlineOrFile(m, path, "api_url", cfg.ApiUrl, Empty(cfg.ApiUrlFile));
+        InlineOrFile(m, path, "app_token", Empty(cfg.AppToken), Empty(cfg.AppTokenFile));
         draft.Slacks.Add((cfg, http?.Authorization is { Credentials: not null } or { CredentialsFile: not null }, http is not null, node, path));
     }
 
@@ -451,14 +445,8 @@ internal sealed partial class ConfigParser
         {
             throw _ctx.Error(m.Node, path, "missing service or routing key in PagerDuty config");
         }
-        if (cfg.RoutingKey is not null && cfg.RoutingKeyFile is not null)
-        {
-            throw _ctx.Error(m.Node, path, "at most one of routing_key & routing_key_file must be configured");
-        }
-        if (cfg.ServiceKey is not null && cfg.ServiceKeyFile is not null)
-        {
-            throw _ctx.Error(m.Node, path, "at most one of service_key & service_key_file must be configured");
-        }
+        InlineOrFile(m, path, "routing_key", cfg.RoutingKey, cfg.RoutingKeyFile);
+        InlineOrFile(m, path, "service_key", cfg.ServiceKey, cfg.ServiceKeyFile);
         draft.PagerDuties.Add((cfg with { Source = cfg.Source ?? cfg.Client }, url is not null, http is not null));
     }
 
@@ -488,10 +476,7 @@ internal sealed partial class ConfigParser
         {
             throw _ctx.Error(m.Node, path + ".url", "missing URL in webhook config");
         }
-        if (cfg.Url is not null && cfg.UrlFile is not null)
-        {
-            throw _ctx.Error(m.Node, path, "at most one of url & url_file must be configured");
-        }
+        InlineOrFile(m, path, "url", cfg.Url, cfg.UrlFile);
         draft.Webhooks.Add((cfg, http is not null));
     }
 

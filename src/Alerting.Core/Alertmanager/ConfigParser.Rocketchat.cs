@@ -72,14 +72,8 @@ internal sealed partial class ConfigParser
         {
             return;
         }
-        if (cfg.Token is not null && cfg.TokenFile is not null)
-        {
-            throw _ctx.Error(m.Node, path, "at most one of token & token_file must be configured");
-        }
-        if (cfg.TokenId is not null && cfg.TokenIdFile is not null)
-        {
-            throw _ctx.Error(m.Node, path, "at most one of token_id & token_id_file must be configured");
-        }
+        InlineOrFile(m, path, "token", cfg.Token, cfg.TokenFile);
+        InlineOrFile(m, path, "token_id", cfg.TokenId, cfg.TokenIdFile);
         draft.Rocketchats.Add((cfg, http is not null, m.Node, path));
     }
 

@@ -92,6 +92,22 @@ internal sealed partial class ConfigParser
 
     private static string? Empty(string? s) => HttpClientConfigParser.Empty(s);
 
+    /// <summary>
+    /// Alertmanager's rule for a value given inline or read from <c>{key}_file</c>: never both, and one of
+    /// them when <paramref name="required"/>; the errors are its own words.
+    /// </summary>
+    private void InlineOrFile(YamlMap m, string path, string key, string? inline, string? file, bool required = false)
+    {
+        if (required && inline is null && file is null)
+        {
+            throw _ctx.Error(m.Node, path, $"one of {key} or {key}_file must be configured");
+        }
+        if (inline is not null && file is not null)
+        {
+            throw _ctx.Error(m.Node, path, $"at most one of {key} & {key}_file must be configured");
+        }
+    }
+
     internal static bool IsValidLabelName(string name) => LabelNamePattern().IsMatch(name);
 
     [GeneratedRegex("^[a-zA-Z_][a-zA-Z0-9_]*$", RegexOptions.CultureInvariant)]

@@ -37,10 +37,7 @@ internal sealed partial class ConfigParser
         {
             return;
         }
-        if (cfg.BotToken is not null && cfg.BotTokenFile is not null)
-        {
-            throw _ctx.Error(m.Node, path, "at most one of bot_token & bot_token_file must be configured");
-        }
+        InlineOrFile(m, path, "bot_token", cfg.BotToken, cfg.BotTokenFile);
         if (cfg.ChatId == 0 && cfg.ChatIdFile is null)
         {
             throw _ctx.Error(m.Node, path, "missing chat_id on telegram_config");

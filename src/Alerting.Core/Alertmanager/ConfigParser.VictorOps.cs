@@ -45,10 +45,7 @@ internal sealed partial class ConfigParser
         {
             throw _ctx.Error(m.Node, path, "missing Routing key in VictorOps config");
         }
-        if (cfg.ApiKey is not null && cfg.ApiKeyFile is not null)
-        {
-            throw _ctx.Error(m.Node, path, "at most one of api_key & api_key_file must be configured");
-        }
+        InlineOrFile(m, path, "api_key", cfg.ApiKey, cfg.ApiKeyFile);
         foreach (var reserved in VictorOpsReservedFields)
         {
             if (custom.ContainsKey(reserved))

@@ -42,10 +42,7 @@ internal sealed partial class ConfigParser
         {
             throw _ctx.Error(m.Node, m.KeyPath("message_type"), $"weChat message type \"{cfg.MessageType}\" does not match valid options ^(text|markdown)$");
         }
-        if (cfg.ApiSecret is not null && cfg.ApiSecretFile is not null)
-        {
-            throw _ctx.Error(m.Node, path, "at most one of api_secret & api_secret_file must be configured");
-        }
+        InlineOrFile(m, path, "api_secret", cfg.ApiSecret, cfg.ApiSecretFile);
         draft.WeChats.Add((cfg, http is not null, node, path));
     }
 

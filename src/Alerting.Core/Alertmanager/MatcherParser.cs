@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Alerting.Core.Model;
@@ -208,46 +207,11 @@ public static partial class MatcherParser
     /// <summary><c>{a="b",c=~"d"}</c>, the form Alertmanager uses in route keys and the routing tree.</summary>
     public static string FormatList(IEnumerable<LabelMatcher> matchers) => "{" + string.Join(',', matchers.Select(Format)) + "}";
 
-    /// <summary>Go's <c>strconv.Quote</c>: printable Unicode kept, control characters escaped.</summary>
+    /// <summary>Go's <c>strconv.Quote</c>: printable Unicode kept, the rest escaped (the one implementation is the template engine's).</summary>
     public static string GoQuote(string s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        var sb = new StringBuilder(s.Length + 2).Append('"');
-        for (var i = 0; i < s.Length; i++)
-        {
-            var c = s[i];
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\a': sb.Append("\\a"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\v': sb.Append("\\v"); break;
-                default:
-                    if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
-                    {
-                        sb.Append(c).Append(s[++i]);
-                    }
-                    else if (c < 0x20 || c == 0x7f)
-                    {
-                        sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
-                    }
-                    else if (char.IsControl(c) || char.IsSurrogate(c) || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
-                    {
-                        sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
+        return Templating.GoQuote.Quote(s);
     }
 
     /// <summary>Alertmanager's matcher order: by name, then value, then operator.</summary>

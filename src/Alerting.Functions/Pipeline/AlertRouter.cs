@@ -1,5 +1,5 @@
 using Alerting.Core.Alertmanager;
-using Alerting.Core.Dispatch;
+using Alerting.Core.Grouping;
 using Alerting.Core.Escalation;
 using Alerting.Core.Model;
 using Alerting.Functions.Storage;

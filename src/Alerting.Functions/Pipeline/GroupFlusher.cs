@@ -1,4 +1,4 @@
-using Alerting.Core.Dispatch;
+using Alerting.Core.Grouping;
 using Alerting.Core.Model;
 using Alerting.Functions.Notify;
 using Alerting.Functions.Options;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Alerting.Core.Dispatch;
+using Alerting.Core.Grouping;
 using Alerting.Core.Model;
 using Azure;
 using Azure.Data.Tables;

@@ -1,14 +1,18 @@
 using System.Text;
 using Alerting.Core.Alertmanager;
 using Alerting.Core.Model;
-
+using Alerting.Core.Tests.Properties;
 using Alerting.Tooling.Alertmanager;
+using FsCheck;
+using FsCheck.Fluent;
+
 namespace Alerting.Core.Tests.Alertmanager;
 
 /// <summary>
 /// Randomly generated routing trees (nesting, continue, every matcher operator, legacy match/match_re,
 /// group_by and timings) routed for random label sets: the receivers and the matching tree must be what
-/// amtool 0.25 prints, and the full tree what <c>amtool config routes</c> prints.
+/// amtool 0.25 prints, and the full tree what <c>amtool config routes</c> prints. FsCheck draws the
+/// trees from a fixed seed and shrinks a failing one to a smaller tree.
 /// </summary>
 public sealed class RandomTreeAmtoolComparisonTests
 {
@@ -18,7 +22,7 @@ public sealed class RandomTreeAmtoolComparisonTests
         ["critical", "warning", "info"], ["db", "ops", "web"], ["prod", "staging"], ["api", "files", "auth"], ["DiskFull", "NodeDown", "Latency"],
     ];
 
-    private static string RandomMatcher(Random rng, out string legacyKey, out string legacyValue)
+    private static string RandomMatcher(Choices rng, out string legacyKey, out string legacyValue)
     {
         var i = rng.Next(Names.Length);
         var v = Values[i][rng.Next(Values[i].Length)];
@@ -36,7 +40,7 @@ public sealed class RandomTreeAmtoolComparisonTests
         };
     }
 
-    private static void WriteRoute(StringBuilder sb, Random rng, int depth, string indent, ref int receivers)
+    private static void WriteRoute(StringBuilder sb, Choices rng, int depth, string indent, ref int receivers)
     {
         sb.Append(indent).Append("- receiver: r").Append(receivers++ % 6).Append('\n');
         var inner = indent + "  ";
@@ -59,16 +63,17 @@ public sealed class RandomTreeAmtoolComparisonTests
                 }
                 break;
         }
-        if (rng.Next(3) == 0)
+        // A non-zero choice adds something, so a shrunk case is a smaller tree.
+        if (rng.Next(3) == 2)
         {
             sb.Append(inner).Append("continue: true\n");
         }
-        if (rng.Next(4) == 0)
+        if (rng.Next(4) == 3)
         {
             sb.Append(inner).Append("group_by: [").Append(Names[rng.Next(Names.Length)]).Append("]\n");
             sb.Append(inner).Append("group_wait: ").Append(rng.Next(1, 60)).Append("s\n");
         }
-        if (depth < 3 && rng.Next(3) == 0)
+        if (depth < 3 && rng.Next(3) == 2)
         {
             sb.Append(inner).Append("routes:\n");
             for (var n = rng.Next(1, 4); n > 0; n--)
@@ -78,7 +83,7 @@ public sealed class RandomTreeAmtoolComparisonTests
         }
     }
 
-    internal static string RandomConfig(Random rng)
+    internal static string RandomConfig(Choices rng)
     {
         var sb = new StringBuilder("route:\n  receiver: r0\n  group_by: [alertname]\n  routes:\n");
         var receivers = 1;
@@ -94,26 +99,25 @@ public sealed class RandomTreeAmtoolComparisonTests
         return sb.ToString();
     }
 
-    private static Labels RandomLabels(Random rng) =>
+    private static Labels RandomLabels(Choices rng) =>
         Labels.From(Names.Select((n, i) => (n, rng.Next(3) == 0 ? string.Empty : Values[i][rng.Next(Values[i].Length)])).ToArray());
+
+    /// <summary>Enough choices for the deepest tree and its fifteen label sets.</summary>
+    private const int ChoicesPerCase = 400;
 
     [AmtoolFact]
     public void FortyRandomTreesRouteFifteenLabelSetsEachLikeAmtool()
     {
-        var rng = new Random(424242);
-        var mismatches = new List<string>();
         var checkedSets = 0;
-        for (var t = 0; t < 40; t++)
+        Check.One(Choices.Runs(40, 424242), Prop.ForAll(Choices.Arbitrary(ChoicesPerCase), raw =>
         {
+            var rng = new Choices(raw);
             var yaml = RandomConfig(rng);
             var path = AlertmanagerTestData.WriteTemp(yaml);
             var dir = Path.GetDirectoryName(path)!;
             var cfg = AlertmanagerConfigLoader.Load(path);
             var (_, tree, _) = AlertmanagerTestData.RunAmtool(dir, "config", "routes", "--config.file=" + path);
-            if (tree != AmtoolCompat.RoutingTree(cfg.Root))
-            {
-                mismatches.Add($"tree of\n{yaml}\n--- amtool\n{tree}--- ours\n{AmtoolCompat.RoutingTree(cfg.Root)}");
-            }
+            Assert.True(tree == AmtoolCompat.RoutingTree(cfg.Root), $"tree of\n{yaml}\n--- amtool\n{tree}--- ours\n{AmtoolCompat.RoutingTree(cfg.Root)}");
             for (var i = 0; i < 15; i++)
             {
                 var labels = RandomLabels(rng);
@@ -122,22 +126,17 @@ public sealed class RandomTreeAmtoolComparisonTests
                 Assert.True(exit == 0, stderr);
                 var ours = AmtoolCompat.MatchingTree(cfg.Root, labels) + AmtoolCompat.Receivers(cfg.Root, labels) + "\n";
                 checkedSets++;
-                if (ours != stdout)
-                {
-                    mismatches.Add($"{labels} on\n{yaml}\n--- amtool\n{stdout}--- ours\n{ours}");
-                }
+                Assert.True(ours == stdout, $"{labels} on\n{yaml}\n--- amtool\n{stdout}--- ours\n{ours}");
             }
-        }
+        }));
         Assert.Equal(600, checkedSets);
-        Assert.True(mismatches.Count == 0, $"{mismatches.Count} mismatches:\n" + string.Join('\n', mismatches.Take(2)));
     }
 
     [Fact]
-    public void GroupKeysOfRandomTreesStartWithTheRouteKeyAndHoldOnlyGroupLabels()
-    {
-        var rng = new Random(7);
-        for (var t = 0; t < 20; t++)
+    public void GroupKeysOfRandomTreesStartWithTheRouteKeyAndHoldOnlyGroupLabels() =>
+        Check.One(Choices.Runs(200, 7), Prop.ForAll(Choices.Arbitrary(ChoicesPerCase), raw =>
         {
+            var rng = new Choices(raw);
             var cfg = AlertmanagerConfigLoader.Parse(RandomConfig(rng), "random.yml");
             var labels = RandomLabels(rng).With("alertname", "X");
             foreach (var m in cfg.Root.Match(labels))
@@ -145,6 +144,5 @@ public sealed class RandomTreeAmtoolComparisonTests
                 Assert.StartsWith(m.RouteKey + ":{", m.GroupKey(labels), StringComparison.Ordinal);
                 Assert.All(m.GroupLabels(labels), l => Assert.True(m.GroupByAll || m.GroupBy.Contains(l.Name)));
             }
-        }
-    }
+        }));
 }

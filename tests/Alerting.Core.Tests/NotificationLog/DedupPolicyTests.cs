@@ -1,5 +1,5 @@
 using Alerting.Core.NotificationLog;
-using Alerting.Core.Dispatch;
+using Alerting.Core.Grouping;
 using Alerting.Core.Model;
 
 namespace Alerting.Core.Tests.NotificationLog;

@@ -1,6 +1,8 @@
 using Alerting.Core.Model;
 using Alerting.Core.Tsdb;
 using Alerting.Core.Tsdb.Chunks;
+using FsCheck;
+using FsCheck.Fluent;
 
 namespace Alerting.Core.Tests.Tsdb;
 
@@ -10,41 +12,56 @@ public sealed class XorChunkTests
     public void Crc32c_matches_the_castagnoli_check_value() =>
         Assert.Equal(0xE3069283u, Crc32C.Compute("123456789"u8));
 
+    /// <summary>How far a timestamp moves: regular, jittered, huge and small steps reach every delta-of-delta bucket.</summary>
+    private static readonly Gen<long> Step = Gen.OneOf(
+        Gen.Constant(15_000L),
+        Gen.Choose(-4000, 4000).Select(j => 15_000L + j),
+        Gen.Constant(3_000_000_000L),
+        Gen.Choose(1, 200_000).Select(d => (long)d));
+
+    /// <summary>The special values XOR must keep exactly, repeats (a zero XOR) and values of any magnitude and sign.</summary>
+    private static readonly Gen<double> Value = Gen.OneOf(
+        Gen.Elements(Sample.StaleNaN, double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 42.0),
+        Gen.Zip(Gen.Choose(-1_000_000, 1_000_000), Gen.Choose(-300, 300), (m, e) => m / 1e6 * Math.Pow(10, e)));
+
+    /// <summary>Up to a chunk's 120 samples from t = -5 s; a failing series shrinks by dropping samples.</summary>
+    private static Arbitrary<(long Step, double Value)[]> Series() =>
+        Arb.From(
+            Gen.Choose(1, 120).SelectMany(n => Gen.ArrayOf(Gen.Zip(Step, Value, (t, v) => (t, v)), n)),
+            s => s.Length > 1 ? s.Select((_, i) => s.Where((_, j) => j != i).ToArray()) : []);
+
     [Fact]
-    public void Samples_come_back_bit_for_bit_including_the_stale_marker_and_ordinary_nan()
-    {
-        var rnd = new Random(7);
-        var input = new List<(long, double)>();
-        var t = -5_000L;
-        for (var i = 0; i < 120; i++)
+    public void Samples_come_back_bit_for_bit() =>
+        Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true), Prop.ForAll(Series(), steps =>
         {
-            // Regular, jittered, huge and negative-going deltas exercise every delta-of-delta bucket.
-            t += i switch { < 20 => 15_000, < 40 => 15_000 + rnd.Next(-4000, 4000), < 45 => 3_000_000_000L, _ => 1 + rnd.Next(0, 200_000) };
-            var v = i switch
+            var input = new List<(long T, double V)>();
+            var t = -5_000L;
+            foreach (var (step, v) in steps)
             {
-                10 => Sample.StaleNaN,
-                11 => double.NaN,
-                12 => double.PositiveInfinity,
-                13 => -0.0,
-                < 30 => 42,
-                _ => (rnd.NextDouble() - 0.5) * Math.Pow(10, rnd.Next(-300, 300)),
-            };
-            input.Add((t, v));
-        }
+                t += step;
+                input.Add((t, v));
+            }
+            var a = new XorAppender();
+            foreach (var (ts, v) in input)
+            {
+                a.Append(ts, v);
+            }
+            var decoded = XorChunk.Decode(a.ToArray());
+            Assert.Equal(input.Select(s => (s.T, BitConverter.DoubleToInt64Bits(s.V))), decoded.Select(d => (d.TimestampMs, BitConverter.DoubleToInt64Bits(d.Value))));
+        }));
+
+    [Fact]
+    public void The_stale_marker_survives_and_stays_distinct_from_an_ordinary_nan()
+    {
         var a = new XorAppender();
-        foreach (var (ts, v) in input)
+        double[] values = [1, Sample.StaleNaN, double.NaN, 2];
+        for (var i = 0; i < values.Length; i++)
         {
-            a.Append(ts, v);
+            a.Append(i * 15_000L, values[i]);
         }
         var decoded = XorChunk.Decode(a.ToArray());
-        Assert.Equal(input.Count, decoded.Count);
-        for (var i = 0; i < input.Count; i++)
-        {
-            Assert.Equal(input[i].Item1, decoded[i].TimestampMs);
-            Assert.Equal(BitConverter.DoubleToInt64Bits(input[i].Item2), BitConverter.DoubleToInt64Bits(decoded[i].Value));
-        }
-        Assert.True(decoded[10].IsStale);
-        Assert.False(decoded[11].IsStale);
+        Assert.Equal([false, true, false, false], decoded.Select(d => d.IsStale));
+        Assert.True(double.IsNaN(decoded[2].Value));
     }
 
     [Fact]

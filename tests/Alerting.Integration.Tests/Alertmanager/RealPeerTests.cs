@@ -47,14 +47,14 @@ public sealed class RealPeerTests : IAsyncLifetime
     /// <summary>Drains our queues and keeps our clock at real time until a Slack message mentions <paramref name="alertname"/> (bounded).</summary>
     private async Task<string> WaitForSlackAsync(string alertname, ExternalProcess peer)
     {
-        var until = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < until)
+        string? title = null;
+        await Eventually.UntilAsync($"a Slack message for {alertname}", async () =>
         {
             await _stack.DrainAsync();
-            var title = _stack.SlackTitles().FirstOrDefault(t => t.Contains(alertname, StringComparison.Ordinal));
+            title = _stack.SlackTitles().FirstOrDefault(t => t.Contains(alertname, StringComparison.Ordinal));
             if (title is not null)
             {
-                return title;
+                return true;
             }
             // Real peers stamp alerts with real time (Prometheus' endsAt is only a few seconds ahead),
             // so our clock follows real time instead of racing ahead and resolving them.
@@ -63,9 +63,9 @@ public sealed class RealPeerTests : IAsyncLifetime
             {
                 _stack.Time.Advance(lag);
             }
-            await Task.Delay(500);
-        }
-        throw new TimeoutException($"no Slack message for {alertname} within {Deadline}; peer output:\n{peer.Output}");
+            return false;
+        }, Deadline, () => "peer output:\n" + peer.Output, poll: TimeSpan.FromMilliseconds(500));
+        return title!;
     }
 
     [Fact]

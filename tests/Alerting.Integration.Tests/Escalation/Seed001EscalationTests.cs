@@ -182,8 +182,10 @@ public sealed class Seed001EscalationTests
         Assert.Single(s.IncidentsFor(EscalationScenario.EngineerKey));
         await s.Stack.RestartHostAsync();
 
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
-        await s.Stack.DrainAsync();
+        // The step message the crash left behind comes back after its visibility timeout (1 s of real
+        // time) and re-sends the trigger: wait for that second event at PagerDuty, not for a guessed time.
+        await s.Stack.DrainUntilAsync("the step left by the crash to be redelivered and re-trigger PagerDuty",
+            () => s.IncidentsFor(EscalationScenario.EngineerKey).Sum(i => i.Events) >= 2, timeout: TimeSpan.FromSeconds(30));
         await s.RunUntilAsync(TimeSpan.FromMinutes(8));
 
         // The step was retried (a second trigger reached PagerDuty) but joined the open incident: one page.

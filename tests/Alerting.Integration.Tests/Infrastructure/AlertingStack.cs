@@ -171,9 +171,35 @@ public sealed class AlertingStack : IAsyncDisposable
         for (var i = 0; i < 5; i++)
         {
             await Host.DrainQueuesAsync(maxPasses: 3);
+            // Not a wait for an outcome: a pause that lets re-sent messages' scaled delays (a few ms)
+            // run out so the next pass sees them; callers wait on outcomes with DrainUntilAsync.
             await Task.Delay(30);
         }
     }
+
+    /// <summary>
+    /// Drains the queues until <paramref name="done"/> holds, advancing the application clock by
+    /// <paramref name="step"/> after each drain (none: only real-time work such as a visibility timeout
+    /// is awaited); fails naming <paramref name="what"/> after <paramref name="timeout"/> of real time.
+    /// </summary>
+    public Task DrainUntilAsync(string what, Func<bool> done, TimeSpan? step = null, TimeSpan? timeout = null, Func<string>? details = null) =>
+        DrainUntilAsync(what, () => Task.FromResult(done()), step, timeout, details);
+
+    /// <inheritdoc cref="DrainUntilAsync(string, Func{bool}, TimeSpan?, TimeSpan?, Func{string}?)"/>
+    public Task DrainUntilAsync(string what, Func<Task<bool>> done, TimeSpan? step = null, TimeSpan? timeout = null, Func<string>? details = null) =>
+        Eventually.UntilAsync(what, async () =>
+        {
+            if (await done())
+            {
+                return true;
+            }
+            await DrainAsync();
+            if (step is { } s)
+            {
+                Time.Advance(s);
+            }
+            return await done();
+        }, timeout, details, poll: TimeSpan.FromMilliseconds(100));
 
     /// <summary>Slack attachment titles received so far.</summary>
     public IReadOnlyList<string> SlackTitles() =>

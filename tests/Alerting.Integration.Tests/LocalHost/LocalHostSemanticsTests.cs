@@ -3,7 +3,6 @@ using Alerting.Integration.Tests.Infrastructure;
 using Alerting.LocalHost;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Alerting.Integration.Tests.LocalHost;
 
@@ -11,7 +10,7 @@ namespace Alerting.Integration.Tests.LocalHost;
 public sealed class LocalHostSemanticsTests : IAsyncLifetime
 {
     private readonly Observations _seen = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+    private readonly ObservedClock _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
     private Azurite _azurite = null!;
     private string _hostJson = null!;
 
@@ -104,9 +103,12 @@ public sealed class LocalHostSemanticsTests : IAsyncLifetime
         await Queue(TestFunctions.Queue).SendMessageAsync("fail-vis");
 
         Assert.Equal(1, await host.Pumps.Single().ProcessBatchAsync(CancellationToken.None));
+        var failed = System.Diagnostics.Stopwatch.StartNew();
         Assert.Equal(0, await host.Pumps.Single().ProcessBatchAsync(CancellationToken.None));
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
-        Assert.Equal(1, await host.Pumps.Single().ProcessBatchAsync(CancellationToken.None));
+        // The failed message is hidden for host.json's two seconds, then handed out again.
+        await Eventually.UntilAsync("the failed message to come back after its visibility timeout",
+            async () => await host.Pumps.Single().ProcessBatchAsync(CancellationToken.None) == 1, TimeSpan.FromSeconds(20), poll: TimeSpan.FromMilliseconds(100));
+        Assert.True(failed.Elapsed >= TimeSpan.FromSeconds(1.5), $"the message came back after {failed.Elapsed}, before its visibility timeout");
 
         Assert.Equal([1L, 2L], _seen.QueueCalls.Select(c => c.DequeueCount));
         File.Delete(hostJson);
@@ -118,10 +120,7 @@ public sealed class LocalHostSemanticsTests : IAsyncLifetime
         await using var host = await StartHostAsync(pumps: true);
         await Queue(TestFunctions.Queue).SendMessageAsync("ok-bg");
 
-        for (var i = 0; i < 100 && _seen.QueueCalls.IsEmpty; i++)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync("the background pump to process the message", () => !_seen.QueueCalls.IsEmpty, TimeSpan.FromSeconds(10));
 
         Assert.Equal("ok-bg", Assert.Single(_seen.QueueCalls).Message);
     }
@@ -130,17 +129,15 @@ public sealed class LocalHostSemanticsTests : IAsyncLifetime
     public async Task Timer_fires_on_its_ncrontab_schedule_in_application_time()
     {
         await using var host = await StartHostAsync(timers: true);
-        // The clock starts on a 5s boundary; nothing is due yet.
-        await Task.Delay(200);
+        // The clock starts on a 5s boundary; nothing is due yet. The scheduler arming its wait for the
+        // next occurrence proves it looked at the schedule and chose not to run now.
+        await Eventually.UntilAsync("the scheduler to wait for 12:00:05", () => _time.Waits.Contains(TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
         Assert.Empty(_seen.TimerCalls);
 
         for (var i = 1; i <= 3; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(5));
-            for (var w = 0; w < 50 && _seen.TimerCalls.Count < i; w++)
-            {
-                await Task.Delay(50);
-            }
+            await Eventually.UntilAsync($"timer run {i}", () => _seen.TimerCalls.Count >= i, TimeSpan.FromSeconds(10));
             Assert.Equal(i, _seen.TimerCalls.Count);
         }
         var last = _seen.TimerCalls.Last();

@@ -54,6 +54,7 @@ public sealed class TestFunctions(Observations seen)
         seen.RunAsync(async () =>
         {
             seen.QueueCalls.Enqueue((message, dequeueCount));
+            // Simulated work that takes a while, so overlapping runs of a batch can be observed.
             await Task.Delay(150, ct);
             if (message.StartsWith("fail", StringComparison.Ordinal))
             {

@@ -192,12 +192,8 @@ public sealed class DeliveryRetryTests : IAsyncLifetime
         Assert.Contains(_logs.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("failed, will retry", StringComparison.Ordinal));
 
         // The failed flush message comes back after host.json's visibilityTimeout (30 s of real time).
-        var clock = Stopwatch.StartNew();
-        while (_pagerDuty.Incidents.Count == 0 && clock.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await stack.DrainAsync();
-            await Task.Delay(250);
-        }
+        await stack.DrainUntilAsync("the redelivered flush to open the PagerDuty incident", () => _pagerDuty.Incidents.Count > 0,
+            details: () => $"{_pagerDuty.Requests} requests reached PagerDuty");
         Assert.Equal(4, _pagerDuty.Requests);
         Assert.Single(_pagerDuty.Incidents);
     }
@@ -235,12 +231,7 @@ public sealed class DeliveryRetryTests : IAsyncLifetime
 
         var poison = new Azure.Storage.Queues.QueueClient(stack.Azurite.ConnectionString, "notifications-poison",
             new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30) && (await poison.PeekMessagesAsync(10)).Value.Length == 0)
-        {
-            await stack.DrainAsync();
-            await Task.Delay(300);
-        }
+        await stack.DrainUntilAsync("the flush to land in notifications-poison", async () => (await poison.PeekMessagesAsync(10)).Value.Length > 0);
 
         var message = Assert.Single((await poison.PeekMessagesAsync(10)).Value);
         var flush = System.Text.Json.JsonSerializer.Deserialize<Functions.Pipeline.FlushGroupMessage>(message.Body.ToString(), Functions.Storage.QueueSender.Json)!;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Alerting.DemoFleet;
@@ -91,16 +90,8 @@ public sealed class PagerDutyDeliveryTests : IAsyncLifetime
     }
 
     /// <summary>Drains without moving application time, for work that waits on real time (a failed message's visibility timeout).</summary>
-    private async Task DrainUntilAsync(Func<bool> done, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!done() && clock.Elapsed < timeout)
-        {
-            await Stack.DrainAsync();
-            await Task.Delay(250);
-        }
-        Assert.True(done(), $"the expected PagerDuty traffic did not arrive within {timeout}");
-    }
+    private Task DrainUntilAsync(Func<bool> done, TimeSpan timeout) =>
+        Stack.DrainUntilAsync("the expected PagerDuty traffic", done, timeout: timeout, details: () => $"{_pagerDuty.Requests} requests reached PagerDuty");
 
     private async Task<GroupRecord> SingleGroupAsync() =>
         Assert.Single(await Stack.Host.Services.GetRequiredService<GroupStore>().ListAsync(CancellationToken.None));

@@ -109,22 +109,8 @@ public sealed class RedeliveryTests : IAsyncLifetime
         Assert.InRange(elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(15));
         Assert.Equal(2, _logs.Lines.Count(l => l.Message.Contains("failed transiently", StringComparison.Ordinal)));
         // Each attempt reached the receiver, which never answered; none was accepted.
-        Assert.True(await Eventually(() => _receiver.To("hook").Count == 3, TimeSpan.FromSeconds(10)), $"{_receiver.To("hook").Count} attempts reached the receiver");
+        await Eventually.UntilAsync("3 attempts to reach the receiver", () => _receiver.To("hook").Count == 3, TimeSpan.FromSeconds(10), () => $"{_receiver.To("hook").Count} did");
         Assert.DoesNotContain(_receiver.To("hook"), r => r.Accepted);
-    }
-
-    private static async Task<bool> Eventually(Func<bool> condition, TimeSpan deadline)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > deadline)
-            {
-                return false;
-            }
-            await Task.Delay(50);
-        }
-        return true;
     }
 
     /// <summary>
@@ -165,12 +151,8 @@ public sealed class RedeliveryTests : IAsyncLifetime
         using var posted = await stack.Http.PostAsync("api/v2/alerts?code=local-function-key", new StringContent(payload, Encoding.UTF8, "application/json"));
         posted.EnsureSuccessStatusCode();
 
-        var clock = Stopwatch.StartNew();
-        while (!_receiver.To("flaky").Any(r => r.Accepted) && clock.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await stack.DrainAsync();
-            await Task.Delay(200);
-        }
+        await stack.DrainUntilAsync("the flaky webhook to accept the redelivered flush", () => _receiver.To("flaky").Any(r => r.Accepted),
+            details: () => $"{_receiver.To("flaky").Count} attempts reached it");
         // Whatever else is queued (a stray copy of the flush) gets its chance to misbehave.
         await stack.DrainAsync();
 

@@ -82,25 +82,20 @@ public sealed class AlertmanagerParityTests : IAsyncLifetime
         var ours = await _stack.Http.PostAsync("api/v2/alerts?code=local-function-key", new StringContent(alerts, System.Text.Encoding.UTF8, "application/json"));
         ours.EnsureSuccessStatusCode();
 
-        for (var i = 0; i < 100 && (_theirSlack.Received.Count == 0 || _stack.Slack.Received.Count == 0); i++)
-        {
-            await _stack.DrainAsync();
-            _stack.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(100);
-        }
+        await ReceiverParity.BothReceiveAsync(_stack, "Slack", 1, () => _theirSlack.Received.Count, () => _stack.Slack.Received.Count);
 
         var theirs = Assert.Single(_theirSlack.Received).Body;
         var mine = Assert.Single(_stack.Slack.Received).Body;
         Assert.Equal(theirs.ToJsonString(), mine.ToJsonString());
 
         JsonObject? theirMail = null, myMail = null;
-        for (var i = 0; i < 50 && (theirMail is null || myMail is null); i++)
+        await Eventually.UntilAsync("Alertmanager's email and ours in MailDev", async () =>
         {
             var emails = await _stack.Mail.EmailsAsync();
             theirMail = emails.OfType<JsonObject>().FirstOrDefault(e => e["to"]![0]!["address"]!.GetValue<string>() == "theirs@test.local");
             myMail = emails.OfType<JsonObject>().FirstOrDefault(e => e["to"]![0]!["address"]!.GetValue<string>() == "ours@test.local");
-            await Task.Delay(100);
-        }
+            return theirMail is not null && myMail is not null;
+        });
         Assert.NotNull(theirMail);
         Assert.NotNull(myMail);
         Assert.Equal(theirMail["subject"]!.GetValue<string>(), myMail["subject"]!.GetValue<string>());

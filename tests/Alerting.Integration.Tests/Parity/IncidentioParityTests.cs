@@ -71,7 +71,7 @@ public sealed class IncidentioParityTests : IAsyncLifetime
     {
         var startsAt = _stack.Time.GetUtcNow().AddMinutes(-3);
         await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: false);
-        await ReceiverParity.WaitForAsync(_stack, () => _theirs.Received.Count >= 1 && _ours.Received.Count >= 1);
+        await ReceiverParity.BothReceiveAsync(_stack, "incident.io", 1, () => _theirs.Received.Count, () => _ours.Received.Count);
 
         Assert.Equal((1, 1), (_theirs.Received.Count, _ours.Received.Count));
         var (theirs, ours) = (_theirs.RawBodies[0], _ours.RawBodies[0]);
@@ -82,7 +82,7 @@ public sealed class IncidentioParityTests : IAsyncLifetime
 
         _stack.Time.Advance(TimeSpan.FromMinutes(2));
         await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: true);
-        await ReceiverParity.WaitForAsync(_stack, () => _theirs.Received.Count >= 2 && _ours.Received.Count >= 2);
+        await ReceiverParity.BothReceiveAsync(_stack, "incident.io", 2, () => _theirs.Received.Count, () => _ours.Received.Count);
 
         Assert.Equal((2, 2), (_theirs.Received.Count, _ours.Received.Count));
         Assert.Equal("resolved", _ours.Received[1].Body["status"]!.GetValue<string>());

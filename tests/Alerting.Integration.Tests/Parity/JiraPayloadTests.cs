@@ -60,7 +60,7 @@ public sealed class JiraPayloadTests : IAsyncLifetime
     {
         var startsAt = _stack.Time.GetUtcNow().AddMinutes(-3);
         await SendAsync(startsAt, resolved: false);
-        await WaitForAsync(() => _jira.Issues.Count == 1);
+        await WaitForAsync("the Jira issue to be created", () => _jira.Issues.Count == 1);
 
         var calls = _jira.Received.ToList();
         Assert.Equal(["POST /rest/api/2/search", "POST /rest/api/2/issue"], calls.Select(c => c.Method + " " + c.Request.Path));
@@ -84,7 +84,7 @@ public sealed class JiraPayloadTests : IAsyncLifetime
 
         _stack.Time.Advance(TimeSpan.FromMinutes(2));
         await SendAsync(startsAt, resolved: true);
-        await WaitForAsync(() => _jira.Issues[0].Status == JiraStatus.Done);
+        await WaitForAsync("the Jira issue to be transitioned to Done", () => _jira.Issues[0].Status == JiraStatus.Done);
 
         var issue = Assert.Single(_jira.Issues);
         Assert.Equal(["Done"], issue.Transitions);
@@ -108,14 +108,6 @@ public sealed class JiraPayloadTests : IAsyncLifetime
         response.EnsureSuccessStatusCode();
     }
 
-    private async Task WaitForAsync(Func<bool> done)
-    {
-        for (var i = 0; i < 150 && !done(); i++)
-        {
-            await _stack.DrainAsync();
-            _stack.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(100);
-        }
-        Assert.True(done(), "the Jira fake did not see the expected requests in time");
-    }
+    private Task WaitForAsync(string what, Func<bool> done) =>
+        ReceiverParity.WaitForAsync(_stack, what, done, () => $"the Jira fake saw {_jira.Received.Count} requests");
 }

@@ -108,13 +108,6 @@ public sealed class MsTeamsV2PayloadTests : IAsyncLifetime
         response.EnsureSuccessStatusCode();
     }
 
-    private async Task WaitForAsync(int requests)
-    {
-        for (var i = 0; i < 150 && _teams.Received.Count < requests; i++)
-        {
-            await _stack.DrainAsync();
-            _stack.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(100);
-        }
-    }
+    private Task WaitForAsync(int requests) =>
+        ReceiverParity.WaitForAsync(_stack, $"{requests} Teams requests", () => _teams.Received.Count >= requests, () => $"{_teams.Received.Count} arrived");
 }

@@ -17,16 +17,17 @@ internal static class ReceiverParity
         ours.EnsureSuccessStatusCode();
     }
 
-    /// <summary>Drains our stack and advances its clock until <paramref name="done"/> holds or about 30 s passed.</summary>
-    public static async Task WaitForAsync(AlertingStack stack, Func<bool> done)
-    {
-        for (var i = 0; i < 150 && !done(); i++)
-        {
-            await stack.DrainAsync();
-            stack.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(100);
-        }
-    }
+    /// <summary>
+    /// Drains our stack, advancing its clock a second per pass (the real Alertmanager runs on real time),
+    /// until <paramref name="done"/> holds; fails naming <paramref name="what"/> after the shared deadline.
+    /// </summary>
+    public static Task WaitForAsync(AlertingStack stack, string what, Func<bool> done, Func<string>? details = null) =>
+        stack.DrainUntilAsync(what, done, step: TimeSpan.FromSeconds(1), details: details);
+
+    /// <summary>Waits until the real Alertmanager's fake and ours each received <paramref name="requests"/> requests.</summary>
+    public static Task BothReceiveAsync(AlertingStack stack, string receiver, int requests, Func<int> theirs, Func<int> ours) =>
+        WaitForAsync(stack, $"{requests} {receiver} requests at Alertmanager's fake and at ours",
+            () => theirs() >= requests && ours() >= requests, () => $"Alertmanager sent {theirs()}, we sent {ours()}");
 
     private static string Alerts(DateTimeOffset startsAt, DateTimeOffset? endsAt)
     {

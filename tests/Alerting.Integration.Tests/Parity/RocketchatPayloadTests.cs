@@ -108,13 +108,6 @@ public sealed class RocketchatPayloadTests : IAsyncLifetime
         response.EnsureSuccessStatusCode();
     }
 
-    private async Task WaitForAsync(int requests)
-    {
-        for (var i = 0; i < 150 && _rocketchat.Received.Count < requests; i++)
-        {
-            await _stack.DrainAsync();
-            _stack.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(100);
-        }
-    }
+    private Task WaitForAsync(int requests) =>
+        ReceiverParity.WaitForAsync(_stack, $"{requests} Rocket.Chat requests", () => _rocketchat.Received.Count >= requests, () => $"{_rocketchat.Received.Count} arrived");
 }

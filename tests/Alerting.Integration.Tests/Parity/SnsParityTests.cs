@@ -75,7 +75,7 @@ public sealed class SnsParityTests : IAsyncLifetime
     {
         var startsAt = _stack.Time.GetUtcNow().AddMinutes(-3);
         await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: false);
-        await ReceiverParity.WaitForAsync(_stack, () => _theirs.Received.Count >= 2 && _ours.Received.Count >= 2);
+        await ReceiverParity.BothReceiveAsync(_stack, "SNS", 2, () => _theirs.Received.Count, () => _ours.Received.Count);
 
         Assert.Empty(_theirs.Rejected);
         Assert.Empty(_ours.Rejected);
@@ -84,7 +84,7 @@ public sealed class SnsParityTests : IAsyncLifetime
 
         _stack.Time.Advance(TimeSpan.FromMinutes(2));
         await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: true);
-        await ReceiverParity.WaitForAsync(_stack, () => _theirs.Received.Count >= 4 && _ours.Received.Count >= 4);
+        await ReceiverParity.BothReceiveAsync(_stack, "SNS", 4, () => _theirs.Received.Count, () => _ours.Received.Count);
 
         Assert.Equal((4, 4), (_theirs.Received.Count, _ours.Received.Count));
         Assert.Contains(Publishes(_ours, 2), p => p.Contains("RESOLVED", StringComparison.Ordinal));

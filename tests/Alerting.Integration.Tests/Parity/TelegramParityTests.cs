@@ -111,13 +111,6 @@ public sealed class TelegramParityTests : IAsyncLifetime
             """;
     }
 
-    private async Task WaitForAsync(int requests)
-    {
-        for (var i = 0; i < 150 && (_theirs.Received.Count < requests || _ours.Received.Count < requests); i++)
-        {
-            await _stack.DrainAsync();
-            _stack.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(100);
-        }
-    }
+    private Task WaitForAsync(int requests) =>
+        ReceiverParity.BothReceiveAsync(_stack, "Telegram", requests, () => _theirs.Received.Count, () => _ours.Received.Count);
 }

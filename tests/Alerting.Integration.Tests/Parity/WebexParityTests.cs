@@ -69,7 +69,7 @@ public sealed class WebexParityTests : IAsyncLifetime
     {
         var startsAt = _stack.Time.GetUtcNow().AddMinutes(-3);
         await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: false);
-        await ReceiverParity.WaitForAsync(_stack, () => _theirs.Received.Count >= 2 && _ours.Received.Count >= 2);
+        await ReceiverParity.BothReceiveAsync(_stack, "Webex", 2, () => _theirs.Received.Count, () => _ours.Received.Count);
 
         Assert.Equal((2, 2), (_theirs.Received.Count, _ours.Received.Count));
         Assert.Equal(Requests(_theirs, 0), Requests(_ours, 0));
@@ -77,7 +77,7 @@ public sealed class WebexParityTests : IAsyncLifetime
 
         _stack.Time.Advance(TimeSpan.FromMinutes(2));
         await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: true);
-        await ReceiverParity.WaitForAsync(_stack, () => _theirs.Received.Count >= 4 && _ours.Received.Count >= 4);
+        await ReceiverParity.BothReceiveAsync(_stack, "Webex", 4, () => _theirs.Received.Count, () => _ours.Received.Count);
 
         Assert.Equal((4, 4), (_theirs.Received.Count, _ours.Received.Count));
         Assert.Contains(Requests(_ours, 2), b => b.Contains("RESOLVED", StringComparison.Ordinal));

@@ -126,12 +126,11 @@ public sealed partial class PrometheusQueryParityFixture : IAsyncLifetime
         await _prometheus.WaitForPortAsync(port, TimeSpan.FromMinutes(2));
         PrometheusUrl = $"http://127.0.0.1:{port}";
         Prometheus = new HttpClient { BaseAddress = new Uri(PrometheusUrl + "/") };
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (!(await Prometheus.GetAsync("-/ready")).IsSuccessStatusCode)
+        await Eventually.UntilAsync("Prometheus to become ready", async () =>
         {
-            Assert.True(DateTime.UtcNow < deadline, "Prometheus did not become ready");
-            await Task.Delay(200);
-        }
+            using var ready = await Prometheus.GetAsync("-/ready");
+            return ready.IsSuccessStatusCode;
+        }, TimeSpan.FromMinutes(2), poll: TimeSpan.FromMilliseconds(200));
         Ours = new HttpClient { BaseAddress = new Uri(Stack.Host.BaseAddress, "api/prometheus/") };
         Ours.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
     }

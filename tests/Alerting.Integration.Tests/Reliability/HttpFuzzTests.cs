@@ -1,10 +1,13 @@
 using System.Net;
 using System.Text;
+using Alerting.Core.Tests.Properties;
 using Alerting.Integration.Tests.Escalation;
 using Alerting.LocalHost;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using FsCheck;
+using FsCheck.Fluent;
 using Microsoft.Azure.Functions.Worker;
 using Xunit.Abstractions;
 
@@ -31,47 +34,64 @@ public sealed class HttpFuzzTests(ITestOutputHelper output)
         await s.FireAsync();
         var before = await SnapshotAsync(stack.Azurite.ConnectionString);
 
-        var random = new Random(20261203);
         var routes = stack.Host.Functions.Where(f => f.Kind == TriggerKind.Http).Select(f => (HttpTriggerBinding)f.Trigger with { Route = ((HttpTriggerBinding)f.Trigger).Route ?? f.Name }).ToArray();
         using var http = new HttpClient { BaseAddress = stack.Host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var statuses = new Dictionary<int, int>();
-        var failures = new List<string>();
         var dropped = 0;
-        for (var i = 0; i < Requests; i++)
+        // One FsCheck case is one request, drawn from a fixed seed; a failing request shrinks to a simpler one
+        // (an earlier route, fewer oddities, a shorter body).
+        Check.One(Choices.Runs(Requests, 20261203), Prop.ForAll(Choices.Arbitrary(256), raw =>
         {
-            var route = routes[random.Next(routes.Length)];
-            using var request = Malformed(random, route);
-            var shown = $"{request.Method} {request.RequestUri}";
-            try
+            var (code, failure) = Send(http, routes, new Choices(raw));
+            if (code is { } c)
             {
-                using var response = await http.SendAsync(request);
-                var code = (int)response.StatusCode;
-                statuses[code] = statuses.GetValueOrDefault(code) + 1;
-                var text = await response.Content.ReadAsStringAsync();
-                if (code >= 500)
-                {
-                    failures.Add($"{shown} -> {code} {text}");
-                }
-                else if (code >= 400 && string.IsNullOrWhiteSpace(text) && request.Method != HttpMethod.Head)
-                {
-                    failures.Add($"{shown} -> {code} without a message");
-                }
-                else if (code < 400 && IsMutating(request.Method) && !IsQueryApi(request))
-                {
-                    failures.Add($"{shown} -> {code}: a malformed request was accepted");
-                }
+                statuses[c] = statuses.GetValueOrDefault(c) + 1;
             }
-            catch (HttpRequestException e)
+            else
             {
                 dropped++;
-                failures.Add($"{shown} -> connection dropped: {e.Message}");
             }
-        }
+            Assert.True(failure is null, failure);
+        }));
         output.WriteLine($"{Requests} requests over {routes.Length} routes; statuses: {string.Join(", ", statuses.OrderBy(k => k.Key).Select(k => $"{k.Key}×{k.Value}"))}; dropped: {dropped}");
 
-        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
         var after = await SnapshotAsync(stack.Azurite.ConnectionString);
         Assert.Equal(before, after);
+    }
+
+    /// <summary>Sends one malformed request; the status (null: the connection dropped) and what is wrong with the answer, if anything.</summary>
+    private static (int? Code, string? Failure) Send(HttpClient http, HttpTriggerBinding[] routes, Choices random) =>
+        // FsCheck properties are synchronous; off the test's context, so blocking cannot deadlock it.
+        Task.Run(() => SendAsync(http, routes, random)).GetAwaiter().GetResult();
+
+    private static async Task<(int? Code, string? Failure)> SendAsync(HttpClient http, HttpTriggerBinding[] routes, Choices random)
+    {
+        var route = routes[random.Next(routes.Length)];
+        using var request = Malformed(random, route);
+        var shown = $"{request.Method} {request.RequestUri}";
+        try
+        {
+            using var response = await http.SendAsync(request).ConfigureAwait(false);
+            var code = (int)response.StatusCode;
+            var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            if (code >= 500)
+            {
+                return (code, $"{shown} -> {code} {text}");
+            }
+            if (code >= 400 && string.IsNullOrWhiteSpace(text) && request.Method != HttpMethod.Head)
+            {
+                return (code, $"{shown} -> {code} without a message");
+            }
+            if (code < 400 && IsMutating(request.Method) && !IsQueryApi(request))
+            {
+                return (code, $"{shown} -> {code}: a malformed request was accepted");
+            }
+            return (code, null);
+        }
+        catch (HttpRequestException e)
+        {
+            return (null, $"{shown} -> connection dropped: {e.Message}");
+        }
     }
 
     /// <summary>Prometheus' query API takes POST as a read (form-encoded parameters, as Grafana sends them), ignoring other bodies as Prometheus does.</summary>
@@ -86,18 +106,19 @@ public sealed class HttpFuzzTests(ITestOutputHelper output)
     private static bool IsMutating(HttpMethod m) => m == HttpMethod.Post || m == HttpMethod.Put || m == HttpMethod.Delete || m == HttpMethod.Patch;
 
     /// <summary>One request that no correct server accepts: it is wrong in its body, path values, key or method.</summary>
-    private static HttpRequestMessage Malformed(Random random, HttpTriggerBinding route)
+    private static HttpRequestMessage Malformed(Choices random, HttpTriggerBinding route)
     {
         IReadOnlyList<string> methods = route.Methods is { Count: > 0 } m ? m : ["get", "post"];
         var path = "api/" + FillPath(random, route.Route ?? string.Empty);
-        var keyed = random.Next(10) > 0;
+        // A non-zero choice adds an oddity, so a shrunk request has the fewest.
+        var keyed = random.Next(10) < 9;
         var query = keyed ? "?code=local-function-key" : string.Empty;
-        if (random.Next(6) == 0)
+        if (random.Next(6) == 5)
         {
             query += (query.Length == 0 ? "?" : "&") + Pick(random, ["filter=%zz", "filter=a=~\"(\"", "token=v1.x.y", "filter=", "x=%00", "token=" + new string('a', 3000)]);
         }
         // A method the route does not serve, now and then.
-        var method = random.Next(8) == 0
+        var method = random.Next(8) == 7
             ? Pick(random, ["PATCH", "OPTIONS", "PUT", "DELETE"])
             : methods[random.Next(methods.Count)].ToUpperInvariant();
         var request = new HttpRequestMessage(new HttpMethod(method), path + query);
@@ -107,7 +128,7 @@ public sealed class HttpFuzzTests(ITestOutputHelper output)
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.TryAddWithoutValidation("Content-Type", type);
         }
-        if (random.Next(4) == 0)
+        if (random.Next(4) == 3)
         {
             request.Headers.TryAddWithoutValidation("X-Slack-Request-Timestamp", Pick(random, ["", "abc", "99999999999999999999", "1700000000"]));
             request.Headers.TryAddWithoutValidation("X-Slack-Signature", Pick(random, ["", "v0=", "v0=zz", "v1=abc"]));
@@ -116,7 +137,7 @@ public sealed class HttpFuzzTests(ITestOutputHelper output)
         return request;
     }
 
-    private static string FillPath(Random random, string template)
+    private static string FillPath(Choices random, string template)
     {
         var parts = template.Split('/');
         for (var i = 0; i < parts.Length; i++)
@@ -135,7 +156,7 @@ public sealed class HttpFuzzTests(ITestOutputHelper output)
     }
 
     /// <summary>Bodies that are broken for any route: truncated or mistyped JSON, invalid UTF-8, text-format errors, oversized.</summary>
-    private static (byte[] Body, string ContentType) Body(Random random, string route)
+    private static (byte[] Body, string ContentType) Body(Choices random, string route)
     {
         string[] json =
         [
@@ -179,7 +200,7 @@ public sealed class HttpFuzzTests(ITestOutputHelper output)
         return (body, type);
     }
 
-    private static string Pick(Random random, string[] options) => options[random.Next(options.Length)];
+    private static string Pick(Choices random, string[] options) => options[random.Next(options.Length)];
 
     /// <summary>Every table row (with its ETag), blob (with its ETag) and queue message text, in a stable order.</summary>
     private static async Task<string> SnapshotAsync(string connection)

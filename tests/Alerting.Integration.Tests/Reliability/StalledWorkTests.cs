@@ -1,6 +1,7 @@
 using Alerting.Functions.Storage;
 using Alerting.Integration.Tests.Escalation;
 using Azure.Storage.Queues;
+using Alerting.Integration.Tests.Infrastructure;
 
 namespace Alerting.Integration.Tests.Reliability;
 
@@ -23,13 +24,8 @@ public sealed class StalledWorkTests
         // 10 minutes on Azure, has not run out when the alert is re-sent).
         s.Stack.Time.Advance(TimeSpan.FromMinutes(1));
         var queue = new QueueClient(s.Stack.Azurite.ConnectionString, StorageNames.EscalationsQueue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-        var stolen = 0;
-        for (var attempt = 0; attempt < 50 && stolen == 0; attempt++)
-        {
-            await Task.Delay(100);
-            stolen += (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(10))).Value.Length;
-        }
-        Assert.True(stolen > 0, "the step message should have become visible at T+5");
+        await Eventually.UntilAsync("the step message to become visible at T+5 and be taken",
+            async () => (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(10))).Value.Length > 0, TimeSpan.FromSeconds(10));
         await s.FireAsync();
         Assert.Empty(s.IncidentsFor(EscalationScenario.EngineerKey));
 

@@ -6,6 +6,7 @@ using Alerting.Core.Rules;
 using Alerting.Functions.Remote;
 using Alerting.LocalServices;
 using Microsoft.AspNetCore.Http;
+using Alerting.Integration.Tests.Infrastructure;
 
 namespace Alerting.Integration.Tests.Remote;
 
@@ -190,17 +191,6 @@ public sealed class DatasourceModeTests
     private static string Line(string state, IEnumerable<(string Name, string Value)> labels, IEnumerable<(string Name, string Value)> annotations) =>
         $"{state} {{{string.Join(",", labels.OrderBy(l => l.Name, StringComparer.Ordinal).Select(l => $"{l.Name}={l.Value}"))}}} {{{string.Join(",", annotations.OrderBy(l => l.Name, StringComparer.Ordinal).Select(l => $"{l.Name}={l.Value}"))}}}";
 
-    private static async Task<JsonElement> WaitForAsync(Func<Task<JsonElement?>> probe, RealPrometheus prometheus)
-    {
-        var until = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < until)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("prometheus did not fire the expected alerts in time:\n" + prometheus.Output);
-    }
+    private static Task<JsonElement> WaitForAsync(Func<Task<JsonElement?>> probe, RealPrometheus prometheus) =>
+        Eventually.ValueAsync("prometheus to fire the expected alerts", probe, Deadline, () => prometheus.Output, poll: TimeSpan.FromMilliseconds(200));
 }

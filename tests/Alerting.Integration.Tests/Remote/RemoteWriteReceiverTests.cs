@@ -8,6 +8,7 @@ using Alerting.Integration.Tests.Scrape;
 using Alerting.LocalServices;
 using Microsoft.AspNetCore.Http;
 using Xunit.Abstractions;
+using Alerting.Integration.Tests.Infrastructure;
 
 namespace Alerting.Integration.Tests.Remote;
 
@@ -67,19 +68,14 @@ public sealed class RemoteWriteReceiverTests(RemoteWriteHostFixture fixture, ITe
 
         // Both answer at one time a few seconds back, once ours has received what theirs scraped by then.
         string theirs = string.Empty, ours = string.Empty;
-        var until = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < until)
+        await Eventually.UntilAsync("our answer to equal Prometheus' for what it remote-wrote", async () =>
         {
             var at = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 3000) / 1000.0;
             var query = "{job=\"rw\"}";
             theirs = Describe(await QueryAsync(prometheus.Client, $"api/v1/query?query={Uri.EscapeDataString(query)}&time={at.ToString(CultureInfo.InvariantCulture)}"));
             ours = Describe(await QueryAsync(App.Http, $"api/v1/query?query={Uri.EscapeDataString(query)}&time={at.ToString(CultureInfo.InvariantCulture)}&{CollectionHost.Key}"));
-            if (theirs.Contains("rw_temperature", StringComparison.Ordinal) && theirs == ours)
-            {
-                break;
-            }
-            await Task.Delay(500);
-        }
+            return theirs.Contains("rw_temperature", StringComparison.Ordinal) && theirs == ours;
+        }, Deadline, () => $"prometheus:\n{theirs}\nours:\n{ours}\nprometheus log:\n{prometheus.Output}", poll: TimeSpan.FromMilliseconds(500));
         output.WriteLine(theirs);
         Assert.Contains("rw_temperature{env=\"ünïcode\", instance=\"127.0.0.1:", theirs, StringComparison.Ordinal);
         Assert.Contains("rw_requests_total{code=\"200\", env=\"ünïcode\", instance=\"127.0.0.1:", theirs, StringComparison.Ordinal);

@@ -301,7 +301,10 @@ public sealed class PushgatewayApiTests : IAsyncLifetime
             try
             {
                 await process.WaitForPortAsync(port);
-                await Task.Delay(200);
+                // Someone else's listener also answers on the port: ours says it bound it, or says why not.
+                await Eventually.UntilAsync("our pushgateway to report that it listens or that it failed",
+                    () => process.Output.Contains("msg=\"Listening on\"", StringComparison.Ordinal) || process.Output.Contains("address already in use", StringComparison.Ordinal) || process.HasExited,
+                    TimeSpan.FromSeconds(10), () => process.Output);
                 if (!process.Output.Contains("address already in use", StringComparison.Ordinal) && PushedSeries(await client.GetStringAsync("metrics")).Count == 0)
                 {
                     return (process, client);

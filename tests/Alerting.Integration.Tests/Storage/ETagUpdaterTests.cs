@@ -1,7 +1,7 @@
 using Alerting.Functions.Storage;
 using Azure;
 using Azure.Data.Tables;
-using Microsoft.Extensions.Time.Testing;
+using Alerting.Integration.Tests.Infrastructure;
 
 namespace Alerting.Integration.Tests.Storage;
 
@@ -91,7 +91,7 @@ public sealed class ETagUpdaterTests(StorageFixture storage)
     {
         var table = await storage.NewTableAsync();
         await table.AddEntityAsync(new TableEntity("c", "counter") { ["Value"] = 0L });
-        var clock = new FakeTimeProvider();
+        var clock = new ObservedClock(DateTimeOffset.UnixEpoch);
         var updater = new ETagUpdater(clock);
         var attempts = 0;
 
@@ -110,22 +110,18 @@ public sealed class ETagUpdaterTests(StorageFixture storage)
             CancellationToken.None);
 
         // While the clock stands still the updater stops at a backoff wait (the first waits may round
-        // down to nothing, but the growing ones do not), well before it used up its attempts.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        var seen = -1;
-        while (seen != Volatile.Read(ref attempts) && DateTime.UtcNow < deadline)
-        {
-            seen = Volatile.Read(ref attempts);
-            await Task.Delay(300);
-        }
+        // down to nothing, but the growing ones do not), well before it used up its attempts. The wait
+        // armed on the test clock proves it got there: from then on nothing can run until the clock moves.
+        await Eventually.UntilAsync("the updater to wait out a backoff on the test clock", () => clock.Waits.Any(w => w > TimeSpan.Zero) || update.IsCompleted, TimeSpan.FromSeconds(30));
+        var seen = Volatile.Read(ref attempts);
         Assert.False(update.IsCompleted);
         Assert.InRange(seen, 1, ETagUpdater.MaxAttempts - 1);
 
-        while (!update.IsCompleted && DateTime.UtcNow < deadline)
+        await Eventually.UntilAsync("the updater to use up its attempts as the clock moves", () =>
         {
             clock.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(20);
-        }
+            return update.IsCompleted;
+        }, TimeSpan.FromSeconds(30));
         await Assert.ThrowsAsync<ConcurrentUpdateException>(() => update);
         Assert.Equal(ETagUpdater.MaxAttempts, attempts);
     }

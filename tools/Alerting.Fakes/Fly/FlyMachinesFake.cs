@@ -52,11 +52,10 @@ public sealed class FlyMachinesFake : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _token;
     private readonly Lock _gate = new();
+    private readonly TransientFailures _failures = new("Fly");
     private readonly Dictionary<string, List<string>> _orgApps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<FakeFlyMachine>> _machines = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string Path, int Status)> _log = new();
-    private int _failStatus;
-    private int _failCount;
 
     private FlyMachinesFake(WebApplication app, string token)
     {
@@ -152,30 +151,12 @@ public sealed class FlyMachinesFake : IAsyncDisposable
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests with <paramref name="status"/> (429 or 5xx).</summary>
-    public void FailNext(int status, int count)
-    {
-        if (status != StatusCodes.Status429TooManyRequests && status < 500)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "Fly fails transiently only with 429 or 5xx");
-        }
-        lock (_gate)
-        {
-            (_failStatus, _failCount) = (status, count);
-        }
-    }
+    public void FailNext(int status, int count) => _failures.Arm(status, count);
 
     private IResult Handle(HttpContext ctx, Func<(int Status, JsonNode Body)> handler)
     {
         var path = ctx.Request.Path + ctx.Request.QueryString;
-        int? fail = null;
-        lock (_gate)
-        {
-            if (_failCount > 0)
-            {
-                _failCount--;
-                fail = _failStatus;
-            }
-        }
+        var fail = _failures.Take();
         (int Status, JsonNode Body) answer;
         if (fail is { } f)
         {

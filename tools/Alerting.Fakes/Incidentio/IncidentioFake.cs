@@ -31,10 +31,8 @@ public sealed class IncidentioFake : IAsyncDisposable
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private readonly ConcurrentQueue<string> _rawBodies = new();
     private readonly ConcurrentQueue<(int Status, string Body)> _rejected = new();
-    private readonly Lock _gate = new();
+    private readonly TransientFailures _failures = new("Incidentio");
     private readonly WebApplication _app;
-    private int _failStatus;
-    private int _failCount;
     private int _requests;
 
     private IncidentioFake(WebApplication app) => _app = app;
@@ -70,30 +68,12 @@ public sealed class IncidentioFake : IAsyncDisposable
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests with <paramref name="status"/> (429 or 5xx).</summary>
-    public void FailNext(int status, int count)
-    {
-        if (status != StatusCodes.Status429TooManyRequests && status < 500)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "fails transiently only with 429 or 5xx");
-        }
-        lock (_gate)
-        {
-            (_failStatus, _failCount) = (status, count);
-        }
-    }
+    public void FailNext(int status, int count) => _failures.Arm(status, count);
 
     private async Task<IResult> HandleAsync(HttpContext ctx, string id)
     {
         Interlocked.Increment(ref _requests);
-        int? fail = null;
-        lock (_gate)
-        {
-            if (_failCount > 0)
-            {
-                _failCount--;
-                fail = _failStatus;
-            }
-        }
+        var fail = _failures.Take();
         if (fail is 429)
         {
             ctx.Response.Headers.RetryAfter = "1";

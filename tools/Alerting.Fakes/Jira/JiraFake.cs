@@ -79,10 +79,9 @@ public sealed class JiraFake : IAsyncDisposable
     private readonly ConcurrentQueue<(int Status, string Body)> _rejected = new();
     private readonly List<JiraIssue> _issues = [];
     private readonly Lock _gate = new();
+    private readonly TransientFailures _failures = new("Jira");
     private readonly WebApplication _app;
     private readonly TimeProvider _time;
-    private int _failStatus;
-    private int _failCount;
     private int _requests;
 
     private JiraFake(WebApplication app, TimeProvider time) => (_app, _time) = (app, time);
@@ -125,17 +124,7 @@ public sealed class JiraFake : IAsyncDisposable
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests with <paramref name="status"/> (429 or 5xx).</summary>
-    public void FailNext(int status, int count)
-    {
-        if (status != StatusCodes.Status429TooManyRequests && status < 500)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "Jira fails transiently only with 429 or 5xx");
-        }
-        lock (_gate)
-        {
-            (_failStatus, _failCount) = (status, count);
-        }
-    }
+    public void FailNext(int status, int count) => _failures.Arm(status, count);
 
     /// <summary>Resolves an issue as a person would in Jira's UI (e.g. with "Won't Fix").</summary>
     public void Resolve(string key, string resolution)
@@ -156,15 +145,7 @@ public sealed class JiraFake : IAsyncDisposable
 
     private async Task<IResult> AnswerAsync(HttpContext ctx)
     {
-        int? fail = null;
-        lock (_gate)
-        {
-            if (_failCount > 0)
-            {
-                _failCount--;
-                fail = _failStatus;
-            }
-        }
+        var fail = _failures.Take();
         if (fail is 429)
         {
             ctx.Response.Headers.RetryAfter = "1";

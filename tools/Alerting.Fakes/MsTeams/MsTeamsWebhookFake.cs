@@ -30,10 +30,8 @@ public sealed class MsTeamsWebhookFake : IAsyncDisposable
 
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private readonly ConcurrentQueue<(int Status, string Message)> _rejected = new();
-    private readonly Lock _gate = new();
+    private readonly TransientFailures _failures = new("Teams");
     private readonly WebApplication _app;
-    private int _failStatus;
-    private int _failCount;
     private int _requests;
 
     private MsTeamsWebhookFake(WebApplication app) => _app = app;
@@ -66,17 +64,7 @@ public sealed class MsTeamsWebhookFake : IAsyncDisposable
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests with <paramref name="status"/> (429 or 5xx) without posting.</summary>
-    public void FailNext(int status, int count)
-    {
-        if (status != StatusCodes.Status429TooManyRequests && status < 500)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "Teams fails transiently only with 429 or 5xx");
-        }
-        lock (_gate)
-        {
-            (_failStatus, _failCount) = (status, count);
-        }
-    }
+    public void FailNext(int status, int count) => _failures.Arm(status, count);
 
     private async Task HandleAsync(HttpContext ctx)
     {
@@ -93,15 +81,11 @@ public sealed class MsTeamsWebhookFake : IAsyncDisposable
 
     private async Task<(int Status, string Message)> AnswerAsync(HttpContext ctx)
     {
-        lock (_gate)
+        if (_failures.Take() is { } fail)
         {
-            if (_failCount > 0)
-            {
-                _failCount--;
-                return (_failStatus, _failStatus == 429
-                    ? "Microsoft Teams endpoint returned HTTP error 429 with ContextId tcid=0,server=msgapi-production-eus-azsc2-4-170,cv=deadbeef.0."
-                    : "Internal Server Error");
-            }
+            return (fail, fail == 429
+                ? "Microsoft Teams endpoint returned HTTP error 429 with ContextId tcid=0,server=msgapi-production-eus-azsc2-4-170,cv=deadbeef.0."
+                : "Internal Server Error");
         }
         if (ctx.Request.Path != WebhookPath)
         {

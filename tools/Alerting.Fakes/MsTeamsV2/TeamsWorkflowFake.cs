@@ -55,10 +55,8 @@ public sealed class TeamsWorkflowFake : IAsyncDisposable
     private readonly ConcurrentQueue<(int Status, string Code, string Message)> _rejected = new();
     private readonly ConcurrentQueue<TeamsWorkflowCard> _cards = new();
     private readonly ConcurrentQueue<string> _failedRuns = new();
-    private readonly Lock _gate = new();
+    private readonly TransientFailures _failures = new("a workflow trigger");
     private readonly WebApplication _app;
-    private int _failStatus;
-    private int _failCount;
     private int _requests;
 
     private TeamsWorkflowFake(WebApplication app) => _app = app;
@@ -97,30 +95,12 @@ public sealed class TeamsWorkflowFake : IAsyncDisposable
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests with <paramref name="status"/> (429 or 5xx) without running the flow.</summary>
-    public void FailNext(int status, int count)
-    {
-        if (status != StatusCodes.Status429TooManyRequests && status < 500)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "a workflow trigger fails transiently only with 429 or 5xx");
-        }
-        lock (_gate)
-        {
-            (_failStatus, _failCount) = (status, count);
-        }
-    }
+    public void FailNext(int status, int count) => _failures.Arm(status, count);
 
     private async Task HandleAsync(HttpContext ctx)
     {
         Interlocked.Increment(ref _requests);
-        int? fail = null;
-        lock (_gate)
-        {
-            if (_failCount > 0)
-            {
-                _failCount--;
-                fail = _failStatus;
-            }
-        }
+        var fail = _failures.Take();
         if (fail is 429)
         {
             ctx.Response.Headers.RetryAfter = "1";

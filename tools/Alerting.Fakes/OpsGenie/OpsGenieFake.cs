@@ -34,10 +34,9 @@ public sealed class OpsGenieFake : IAsyncDisposable
     private readonly ConcurrentQueue<(string Path, int Status, string Message)> _rejected = new();
     private readonly List<OpsGenieAlert> _alerts = [];
     private readonly Lock _gate = new();
+    private readonly TransientFailures _failures = new("OpsGenie");
     private readonly WebApplication _app;
     private readonly string _apiKey;
-    private int _failStatus;
-    private int _failCount;
     private int _requests;
 
     private OpsGenieFake(WebApplication app, string apiKey)
@@ -91,31 +90,13 @@ public sealed class OpsGenieFake : IAsyncDisposable
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests with <paramref name="status"/> (429 or 5xx) without processing them.</summary>
-    public void FailNext(int status, int count)
-    {
-        if (status != StatusCodes.Status429TooManyRequests && status < 500)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "OpsGenie fails transiently only with 429 or 5xx");
-        }
-        lock (_gate)
-        {
-            (_failStatus, _failCount) = (status, count);
-        }
-    }
+    public void FailNext(int status, int count) => _failures.Arm(status, count);
 
     private async Task<IResult> HandleAsync(HttpContext ctx, string action, string? id)
     {
         Interlocked.Increment(ref _requests);
         var path = ctx.Request.Path + ctx.Request.QueryString;
-        int? fail = null;
-        lock (_gate)
-        {
-            if (_failCount > 0)
-            {
-                _failCount--;
-                fail = _failStatus;
-            }
-        }
+        var fail = _failures.Take();
         if (fail is 429)
         {
             ctx.Response.Headers["X-RateLimit-State"] = "THROTTLED";

@@ -41,15 +41,13 @@ public sealed class PushoverFake : IAsyncDisposable
 
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private readonly ConcurrentQueue<(int Status, string Message)> _rejected = new();
-    private readonly Lock _gate = new();
+    private readonly TransientFailures _failures = new("Pushover");
     private readonly WebApplication _app;
     private readonly TcpListener _proxy;
     private readonly CancellationTokenSource _stop = new();
     private readonly string _caFile;
     private int _httpsPort;
     private Task _proxyLoop = Task.CompletedTask;
-    private int _failStatus;
-    private int _failCount;
     private int _requests;
 
     private PushoverFake(WebApplication app, TcpListener proxy, string caFile)
@@ -94,17 +92,7 @@ public sealed class PushoverFake : IAsyncDisposable
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests with <paramref name="status"/> (429 or 5xx) without accepting them.</summary>
-    public void FailNext(int status, int count)
-    {
-        if (status != StatusCodes.Status429TooManyRequests && status < 500)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "fails transiently only with 429 or 5xx");
-        }
-        lock (_gate)
-        {
-            (_failStatus, _failCount) = (status, count);
-        }
-    }
+    public void FailNext(int status, int count) => _failures.Arm(status, count);
 
     /// <summary>A self-signed certificate for api.pushover.net that is its own trust anchor.</summary>
     private static X509Certificate2 Certificate()
@@ -186,15 +174,7 @@ public sealed class PushoverFake : IAsyncDisposable
     private async Task<IResult> HandleAsync(HttpContext ctx, CancellationToken ct)
     {
         Interlocked.Increment(ref _requests);
-        int? fail = null;
-        lock (_gate)
-        {
-            if (_failCount > 0)
-            {
-                _failCount--;
-                fail = _failStatus;
-            }
-        }
+        var fail = _failures.Take();
         if (fail is { } status)
         {
             return Error(status, null, status == 429 ? "application is over its message limit" : "internal error");

@@ -42,12 +42,10 @@ public sealed partial class TelegramFake : IAsyncDisposable
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private readonly ConcurrentQueue<(string Path, int Status, string Description)> _rejected = new();
     private readonly ConcurrentQueue<TelegramMessage> _messages = new();
-    private readonly Lock _gate = new();
+    private readonly TransientFailures _failures = new("Telegram");
     private readonly WebApplication _app;
     private readonly string _token;
     private readonly HashSet<long> _chats;
-    private int _failStatus;
-    private int _failCount;
     private int _requests;
     private long _nextId;
 
@@ -88,31 +86,13 @@ public sealed partial class TelegramFake : IAsyncDisposable
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests with <paramref name="status"/> (429 or 5xx) without processing them.</summary>
-    public void FailNext(int status, int count)
-    {
-        if (status != StatusCodes.Status429TooManyRequests && status < 500)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "Telegram fails transiently only with 429 or 5xx");
-        }
-        lock (_gate)
-        {
-            (_failStatus, _failCount) = (status, count);
-        }
-    }
+    public void FailNext(int status, int count) => _failures.Arm(status, count);
 
     private async Task<IResult> HandleAsync(HttpContext ctx, string token, string method)
     {
         Interlocked.Increment(ref _requests);
         var path = "/bot<token>/" + method;
-        int? fail = null;
-        lock (_gate)
-        {
-            if (_failCount > 0)
-            {
-                _failCount--;
-                fail = _failStatus;
-            }
-        }
+        var fail = _failures.Take();
         if (fail is 429)
         {
             ctx.Response.Headers.RetryAfter = "1";

@@ -32,10 +32,8 @@ public sealed class VictorOpsFake : IAsyncDisposable
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private readonly ConcurrentQueue<(int Status, string Message)> _rejected = new();
     private readonly ConcurrentDictionary<(string RoutingKey, string EntityId), string> _incidents = new();
-    private readonly Lock _gate = new();
+    private readonly TransientFailures _failures = new("VictorOps");
     private readonly WebApplication _app;
-    private int _failStatus;
-    private int _failCount;
     private int _requests;
 
     private VictorOpsFake(WebApplication app) => _app = app;
@@ -71,30 +69,12 @@ public sealed class VictorOpsFake : IAsyncDisposable
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests with <paramref name="status"/> (429 or 5xx) without accepting them.</summary>
-    public void FailNext(int status, int count)
-    {
-        if (status != StatusCodes.Status429TooManyRequests && status < 500)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "fails transiently only with 429 or 5xx");
-        }
-        lock (_gate)
-        {
-            (_failStatus, _failCount) = (status, count);
-        }
-    }
+    public void FailNext(int status, int count) => _failures.Arm(status, count);
 
     private async Task<IResult> HandleAsync(HttpContext ctx, string apiKey, string routingKey)
     {
         Interlocked.Increment(ref _requests);
-        int? fail = null;
-        lock (_gate)
-        {
-            if (_failCount > 0)
-            {
-                _failCount--;
-                fail = _failStatus;
-            }
-        }
+        var fail = _failures.Take();
         if (fail is { } status)
         {
             return Failure(status, status == 429 ? "Rate limit exceeded" : "Internal Server Error");

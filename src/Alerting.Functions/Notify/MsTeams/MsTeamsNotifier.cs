@@ -24,7 +24,7 @@ public sealed class MsTeamsNotifier(NotifyHttpClients clients, ILogger<MsTeamsNo
         var templater = new Templater(notification.Templates, notification.Data());
         var body = Card(config, templater);
         templater.Report(logger, integration.Id, notification.Receiver);
-        var url = WebhookUrl(config);
+        var url = config.WebhookUrl ?? NotifySecrets.ReadFile(config.WebhookUrlFile, "msteams: read webhook_url_file");
         await NotifyRequests.PostJsonAsync(clients.For(config.HttpConfig), url, body, Kind, ct).ConfigureAwait(false);
         return null;
     }
@@ -45,22 +45,5 @@ public sealed class MsTeamsNotifier(NotifyHttpClients clients, ILogger<MsTeamsNo
             ["themeColor"] = t.Data.Status == "resolved" ? ColorResolved : ColorFiring,
         };
         return card.ToJsonString(NotifyRequests.Json) + "\n";
-    }
-
-    private static string WebhookUrl(MsTeamsConfig c)
-    {
-        if (c.WebhookUrl is not null)
-        {
-            return c.WebhookUrl;
-        }
-        try
-        {
-            return HttpClientConfigs.ReadSecret(c.WebhookUrlFile)?.Trim() ?? throw new PermanentNotificationException("msteams_config has no webhook_url");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Only fixing the file helps, so retrying would not.
-            throw new PermanentNotificationException($"msteams: read webhook_url_file: {e.Message}", e);
-        }
     }
 }

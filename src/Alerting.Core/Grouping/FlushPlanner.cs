@@ -3,7 +3,7 @@ using Alerting.Core.Escalation;
 using Alerting.Core.Model;
 using Alerting.Core.NotificationLog;
 
-namespace Alerting.Core.Dispatch;
+namespace Alerting.Core.Grouping;
 
 /// <summary>What the notification log holds for one integration of the group, and which flush wrote it.</summary>
 /// <param name="IntegrationId">The integration's stable id within its receiver (<c>slack-0</c>, ...).</param>

@@ -1,9 +1,9 @@
 using Alerting.Core.Alertmanager;
-using Alerting.Core.Dispatch;
+using Alerting.Core.Grouping;
 using Alerting.Core.Model;
 using Alerting.Core.NotificationLog;
 
-namespace Alerting.Core.Tests.Dispatch;
+namespace Alerting.Core.Tests.Grouping;
 
 /// <summary>What one group flush does, decided without I/O (Alertmanager's flush and notify pipeline stages).</summary>
 public sealed class FlushPlannerTests

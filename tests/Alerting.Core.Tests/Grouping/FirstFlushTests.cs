@@ -1,6 +1,6 @@
-using Alerting.Core.Dispatch;
+using Alerting.Core.Grouping;
 
-namespace Alerting.Core.Tests.Dispatch;
+namespace Alerting.Core.Tests.Grouping;
 
 public sealed class FirstFlushTests
 {

@@ -1,4 +1,4 @@
-namespace Alerting.Core.Dispatch;
+namespace Alerting.Core.Grouping;
 
 /// <summary>
 /// When a group's first notification goes out. Alertmanager waits <c>group_wait</c> after a group is

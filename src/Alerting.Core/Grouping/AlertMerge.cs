@@ -1,6 +1,6 @@
 using Alerting.Core.Model;
 
-namespace Alerting.Core.Dispatch;
+namespace Alerting.Core.Grouping;
 
 /// <summary>Alertmanager's rules for combining a newly received alert with the one already held.</summary>
 public static class AlertMerge
