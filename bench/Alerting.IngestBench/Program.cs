@@ -5,6 +5,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Alerting.Functions.Storage;
+using Alerting.IngestBench;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Alerting.LocalHost;
@@ -15,9 +16,14 @@ using Microsoft.Extensions.DependencyInjection;
 // same load into the real Alertmanager with a webhook receiver, for comparison.
 // Usage: dotnet run -c Release --project bench/Alerting.IngestBench -- [alerts-per-second=1000] [seconds=30] [batch=50]
 //        dotnet run -c Release --project bench/Alerting.IngestBench -- retention [days=7] [machines=200]
+//        dotnet run -c Release --project bench/Alerting.IngestBench -- first-notification [groups=50] [spacing-ms=200]
 if (args.Length > 0 && args[0] == "retention")
 {
     return await RetentionBench.RunAsync(args[1..]);
+}
+if (args.Length > 0 && args[0] == "first-notification")
+{
+    return await FirstNotificationBench.RunAsync(args[1..]);
 }
 var rate = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
