@@ -15,6 +15,9 @@ namespace Alerting.Functions.Storage;
 /// </summary>
 public sealed class QueueWakeups
 {
+    /// <summary>How long a report nobody consumed is kept after its message became visible.</summary>
+    private static readonly TimeSpan Forget = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<string, Pending> _queues = new(StringComparer.Ordinal);
 
     // Real time on purpose: queue visibility is storage's clock, not application time (which tests and the
@@ -25,14 +28,24 @@ public sealed class QueueWakeups
     public void Sent(string queue, TimeSpan visibility)
     {
         var pending = _queues.GetOrAdd(queue, static _ => new Pending());
-        var due = _clock.GetTimestamp() + (long)(Math.Max(0, visibility.TotalSeconds) * _clock.TimestampFrequency);
+        var now = _clock.GetTimestamp();
+        var due = now + Ticks(visibility);
         lock (pending)
         {
+            // Without a listener here to consume them (on Azure the Functions host polls), reports would pile
+            // up: forget those visible for a while, which a polling listener has found by now anyway.
+            var stale = now - Ticks(Forget);
+            while (pending.Due.Count > 0 && pending.Due.Min < stale)
+            {
+                pending.Due.Remove(pending.Due.Min);
+            }
             pending.Due.Add(due);
             pending.Changed.TrySetResult();
             pending.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
+
+    private long Ticks(TimeSpan span) => (long)(Math.Max(0, span.TotalSeconds) * _clock.TimestampFrequency);
 
     /// <summary>
     /// Waits until a message reported for <paramref name="queue"/> is visible (true) or <paramref name="idle"/>
