@@ -1,26 +1,33 @@
 using System.Globalization;
 using Alerting.LocalServices;
+using static Alerting.IngestBench.BenchFigures;
 
 namespace Alerting.IngestBench;
 
 /// <summary>
 /// <c>first-notification</c> mode: <see cref="FirstNotificationRace"/> over N groups per case (a fresh alert,
 /// and one that started 10 minutes ago), printing p50/p99 for us and Alertmanager and their ratio.
+/// Usage: <c>first-notification [groups=50] [spacing-ms=2500] [poll-only]</c>.
 /// </summary>
 internal static class FirstNotificationBench
 {
     public static async Task<int> RunAsync(string[] args)
     {
         var groups = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50;
-        var spacing = TimeSpan.FromMilliseconds(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200);
+        // New groups a few seconds apart, as a fleet's alerts come: long enough for idle queue pumps to back off
+        // to maxPollingInterval, which is what a single new alert meets.
+        var spacing = TimeSpan.FromMilliseconds(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2500);
+        // "poll-only": our queue pumps without the app's wake-ups, polling with host.json's back-off.
+        var wakeups = !(args.Length > 2 && args[2] == "poll-only");
         if (RealAlertmanager.Binary is null)
         {
             Console.WriteLine("prometheus-alertmanager is not installed: nothing to compare with (run .ci/install-deps)");
             return 1;
         }
-        Console.WriteLine($"first notification of {groups} new groups per case, {spacing.TotalMilliseconds:F0} ms apart, group_wait {FirstNotificationRace.GroupWait.TotalSeconds:F0}s; " +
+        Console.WriteLine($"first notification of {groups} new groups per case, {spacing.TotalMilliseconds:F0} ms apart, group_wait {FirstNotificationRace.GroupWait.TotalSeconds:F0}s, " +
+            $"our queue pumps {(wakeups ? "woken by the app's messages" : "polling only")}; " +
             $"{Environment.ProcessorCount} cores, load average {LoadAverage()}");
-        await using var race = await FirstNotificationRace.StartAsync(Path.Combine(RepoPaths.Root, "host.json"));
+        await using var race = await FirstNotificationRace.StartAsync(Path.Combine(RepoPaths.Root, "host.json"), wakeups);
         foreach (var (name, startedAgo) in new[] { ("Fresh", TimeSpan.Zero), ("Old", TimeSpan.FromMinutes(10)) })
         {
             var samples = await race.RunAsync(name, groups, startedAgo, spacing, TimeSpan.FromSeconds(60));
@@ -36,8 +43,4 @@ internal static class FirstNotificationBench
 
     private static double[] Sorted(IEnumerable<TimeSpan?> latencies) =>
         latencies.OfType<TimeSpan>().Select(l => l.TotalMilliseconds).Order().ToArray();
-
-    private static double P(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
-
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }

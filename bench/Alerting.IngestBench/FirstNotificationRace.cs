@@ -58,7 +58,8 @@ public sealed class FirstNotificationRace : IAsyncDisposable
         """;
 
     /// <summary>Starts the webhook receiver, Azurite, our app and Alertmanager, and warms both up with one group each.</summary>
-    public static async Task<FirstNotificationRace> StartAsync(string hostJsonPath)
+    /// <param name="queueWakeups">False: our queue pumps find messages by polling alone (what the wake-ups save).</param>
+    public static async Task<FirstNotificationRace> StartAsync(string hostJsonPath, bool queueWakeups = true)
     {
         var race = new FirstNotificationRace();
         try
@@ -70,7 +71,7 @@ public sealed class FirstNotificationRace : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(race._work, "none.rules.yml"), "groups: []\n");
             var azurite = race.Own(await Azurite.StartAsync());
             var host = race.Own(await LocalFunctionHost.StartAsync(
-                new LocalHostOptions { Urls = "http://127.0.0.1:0", HostJsonPath = hostJsonPath, EnableTimers = false, EnableQueuePumps = true },
+                new LocalHostOptions { Urls = "http://127.0.0.1:0", HostJsonPath = hostJsonPath, EnableTimers = false, EnableQueuePumps = true, QueueWakeups = queueWakeups },
                 new Dictionary<string, string?>
                 {
                     ["AzureWebJobsStorage"] = azurite.ConnectionString,
