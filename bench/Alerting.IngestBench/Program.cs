@@ -5,6 +5,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Alerting.Functions.Storage;
+using Alerting.IngestBench;
+using static Alerting.IngestBench.BenchFigures;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Alerting.LocalHost;
@@ -15,9 +17,14 @@ using Microsoft.Extensions.DependencyInjection;
 // same load into the real Alertmanager with a webhook receiver, for comparison.
 // Usage: dotnet run -c Release --project bench/Alerting.IngestBench -- [alerts-per-second=1000] [seconds=30] [batch=50]
 //        dotnet run -c Release --project bench/Alerting.IngestBench -- retention [days=7] [machines=200]
+//        dotnet run -c Release --project bench/Alerting.IngestBench -- first-notification [groups=50] [spacing-ms=2500] [poll-only]
 if (args.Length > 0 && args[0] == "retention")
 {
     return await RetentionBench.RunAsync(args[1..]);
+}
+if (args.Length > 0 && args[0] == "first-notification")
+{
+    return await FirstNotificationBench.RunAsync(args[1..]);
 }
 var rate = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
@@ -252,7 +259,3 @@ async Task<(int Accepted, TimeSpan Elapsed)> LoadAsync(Func<int, int, long, Task
     await Task.WhenAll(inflight);
     return (accepted, clock.Elapsed);
 }
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-static double P(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];

@@ -7,6 +7,7 @@ using Alerting.Core.Model;
 using Alerting.Functions.Storage;
 using Alerting.LocalHost;
 using Alerting.LocalServices;
+using static Alerting.IngestBench.BenchFigures;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -194,8 +195,6 @@ internal static class RetentionBench
         }
         return array.ToJsonString();
     }
-
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private sealed record SentAlert(Labels Labels, DateTimeOffset StartsAt, DateTimeOffset EndsAt)
     {

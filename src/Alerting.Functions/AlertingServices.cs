@@ -48,6 +48,7 @@ public static class AlertingServices
             .ValidateOnStart();
         services.AddSingleton<Retention.RetentionRunner>();
         services.AddSingleton<QueueSender>();
+        services.AddSingleton<QueueWakeups>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<GroupStore>();
         services.AddSingleton<NotificationLogStore>();

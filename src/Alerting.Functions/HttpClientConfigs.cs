@@ -7,7 +7,7 @@ namespace Alerting.Functions;
 
 /// <summary>
 /// Turns a Prometheus <c>http_config</c> into what .NET's HTTP stack needs: a handler (TLS, proxy,
-/// redirects, HTTP/2) and the <c>Authorization</c> header of each request (secret files are read per
+/// redirects, proxy CONNECT headers, HTTP/2) and the <c>Authorization</c> header of each request (secret files are read per
 /// request, so a rotated token is picked up without a reload). One place for scrapes and receivers.
 /// </summary>
 public static class HttpClientConfigs
@@ -19,9 +19,23 @@ public static class HttpClientConfigs
         return config.TlsConfig != TlsConfig.Default || !config.FollowRedirects || config.Proxy != ProxyConfig.None;
     }
 
-    public static SocketsHttpHandler Handler(HttpClientConfig config)
+    /// <summary>
+    /// The handler for <paramref name="config"/>'s TLS, redirects and proxy. With <c>proxy_connect_header</c>,
+    /// https requests go through a tunnel we open with those headers (<see cref="ProxyTunnel"/>).
+    /// </summary>
+    public static HttpMessageHandler Handler(HttpClientConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var handler = Sockets(config);
+        if (config.Proxy.ConnectHeaders.Count > 0 && handler.UseProxy)
+        {
+            return ProxyTunnel.WithConnectHeaders(handler, Sockets(config), handler.Proxy ?? HttpClient.DefaultProxy, config.Proxy.ConnectHeaders);
+        }
+        return handler;
+    }
+
+    private static SocketsHttpHandler Sockets(HttpClientConfig config)
+    {
         var handler = new SocketsHttpHandler
         {
             SslOptions = TlsTrust.ClientOptions(config.TlsConfig),
@@ -39,6 +53,28 @@ public static class HttpClientConfigs
             handler.UseProxy = false;
         }
         return handler;
+    }
+
+    /// <summary>
+    /// <c>enable_http2</c> as Prometheus' common HTTP client means it: true (the default) offers HTTP/2 by
+    /// ALPN over TLS and falls back to HTTP/1.1 (plain http stays HTTP/1.1: no h2c); false pins HTTP/1.1.
+    /// Applied per request because notifiers build their own <see cref="HttpRequestMessage"/>s, which
+    /// ignore a client's default version.
+    /// </summary>
+    public static DelegatingHandler HttpVersion(HttpClientConfig config, HttpMessageHandler inner)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new HttpVersionHandler(config.EnableHttp2) { InnerHandler = inner };
+    }
+
+    private sealed class HttpVersionHandler(bool enableHttp2) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Version = enableHttp2 ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11;
+            request.VersionPolicy = enableHttp2 ? HttpVersionPolicy.RequestVersionOrLower : HttpVersionPolicy.RequestVersionExact;
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     /// <summary><c>no_proxy</c>'s comma-separated hosts and domains as WebProxy bypass patterns.</summary>

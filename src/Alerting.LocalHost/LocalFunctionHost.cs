@@ -117,7 +117,7 @@ public sealed partial class LocalFunctionHost : IAsyncDisposable
                     break;
                 case TriggerKind.Queue:
                     FunctionInvoker.Validate(fn, QueuePump.CanBindExtra);
-                    pumps.Add(new QueuePump(fn, invoker, hostJson.Queues, QueueServiceFor(fn, config, hostJson.Queues), Resolve, logger, options.QueueLease));
+                    pumps.Add(new QueuePump(fn, invoker, hostJson.Queues, QueueServiceFor(fn, config, hostJson.Queues), Resolve, logger, options.QueueLease, options.QueueWakeups ? web.Services.GetService<Alerting.Functions.Storage.QueueWakeups>() : null));
                     break;
             }
         }

@@ -16,6 +16,13 @@ public sealed class LocalHostOptions
 
     public bool EnableQueuePumps { get; set; } = true;
 
+    /// <summary>
+    /// Whether queue pumps poll when the app's own message becomes visible (<c>QueueWakeups</c>). Off, they
+    /// find messages by polling alone, backing off to <c>maxPollingInterval</c> as Azure's listener does;
+    /// the first-notification bench turns it off to show what the wake-ups save.
+    /// </summary>
+    public bool QueueWakeups { get; set; } = true;
+
     /// <summary>Clock speed-up for demos (1 = real time).</summary>
     public double TimeScale { get; set; } = 1;
 

@@ -32,9 +32,12 @@ public sealed partial class QueuePump
     private readonly QueueClient _queue;
     private readonly QueueClient _poison;
     private readonly ILogger _logger;
+    private readonly Alerting.Functions.Storage.QueueWakeups? _wakeups;
 
-    public QueuePump(FunctionDescriptor function, FunctionInvoker invoker, QueueSettings settings, QueueServiceClient service, Func<string, string> resolve, ILogger logger, TimeSpan? lease = null)
+    /// <param name="wakeups">The app's report of messages it stored (null for an app without one): the pump polls when one becomes visible instead of at the end of its idle back-off.</param>
+    public QueuePump(FunctionDescriptor function, FunctionInvoker invoker, QueueSettings settings, QueueServiceClient service, Func<string, string> resolve, ILogger logger, TimeSpan? lease = null, Alerting.Functions.Storage.QueueWakeups? wakeups = null)
     {
+        _wakeups = wakeups;
         _lease = lease is { } l && l >= TimeSpan.FromSeconds(2) ? l : DefaultLease;
         _function = function;
         _invoker = invoker;
@@ -56,7 +59,10 @@ public sealed partial class QueuePump
         await _poison.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
     }
 
-    /// <summary>Runs until cancelled, backing off up to <c>maxPollingInterval</c> while the queue is empty.</summary>
+    /// <summary>
+    /// Runs until cancelled, backing off up to <c>maxPollingInterval</c> while the queue is empty, and
+    /// polling at once when the app in this process stored a message that is now visible.
+    /// </summary>
     public async Task RunAsync(TimeProvider time, CancellationToken ct)
     {
         var idle = TimeSpan.FromMilliseconds(100);
@@ -96,7 +102,16 @@ public sealed partial class QueuePump
             try
             {
                 // Real time on purpose: polling cadence is an I/O concern, not application time.
-                await Task.Delay(idle, ct).ConfigureAwait(false);
+                if (_wakeups is not null && await _wakeups.WaitAsync(QueueName, idle, ct).ConfigureAwait(false))
+                {
+                    // Our own message is visible: poll now, and soon again if another instance took it first.
+                    idle = TimeSpan.FromMilliseconds(100);
+                    continue;
+                }
+                if (_wakeups is null)
+                {
+                    await Task.Delay(idle, ct).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {

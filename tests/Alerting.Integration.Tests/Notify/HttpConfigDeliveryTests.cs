@@ -14,7 +14,8 @@ namespace Alerting.Integration.Tests.Notify;
 /// A receiver's <c>http_config</c> is honoured per receiver, for a webhook and a Slack integration alike,
 /// against a local HTTPS receiver that demands a client certificate from a private CA and credentials:
 /// bearer tokens inline or from a file, basic auth with a password file, OAuth2 client credentials from a
-/// local token endpoint (cached until expiry, then refreshed), a CONNECT proxy, <c>server_name</c> and
+/// local token endpoint (cached until expiry, then refreshed), a CONNECT proxy (with <c>proxy_connect_header</c>),
+/// <c>enable_http2</c>, <c>server_name</c> and
 /// <c>insecure_skip_verify</c>; a wrong CA fails with Go's x509 message after one handshake.
 /// </summary>
 public sealed class HttpConfigDeliveryTests : IAsyncLifetime
@@ -235,6 +236,59 @@ public sealed class HttpConfigDeliveryTests : IAsyncLifetime
         Assert.Equal(["/hook/proxied", "/slack/proxied"], _receiver.Requests.Select(r => r.Path));
         Assert.All(_receiver.Requests, r => Assert.Equal($"receiver.test:{_receiver.Port}", r.Host));
         Assert.Equal([$"receiver.test:{_receiver.Port}", $"receiver.test:{_receiver.Port}"], _proxy.Tunnels);
+    }
+
+    [Fact]
+    public async Task Proxy_connect_header_goes_on_the_CONNECT_and_a_proxy_demanding_it_refuses_a_receiver_without_it()
+    {
+        _proxy.RequiredHeader = ("Proxy-Authorization", "Basic cHJveHk6czNjcmV0");
+        _receiver.Expect("hook/tunnelled", "Bearer hook-token");
+        var yaml = $$"""
+                webhook_configs:
+                  - url: '{{_receiver.Url("hook/tunnelled", host: "receiver.test")}}'
+                    http_config:
+                      proxy_url: '{{_proxy.Url}}'
+                      proxy_connect_header:
+                        Proxy-Authorization: ['Basic cHJveHk6czNjcmV0']
+                        x-request-source: [alerting, tests]
+                      authorization: {credentials: hook-token}
+                      {{Mtls()}}
+                  - url: '{{_receiver.Url("hook/unauthenticated", host: "receiver.test")}}'
+                    http_config:
+                      proxy_url: '{{_proxy.Url}}'
+                      {{Mtls()}}
+            """;
+
+        var results = await DeliverAsync(yaml);
+
+        AssertDelivered(results[0]);
+        Assert.Equal(["/hook/tunnelled"], _receiver.Requests.Select(r => r.Path));
+        var first = _proxy.ConnectHeaders[0];
+        Assert.Contains(("Host", $"receiver.test:{_receiver.Port}"), first);
+        Assert.Contains(("Proxy-Authorization", "Basic cHJveHk6czNjcmV0"), first);
+        // Go's http.Header.Add canonicalises the name; both values go, in order.
+        Assert.Equal(["alerting", "tests"], first.Where(h => h.Name == "X-Request-Source").Select(h => h.Value));
+        Assert.NotEqual(DeliveryStatus.Delivered, results[1].Status);
+        Assert.Contains("407", results[1].Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_receiver_talks_HTTP2_over_TLS_by_default_and_enable_http2_false_pins_HTTP1_1()
+    {
+        var yaml = $$"""
+                webhook_configs:
+                  - url: '{{_receiver.Url("hook/default")}}'
+                    http_config:
+                      {{Mtls()}}
+                  - url: '{{_receiver.Url("hook/http1")}}'
+                    http_config:
+                      enable_http2: false
+                      {{Mtls()}}
+            """;
+
+        AssertDelivered(await DeliverAsync(yaml));
+
+        Assert.Equal([("/hook/default", "HTTP/2"), ("/hook/http1", "HTTP/1.1")], _receiver.Requests.Select(r => (r.Path, r.Protocol)));
     }
 
     [Fact]

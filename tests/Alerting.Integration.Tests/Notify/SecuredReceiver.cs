@@ -32,7 +32,7 @@ internal sealed class SecuredReceiver : IAsyncDisposable
     private WebApplication _tokens = null!;
     private int _connections;
 
-    public sealed record Received(string Path, string? Authorization, string? ClientCertificate, string Host, string Body);
+    public sealed record Received(string Path, string? Authorization, string? ClientCertificate, string Host, string Body, string Protocol);
 
     public sealed record TokenRequest(string? Authorization, IReadOnlyDictionary<string, string> Form);
 
@@ -111,7 +111,7 @@ internal sealed class SecuredReceiver : IAsyncDisposable
             _refused.Enqueue(path);
             return Results.Json(new { error = "unauthorized" }, statusCode: StatusCodes.Status401Unauthorized);
         }
-        _received.Enqueue(new Received(path, authorization, ctx.Connection.ClientCertificate?.Subject, ctx.Request.Host.Value ?? string.Empty, body));
+        _received.Enqueue(new Received(path, authorization, ctx.Connection.ClientCertificate?.Subject, ctx.Request.Host.Value ?? string.Empty, body, ctx.Request.Protocol));
         // Slack's incoming webhooks answer "ok"; a webhook receiver's body is ignored.
         return Results.Text("ok");
     }
@@ -148,19 +148,27 @@ internal sealed class SecuredReceiver : IAsyncDisposable
 /// <summary>
 /// A forward proxy as <c>proxy_url</c> names one: HTTP CONNECT tunnels to any host name, which it resolves
 /// to 127.0.0.1 (so a name only the proxy knows, like <c>receiver.test</c>, is reachable only through it).
-/// Records each CONNECT target.
+/// Records each CONNECT target and the headers it came with; <see cref="RequiredHeader"/> makes it answer
+/// 407 to a CONNECT without that header, as an authenticating proxy does.
 /// </summary>
 internal sealed class ConnectProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<string> _tunnels = new();
+    private readonly ConcurrentQueue<IReadOnlyList<(string Name, string Value)>> _headers = new();
     private readonly ConcurrentBag<Task> _connections = [];
     private Task _accept = Task.CompletedTask;
 
     public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
     public IReadOnlyList<string> Tunnels => _tunnels.ToArray();
+
+    /// <summary>The headers of each CONNECT request, in the order they came (Host included).</summary>
+    public IReadOnlyList<IReadOnlyList<(string Name, string Value)>> ConnectHeaders => _headers.ToArray();
+
+    /// <summary>A header (name and value) a CONNECT must carry, or null to tunnel any.</summary>
+    public (string Name, string Value)? RequiredHeader { get; set; }
 
     public static ConnectProxy Start()
     {
@@ -194,10 +202,19 @@ internal sealed class ConnectProxy : IAsyncDisposable
         try
         {
             var head = await ReadHeadAsync(stream);
-            var parts = head.Split("\r\n")[0].Split(' ');
+            var lines = head.Split("\r\n");
+            var parts = lines[0].Split(' ');
             if (parts.Length < 3 || parts[0] != "CONNECT" || parts[1].LastIndexOf(':') is var colon && colon < 1)
             {
                 await stream.WriteAsync("HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n"u8.ToArray(), _stop.Token);
+                return;
+            }
+            var headers = lines.Skip(1).Where(l => l.Contains(':', StringComparison.Ordinal))
+                .Select(l => (l[..l.IndexOf(':', StringComparison.Ordinal)], l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim())).ToArray();
+            _headers.Enqueue(headers);
+            if (RequiredHeader is { } required && !headers.Contains(required))
+            {
+                await stream.WriteAsync("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"u8.ToArray(), _stop.Token);
                 return;
             }
             _tunnels.Enqueue(parts[1]);

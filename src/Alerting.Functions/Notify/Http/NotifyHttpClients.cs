@@ -13,8 +13,8 @@ namespace Alerting.Functions.Notify.Http;
 
 /// <summary>
 /// The one place notification HTTP clients come from. A client is built from a receiver's
-/// <c>http_config</c> (TLS with client certificates and private CAs, <c>proxy_url</c>, redirects,
-/// <c>basic_auth</c>, <c>authorization</c>, OAuth2 client credentials) and runs every request through
+/// <c>http_config</c> (TLS with client certificates and private CAs, <c>proxy_url</c> with <c>proxy_connect_header</c>, redirects,
+/// <c>enable_http2</c>, <c>basic_auth</c>, <c>authorization</c>, OAuth2 client credentials) and runs every request through
 /// one resilience pipeline (Microsoft.Extensions.Http.Resilience): transient failures (connection errors,
 /// 408, 429, 5xx, an attempt that hangs past <see cref="DeliveryOptions.AttemptTimeout"/>) are retried
 /// with exponential backoff and jitter, honouring the receiver's <c>Retry-After</c>. A Retry-After
@@ -41,7 +41,7 @@ public sealed partial class NotifyHttpClients(IOptions<DeliveryOptions> options,
     private HttpClient Create(HttpClientConfig config, TimeSpan? timeout)
     {
         var o = options.Value;
-        HttpMessageHandler inner = HttpClientConfigs.Handler(config);
+        HttpMessageHandler inner = HttpClientConfigs.HttpVersion(config, HttpClientConfigs.Handler(config));
         if (config.OAuth2 is { } oauth2)
         {
             inner = new OAuth2Handler(oauth2, HttpClientConfigs.Handler(new HttpClientConfig { TlsConfig = oauth2.TlsConfig, Proxy = oauth2.Proxy }), o.UserAgent, _time) { InnerHandler = inner };
