@@ -63,14 +63,14 @@ public sealed partial class IncidentMessenger(
                 LogUnknownReceiver(logger, receiverName, incident.AlertId);
                 return DeliveryRefs.None;
             }
-            return await DeliverAllAsync(Integration.For(receiver), NotificationFor(receiver.Name, alert, incident, now) with { DeliveryId = delivery.Id, DueAt = delivery.DueAt }, ct).ConfigureAwait(false);
+            return await DeliverAllAsync(Integration.For(receiver), NotificationFor(receiver.Name, alert, incident, delivery, now), ct).ConfigureAwait(false);
         }
         return await NotifyPersonAsync(recipient.Person!, am, alert, incident, delivery, now, ct).ConfigureAwait(false);
     }
 
     private async Task<DeliveryRefs> NotifyPersonAsync(Core.OnCall.OnCallPerson person, AlertmanagerConfig am, Alert alert, IncidentRecord incident, EscalationDelivery delivery, DateTimeOffset now, CancellationToken ct)
     {
-        var notification = NotificationFor(person.Name, alert, incident, now) with { DeliveryId = delivery.Id, DueAt = delivery.DueAt };
+        var notification = NotificationFor(person.Name, alert, incident, delivery, now);
         var integrations = new List<Integration>();
         if (!string.IsNullOrEmpty(person.PagerDuty))
         {
@@ -189,7 +189,7 @@ public sealed partial class IncidentMessenger(
     /// <summary>The dedup key of an escalation page for this alert and routing key.</summary>
     public static string DedupKey(string alertId, string routingKey) => PagerDutyNotifier.DedupKey(alertId, routingKey);
 
-    private Notification NotificationFor(string receiver, Alert alert, IncidentRecord incident, DateTimeOffset now)
+    private Notification NotificationFor(string receiver, Alert alert, IncidentRecord incident, EscalationDelivery delivery, DateTimeOffset now)
     {
         var (_, templates) = config.Alertmanager();
         // The notification is about the alert as it stands: firing alerts carry no end time, as in group flushes.
@@ -197,7 +197,9 @@ public sealed partial class IncidentMessenger(
         return new Notification(receiver, alert.Labels.Keep(["alertname"]), [shown], now, options.Value.ExternalUrl, EscalationGroupKey(alert.Fingerprint))
         {
             Templates = templates,
-            Incident = new IncidentContext(incident.AlertId, AlertStatus.Firing, null, null, links.AcknowledgeUrl(incident.AlertId)),
+            Incident = new IncidentContext(incident.AlertId, AlertStatus.Firing, null, null, links.AcknowledgeUrl(incident.AlertId, delivery)),
+            DeliveryId = delivery.Id,
+            DueAt = delivery.DueAt,
         };
     }
 
