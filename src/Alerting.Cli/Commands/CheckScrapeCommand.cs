@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Alerting.Core.Config;
+using Alerting.Core.Discovery.Fly;
 using Alerting.Core.Scrape.Config;
 using Alerting.Tooling.Rules;
 
@@ -51,6 +52,17 @@ public sealed class CheckScrapeCommand : ICliCommand
                     continue;
                 }
                 var baseDir = Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".";
+                if (FlyTokenProblems(config, baseDir) is { Count: > 0 } tokenProblems)
+                {
+                    // Discovery would find nothing once deployed: say so now, with the source to fix.
+                    await stdout.WriteLineAsync().ConfigureAwait(false);
+                    foreach (var problem in tokenProblems)
+                    {
+                        await stderr.WriteLineAsync("  FAILED: " + problem).ConfigureAwait(false);
+                    }
+                    exit = 1;
+                    continue;
+                }
                 var ruleFiles = config.RuleFiles.SelectMany(g => ConfigLoader.ExpandFiles(Path.IsPathRooted(g) ? g : Path.Combine(baseDir, g))).Where(File.Exists).ToList();
                 if (ruleFiles.Count > 0)
                 {
@@ -75,5 +87,29 @@ public sealed class CheckScrapeCommand : ICliCommand
             return exit == RuleChecker.LintFailure || exit == 0 ? exit : 1;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Each fly_sd config whose API token the app could not get as configured: none of token, token_file, the
+    /// Alerting__FlyApiToken setting (read from this environment) or FLY_API_TOKEN, or a token_file that cannot be read.
+    /// </summary>
+    private static List<string> FlyTokenProblems(CollectionConfig config, string baseDir)
+    {
+        var problems = new List<string>();
+        foreach (var job in config.ScrapeConfigs)
+        {
+            foreach (var sd in job.FlySdConfigs)
+            {
+                try
+                {
+                    FlyTokenSource.Resolve(sd, baseDir, Environment.GetEnvironmentVariable(FlyTokenSource.SettingName), Environment.GetEnvironmentVariable(FlyTokenSource.EnvironmentName));
+                }
+                catch (FlyTokenException e)
+                {
+                    problems.Add($"job {job.JobName}: {e.Message}");
+                }
+            }
+        }
+        return problems;
     }
 }

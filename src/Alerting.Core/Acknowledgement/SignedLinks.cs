@@ -55,7 +55,13 @@ public sealed class SignedLinkSigner
         _time = time;
     }
 
-    public string CreateToken(string alertId, string action, TimeSpan validFor)
+    /// <summary>
+    /// A token valid for <paramref name="validFor"/> from now, or from <paramref name="issuedAt"/>. With a
+    /// <paramref name="nonceSeed"/> the nonce is the key's HMAC of it rather than random, so a message sent again
+    /// for the same delivery (an SMS page redelivered after a crash) carries the same link, as ACS's
+    /// repeatability requires of a repeat; outsiders still cannot predict it without the key.
+    /// </summary>
+    public string CreateToken(string alertId, string action, TimeSpan validFor, DateTimeOffset? issuedAt = null, string? nonceSeed = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(alertId);
         if (!IsValidAction(action))
@@ -66,17 +72,17 @@ public sealed class SignedLinkSigner
         {
             throw new ArgumentOutOfRangeException(nameof(validFor), "A link must be valid for a positive duration.");
         }
-        var expiry = _time.GetUtcNow().Add(validFor).ToUnixTimeSeconds();
-        var nonce = Base64Url(RandomNumberGenerator.GetBytes(16));
+        var expiry = (issuedAt ?? _time.GetUtcNow()).Add(validFor).ToUnixTimeSeconds();
+        var nonce = Base64Url(nonceSeed is null ? RandomNumberGenerator.GetBytes(16) : Mac("nonce." + nonceSeed)[..16]);
         var body = string.Join('.', Version, Base64Url(Encoding.UTF8.GetBytes(alertId)), action,
             expiry.ToString(CultureInfo.InvariantCulture), nonce);
         return body + "." + Base64Url(Mac(body));
     }
 
     /// <summary><paramref name="baseUrl"/> with the token as the <c>token</c> query parameter.</summary>
-    public string CreateUrl(string baseUrl, string alertId, string action, TimeSpan validFor)
+    public string CreateUrl(string baseUrl, string alertId, string action, TimeSpan validFor, DateTimeOffset? issuedAt = null, string? nonceSeed = null)
     {
-        var token = CreateToken(alertId, action, validFor);
+        var token = CreateToken(alertId, action, validFor, issuedAt, nonceSeed);
         var separator = baseUrl.Contains('?', StringComparison.Ordinal) ? '&' : '?';
         return $"{baseUrl}{separator}token={token}";
     }

@@ -13,6 +13,9 @@ using Microsoft.Extensions.Options;
 
 namespace Alerting.Functions.Notify;
 
+/// <summary>One escalation step's delivery to one recipient: an id stable across redeliveries of the step, and when the step fell due.</summary>
+public sealed record EscalationDelivery(string Id, DateTimeOffset DueAt);
+
 /// <summary>Where one escalation delivery left something that later updates must reach.</summary>
 public sealed record DeliveryRefs(IReadOnlyList<SlackMessageRef> Slack, IReadOnlyList<PagerDutyRef> PagerDuty)
 {
@@ -38,8 +41,14 @@ public sealed partial class IncidentMessenger(
     IOptions<AlertingOptions> options,
     ILogger<IncidentMessenger> logger)
 {
-    public async Task<DeliveryRefs> NotifyAsync(EscalationRecipient recipient, Alert alert, IncidentRecord incident, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Notifies one recipient of an escalation step. <paramref name="delivery"/> names the step's delivery to this
+    /// recipient and when it fell due, the same on every redelivery of the step, so receivers that can deduplicate
+    /// (SMS repeatability, email Message-ID) recognise a resend.
+    /// </summary>
+    public async Task<DeliveryRefs> NotifyAsync(EscalationRecipient recipient, Alert alert, IncidentRecord incident, EscalationDelivery delivery, DateTimeOffset now, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(delivery);
         if (recipient.Problem is not null)
         {
             LogNobody(logger, recipient.Target.ToString(), incident.AlertId, recipient.Problem);
@@ -54,14 +63,14 @@ public sealed partial class IncidentMessenger(
                 LogUnknownReceiver(logger, receiverName, incident.AlertId);
                 return DeliveryRefs.None;
             }
-            return await DeliverAllAsync(Integration.For(receiver), NotificationFor(receiver.Name, alert, incident, now), ct).ConfigureAwait(false);
+            return await DeliverAllAsync(Integration.For(receiver), NotificationFor(receiver.Name, alert, incident, delivery, now), ct).ConfigureAwait(false);
         }
-        return await NotifyPersonAsync(recipient.Person!, am, alert, incident, now, ct).ConfigureAwait(false);
+        return await NotifyPersonAsync(recipient.Person!, am, alert, incident, delivery, now, ct).ConfigureAwait(false);
     }
 
-    private async Task<DeliveryRefs> NotifyPersonAsync(Core.OnCall.OnCallPerson person, AlertmanagerConfig am, Alert alert, IncidentRecord incident, DateTimeOffset now, CancellationToken ct)
+    private async Task<DeliveryRefs> NotifyPersonAsync(Core.OnCall.OnCallPerson person, AlertmanagerConfig am, Alert alert, IncidentRecord incident, EscalationDelivery delivery, DateTimeOffset now, CancellationToken ct)
     {
-        var notification = NotificationFor(person.Name, alert, incident, now);
+        var notification = NotificationFor(person.Name, alert, incident, delivery, now);
         var integrations = new List<Integration>();
         if (!string.IsNullOrEmpty(person.PagerDuty))
         {
@@ -130,7 +139,9 @@ public sealed partial class IncidentMessenger(
         var pages = new List<PagerDutyRef>();
         foreach (var integration in integrations)
         {
-            var result = await deliverer.DeliverAsync(integration, notification, ct).ConfigureAwait(false);
+            // One id per integration, as group flushes have: two integrations of a receiver are two deliveries.
+            var each = notification.DeliveryId is { } id ? notification with { DeliveryId = $"{id}/{integration.Id}" } : notification;
+            var result = await deliverer.DeliverAsync(integration, each, ct).ConfigureAwait(false);
             switch (result)
             {
                 case { Status: DeliveryStatus.Failed, Error: { } error }:
@@ -178,7 +189,7 @@ public sealed partial class IncidentMessenger(
     /// <summary>The dedup key of an escalation page for this alert and routing key.</summary>
     public static string DedupKey(string alertId, string routingKey) => PagerDutyNotifier.DedupKey(alertId, routingKey);
 
-    private Notification NotificationFor(string receiver, Alert alert, IncidentRecord incident, DateTimeOffset now)
+    private Notification NotificationFor(string receiver, Alert alert, IncidentRecord incident, EscalationDelivery delivery, DateTimeOffset now)
     {
         var (_, templates) = config.Alertmanager();
         // The notification is about the alert as it stands: firing alerts carry no end time, as in group flushes.
@@ -186,7 +197,9 @@ public sealed partial class IncidentMessenger(
         return new Notification(receiver, alert.Labels.Keep(["alertname"]), [shown], now, options.Value.ExternalUrl, EscalationGroupKey(alert.Fingerprint))
         {
             Templates = templates,
-            Incident = new IncidentContext(incident.AlertId, AlertStatus.Firing, null, null, links.AcknowledgeUrl(incident.AlertId)),
+            Incident = new IncidentContext(incident.AlertId, AlertStatus.Firing, null, null, links.AcknowledgeUrl(incident.AlertId, delivery)),
+            DeliveryId = delivery.Id,
+            DueAt = delivery.DueAt,
         };
     }
 

@@ -15,7 +15,11 @@ public sealed class LinkSigning(IOptions<AlertingOptions> options, TimeProvider 
             ? new SignedLinkSigner(Encoding.UTF8.GetBytes(options.Value.LinkSigningKey), time)
             : null;
 
-    /// <summary>The emailed Acknowledge link; it opens a confirmation page whose button does the acknowledge.</summary>
-    public string? AcknowledgeUrl(string alertId) =>
-        Signer?.CreateUrl($"{options.Value.ExternalUrl.TrimEnd('/')}/api/links/{AcknowledgeAction}", alertId, AcknowledgeAction, options.Value.LinkValidity);
+    /// <summary>
+    /// The emailed Acknowledge link; it opens a confirmation page whose button does the acknowledge. For an
+    /// escalation delivery the link is derived from it (issued at its due time, nonce from its id), so every
+    /// redelivery of the step sends the same text.
+    /// </summary>
+    public string? AcknowledgeUrl(string alertId, EscalationDelivery? delivery = null) =>
+        Signer?.CreateUrl($"{options.Value.ExternalUrl.TrimEnd('/')}/api/links/{AcknowledgeAction}", alertId, AcknowledgeAction, options.Value.LinkValidity, delivery?.DueAt, delivery?.Id);
 }

@@ -20,6 +20,12 @@ public sealed record Notification(string Receiver, Labels GroupLabels, IReadOnly
     /// </summary>
     public string? DeliveryId { get; init; }
 
+    /// <summary>
+    /// When this delivery first fell due (an escalation step's due time), the same on every redelivery; SMS
+    /// sends it as the repeatability first-sent time. Null for group flushes.
+    /// </summary>
+    public DateTimeOffset? DueAt { get; init; }
+
     /// <summary>Set when the notification is an escalation step or an update of one; receivers that support it add the operator's actions.</summary>
     public IncidentContext? Incident { get; init; }
 

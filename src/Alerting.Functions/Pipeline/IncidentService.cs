@@ -154,7 +154,9 @@ public sealed partial class IncidentService(
             {
                 continue;
             }
-            var refs = await messenger.NotifyAsync(recipient, stored.Alert, incident, now, ct).ConfigureAwait(false);
+            // The chain token and step key are the same when this message is redelivered after a crash.
+            var delivery = new EscalationDelivery($"escalation/{incident.AlertId}/{message.Token}/{key}", decision.DueAt ?? now);
+            var refs = await messenger.NotifyAsync(recipient, stored.Alert, incident, delivery, now, ct).ConfigureAwait(false);
             if (refs.PagerDuty.Count > 0)
             {
                 // Before the incident records the page, so PagerDuty's webhook can always find its alert.

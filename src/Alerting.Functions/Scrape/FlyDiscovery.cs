@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Http.Headers;
 using Alerting.Core.Discovery.Fly;
 using Alerting.Core.Model;
@@ -12,19 +13,24 @@ namespace Alerting.Functions.Scrape;
 /// <summary>
 /// The I/O half of <c>fly_sd_configs</c>: lists the organisation's apps and each matching app's machines
 /// from the Fly Machines API, at most once per refresh_interval, and hands the answers to Core's
-/// <see cref="FlyTargets"/>. As with the other discovery sources, a failed refresh (401, 429, 5xx,
-/// timeout, an unreadable body) is logged and the last good answer is kept, so one bad minute of the API
-/// neither drops every target nor blanks the machine-state series.
+/// <see cref="FlyTargets"/>. Both lists come whole in one answer (the API documents no paging for them; a
+/// <c>total_apps</c> above the apps listed is reported). As Prometheus' discovery does, a failed refresh
+/// keeps the last good targets: a 5xx, a timeout or an unreadable body is retried on the next tick, a 429
+/// after its <c>Retry-After</c>. Each outage is logged once when it starts (a refused or missing token as
+/// an error naming where the token came from and what to do) and once when it ends, not on every tick.
 /// </summary>
 public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimeProvider time, IOptions<AlertingOptions> options, ILogger<FlyDiscovery> logger)
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
+    // A Retry-After beyond this is treated as this: one bad header must not blind discovery for hours.
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
+
     // Fly rate-limits the Machines API per token (a few requests a second with a small burst), so the
     // machine lists of many apps are read a few at a time rather than all at once.
     private const int Concurrency = 3;
 
-    private readonly ConcurrentDictionary<string, Entry> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, State> _state = new(StringComparer.Ordinal);
 
     /// <summary>The matched apps with their machines; the last good answer when the API fails.</summary>
     public async Task<IReadOnlyList<FlyAppMachines>> AppsAsync(FlySdConfig sd, string configDirectory, CancellationToken ct)
@@ -33,32 +39,48 @@ public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimePro
         var baseUrl = BaseUrl(sd);
         var key = Key(sd);
         var now = time.GetUtcNow();
-        if (_cache.TryGetValue(key, out var cached) && now < cached.FetchedAt + sd.RefreshInterval)
+        var state = _state.GetOrAdd(key, _ => new State());
+        if ((state.Apps is not null && now < state.FetchedAt + sd.RefreshInterval) || now < state.RetryNotBefore)
         {
-            return cached.Apps;
+            return state.Apps ?? [];
         }
+        FlyToken? token = null;
         try
         {
-            var token = Token(sd, configDirectory);
+            token = FlyTokenSource.Resolve(sd, configDirectory, options.Value.FlyApiToken, Environment.GetEnvironmentVariable(FlyTokenSource.EnvironmentName));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(RequestTimeout);
             var http = httpFactory.CreateClient("scrape");
-            var appsBody = await GetAsync(http, new Uri(baseUrl, "/v1/apps?org_slug=" + Uri.EscapeDataString(sd.Org)), token, timeout.Token).ConfigureAwait(false);
-            var names = FlyApiJson.ParseApps(appsBody).Select(a => a.Name).Where(n => FlyTargets.Matches(sd.AppNamePattern, n)).Order(StringComparer.Ordinal).ToArray();
+            // org_slug is the only parameter the API documents for this list; it answers every app at once.
+            var appsBody = await GetAsync(http, new Uri(baseUrl, "/v1/apps?org_slug=" + Uri.EscapeDataString(sd.Org)), token.Value, timeout.Token).ConfigureAwait(false);
+            var list = FlyApiJson.ParseAppList(appsBody);
+            if (list.TotalApps > list.Apps.Count)
+            {
+                LogIncompleteAppList(logger, sd.Org, list.Apps.Count, list.TotalApps);
+            }
+            var names = list.Apps.Select(a => a.Name).Where(n => FlyTargets.Matches(sd.AppNamePattern, n)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
             var result = new FlyAppMachines[names.Length];
             await Parallel.ForEachAsync(Enumerable.Range(0, names.Length), new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = timeout.Token }, async (i, token2) =>
             {
-                var body = await GetAsync(http, new Uri(baseUrl, $"/v1/apps/{Uri.EscapeDataString(names[i])}/machines"), token, token2).ConfigureAwait(false);
+                var body = await GetAsync(http, new Uri(baseUrl, $"/v1/apps/{Uri.EscapeDataString(names[i])}/machines"), token.Value, token2).ConfigureAwait(false);
                 result[i] = new FlyAppMachines(names[i], FlyApiJson.ParseMachines(body).OrderBy(m => m.Id, StringComparer.Ordinal).ToArray());
             }).ConfigureAwait(false);
-            _cache[key] = new Entry(now, result);
+            if (state.Outage is { } ended)
+            {
+                LogRecovered(logger, sd.Org, baseUrl.ToString(), (now - ended.Since).TotalSeconds);
+            }
+            state.Update(now, result);
             return result;
         }
-        catch (Exception e) when (e is HttpRequestException or FormatException or IOException or InvalidOperationException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e) when (e is FlyTokenException or FlyApiException or HttpRequestException or FormatException or IOException
+            || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            LogFailed(logger, sd.Org, baseUrl.ToString(), e.Message);
-            // Retried on the next tick, not after a whole refresh interval.
-            return cached?.Apps ?? [];
+            var failure = Classify(e, now);
+            if (state.Fail(failure, now))
+            {
+                Log(sd, baseUrl, token?.Source, failure, e);
+            }
+            return state.Apps ?? [];
         }
     }
 
@@ -77,7 +99,7 @@ public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimePro
         var seen = new HashSet<Labels>();
         foreach (var sd in job.FlySdConfigs)
         {
-            foreach (var s in FlyTargets.Series(_cache.TryGetValue(Key(sd), out var entry) ? entry.Apps : []))
+            foreach (var s in FlyTargets.Series(_state.TryGetValue(Key(sd), out var state) ? state.Apps ?? [] : []))
             {
                 if (seen.Add(s.Labels))
                 {
@@ -93,27 +115,36 @@ public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimePro
 
     private string Key(FlySdConfig sd) => $"{BaseUrl(sd)}|{sd.Org}|{sd.AppNamePattern}";
 
-    private string Token(FlySdConfig sd, string configDirectory)
+    private static Failure Classify(Exception e, DateTimeOffset now) => e switch
     {
-        if (sd.Token is { } inline)
+        FlyTokenException => new Failure(FailureKind.NoToken, null),
+        FlyApiException { Status: HttpStatusCode.Unauthorized } => new Failure(FailureKind.Unauthorized, null),
+        FlyApiException { Status: HttpStatusCode.TooManyRequests } api =>
+            new Failure(FailureKind.RateLimited, now + (api.RetryAfter is { } r ? (r > MaxRetryAfter ? MaxRetryAfter : r) : TimeSpan.Zero)),
+        _ => new Failure(FailureKind.Unavailable, null),
+    };
+
+    private void Log(FlySdConfig sd, Uri baseUrl, FlyTokenSource? source, Failure failure, Exception e)
+    {
+        switch (failure.Kind)
         {
-            return inline;
+            case FailureKind.NoToken:
+                LogNoToken(logger, e.Message);
+                break;
+            case FailureKind.Unauthorized:
+                var from = source ?? new FlyTokenSource(FlyTokenOrigin.Setting);
+                LogUnauthorized(logger, sd.Org, baseUrl.ToString(), from.Describe(), from.Remedy(sd.Org));
+                break;
+            case FailureKind.RateLimited:
+                LogRateLimited(logger, sd.Org, baseUrl.ToString(), failure.RetryNotBefore!.Value);
+                break;
+            default:
+                LogFailed(logger, sd.Org, baseUrl.ToString(), e.Message);
+                break;
         }
-        if (sd.TokenFile is { } file)
-        {
-            return File.ReadAllText(Path.IsPathRooted(file) ? file : Path.Combine(configDirectory, file)).Trim();
-        }
-        var setting = options.Value.FlyApiToken;
-        if (string.IsNullOrWhiteSpace(setting))
-        {
-            setting = Environment.GetEnvironmentVariable("FLY_API_TOKEN");
-        }
-        return string.IsNullOrWhiteSpace(setting)
-            ? throw new InvalidOperationException("no Fly API token: set token or token_file in fly_sd_configs, the Alerting__FlyApiToken setting or FLY_API_TOKEN")
-            : setting.Trim();
     }
 
-    private static async Task<string> GetAsync(HttpClient http, Uri url, string token, CancellationToken ct)
+    private async Task<string> GetAsync(HttpClient http, Uri url, string token, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         // Fly's newer macaroon tokens ("FlyV1 fm2_...") carry their own scheme; older ones are bearer tokens.
@@ -130,13 +161,90 @@ public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimePro
         var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            throw new HttpRequestException($"GET {url.AbsolutePath} returned HTTP {(int)response.StatusCode}: {FlyApiJson.ErrorMessage(body)}");
+            var retryAfter = response.Headers.RetryAfter switch
+            {
+                { Delta: { } delta } => delta,
+                { Date: { } date } => date - time.GetUtcNow(),
+                _ => (TimeSpan?)null,
+            };
+            throw new FlyApiException(response.StatusCode, retryAfter,
+                $"GET {url.AbsolutePath} returned HTTP {(int)response.StatusCode}: {FlyApiJson.ErrorMessage(body)}");
         }
         return body;
     }
 
-    private sealed record Entry(DateTimeOffset FetchedAt, IReadOnlyList<FlyAppMachines> Apps);
+    private enum FailureKind
+    {
+        NoToken,
+        Unauthorized,
+        RateLimited,
+        Unavailable,
+    }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "fly_sd for organisation {Org} at {Url} failed (keeping the last good machines): {Reason}")]
+    private sealed record Failure(FailureKind Kind, DateTimeOffset? RetryNotBefore);
+
+    private sealed record Outage(FailureKind Kind, DateTimeOffset Since);
+
+    /// <summary>One fly_sd config's last good answer and the outage it is in, if any.</summary>
+    private sealed class State
+    {
+        private readonly Lock _gate = new();
+
+        public DateTimeOffset FetchedAt { get; private set; }
+
+        public IReadOnlyList<FlyAppMachines>? Apps { get; private set; }
+
+        public DateTimeOffset RetryNotBefore { get; private set; }
+
+        public Outage? Outage { get; private set; }
+
+        public void Update(DateTimeOffset now, IReadOnlyList<FlyAppMachines> apps)
+        {
+            lock (_gate)
+            {
+                (FetchedAt, Apps, RetryNotBefore, Outage) = (now, apps, DateTimeOffset.MinValue, null);
+            }
+        }
+
+        /// <summary>Records a failed refresh; true when it starts an outage (or changes its kind), the one time to log it.</summary>
+        public bool Fail(Failure failure, DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                RetryNotBefore = failure.RetryNotBefore ?? DateTimeOffset.MinValue;
+                if (Outage?.Kind == failure.Kind)
+                {
+                    return false;
+                }
+                Outage = new Outage(failure.Kind, Outage?.Since ?? now);
+                return true;
+            }
+        }
+    }
+
+    /// <summary>A non-2xx answer of the Machines API.</summary>
+    private sealed class FlyApiException(HttpStatusCode status, TimeSpan? retryAfter, string message) : Exception(message)
+    {
+        public HttpStatusCode Status { get; } = status;
+
+        public TimeSpan? RetryAfter { get; } = retryAfter;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "fly_sd for organisation {Org} at {Url} failed (keeping the last good machines, retrying every tick): {Reason}")]
     private static partial void LogFailed(ILogger logger, string org, string url, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "fly_sd for organisation {Org} at {Url}: the Fly API refused the token from {Source} (HTTP 401: missing, expired or revoked). Keeping the last good machines until it is replaced: {Remedy}")]
+    private static partial void LogUnauthorized(ILogger logger, string org, string url, string source, string remedy);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Problem}. Keeping the last good machines until it is fixed")]
+    private static partial void LogNoToken(ILogger logger, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "fly_sd for organisation {Org} at {Url} is rate limited (HTTP 429); keeping the last good machines, next try after {RetryAt:O}")]
+    private static partial void LogRateLimited(ILogger logger, string org, string url, DateTimeOffset retryAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "fly_sd for organisation {Org} at {Url} answers again after {Seconds:F0} s")]
+    private static partial void LogRecovered(ILogger logger, string org, string url, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "fly_sd for organisation {Org}: the Fly API listed {Listed} apps but says the organisation has {Total}; apps beyond the list are not discovered")]
+    private static partial void LogIncompleteAppList(ILogger logger, string org, int listed, int total);
 }

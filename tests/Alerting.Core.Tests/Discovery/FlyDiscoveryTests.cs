@@ -151,7 +151,7 @@ public sealed class FlyDiscoveryTests
     [InlineData("<html>502 Bad Gateway</html>")]
     public void An_unreadable_api_answer_is_a_plain_format_error(string body)
     {
-        var ex = Assert.Throws<FormatException>(() => FlyApiJson.ParseApps(body));
+        var ex = Assert.Throws<FormatException>(() => FlyApiJson.ParseAppList(body));
         Assert.StartsWith("Fly Machines API returned an unreadable app list", ex.Message, StringComparison.Ordinal);
     }
 
@@ -168,5 +168,57 @@ public sealed class FlyDiscoveryTests
             Assert.Equal(TimeSpan.FromMilliseconds(800), job.HttpProbe.LatencyBudget);
             Assert.Equal("https", job.Scheme);
         });
+    }
+}
+
+public sealed class FlyTokenSourceTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fly-token-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void The_token_comes_from_the_config_then_its_file_then_the_setting_then_the_environment()
+    {
+        File.WriteAllText(Path.Combine(_dir, "t"), " fm2_file \n");
+
+        Assert.Equal(("fm2_inline", FlyTokenOrigin.Config), Pick(new FlySdConfig { Org = "o", Token = "fm2_inline" }, "set", "env"));
+        Assert.Equal(("fm2_file", FlyTokenOrigin.File), Pick(new FlySdConfig { Org = "o", TokenFile = "t" }, "set", "env"));
+        Assert.Equal(("set", FlyTokenOrigin.Setting), Pick(new FlySdConfig { Org = "o" }, "set", "env"));
+        Assert.Equal(("env", FlyTokenOrigin.Environment), Pick(new FlySdConfig { Org = "o" }, " ", "env"));
+    }
+
+    private (string, FlyTokenOrigin) Pick(FlySdConfig sd, string? setting, string? env)
+    {
+        var token = FlyTokenSource.Resolve(sd, _dir, setting, env);
+        return (token.Value, token.Source.Origin);
+    }
+
+    [Fact]
+    public void No_token_anywhere_names_every_place_one_can_be_put()
+    {
+        var e = Assert.Throws<FlyTokenException>(() => FlyTokenSource.Resolve(new FlySdConfig { Org = "your-org" }, _dir, null, null));
+
+        Assert.Equal("fly_sd_configs for org your-org has no Fly API token: set token or token_file in the config, the Alerting__FlyApiToken setting or FLY_API_TOKEN (create one with `fly tokens create readonly -o your-org`)", e.Message);
+    }
+
+    [Fact]
+    public void A_missing_or_empty_token_file_is_named_with_its_path()
+    {
+        var missing = Assert.Throws<FlyTokenException>(() => FlyTokenSource.Resolve(new FlySdConfig { Org = "o", TokenFile = "nope" }, _dir, "set", null));
+        Assert.Equal($"fly_sd_configs for org o: cannot read token_file {Path.Combine(_dir, "nope")}: no such file", missing.Message);
+
+        File.WriteAllText(Path.Combine(_dir, "empty"), "\n");
+        var empty = Assert.Throws<FlyTokenException>(() => FlyTokenSource.Resolve(new FlySdConfig { Org = "o", TokenFile = "empty" }, _dir, "set", null));
+        Assert.StartsWith($"fly_sd_configs for org o: token_file {Path.Combine(_dir, "empty")} is empty", empty.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_app_list_carries_total_apps_so_a_short_list_can_be_told()
+    {
+        var list = FlyApiJson.ParseAppList("""{"total_apps": 3, "apps": [{"id": "a1", "name": "vyx-user-1", "machine_count": 1}, {"id": "a2", "name": "", "machine_count": 0}]}""");
+
+        Assert.Equal(3, list.TotalApps);
+        Assert.Equal(["vyx-user-1"], list.Apps.Select(a => a.Name));
     }
 }

@@ -4,7 +4,10 @@ using System.Text.Json.Nodes;
 using Alerting.Core.Tests;
 using Alerting.Fakes.Acs;
 using Alerting.Fakes.Fly;
+using Alerting.Functions.Pipeline;
+using Alerting.Functions.Storage;
 using Alerting.Integration.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Alerting.Integration.Tests.Escalation;
 
@@ -161,5 +164,29 @@ public sealed class SmsPagingTests
         await RunUntilAsync(s, TimeSpan.FromMinutes(7));
 
         Assert.Empty(s.OomPages());
+    }
+
+    [Fact]
+    public async Task A_page_step_redelivered_after_a_crash_before_its_record_sends_one_sms()
+    {
+        await using var s = await StartAsync();
+        await FireAsync(s);
+        await RunUntilAsync(s, TimeSpan.FromMinutes(4));
+        var incidents = s.Stack.Host.Services.GetRequiredService<IncidentStore>();
+        var beforeStep = (await incidents.GetAsync(s.AlertId, CancellationToken.None))!;
+
+        await RunUntilAsync(s, TimeSpan.FromMinutes(6));
+        Assert.Single(s.OomPages());
+
+        // The crash: the SMS went out but nothing of the step was recorded, and the step's message comes back.
+        await incidents.UpdateAsync(s.AlertId, _ => beforeStep, CancellationToken.None);
+        await s.Stack.Host.Services.GetRequiredService<IncidentService>().HandleAsync(
+            new EscalationMessage(s.AlertId, EscalationMessage.Step, beforeStep.ChainToken, s.Stack.Time.GetUtcNow()), CancellationToken.None);
+
+        Assert.Single(s.OomPages());
+        Assert.Equal(1, s.Acs.RepeatsAnswered);
+        Assert.All(s.Acs.Requests, r => Assert.Contains("\"successful\":true", r.Body, StringComparison.Ordinal));
+        // The redelivered step completed as a delivered step.
+        Assert.True((await incidents.GetAsync(s.AlertId, CancellationToken.None))!.StepsDone > beforeStep.StepsDone);
     }
 }

@@ -191,4 +191,88 @@ public sealed class SmsNotifierTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, (await Send(AcsSms.Body(From, To, new string('a', AcsSmsFake.MaxMessageLength + 1), false))).Item1);
         Assert.Single(_acs.Messages);
     }
+
+    [Fact]
+    public async Task A_step_delivered_twice_within_the_window_sends_one_sms_and_both_deliveries_succeed()
+    {
+        // The same escalation step redelivered after a crash: same delivery id, same due time, later attempt.
+        var step = Page() with { DeliveryId = "escalation/abc/token-1/1:person alice/sms-person", DueAt = Now.AddMinutes(-1) };
+
+        var first = await DeliverAsync(Sms(), step);
+        var again = await DeliverAsync(Sms(), step with { Now = Now.AddSeconds(40) });
+
+        Assert.Equal(DeliveryStatus.Delivered, first.Status);
+        Assert.Equal(DeliveryStatus.Delivered, again.Status);
+        Assert.Single(_acs.Messages);
+        Assert.Equal(1, _acs.RepeatsAnswered);
+        // Both answers name the one message that went out.
+        var ids = _acs.Requests.Select(r => AcsSms.ParseResults(r.Body).Single()).ToArray();
+        Assert.Equal(ids[0].MessageId, ids[1].MessageId);
+        Assert.All(ids, r => Assert.Equal("accepted", r.RepeatabilityResult));
+    }
+
+    [Fact]
+    public async Task Another_step_or_another_number_is_a_new_sms()
+    {
+        var step = Page() with { DeliveryId = "escalation/abc/token-1/1:person alice/sms-person", DueAt = Now.AddMinutes(-1) };
+
+        await DeliverAsync(Sms(), step);
+        await DeliverAsync(Sms(), step with { DeliveryId = "escalation/abc/token-1/2:person alice/sms-person" });
+        await DeliverAsync(Sms(to: "+447700900999"), step);
+
+        Assert.Equal(3, _acs.Messages.Count);
+        Assert.Equal(0, _acs.RepeatsAnswered);
+    }
+
+    [Fact]
+    public async Task A_step_redelivered_after_the_window_is_sent_again_rather_than_lost()
+    {
+        // Due 6 minutes ago: ACS no longer tracks a request first sent then and would refuse that first-sent.
+        var step = Page() with { DeliveryId = "escalation/abc/token-1/1:person alice/sms-person", DueAt = DateTimeOffset.UtcNow.AddMinutes(-6) };
+
+        await DeliverAsync(Sms(), step);
+        var again = await DeliverAsync(Sms(), step);
+
+        Assert.Equal(DeliveryStatus.Delivered, again.Status);
+        Assert.Equal(2, _acs.Messages.Count);
+        Assert.All(_acs.Requests, r => Assert.Equal(202, r.Status));
+    }
+
+    [Fact]
+    public async Task The_fake_keeps_acs_repeatability_rules()
+    {
+        using var http = new HttpClient();
+        var key = Convert.FromBase64String(AcsSmsFake.DefaultAccessKey);
+        var uri = AcsSms.SendUri(_acs.Endpoint);
+
+        async Task<(HttpStatusCode Status, string Body)> Send(string body)
+        {
+            var signed = AcsSms.Sign("POST", uri, Encoding.UTF8.GetBytes(body), key, DateTimeOffset.UtcNow);
+            using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.TryAddWithoutValidation("x-ms-date", signed.Date);
+            request.Headers.TryAddWithoutValidation("x-ms-content-sha256", signed.ContentHash);
+            request.Headers.TryAddWithoutValidation("Authorization", signed.Authorization);
+            using var response = await http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var id = new SmsRepeatability("fda6d242-46aa-4247-8bf6-619a1206f9c3", now.AddMinutes(-1));
+        var first = AcsSms.ParseResults((await Send(AcsSms.Body(From, To, "hello", false, id))).Body).Single();
+        Assert.True(first.Successful);
+
+        // The same id with other content is refused for that recipient, inside the 202.
+        var changed = AcsSms.ParseResults((await Send(AcsSms.Body(From, To, "hullo", false, id))).Body).Single();
+        Assert.Equal((false, 400, "rejected"), (changed.Successful, changed.HttpStatusCode, changed.RepeatabilityResult));
+
+        // A first-sent outside the tracked 5 minutes is refused (412), not sent.
+        var stale = AcsSms.ParseResults((await Send(AcsSms.Body(From, To, "hello", false, new SmsRepeatability("0b7f2a9e-5c1d-4e8f-9a3b-2c4d6e8f0a1b", now.AddMinutes(-6))))).Body).Single();
+        Assert.Equal((false, 412, "rejected"), (stale.Successful, stale.HttpStatusCode, stale.RepeatabilityResult));
+
+        // An id that is not a GUID is a bad request; the signature still covers the fields (they are in the signed body).
+        var (badId, _) = await Send(AcsSms.Body(From, To, "hello", false, id).Replace("fda6d242-46aa-4247-8bf6-619a1206f9c3", "step-1", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, badId);
+
+        Assert.Single(_acs.Messages);
+    }
 }

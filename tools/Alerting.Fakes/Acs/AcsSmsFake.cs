@@ -29,6 +29,12 @@ public sealed record AcsSmsMessage(string From, string To, string Message, bool 
 /// result per recipient and are recorded; <see cref="RejectRecipient"/> makes a number's result
 /// <c>successful: false</c> (as carriers' refusals come back), <see cref="FailNext"/> answers 429 (with
 /// Retry-After) or 5xx without processing.
+/// Repeatable requests as the 2021-03-07 API defines them, per recipient in the body (the HMAC covers them through
+/// the body hash): <c>repeatabilityRequestId</c> must be a GUID and <c>repeatabilityFirstSent</c> an IMF-fixdate
+/// (else 400); ids are tracked for <see cref="RepeatabilityWindow"/> after their first-sent time, as ACS's
+/// repeatable-requests page says. A repeat of a tracked request with the same content is answered with the first
+/// send's message id and <c>repeatabilityResult: accepted</c> and is not sent again; a repeat with different
+/// content, or a first-sent older than the window, is <c>rejected</c> for that recipient (400, 412).
 /// </summary>
 public sealed partial class AcsSmsFake : IAsyncDisposable
 {
@@ -47,8 +53,15 @@ public sealed partial class AcsSmsFake : IAsyncDisposable
     private readonly ConcurrentQueue<AcsSmsMessage> _messages = new();
     private readonly ConcurrentQueue<(string Path, int Status, string Body)> _log = new();
     private readonly Dictionary<string, (int Status, string Message)> _rejected = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tracked> _repeatable = new(StringComparer.OrdinalIgnoreCase);
     private int _failStatus;
     private int _failCount;
+    private int _repeatsAnswered;
+
+    /// <summary>How long a repeatable request's id is tracked after its first-sent time (ACS: 5 minutes).</summary>
+    public static readonly TimeSpan RepeatabilityWindow = TimeSpan.FromMinutes(5);
+
+    private sealed record Tracked(DateTimeOffset FirstSent, string From, string To, string Message, string MessageId);
 
     private AcsSmsFake(WebApplication app, byte[] key, TimeProvider time)
     {
@@ -64,6 +77,9 @@ public sealed partial class AcsSmsFake : IAsyncDisposable
 
     /// <summary>Messages accepted for delivery, in arrival order.</summary>
     public IReadOnlyList<AcsSmsMessage> Messages => _messages.ToArray();
+
+    /// <summary>Recipients answered from a tracked repeatable request instead of being sent again.</summary>
+    public int RepeatsAnswered => Volatile.Read(ref _repeatsAnswered);
 
     /// <summary>Every request with the status and body it was answered with.</summary>
     public IReadOnlyList<(string Path, int Status, string Body)> Requests => _log.ToArray();
@@ -170,10 +186,36 @@ public sealed partial class AcsSmsFake : IAsyncDisposable
         {
             return (StatusCodes.Status400BadRequest, Error("BadRequest", "Invalid To phone number format."));
         }
+        var repeatability = new (string? Id, DateTimeOffset? FirstSent)[recipients.Count];
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            var id = Str(recipients[i]?["repeatabilityRequestId"]);
+            var first = Str(recipients[i]?["repeatabilityFirstSent"]);
+            if (id is not null && (id.Length != 36 || !Guid.TryParseExact(id, "D", out _)))
+            {
+                return (StatusCodes.Status400BadRequest, Error("BadRequest", "repeatabilityRequestId must be a GUID of 36 characters."));
+            }
+            DateTimeOffset? firstSent = null;
+            if (first is not null)
+            {
+                if (!DateTimeOffset.TryParseExact(first, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                {
+                    return (StatusCodes.Status400BadRequest, Error("BadRequest", "repeatabilityFirstSent must be an IMF-fixdate, e.g. Tue, 26 Mar 2019 16:06:51 GMT."));
+                }
+                firstSent = parsed;
+            }
+            repeatability[i] = (id, firstSent);
+        }
         var report = request["smsSendOptions"]?["enableDeliveryReport"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
         var results = new JsonArray();
-        foreach (var to in tos)
+        for (var i = 0; i < tos.Length; i++)
         {
+            var to = tos[i];
+            if (repeatability[i].Id is { } requestId && Repeat(requestId, repeatability[i].FirstSent, from, to!, message) is { } repeat)
+            {
+                results.Add(repeat);
+                continue;
+            }
             (int Status, string Message)? rejected;
             lock (_gate)
             {
@@ -186,10 +228,50 @@ public sealed partial class AcsSmsFake : IAsyncDisposable
                 continue;
             }
             _messages.Enqueue(new AcsSmsMessage(from, to!, message, report, id, _time.GetUtcNow()));
+            if (repeatability[i].Id is { } trackedId)
+            {
+                lock (_gate)
+                {
+                    _repeatable[trackedId] = new Tracked(repeatability[i].FirstSent ?? _time.GetUtcNow(), from, to!, message, id);
+                }
+            }
             results.Add(new JsonObject { ["to"] = to, ["messageId"] = id, ["httpStatusCode"] = 202, ["repeatabilityResult"] = "accepted", ["successful"] = true });
         }
         return (StatusCodes.Status202Accepted, new JsonObject { ["value"] = results });
     }
+
+    /// <summary>
+    /// The answer for a recipient whose request id is already tracked or whose first-sent is too old; null when the
+    /// request is new and must be sent.
+    /// </summary>
+    private JsonObject? Repeat(string requestId, DateTimeOffset? firstSent, string from, string to, string message)
+    {
+        var now = _time.GetUtcNow();
+        if (firstSent is { } first && now - first > RepeatabilityWindow)
+        {
+            return Rejected(to, StatusCodes.Status412PreconditionFailed, "The repeatabilityFirstSent is not within the tracked duration of 5 minutes.");
+        }
+        lock (_gate)
+        {
+            foreach (var expired in _repeatable.Where(t => now - t.Value.FirstSent > RepeatabilityWindow).Select(t => t.Key).ToArray())
+            {
+                _repeatable.Remove(expired);
+            }
+            if (!_repeatable.TryGetValue(requestId, out var tracked))
+            {
+                return null;
+            }
+            if (tracked.FirstSent != (firstSent ?? tracked.FirstSent) || tracked.From != from || tracked.To != to || tracked.Message != message)
+            {
+                return Rejected(to, StatusCodes.Status400BadRequest, "The repeatable request does not match the request first sent with this repeatabilityRequestId.");
+            }
+            _repeatsAnswered++;
+            return new JsonObject { ["to"] = to, ["messageId"] = tracked.MessageId, ["httpStatusCode"] = 202, ["repeatabilityResult"] = "accepted", ["successful"] = true };
+        }
+    }
+
+    private static JsonObject Rejected(string to, int status, string message) =>
+        new() { ["to"] = to, ["httpStatusCode"] = status, ["repeatabilityResult"] = "rejected", ["successful"] = false, ["errorMessage"] = message };
 
     /// <summary>ACS's HMAC-SHA256 check, recomputed from the request as it arrived.</summary>
     private bool Authenticated(HttpContext ctx, string target, byte[] body)

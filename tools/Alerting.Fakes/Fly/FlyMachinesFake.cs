@@ -43,6 +43,12 @@ public sealed class FakeFlyMachine
 /// <c>image_ref</c>, <c>created_at</c>, <c>updated_at</c>, <c>events</c> newest first). Every request needs
 /// <c>Authorization: Bearer &lt;token&gt;</c> with the configured token (else 401 <c>{"error": "unauthorized"}</c>);
 /// a missing <c>org_slug</c> is 400 and an unknown organisation or app 404, each with Fly's <c>{"error"}</c> body.
+/// Neither list pages: the API documents no cursor or limit for them (only the certificates list pages), so the
+/// fake answers every app and every machine at once, and a query parameter the API does not document for the
+/// endpoint (<c>cursor</c>, <c>limit</c>, <c>page</c>...) is 400 "Check that the parameters were correct", so a
+/// client that invents paging fails here rather than silently against Fly. Documented parameters: <c>org_slug</c>
+/// (and <c>app_role</c>, which Fly's own Go client sends) on the app list; <c>include_deleted</c>, <c>region</c>
+/// and <c>metadata.{key}</c> on the machine list, which filter as documented.
 /// <see cref="FailNext"/> answers 429 (rate limited, with <c>Retry-After</c>) or 5xx without processing.
 /// </summary>
 public sealed class FlyMachinesFake : IAsyncDisposable
@@ -56,6 +62,10 @@ public sealed class FlyMachinesFake : IAsyncDisposable
     private readonly Dictionary<string, List<string>> _orgApps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<FakeFlyMachine>> _machines = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string Path, int Status)> _log = new();
+    private int _retryAfterSeconds = 1;
+
+    private static readonly string[] AppListParameters = ["org_slug", "app_role"];
+    private static readonly string[] MachineListParameters = ["include_deleted", "region", "metadata."];
 
     private FlyMachinesFake(WebApplication app, string token)
     {
@@ -75,8 +85,8 @@ public sealed class FlyMachinesFake : IAsyncDisposable
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         var fake = new FlyMachinesFake(app, token);
-        app.MapGet("/v1/apps", (HttpContext c) => fake.Handle(c, () => fake.ListApps(c.Request.Query["org_slug"].ToString())));
-        app.MapGet("/v1/apps/{app}/machines", (HttpContext c, string app) => fake.Handle(c, () => fake.ListMachines(app)));
+        app.MapGet("/v1/apps", (HttpContext c) => fake.Handle(c, AppListParameters, () => fake.ListApps(c.Request.Query["org_slug"].ToString())));
+        app.MapGet("/v1/apps/{app}/machines", (HttpContext c, string app) => fake.Handle(c, MachineListParameters, () => fake.ListMachines(app, c.Request.Query)));
         await app.StartAsync(ct).ConfigureAwait(false);
         fake.BaseAddress = new Uri(app.Urls.First() + "/");
         return fake;
@@ -150,10 +160,17 @@ public sealed class FlyMachinesFake : IAsyncDisposable
         }
     }
 
-    /// <summary>Answers the next <paramref name="count"/> requests with <paramref name="status"/> (429 or 5xx).</summary>
-    public void FailNext(int status, int count) => _failures.Arm(status, count);
+    /// <summary>
+    /// Answers the next <paramref name="count"/> requests with <paramref name="status"/> (429 with
+    /// <c>Retry-After: <paramref name="retryAfterSeconds"/></c>, or 5xx).
+    /// </summary>
+    public void FailNext(int status, int count, int retryAfterSeconds = 1)
+    {
+        Volatile.Write(ref _retryAfterSeconds, retryAfterSeconds);
+        _failures.Arm(status, count);
+    }
 
-    private IResult Handle(HttpContext ctx, Func<(int Status, JsonNode Body)> handler)
+    private IResult Handle(HttpContext ctx, string[] parameters, Func<(int Status, JsonNode Body)> handler)
     {
         var path = ctx.Request.Path + ctx.Request.QueryString;
         var fail = _failures.Take();
@@ -162,13 +179,17 @@ public sealed class FlyMachinesFake : IAsyncDisposable
         {
             if (f == StatusCodes.Status429TooManyRequests)
             {
-                ctx.Response.Headers.RetryAfter = "1";
+                ctx.Response.Headers.RetryAfter = Volatile.Read(ref _retryAfterSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
             answer = (f, Error(f == 429 ? "rate limit exceeded" : "internal server error"));
         }
         else if (ctx.Request.Headers.Authorization.ToString() != "Bearer " + _token)
         {
             answer = (StatusCodes.Status401Unauthorized, Error("unauthorized"));
+        }
+        else if (ctx.Request.Query.Keys.FirstOrDefault(k => !parameters.Any(p => p.EndsWith('.') ? k.StartsWith(p, StringComparison.Ordinal) && k.Length > p.Length : k == p)) is { } unknown)
+        {
+            answer = (StatusCodes.Status400BadRequest, Error($"unknown query parameter {unknown}: check that the parameters were correct"));
         }
         else
         {
@@ -201,13 +222,25 @@ public sealed class FlyMachinesFake : IAsyncDisposable
         return (StatusCodes.Status200OK, new JsonObject { ["total_apps"] = apps.Count, ["apps"] = list });
     }
 
-    private (int, JsonNode) ListMachines(string app)
+    private (int, JsonNode) ListMachines(string app, IQueryCollection query)
     {
         if (!_machines.TryGetValue(app, out var machines))
         {
             return (StatusCodes.Status404NotFound, Error("app not found"));
         }
-        return (StatusCodes.Status200OK, new JsonArray(machines.Select(m => (JsonNode)Machine(m)).ToArray()));
+        var includeDeleted = query["include_deleted"].ToString();
+        if (includeDeleted.Length > 0 && !bool.TryParse(includeDeleted, out _))
+        {
+            return (StatusCodes.Status400BadRequest, Error($"include_deleted must be true or false, not {includeDeleted}"));
+        }
+        var region = query["region"].ToString();
+        // The fake's machines carry no metadata, so a metadata filter matches none of them, as on Fly.
+        var byMetadata = query.Keys.Any(k => k.StartsWith("metadata.", StringComparison.Ordinal));
+        var listed = machines
+            .Where(m => includeDeleted == "true" || m.State != "destroyed")
+            .Where(m => region.Length == 0 || m.Region == region)
+            .Where(_ => !byMetadata);
+        return (StatusCodes.Status200OK, new JsonArray(listed.Select(m => (JsonNode)Machine(m)).ToArray()));
     }
 
     private static JsonObject Machine(FakeFlyMachine m)

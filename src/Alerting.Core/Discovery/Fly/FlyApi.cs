@@ -9,10 +9,13 @@ public sealed record FlyApp(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("machine_count")] int MachineCount);
 
-/// <summary>The body of <c>GET /v1/apps?org_slug=</c>.</summary>
+/// <summary>
+/// The body of <c>GET /v1/apps?org_slug=</c>: every app of the organisation in one answer (the API documents
+/// no paging for this list), with <c>total_apps</c> counting them.
+/// </summary>
 public sealed record FlyAppList(
     [property: JsonPropertyName("total_apps")] int TotalApps,
-    [property: JsonPropertyName("apps")] IReadOnlyList<FlyApp>? Apps);
+    [property: JsonPropertyName("apps")] IReadOnlyList<FlyApp> Apps);
 
 /// <summary>A machine as <c>GET /v1/apps/{app}/machines</c> lists it (the fields discovery and machine state use).</summary>
 public sealed record FlyMachine
@@ -86,10 +89,11 @@ public static class FlyApiJson
 {
     private static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = false };
 
-    public static IReadOnlyList<FlyApp> ParseApps(string body)
+    /// <summary>The app list with its <c>total_apps</c>, which says whether the list is the whole organisation.</summary>
+    public static FlyAppList ParseAppList(string body)
     {
         var list = Parse<FlyAppList>(body, "app list");
-        return list.Apps?.Where(a => !string.IsNullOrEmpty(a.Name)).ToArray() ?? [];
+        return list with { Apps = list.Apps?.Where(a => !string.IsNullOrEmpty(a.Name)).ToArray() ?? [] };
     }
 
     public static IReadOnlyList<FlyMachine> ParseMachines(string body) =>

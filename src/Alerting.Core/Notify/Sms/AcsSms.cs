@@ -9,8 +9,11 @@ namespace Alerting.Core.Notify.Sms;
 /// <summary>The headers an ACS request carries to be authenticated: date, body hash and the HMAC authorization.</summary>
 public sealed record AcsSignedHeaders(string Date, string ContentHash, string Authorization);
 
-/// <summary>One recipient's outcome in ACS's 202 answer.</summary>
-public sealed record AcsSmsResult(string To, string? MessageId, int HttpStatusCode, bool Successful, string? ErrorMessage);
+/// <summary>One recipient's outcome in ACS's 202 answer; <see cref="RepeatabilityResult"/> is "accepted" or "rejected" for a repeatable request.</summary>
+public sealed record AcsSmsResult(string To, string? MessageId, int HttpStatusCode, bool Successful, string? ErrorMessage, string? RepeatabilityResult = null);
+
+/// <summary>A recipient's <c>repeatabilityRequestId</c> (a GUID) and <c>repeatabilityFirstSent</c> (sent as an IMF-fixdate).</summary>
+public sealed record SmsRepeatability(string RequestId, DateTimeOffset FirstSent);
 
 /// <summary>
 /// Azure Communication Services SMS, REST API 2021-03-07: <c>POST {endpoint}/sms?api-version=2021-03-07</c>
@@ -32,16 +35,61 @@ public static class AcsSms
         return new Uri(endpoint.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/sms?api-version=" + ApiVersion);
     }
 
-    public static string Body(string from, string to, string message, bool enableDeliveryReport)
+    /// <summary>
+    /// How long ACS keeps a repeatable request's id: its repeatable-requests page gives 5 minutes, and a
+    /// <c>repeatabilityFirstSent</c> older than that is refused (412) rather than deduplicated.
+    /// </summary>
+    public static readonly TimeSpan RepeatabilityWindow = TimeSpan.FromMinutes(5);
+
+    // Room for clock skew between us and ACS: a first-sent this close to the window's end is not trusted to dedupe.
+    private static readonly TimeSpan RepeatabilityMargin = TimeSpan.FromMinutes(1);
+
+    public static string Body(string from, string to, string message, bool enableDeliveryReport, SmsRepeatability? repeatability = null)
     {
+        var recipient = new JsonObject { ["to"] = to };
+        if (repeatability is not null)
+        {
+            // Per recipient in the body, as the 2021-03-07 API defines them; the body hash the HMAC signs covers them.
+            recipient["repeatabilityRequestId"] = repeatability.RequestId;
+            recipient["repeatabilityFirstSent"] = repeatability.FirstSent.ToUniversalTime().ToString("r", CultureInfo.InvariantCulture);
+        }
         var o = new JsonObject
         {
             ["from"] = from,
-            ["smsRecipients"] = new JsonArray(new JsonObject { ["to"] = to }),
+            ["smsRecipients"] = new JsonArray(recipient),
             ["message"] = message,
             ["smsSendOptions"] = new JsonObject { ["enableDeliveryReport"] = enableDeliveryReport },
         };
         return o.ToJsonString(Json);
+    }
+
+    /// <summary>
+    /// The repeatability of one page to <paramref name="to"/>. With a <paramref name="deliveryId"/> (an escalation
+    /// step's delivery, the same on every redelivery) the request id is derived from it and the number, and
+    /// <c>repeatabilityFirstSent</c> is when the delivery first fell due, so a step redelivered after a crash
+    /// within ACS's window is answered as already sent instead of paging twice. Past the window ACS would
+    /// refuse that first-sent, so the page goes out as a new request (a possible second SMS, never a lost page).
+    /// </summary>
+    public static SmsRepeatability Repeatability(string? deliveryId, DateTimeOffset? dueAt, string to, string message, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        if (deliveryId is not null && dueAt is { } due && due <= now && now - due < RepeatabilityWindow - RepeatabilityMargin)
+        {
+            return new SmsRepeatability(RequestId($"{deliveryId}|{to}"), due);
+        }
+        // Unique to this attempt: only the resilience pipeline's own retries (the same request) share it.
+        return new SmsRepeatability(RequestId($"{deliveryId ?? message}|{to}|{now.UtcTicks}"), now);
+    }
+
+    /// <summary>A GUID (ACS wants 36 hexadecimal characters) from the SHA-256 of <paramref name="seed"/>, RFC 9562 version 8.</summary>
+    private static string RequestId(string seed)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(seed), hash);
+        var bytes = hash[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true).ToString("D");
     }
 
     /// <summary>
@@ -82,7 +130,8 @@ public static class AcsSms
             Str(r["messageId"]),
             r["httpStatusCode"] is JsonValue code && code.TryGetValue<int>(out var c) ? c : 0,
             r["successful"] is JsonValue ok && ok.TryGetValue<bool>(out var b) && b,
-            Str(r["errorMessage"]))).ToArray();
+            Str(r["errorMessage"]),
+            Str(r["repeatabilityResult"]))).ToArray();
     }
 
     /// <summary>The message of ACS's error answer (<c>{"error":{"code","message"}}</c>), else the body as sent.</summary>

@@ -12,7 +12,9 @@ namespace Alerting.Functions.Notify.Sms;
 /// <see cref="NotifyHttpClients"/> (429 and 5xx retried with backoff and Retry-After). ACS answers 202 with a
 /// result per recipient; a recipient marked <c>successful: false</c> is a failure even in a 202: transient when
 /// its own status is 429/5xx (the step is redelivered), otherwise permanent (logged and counted by the
-/// <see cref="Deliverer"/>, as for any receiver's 4xx).
+/// <see cref="Deliverer"/>, as for any receiver's 4xx). Each page carries ACS's repeatability fields derived from
+/// the escalation step (<see cref="AcsSms.Repeatability"/>), so a step redelivered after a crash within ACS's
+/// window is answered with the first send's message id and no second SMS.
 /// </summary>
 public sealed partial class SmsNotifier(NotifyHttpClients clients, TimeProvider time, ILogger<SmsNotifier> logger) : Notifier<SmsConfig>
 {
@@ -21,9 +23,11 @@ public sealed partial class SmsNotifier(NotifyHttpClients clients, TimeProvider 
     protected override async Task<DeliveryReceipt?> SendAsync(SmsConfig config, Integration integration, Notification notification, CancellationToken ct)
     {
         var message = SmsPage.Text(notification.Alerts, notification.Now, notification.Incident?.AcknowledgeUrl, config.MaxSegments);
-        var body = Encoding.UTF8.GetBytes(AcsSms.Body(config.From, config.To, message, config.EnableDeliveryReport));
+        var now = time.GetUtcNow();
+        var repeatability = AcsSms.Repeatability(notification.DeliveryId, notification.DueAt, config.To, message, now);
+        var body = Encoding.UTF8.GetBytes(AcsSms.Body(config.From, config.To, message, config.EnableDeliveryReport, repeatability));
         var uri = AcsSms.SendUri(config.Connection.Endpoint);
-        var signed = AcsSms.Sign("POST", uri, body, config.Connection.AccessKey, time.GetUtcNow());
+        var signed = AcsSms.Sign("POST", uri, body, config.Connection.AccessKey, now);
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         using var response = await NotifyRequests.SendAsync(clients.For(config.HttpConfig), HttpMethod.Post, uri.ToString(), content, ct, request =>
@@ -55,7 +59,7 @@ public sealed partial class SmsNotifier(NotifyHttpClients clients, TimeProvider 
             throw new PermanentNotificationException(detail);
         }
         var sent = results.FirstOrDefault();
-        LogSent(logger, Mask(config.To), sent?.MessageId ?? "(none)", SmsText.Measure(message).Segments, notification.Receiver);
+        LogSent(logger, Mask(config.To), sent?.MessageId ?? "(none)", SmsText.Measure(message).Segments, notification.Receiver, repeatability.RequestId);
         return null;
     }
 
@@ -63,6 +67,6 @@ public sealed partial class SmsNotifier(NotifyHttpClients clients, TimeProvider 
     public static string Mask(string number) =>
         number.Length <= 5 ? "***" : string.Concat(number.AsSpan(0, 3), new string('*', number.Length - 5), number.AsSpan(number.Length - 2));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SMS to {To} accepted as {MessageId} ({Segments} segment(s)) for {Receiver}")]
-    private static partial void LogSent(ILogger logger, string to, string messageId, int segments, string receiver);
+    [LoggerMessage(Level = LogLevel.Information, Message = "SMS to {To} accepted as {MessageId} ({Segments} segment(s)) for {Receiver}, repeatability id {RequestId}")]
+    private static partial void LogSent(ILogger logger, string to, string messageId, int segments, string receiver, string requestId);
 }
