@@ -273,20 +273,7 @@ internal sealed partial class Evaluator
                     }
                 case AggregateOp.TopK or AggregateOp.BottomK:
                     {
-                        var members = g.Members!;
-                        var top = a.Op == AggregateOp.TopK;
-                        // Stable order keeps ties in input order, NaN always sorts to the end.
-                        var sorted = members.Select((m, i) => (m, i)).ToList();
-                        sorted.Sort((x, y) =>
-                        {
-                            var c = CompareForK(x.m.F, y.m.F, top);
-                            return c != 0 ? c : x.i.CompareTo(y.i);
-                        });
-                        var k = (int)Math.Min(param, sorted.Count);
-                        for (var i = 0; i < k; i++)
-                        {
-                            result.Add(sorted[i].m);
-                        }
+                        result.AddRange(KHeap.Select(g.Members!, (long)Math.Min(param, int.MaxValue), a.Op == AggregateOp.TopK));
                         break;
                     }
                 case AggregateOp.LimitK:

@@ -75,28 +75,28 @@ public sealed partial class QueryApiFunctions(
         HandleAsync(req, true, LabelsAsync, ct);
 
     [Function("PromLabelValues")]
-    public Task<IActionResult> LabelValues([HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/label/{name}/values")] HttpRequest req, string name, CancellationToken ct) =>
-        HandleAsync(req, false, (form, token) => LabelValuesAsync(name, form, token), ct);
+    public Task<IActionResult> LabelValues([HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "v1/label/{name}/values")] HttpRequest req, string name, CancellationToken ct) =>
+        GetOnlyAsync(req, false, (form, token) => LabelValuesAsync(name, form, token), ct);
 
     [Function("PromLabelValuesToken")]
-    public Task<IActionResult> LabelValuesToken([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Prefix + "label/{name}/values")] HttpRequest req, string name, CancellationToken ct) =>
-        HandleAsync(req, true, (form, token) => LabelValuesAsync(name, form, token), ct);
+    public Task<IActionResult> LabelValuesToken([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = Prefix + "label/{name}/values")] HttpRequest req, string name, CancellationToken ct) =>
+        GetOnlyAsync(req, true, (form, token) => LabelValuesAsync(name, form, token), ct);
 
     [Function("PromMetadata")]
-    public Task<IActionResult> Metadata([HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/metadata")] HttpRequest req, CancellationToken ct) =>
-        HandleAsync(req, false, MetadataAsync, ct);
+    public Task<IActionResult> Metadata([HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "v1/metadata")] HttpRequest req, CancellationToken ct) =>
+        GetOnlyAsync(req, false, MetadataAsync, ct);
 
     [Function("PromMetadataToken")]
-    public Task<IActionResult> MetadataToken([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Prefix + "metadata")] HttpRequest req, CancellationToken ct) =>
-        HandleAsync(req, true, MetadataAsync, ct);
+    public Task<IActionResult> MetadataToken([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = Prefix + "metadata")] HttpRequest req, CancellationToken ct) =>
+        GetOnlyAsync(req, true, MetadataAsync, ct);
 
     [Function("PromBuildInfo")]
-    public Task<IActionResult> BuildInfo([HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/status/buildinfo")] HttpRequest req, CancellationToken ct) =>
-        HandleAsync(req, false, BuildInfoAsync, ct);
+    public Task<IActionResult> BuildInfo([HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "v1/status/buildinfo")] HttpRequest req, CancellationToken ct) =>
+        GetOnlyAsync(req, false, BuildInfoAsync, ct);
 
     [Function("PromBuildInfoToken")]
-    public Task<IActionResult> BuildInfoToken([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Prefix + "status/buildinfo")] HttpRequest req, CancellationToken ct) =>
-        HandleAsync(req, true, BuildInfoAsync, ct);
+    public Task<IActionResult> BuildInfoToken([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = Prefix + "status/buildinfo")] HttpRequest req, CancellationToken ct) =>
+        GetOnlyAsync(req, true, BuildInfoAsync, ct);
 
     [Function("PromFormatQuery")]
     public Task<IActionResult> FormatQuery([HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "v1/format_query")] HttpRequest req, CancellationToken ct) =>
@@ -166,6 +166,22 @@ public sealed partial class QueryApiFunctions(
     {
         var files = retention.Usable(config.RuleFiles());
         return samples.QuerierAsync(SeriesSelection.Of(RuleRetention.Selectors(files)), ct);
+    }
+
+    /// <summary>
+    /// An endpoint Prometheus serves by GET only: a POST gets its 405, not our 404. Grafana relies on this:
+    /// with its default POST setting it asks <c>api/v1/status/buildinfo</c> by POST on "Save &amp; test",
+    /// retries by GET only after a 405 or 400, and takes a 404 to mean the server has no build info.
+    /// </summary>
+    private Task<IActionResult> GetOnlyAsync(HttpRequest req, bool token, Handler handler, CancellationToken ct)
+    {
+        if (HttpMethods.IsGet(req.Method))
+        {
+            return HandleAsync(req, token, handler, ct);
+        }
+        return Task.FromResult(token && ClientTokenAuth.Reject(req, configuration, QueryApiOptions.TokenSetting) is { } rejected
+            ? rejected
+            : QueryHttp.MethodNotAllowed("GET"));
     }
 
     private async Task<IActionResult> HandleAsync(HttpRequest req, bool token, Handler handler, CancellationToken ct)

@@ -17,16 +17,28 @@ public sealed class WebUiFunction
 
     internal const string ResourceName = "Alerting.Functions.Web.console.html";
 
-    private static readonly Lazy<string> Template = new(LoadTemplate);
+    internal const string ExploreResourceName = "Alerting.Functions.Web.explore.html";
+
+    private static readonly Lazy<string> Template = new(() => LoadTemplate(ResourceName));
+
+    private static readonly Lazy<string> ExploreTemplate = new(() => LoadTemplate(ExploreResourceName));
 
     [Function("WebUi")]
     public static IActionResult Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = "ui")] HttpRequest req)
         => new HtmlPageResult(Template.Value);
 
-    private static string LoadTemplate()
+    /// <summary>
+    /// The explore page: one <c>query_range</c> of the Prometheus query API plotted as a line chart, for a
+    /// quick look at a query without Grafana. Same key rules and security headers as the console.
+    /// </summary>
+    [Function("WebUiExplore")]
+    public static IActionResult Explore([HttpTrigger(AuthorizationLevel.Function, "get", Route = "ui/explore")] HttpRequest req)
+        => new HtmlPageResult(ExploreTemplate.Value);
+
+    private static string LoadTemplate(string resourceName)
     {
-        using var stream = typeof(WebUiFunction).Assembly.GetManifestResourceStream(ResourceName)
-            ?? throw new InvalidOperationException($"embedded resource {ResourceName} is missing from {typeof(WebUiFunction).Assembly.GetName().Name}");
+        using var stream = typeof(WebUiFunction).Assembly.GetManifestResourceStream(resourceName)
+            ?? throw new InvalidOperationException($"embedded resource {resourceName} is missing from {typeof(WebUiFunction).Assembly.GetName().Name}");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }

@@ -39,6 +39,21 @@ internal static class QueryHttp
 
     public static IActionResult Result(ApiResponse response) => new ResponseResult(response);
 
+    /// <summary>Prometheus' router's answer to a method a route does not serve: 405, <c>Allow</c>, a plain-text body.</summary>
+    public static IActionResult MethodNotAllowed(string allow) => new MethodNotAllowedResult(allow);
+
+    private sealed class MethodNotAllowedResult(string allow) : IActionResult
+    {
+        public async Task ExecuteResultAsync(ActionContext context)
+        {
+            var http = context.HttpContext.Response;
+            http.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            http.Headers.Allow = allow + ", OPTIONS";
+            http.ContentType = "text/plain; charset=utf-8";
+            await http.WriteAsync("Method Not Allowed\n", context.HttpContext.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
     private sealed class ResponseResult(ApiResponse response) : IActionResult
     {
         public async Task ExecuteResultAsync(ActionContext context)

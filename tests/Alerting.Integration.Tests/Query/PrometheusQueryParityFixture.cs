@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Alerting.Core.Model;
 using Alerting.Core.Rules;
+using Alerting.Core.Tsdb.Wal;
 using Alerting.Core.Tests;
 using Alerting.Core.Tests.Rules;
 using Alerting.Functions.Tsdb;
@@ -77,7 +78,7 @@ public sealed partial class PrometheusQueryParityFixture : IAsyncLifetime
         var byFamily = new SortedDictionary<string, SortedDictionary<string, List<(long T, double V)>>>(StringComparer.Ordinal);
         for (var step = first; step <= last; step++)
         {
-            var tick = fleet.Tick(step, origin);
+            var tick = WithAlerts(fleet.Tick(step, origin), step, last);
             await log.WriteAsync(tick, CancellationToken.None);
             foreach (var s in tick.Targets.SelectMany(t => t.Samples))
             {
@@ -191,6 +192,29 @@ public sealed partial class PrometheusQueryParityFixture : IAsyncLifetime
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// The seed 000 dashboard's annotation reads <c>ALERTS{alertname="HighFilterErrorRate", alertstate="firing"}</c>:
+    /// the fixture adds those series as an evaluation would write them (value 1 while the alert is in that
+    /// state). Machine 3's alert fires throughout, machine 1's starts firing 20 minutes into the last hour, and
+    /// machine 2's stays pending. A series only appears, never disappears, so no staleness marker is needed.
+    /// </summary>
+    private static ScrapeTick WithAlerts(ScrapeTick tick, int step, int last)
+    {
+        var alerts = new List<(int Machine, string State)> { (3, "firing"), (2, "pending") };
+        if (step >= last - 160)
+        {
+            alerts.Add((1, "firing"));
+        }
+        var targets = tick.Targets.Select(t =>
+        {
+            var extra = alerts.Where(a => SeedFleet.Instance(a.Machine) == t.Instance).Select(a => new CollectedSample(Labels.From(
+                (Labels.MetricName, "ALERTS"), ("alertname", "HighFilterErrorRate"), ("alertstate", a.State),
+                ("instance", t.Instance), ("job", SeedFleet.Job), ("severity", "warning")), 1, tick.TimestampMs));
+            return t with { Samples = [.. t.Samples, .. extra] };
+        });
+        return tick with { Targets = [.. targets] };
     }
 
     private static string SeriesText(Labels labels) =>
