@@ -24,9 +24,7 @@ public sealed partial class SlackWebhookFake
         const string method = "conversations.history";
         if (NextFailure() is { } fail)
         {
-            return fail.Status == StatusCodes.Status429TooManyRequests
-                ? new RetryAfterResult(Results.Json(new JsonObject { ["ok"] = false, ["error"] = "ratelimited" }, statusCode: fail.Status), fail.RetryAfter)
-                : Results.Json(new JsonObject { ["ok"] = false, ["error"] = "internal_error" }, statusCode: fail.Status);
+            return WebApiFailure(fail);
         }
         if (AuthError(ctx) is { } authError)
         {

@@ -89,10 +89,7 @@ public sealed partial class SlackWebhookFake
         var method = endpoint == SlackEndpoint.PostMessage ? "chat.postMessage" : "chat.update";
         if (NextFailure() is { } fail)
         {
-            // Web API throttling is HTTP 429 with Retry-After and Slack's ratelimited body.
-            return fail.Status == StatusCodes.Status429TooManyRequests
-                ? new RetryAfterResult(Results.Json(new JsonObject { ["ok"] = false, ["error"] = "ratelimited" }, statusCode: fail.Status), fail.RetryAfter)
-                : Results.Json(new JsonObject { ["ok"] = false, ["error"] = "internal_error" }, statusCode: fail.Status);
+            return WebApiFailure(fail);
         }
 
         if (AuthError(ctx) is { } authError)
@@ -180,6 +177,12 @@ public sealed partial class SlackWebhookFake
         }
         return Results.Json(response);
     }
+
+    /// <summary>Web API throttling is HTTP 429 with Retry-After and Slack's ratelimited body; an outage a 5xx with internal_error.</summary>
+    private static IResult WebApiFailure((int Status, int RetryAfter) fail) =>
+        fail.Status == StatusCodes.Status429TooManyRequests
+            ? new RetryAfterResult(Results.Json(new JsonObject { ["ok"] = false, ["error"] = "ratelimited" }, statusCode: fail.Status), fail.RetryAfter)
+            : Results.Json(new JsonObject { ["ok"] = false, ["error"] = "internal_error" }, statusCode: fail.Status);
 
     /// <summary>Slack checks the token before anything else: no token is not_authed, a wrong one invalid_auth.</summary>
     private string? AuthError(HttpContext ctx)
