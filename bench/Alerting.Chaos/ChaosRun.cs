@@ -124,6 +124,8 @@ public sealed class ChaosRun : IAsyncDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private Azurite _azurite = null!;
     private MailDev _mail = null!;
+    private const string SlackChannel = "C0CHAOS0001";
+
     private SlackWebhookFake _slack = null!;
     private PagerDutyFake _pagerDuty = null!;
     private WebApplication _target = null!;
@@ -305,8 +307,12 @@ public sealed class ChaosRun : IAsyncDisposable
                 email_configs:
                   - to: 'chaos@chaos.test'
                 slack_configs:
-                  - api_url: '{_slack.WebhookUrl}'
-                    channel: '#chaos'
+                  # The Web API with a bot token, not an incoming webhook: only it can find the post of
+                  # an attempt a kill cut off before its record (conversations.history), so only it can be
+                  # held to no duplicates.
+                  - api_url: '{_slack.WebApiUrl}chat.postMessage'
+                    app_token: '{_slack.BotToken}'
+                    channel: '{SlackChannel}'
                 pagerduty_configs:
                   - routing_key: 'ChaosRoutingKeyForTheFakeSvc0001'
                     url: '{_pagerDuty.EventsUrl}'
@@ -559,7 +565,9 @@ public sealed class ChaosRun : IAsyncDisposable
     private async Task<ChaosReport> CountAsync(TimeSpan duration)
     {
         var emails = (await _mail.EmailsAsync().ConfigureAwait(false)).OfType<JsonObject>().ToArray();
-        var slack = _slack.Received;
+        // Each message once, as the channel shows it, with the request that posted it and when.
+        var slack = _slack.ChatMessages.Where(m => m.Channel == SlackChannel)
+            .Select(m => (Body: m.History[0].Request, ReceivedAt: m.History[0].At)).ToArray();
         var pagerDuty = _pagerDuty.Received;
         var notified = _alerts.Values.Where(a => a.Flow != Flow.Silenced).ToArray();
 

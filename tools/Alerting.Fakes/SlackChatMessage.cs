@@ -17,6 +17,13 @@ public sealed record SlackFakeOptions
     /// <summary>The only token <c>chat.postMessage</c>/<c>chat.update</c> accept (<c>Authorization: Bearer ...</c>). Must start with <c>xoxb-</c>.</summary>
     public string BotToken { get; init; } = DefaultBotToken;
 
+    /// <summary>
+    /// The OAuth scopes the bot token was granted. <c>conversations.history</c> answers <c>missing_scope</c>
+    /// unless the token holds the history scope of the conversation's kind (<c>channels:history</c> for a
+    /// public channel, <c>groups:history</c> private, <c>im:history</c> direct).
+    /// </summary>
+    public IReadOnlySet<string> Scopes { get; init; } = new HashSet<string>(StringComparer.Ordinal) { "chat:write", "channels:history", "groups:history", "im:history" };
+
     /// <summary>The clock message timestamps (<c>ts</c>) are taken from.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Alerting.Core.Notify.Slack;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -23,6 +22,7 @@ public sealed partial class SlackWebhookFake
 {
     private const string BotUserId = "U0000FAKEBOT";
     private const string BotId = "B0000FAKEBOT";
+    private const string AppId = "A0000FAKEAPP";
 
     private readonly List<ChatState> _chat = [];
     private long _lastTsMicros;
@@ -59,12 +59,28 @@ public sealed partial class SlackWebhookFake
     }
 
     private readonly List<(string Method, string Error)> _chatErrors = [];
+    private int _dropPosts;
+
+    /// <summary>
+    /// The next <paramref name="count"/> accepted <c>chat.postMessage</c> calls post their message, then the
+    /// connection is dropped before the answer: the caller cannot know the message went out.
+    /// </summary>
+    public void DropAfterPosting(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_gate)
+        {
+            _dropPosts = count;
+        }
+    }
 
     private void MapWebApi(WebApplication app)
     {
         // Typed as returning Task<IResult> so the result is written; a plain lambda would bind as a RequestDelegate and drop it.
         app.MapPost("/api/chat.postMessage", (Func<HttpContext, Task<IResult>>)(ctx => ChatAsync(ctx, SlackEndpoint.PostMessage)));
         app.MapPost("/api/chat.update", (Func<HttpContext, Task<IResult>>)(ctx => ChatAsync(ctx, SlackEndpoint.Update)));
+        // Slack's read methods take GET with query arguments as well as a POSTed form or JSON body.
+        app.MapMethods("/api/conversations.history", ["GET", "POST"], (Func<HttpContext, Task<IResult>>)HistoryAsync);
         app.MapGet("/_fake/chat", () => Results.Json(ChatMessages));
     }
 
@@ -73,22 +89,12 @@ public sealed partial class SlackWebhookFake
         var method = endpoint == SlackEndpoint.PostMessage ? "chat.postMessage" : "chat.update";
         if (NextFailure() is { } fail)
         {
-            // Web API throttling is HTTP 429 with Retry-After and Slack's ratelimited body.
-            return fail.Status == StatusCodes.Status429TooManyRequests
-                ? new RetryAfterResult(Results.Json(new JsonObject { ["ok"] = false, ["error"] = "ratelimited" }, statusCode: fail.Status), fail.RetryAfter)
-                : Results.Json(new JsonObject { ["ok"] = false, ["error"] = "internal_error" }, statusCode: fail.Status);
+            return WebApiFailure(fail);
         }
 
-        // Slack checks the token before anything else: no token is not_authed, a wrong one invalid_auth.
-        var authorization = ctx.Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(authorization))
+        if (AuthError(ctx) is { } authError)
         {
-            return ChatError(method, "not_authed");
-        }
-        if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) ||
-            !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(authorization["Bearer ".Length..]), Encoding.UTF8.GetBytes(_options.BotToken)))
-        {
-            return ChatError(method, "invalid_auth");
+            return ChatError(method, authError);
         }
 
         // Slack would read any other content type as form fields and never see the JSON we meant to send,
@@ -116,6 +122,7 @@ public sealed partial class SlackWebhookFake
         var channel = ChannelId(StringOf(body["channel"])!);
         var now = _options.Time.GetUtcNow();
         JsonObject response;
+        var drop = false;
         lock (_gate)
         {
             if (endpoint == SlackEndpoint.PostMessage)
@@ -123,7 +130,13 @@ public sealed partial class SlackWebhookFake
                 var message = new ChatState(channel, NextTs(now));
                 message.Apply(now, method, body, isUpdate: false);
                 _chat.Add(message);
-                response = new JsonObject { ["ok"] = true, ["channel"] = channel, ["ts"] = message.Ts, ["message"] = message.ToSlackMessage() };
+                response = new JsonObject { ["ok"] = true, ["channel"] = channel, ["ts"] = message.Ts, ["message"] = message.ToSlackMessage(includeMetadata: false) };
+                if (_dropPosts > 0)
+                {
+                    // The post stands, but the caller never hears so: a crash between Slack's accept and our record.
+                    _dropPosts--;
+                    drop = true;
+                }
             }
             else
             {
@@ -142,7 +155,7 @@ public sealed partial class SlackWebhookFake
                     ["channel"] = channel,
                     ["ts"] = message.Ts,
                     ["text"] = message.Text,
-                    ["message"] = message.ToSlackMessage(),
+                    ["message"] = message.ToSlackMessage(includeMetadata: false),
                 };
             }
         }
@@ -157,7 +170,32 @@ public sealed partial class SlackWebhookFake
             var received = new ReceivedRequest(now, ctx.Request.Path, body);
             await File.AppendAllTextAsync(_logFile, JsonSerializer.Serialize(received) + "\n", ctx.RequestAborted).ConfigureAwait(false);
         }
+        if (drop)
+        {
+            ctx.Abort();
+            return Results.Empty;
+        }
         return Results.Json(response);
+    }
+
+    /// <summary>Web API throttling is HTTP 429 with Retry-After and Slack's ratelimited body; an outage a 5xx with internal_error.</summary>
+    private static IResult WebApiFailure((int Status, int RetryAfter) fail) =>
+        fail.Status == StatusCodes.Status429TooManyRequests
+            ? new RetryAfterResult(Results.Json(new JsonObject { ["ok"] = false, ["error"] = "ratelimited" }, statusCode: fail.Status), fail.RetryAfter)
+            : Results.Json(new JsonObject { ["ok"] = false, ["error"] = "internal_error" }, statusCode: fail.Status);
+
+    /// <summary>Slack checks the token before anything else: no token is not_authed, a wrong one invalid_auth.</summary>
+    private string? AuthError(HttpContext ctx)
+    {
+        var authorization = ctx.Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(authorization))
+        {
+            return "not_authed";
+        }
+        return authorization.StartsWith("Bearer ", StringComparison.Ordinal) &&
+            CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(authorization["Bearer ".Length..]), Encoding.UTF8.GetBytes(_options.BotToken))
+            ? null
+            : "invalid_auth";
     }
 
     private IResult ChatError(string method, string error, IReadOnlyList<string>? messages = null)
@@ -187,7 +225,7 @@ public sealed partial class SlackWebhookFake
     /// </summary>
     public static string ChannelId(string channel)
     {
-        if (ChannelIdPattern().IsMatch(channel))
+        if (SlackSendMarker.IsConversationId(channel))
         {
             return channel;
         }
@@ -197,9 +235,6 @@ public sealed partial class SlackWebhookFake
 
     private static string? StringOf(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-
-    [GeneratedRegex("^[CGD][A-Z0-9]{8,}$")]
-    private static partial Regex ChannelIdPattern();
 
     /// <summary>A message's mutable state; only touched under the fake's lock.</summary>
     private sealed class ChatState(string channel, string ts)
@@ -218,6 +253,9 @@ public sealed partial class SlackWebhookFake
 
         public bool Edited { get; private set; }
 
+        /// <summary>The message metadata of the post (event_type, event_payload), which chat.update leaves alone.</summary>
+        public JsonObject? Metadata { get; private set; }
+
         public void Apply(DateTimeOffset at, string method, JsonObject request, bool isUpdate)
         {
             var text = StringOf(request["text"]);
@@ -226,6 +264,7 @@ public sealed partial class SlackWebhookFake
             if (!isUpdate)
             {
                 (Text, Blocks, Attachments) = (text, Clone(blocks), Clone(attachments));
+                Metadata = SlackPayloadValidator.Metadata(request)?.DeepClone().AsObject();
             }
             else
             {
@@ -253,16 +292,22 @@ public sealed partial class SlackWebhookFake
             _history.Add(new SlackChatRevision(at, method, request.DeepClone().AsObject(), Text, Clone(Blocks), Clone(Attachments)));
         }
 
-        public JsonObject ToSlackMessage()
+        /// <param name="includeMetadata">Slack returns a message's metadata only to readers that ask (<c>include_all_metadata</c>).</param>
+        public JsonObject ToSlackMessage(bool includeMetadata)
         {
             var message = new JsonObject
             {
                 ["type"] = "message",
                 ["user"] = BotUserId,
                 ["bot_id"] = BotId,
+                ["app_id"] = AppId,
                 ["text"] = Text ?? string.Empty,
                 ["ts"] = Ts,
             };
+            if (includeMetadata && Metadata is not null)
+            {
+                message["metadata"] = Metadata.DeepClone();
+            }
             if (Blocks is not null)
             {
                 message["blocks"] = Blocks.DeepClone();

@@ -80,7 +80,14 @@ public enum IntegrationAction
 }
 
 /// <summary>What one integration does in this flush, and the log entry that records it.</summary>
-public sealed record IntegrationStep(string IntegrationId, IntegrationAction Action, IReadOnlyList<Alert> Alerts, NotificationLogEntry Entry);
+public sealed record IntegrationStep(string IntegrationId, IntegrationAction Action, IReadOnlyList<Alert> Alerts, NotificationLogEntry Entry)
+{
+    /// <summary>
+    /// The identity of this send (<see cref="SendIdentity"/>): equal for every attempt at telling this
+    /// integration the same alerts since its last log entry, whichever flush token runs it. Set for sends.
+    /// </summary>
+    public string? SendKey { get; init; }
+}
 
 /// <summary>The decision for one flush of one aggregation group.</summary>
 /// <param name="Outcome">Whether integrations are considered at all, and why not.</param>
@@ -192,6 +199,9 @@ public static class FlushPlanner
         var toSend = integration.SendResolved ? alerts : alerts.Where(a => firing.Contains(a.Fingerprint)).ToArray();
         return toSend.Count == 0
             ? new IntegrationStep(integration.IntegrationId, IntegrationAction.LogOnly, [], entry)
-            : new IntegrationStep(integration.IntegrationId, IntegrationAction.Send, toSend, entry);
+            : new IntegrationStep(integration.IntegrationId, IntegrationAction.Send, toSend, entry)
+            {
+                SendKey = SendIdentity.For(request.Receiver, request.GroupKey, integration.IntegrationId, firing, resolved, integration.LastFlushToken),
+            };
     }
 }

@@ -26,6 +26,19 @@ public sealed record Notification(string Receiver, Labels GroupLabels, IReadOnly
     /// </summary>
     public DateTimeOffset? DueAt { get; init; }
 
+    /// <summary>
+    /// The send's identity across attempts and re-armed flush chains (Core's <c>SendIdentity</c>): a receiver
+    /// that can read back what it was sent (Slack's Web API) carries it, to find the post of an attempt that
+    /// left no record. Null for sends outside a flush.
+    /// </summary>
+    public string? SendKey { get; init; }
+
+    /// <summary>
+    /// Set when an earlier attempt at this send began at this time and left no record (it crashed or
+    /// failed): it may have reached the receiver. Null on a first attempt, which never looks anything up.
+    /// </summary>
+    public DateTimeOffset? UnrecordedAttemptSince { get; init; }
+
     /// <summary>Set when the notification is an escalation step or an update of one; receivers that support it add the operator's actions.</summary>
     public IncidentContext? Incident { get; init; }
 

@@ -59,10 +59,10 @@ public sealed partial class GroupFlusher(
             }
             return;
         }
-        group = claimed;
+        group = claimed.Group;
         try
         {
-            await FlushClaimedAsync(group, message, now, ct).ConfigureAwait(false);
+            await FlushClaimedAsync(group, message, claimed.EarlierAttempt, now, ct).ConfigureAwait(false);
         }
         catch
         {
@@ -79,12 +79,26 @@ public sealed partial class GroupFlusher(
     /// </summary>
     public static readonly TimeSpan ClaimLease = TimeSpan.FromSeconds(45);
 
-    private async Task<GroupRecord?> ClaimAsync(string groupId, string token, string claimId, DateTimeOffset now, CancellationToken ct)
+    /// <summary>A won claim: the group as claimed, and when an earlier unfinished attempt of the flush began.</summary>
+    private sealed record Claim(GroupRecord Group, DateTimeOffset? EarlierAttempt);
+
+    private async Task<Claim?> ClaimAsync(string groupId, string token, string claimId, DateTimeOffset now, CancellationToken ct)
     {
-        var claimed = await groups.UpdateAsync(groupId, g => g is null || g.FlushToken != token || g.IsClaimedByOther(claimId, now)
-            ? (g, false)
-            : (g with { ClaimedBy = claimId, ClaimedUntil = now + ClaimLease }, true), ct, withMembers: false).ConfigureAwait(false);
-        return claimed && await groups.GetAsync(groupId, ct).ConfigureAwait(false) is { } fresh && fresh.ClaimedBy == claimId ? fresh : null;
+        DateTimeOffset? earlier = null;
+        var claimed = await groups.UpdateAsync(groupId, g =>
+        {
+            if (g is null || g.FlushToken != token || g.IsClaimedByOther(claimId, now))
+            {
+                return (g, false);
+            }
+            // The first claim of a flush records when it began; a later claim finds it and knows an
+            // attempt came before (crashed, or failed), whose sends may have reached receivers unrecorded.
+            earlier = g.AttemptedAt;
+            return (g with { ClaimedBy = claimId, ClaimedUntil = now + ClaimLease, AttemptedAt = g.AttemptedAt ?? now }, true);
+        }, ct, withMembers: false).ConfigureAwait(false);
+        return claimed && await groups.GetAsync(groupId, ct).ConfigureAwait(false) is { } fresh && fresh.ClaimedBy == claimId
+            ? new Claim(fresh, earlier)
+            : null;
     }
 
     private async Task ReleaseAsync(string groupId, string claimId, CancellationToken ct)
@@ -99,7 +113,7 @@ public sealed partial class GroupFlusher(
         }
     }
 
-    private async Task FlushClaimedAsync(GroupRecord group, FlushGroupMessage message, DateTimeOffset now, CancellationToken ct)
+    private async Task FlushClaimedAsync(GroupRecord group, FlushGroupMessage message, DateTimeOffset? unrecordedSince, DateTimeOffset now, CancellationToken ct)
     {
         var (am, templates) = config.Alertmanager();
         var receiver = am.GetReceiver(group.Receiver);
@@ -150,6 +164,8 @@ public sealed partial class GroupFlusher(
             {
                 Templates = templates,
                 DeliveryId = $"{group.GroupId}/{message.Token}/{integration.Id}",
+                SendKey = step.SendKey,
+                UnrecordedAttemptSince = unrecordedSince,
             };
             var result = await deliverer.DeliverAsync(integration, notification, ct).ConfigureAwait(false);
             switch (result.Status)
@@ -211,6 +227,7 @@ public sealed partial class GroupFlusher(
                     NextFlushAt = nextFlushAt,
                     ClaimedBy = null,
                     ClaimedUntil = null,
+                    AttemptedAt = null,
                 };
                 return (following, following);
             },

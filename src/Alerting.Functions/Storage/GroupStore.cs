@@ -33,6 +33,13 @@ public sealed record GroupRecord(
 
     public DateTimeOffset? ClaimedUntil { get; init; }
 
+    /// <summary>
+    /// When the first claim of the scheduled flush began, until the flush finishes: set on a later claim,
+    /// an earlier attempt crashed or failed and may have sent without a log entry. Survives a re-armed
+    /// token, which continues the same unfinished flush.
+    /// </summary>
+    public DateTimeOffset? AttemptedAt { get; init; }
+
     public bool IsClaimedByOther(string claimId, DateTimeOffset now) =>
         ClaimedBy is { } c && c != claimId && ClaimedUntil > now;
 }
@@ -240,6 +247,7 @@ public sealed class GroupStore(TableServiceClient tables, StorageInitializer ini
         ["CreatedAt"] = g.CreatedAt,
         ["ClaimedBy"] = g.ClaimedBy,
         ["ClaimedUntil"] = g.ClaimedUntil,
+        ["AttemptedAt"] = g.AttemptedAt,
     };
 
     private static GroupRecord FromHeader(TableEntity e, IReadOnlyList<TableEntity> members) => new(
@@ -260,5 +268,6 @@ public sealed class GroupStore(TableServiceClient tables, StorageInitializer ini
         MemberETags = members.ToDictionary(m => m.RowKey, m => m.ETag, StringComparer.Ordinal),
         ClaimedBy = e.GetString("ClaimedBy"),
         ClaimedUntil = e.GetDateTimeOffset("ClaimedUntil"),
+        AttemptedAt = e.GetDateTimeOffset("AttemptedAt"),
     };
 }

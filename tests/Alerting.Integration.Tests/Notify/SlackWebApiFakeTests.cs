@@ -202,6 +202,84 @@ public sealed class SlackWebApiFakeTests : IAsyncLifetime
         Assert.Single(_fake.ChatMessages);
     }
 
+    private async Task<JsonObject> HistoryAsync(string query, string? token = Token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, _fake.WebApiUrl + "conversations.history?" + query);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        using var response = await _http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    [Fact]
+    public async Task History_pages_newest_first_through_next_cursor_and_returns_metadata_only_when_asked()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            var posted = await CallAsync("chat.postMessage", "{\"channel\":\"C0123456789\",\"text\":\"m" + i + "\",\"metadata\":{\"event_type\":\"alerting_notification_sent\",\"event_payload\":{\"send_key\":\"k" + i + "\"}}}");
+            Assert.Equal(true, (bool?)posted.Body["ok"]);
+        }
+        await CallAsync("chat.postMessage", """{"channel":"C0999999999","text":"elsewhere"}""");
+
+        var first = await HistoryAsync("channel=C0123456789&limit=2&include_all_metadata=true");
+        var cursor = (string)first["response_metadata"]!["next_cursor"]!;
+        var second = await HistoryAsync($"channel=C0123456789&limit=2&include_all_metadata=true&cursor={Uri.EscapeDataString(cursor)}");
+        var plain = await HistoryAsync("channel=C0123456789");
+
+        Assert.Equal(["m2", "m1"], first["messages"]!.AsArray().Select(m => (string)m!["text"]!));
+        Assert.Equal(true, (bool?)first["has_more"]);
+        Assert.Equal(["m0"], second["messages"]!.AsArray().Select(m => (string)m!["text"]!));
+        Assert.Equal(false, (bool?)second["has_more"]);
+        Assert.Null(second["response_metadata"]);
+        Assert.Equal("k2", (string?)first["messages"]![0]!["metadata"]!["event_payload"]!["send_key"]);
+        Assert.NotNull(first["messages"]![0]!["bot_id"]);
+        Assert.All(plain["messages"]!.AsArray(), m => Assert.Null(m!["metadata"]));
+    }
+
+    [Fact]
+    public async Task History_refuses_what_slack_refuses()
+    {
+        var noToken = await HistoryAsync("channel=C0123456789", token: null);
+        var byName = await HistoryAsync("channel=%23alerts");
+        var badCursor = await HistoryAsync("channel=C0123456789&cursor=bm90LWEtY3Vyc29y");
+        var badOldest = await HistoryAsync("channel=C0123456789&oldest=yesterday");
+        var badMetadata = await CallAsync("chat.postMessage", """{"channel":"C0123456789","text":"hi","metadata":{"event_type":"has spaces","event_payload":{}}}""");
+
+        Assert.Equal("not_authed", Error(noToken));
+        // conversations.history takes a conversation id only; chat.postMessage resolves names, this does not.
+        Assert.Equal("channel_not_found", Error(byName));
+        Assert.Equal("invalid_cursor", Error(badCursor));
+        Assert.Equal("invalid_ts_oldest", Error(badOldest));
+        Assert.Equal("invalid_metadata_format", Error(badMetadata.Body));
+        Assert.Empty(_fake.ChatMessages);
+    }
+
+    [Fact]
+    public async Task History_without_the_history_scope_is_missing_scope_naming_the_scope_needed()
+    {
+        await using var narrow = await SlackWebhookFake.StartAsync(new SlackFakeOptions { BotToken = Token, Scopes = new HashSet<string>(StringComparer.Ordinal) { "chat:write" } });
+        using var request = new HttpRequestMessage(HttpMethod.Get, narrow.WebApiUrl + "conversations.history?channel=C0123456789");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var response = await _http.SendAsync(request);
+        var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+
+        Assert.Equal((false, "missing_scope", "channels:history", "chat:write"),
+            ((bool?)body["ok"], Error(body), (string?)body["needed"], (string?)body["provided"]));
+    }
+
+    [Fact]
+    public async Task A_post_whose_answer_is_dropped_still_stands_in_the_channel()
+    {
+        _fake.DropAfterPosting(1);
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => CallAsync("chat.postMessage", """{"channel":"C0123456789","text":"hi"}"""));
+
+        Assert.Single(_fake.ChatMessages);
+    }
+
     [Fact]
     public async Task A_bot_token_slack_would_not_issue_is_refused_at_start()
     {

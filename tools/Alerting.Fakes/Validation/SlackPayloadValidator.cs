@@ -88,6 +88,11 @@ public static partial class SlackPayloadValidator
             }
         }
 
+        if (!webhook && body["metadata"] is not null && Metadata(body) is null)
+        {
+            return Fail("invalid_metadata_format", 200);
+        }
+
         var errorStatus = webhook ? 400 : 200;
         if (body["text"] is { } textNode && textNode.GetValueKind() != JsonValueKind.String)
         {
@@ -154,6 +159,33 @@ public static partial class SlackPayloadValidator
             }
         }
         return SlackValidationResult.Accepted;
+    }
+
+    /// <summary>
+    /// A Web API post's message metadata: an object (or that object as a JSON string, as form bodies carry
+    /// it) with an <c>event_type</c> of letters, digits and underscores and an object <c>event_payload</c>.
+    /// Null when absent or malformed.
+    /// </summary>
+    public static JsonObject? Metadata(JsonObject body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var node = body["metadata"];
+        if (StringOf(node) is { } text)
+        {
+            try
+            {
+                node = JsonNode.Parse(text);
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+        return node is JsonObject metadata &&
+            StringOf(metadata["event_type"]) is { Length: > 0 } type && EventType().IsMatch(type) &&
+            metadata["event_payload"] is JsonObject
+            ? metadata
+            : null;
     }
 
     private static SlackValidationResult Fail(string error, int status) => new(error, status, []);
@@ -368,4 +400,7 @@ public static partial class SlackPayloadValidator
 
     [GeneratedRegex("^#?[0-9A-Fa-f]{6}$")]
     private static partial Regex HexColour();
+
+    [GeneratedRegex("^[A-Za-z0-9_]+$")]
+    private static partial Regex EventType();
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Alerting.Core.Acknowledgement;
 using Alerting.Core.Alertmanager;
+using Alerting.Core.Config;
 using Alerting.Core.Notify;
 using Alerting.Core.Notify.Slack;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ namespace Alerting.Functions.Notify.Slack;
 /// An escalation step is a Block Kit message with an Acknowledge button, posted with the deployment's
 /// bot token (so it can be edited later; <see cref="UpdateAsync"/>), or to the webhook without one.
 /// </summary>
-public sealed class SlackNotifier(SlackWebApi webApi, ILogger<SlackNotifier> logger) : Notifier<SlackConfig>, IUpdatingNotifier
+public sealed partial class SlackNotifier(SlackWebApi webApi, ILogger<SlackNotifier> logger) : Notifier<SlackConfig>, IUpdatingNotifier
 {
     /// <summary>Alertmanager's maxTitleLenRunes.</summary>
     public const int MaxTitleRunes = 1024;
@@ -34,9 +35,73 @@ public sealed class SlackNotifier(SlackWebApi webApi, ILogger<SlackNotifier> log
         var templater = new Templater(notification.Templates, notification.Data());
         var body = Build(config, templater);
         templater.Report(logger, integration.Id, notification.Receiver);
+        if (WebApiBase(url) is { } apiBase && notification.SendKey is { } sendKey)
+        {
+            SlackSendMarker.AddTo(body, sendKey);
+            var channel = body["channel"]?.GetValue<string>() ?? string.Empty;
+            if (await FindEarlierPostAsync(apiBase, token, config.HttpConfig, channel, integration, notification, ct).ConfigureAwait(false) is not null)
+            {
+                return null;
+            }
+        }
         await webApi.CallAsync(url, token, body, config.HttpConfig, ct).ConfigureAwait(false);
         return null;
     }
+
+    /// <summary>
+    /// How far before an unrecorded attempt's start (our clock) its post can carry a Slack timestamp (Slack's
+    /// clock): clock skew between two NTP-synchronised systems, with a wide margin.
+    /// </summary>
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// On a send an earlier attempt may have made without a record (it crashed or failed after Slack
+    /// accepted the post), looks for that post by its marker: found, its channel/ts stands for this send.
+    /// Any failure to look (a token without channels:history, a channel given by name, Slack down) falls
+    /// back to posting: at-least-once, said once in the log.
+    /// </summary>
+    private async Task<SlackReceipt?> FindEarlierPostAsync(string apiBase, string? token, HttpClientConfig http, string channel, Integration integration, Notification notification, CancellationToken ct)
+    {
+        if (notification.UnrecordedAttemptSince is not { } since || notification.SendKey is not { } sendKey)
+        {
+            return null;
+        }
+        string? reason;
+        if (!SlackSendMarker.IsConversationId(channel))
+        {
+            reason = $"channel '{channel}' is a name, and conversations.history takes only a channel id";
+        }
+        else
+        {
+            try
+            {
+                var found = await webApi.FindPostAsync(apiBase, token, http, channel, sendKey, since - ClockSkew, ct).ConfigureAwait(false);
+                if (found is not null)
+                {
+                    LogFoundEarlierPost(logger, integration.Id, notification.Receiver, found.Channel, found.Ts);
+                }
+                return found;
+            }
+            catch (Exception e) when (e is HttpRequestException or PermanentNotificationException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                reason = e.Message;
+            }
+        }
+        LogLookupFailed(logger, integration.Id, notification.Receiver, reason);
+        return null;
+    }
+
+    /// <summary>The Web API's base URL (ending in <c>/</c>) when <paramref name="url"/> is <c>chat.postMessage</c>; null for an incoming webhook.</summary>
+    private static string? WebApiBase(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.AbsolutePath.EndsWith("/chat.postMessage", StringComparison.Ordinal)
+            ? uri.GetLeftPart(UriPartial.Path)[..^"chat.postMessage".Length]
+            : null;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slack {Integration} of {Receiver}: an earlier unrecorded attempt already posted this notification ({Channel} {Ts}); recorded it instead of posting again")]
+    private static partial void LogFoundEarlierPost(ILogger logger, string integration, string receiver, string channel, string ts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slack {Integration} of {Receiver}: could not check whether an earlier unrecorded attempt already posted this notification, so it is posted again and may show twice: {Reason}")]
+    private static partial void LogLookupFailed(ILogger logger, string integration, string receiver, string reason);
 
     private async Task<DeliveryReceipt?> SendEscalationAsync(SlackConfig config, string url, string? token, Notification notification, CancellationToken ct)
     {

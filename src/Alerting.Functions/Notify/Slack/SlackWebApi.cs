@@ -37,14 +37,48 @@ public sealed class SlackWebApi(NotifyHttpClients clients, IOptions<AlertingOpti
         CallAsync(BaseUrl + "chat.update", options.Value.SlackBotToken, SlackRequests.Update(receipt.Channel, receipt.Ts, message), HttpClientConfig.Default, ct);
 
     /// <summary>
+    /// Finds the bot message carrying <paramref name="sendKey"/> (<see cref="SlackSendMarker"/>) posted in
+    /// <paramref name="channel"/> since <paramref name="since"/>, with <c>conversations.history</c> at
+    /// <paramref name="apiBaseUrl"/> (which ends in <c>/</c>), page by page. Null when there is none; throws
+    /// what any Web API call throws (missing_scope, channel_not_found, 5xx), and when the channel holds more
+    /// than <see cref="SlackSendMarker.MaxPages"/> pages since then.
+    /// </summary>
+    public async Task<SlackReceipt?> FindPostAsync(string apiBaseUrl, string? token, HttpClientConfig http, string channel, string sendKey, DateTimeOffset since, CancellationToken ct)
+    {
+        var query = "channel=" + Uri.EscapeDataString(channel)
+            + "&oldest=" + SlackSendMarker.Timestamp(since)
+            + "&limit=" + SlackSendMarker.PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + "&include_all_metadata=true";
+        string? cursor = null;
+        for (var page = 0; page < SlackSendMarker.MaxPages; page++)
+        {
+            var url = apiBaseUrl + "conversations.history?" + query + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));
+            var answer = await SendAsync(HttpMethod.Get, url, token, null, http, ct).ConfigureAwait(false);
+            if (SlackSendMarker.FindTs(answer, sendKey) is { } ts)
+            {
+                return new SlackReceipt(answer["channel"]?.GetValue<string>() ?? channel, ts);
+            }
+            cursor = SlackSendMarker.NextCursor(answer);
+            if (cursor is null)
+            {
+                return null;
+            }
+        }
+        throw new PermanentNotificationException($"slack conversations.history: more than {SlackSendMarker.MaxPages} pages of messages since {SlackSendMarker.Timestamp(since)}; stopped looking");
+    }
+
+    /// <summary>
     /// One Web API call: a JSON body to <paramref name="url"/> with the bot token (or the http_config's own
     /// authorization when <paramref name="token"/> is null), checked for Slack's <c>ok</c>.
     /// </summary>
-    public async Task<JsonObject> CallAsync(string url, string? token, JsonObject body, HttpClientConfig http, CancellationToken ct)
+    public Task<JsonObject> CallAsync(string url, string? token, JsonObject body, HttpClientConfig http, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, url, token, NotifyRequests.Content(SlackRequests.ToJson(body), "application/json; charset=utf-8"), http, ct);
+
+    private async Task<JsonObject> SendAsync(HttpMethod httpMethod, string url, string? token, HttpContent? content, HttpClientConfig http, CancellationToken ct)
     {
-        var method = url[(url.LastIndexOf('/') + 1)..];
-        using var response = await NotifyRequests.SendAsync(clients.For(http), HttpMethod.Post, url,
-            NotifyRequests.Content(SlackRequests.ToJson(body), "application/json; charset=utf-8"), ct,
+        var path = url.Split('?', 2)[0];
+        var method = path[(path.LastIndexOf('/') + 1)..];
+        using var response = await NotifyRequests.SendAsync(clients.For(http), httpMethod, url, content, ct,
             r =>
             {
                 if (!string.IsNullOrEmpty(token))
@@ -67,9 +101,11 @@ public sealed class SlackWebApi(NotifyHttpClients clients, IOptions<AlertingOpti
         if (answer["ok"] is JsonValue ok && ok.TryGetValue<bool>(out var isOk) && !isOk)
         {
             var error = answer["error"]?.ToString() ?? "unknown_error";
+            // missing_scope names the scope the token lacks: the one thing an operator has to change.
+            var detail = answer["needed"]?.ToString() is { Length: > 0 } needed ? $"{error} (the token needs {needed})" : error;
             throw TransientErrors.Contains(error)
-                ? new TransientNotificationException($"slack {method}: {error}")
-                : new PermanentNotificationException($"slack {method}: {error}");
+                ? new TransientNotificationException($"slack {method}: {detail}")
+                : new PermanentNotificationException($"slack {method}: {detail}");
         }
         await DeliveryResponses.EnsureDeliveredAsync(response, "slack " + method, ct).ConfigureAwait(false);
         return answer;
