@@ -77,6 +77,8 @@ public static class AlertingServices
         services.AddOptions<Remote.RemoteOptions>().Bind(configuration.GetSection(Remote.RemoteOptions.Section));
         services.AddSingleton<Remote.RemoteDatasources>();
         services.AddSingleton<Remote.Write.RemoteWriteReceiver>();
+        services.AddSingleton<Remote.Write.RemoteWriteCursorStore>();
+        services.AddSingleton<Remote.Write.RemoteWriteForwarder>();
         services.AddSingleton<AlertRouter>();
         services.AddSingleton<GroupFlusher>();
 
