@@ -97,7 +97,7 @@ public static class QueryApiResponse
             case "string":
                 return new StringValue((long)Math.Round(result[0].GetDouble() * 1000), result[1].GetString() ?? string.Empty);
             default:
-                throw new FormatException($"result type \"{resultType}\" is not an instant vector or scalar");
+                throw new FormatException($"result type \"{resultType}\" is not an instant vector, range vector or scalar");
         }
     }
 
