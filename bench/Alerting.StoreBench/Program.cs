@@ -7,6 +7,7 @@ using Alerting.StoreBench;
 //   prometheus --dir D                           Prometheus: same blocks, the head window by remote write
 //   rest       --dir D --machines N --hours H    promtool's backfill of the same data vs our blocks
 //   remote-write --machines N --series S --rounds R  the remote write receiver, ours vs Prometheus'
+//   remote-write-out --machines N --series S --rounds R  remote_write out: our forwarder vs Prometheus' sender, one receiver
 //   query      --dir D --machines N --series S [--hours 1] [--step-seconds 15] [--rounds 5] [--seeds DIR]  query_range of the seeds' dashboard queries, ours vs Prometheus
 if (args.Length == 0)
 {
@@ -33,6 +34,9 @@ switch (args[0])
         return 0;
     case "remote-write":
         await RemoteWriteIn.RunAsync(Int("--machines", 1000), Int("--series", 10), Int("--rounds", 10));
+        return 0;
+    case "remote-write-out":
+        await RemoteWriteOut.RunAsync(Int("--machines", 1000), Int("--series", 10), Int("--rounds", 10));
         return 0;
     case "query":
         await QueryRange.RunAsync(dir, Int("--machines", 40), Int("--series", 0), Int("--hours", 1), Opt("--seeds") ?? "/work/shared/seeds", Int("--step-seconds", 15), Int("--rounds", 5));

@@ -75,9 +75,13 @@ public static class AlertingServices
         services.AddSingleton<PushGroupStore>();
         services.AddSingleton<ScrapeRunner>();
         services.AddSingleton<RuleRunner>();
-        services.AddOptions<Remote.RemoteOptions>().Bind(configuration.GetSection(Remote.RemoteOptions.Section));
+        services.AddOptions<Remote.RemoteOptions>().Bind(configuration.GetSection(Remote.RemoteOptions.Section))
+            .Validate(o => o.ForOutageTolerance > TimeSpan.Zero && o.ForGracePeriod >= TimeSpan.Zero, "Alerting:Remote:ForOutageTolerance must be positive and Alerting:Remote:ForGracePeriod not negative")
+            .ValidateOnStart();
         services.AddSingleton<Remote.RemoteDatasources>();
         services.AddSingleton<Remote.Write.RemoteWriteReceiver>();
+        services.AddSingleton<Remote.Write.RemoteWriteCursorStore>();
+        services.AddSingleton<Remote.Write.RemoteWriteForwarder>();
         services.AddSingleton<AlertRouter>();
         services.AddSingleton<GroupFlusher>();
 

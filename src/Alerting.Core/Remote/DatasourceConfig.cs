@@ -59,7 +59,31 @@ public sealed record DatasourceConfig
 /// Prometheus' <c>azuread</c>: a managed identity (its <c>client_id</c> for a user-assigned one) or,
 /// without one, whatever <c>DefaultAzureCredential</c> finds (workload identity, Azure CLI locally).
 /// </summary>
-public sealed record AzureAdConfig(string Cloud, string? ManagedIdentityClientId, string Scope);
+public sealed record AzureAdConfig(string Cloud, string? ManagedIdentityClientId, string Scope)
+{
+    private static readonly string[] Clouds = ["AzurePublic", "AzureChina", "AzureGovernment"];
+
+    /// <summary>The <c>azuread</c> block of <paramref name="parent"/> (a datasource or a remote_write entry), or null.</summary>
+    public static AzureAdConfig? Parse(YamlMap parent, string defaultScope = DatasourceConfig.AzureMonitorScope)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        if (parent.Map("azuread") is not { } azure)
+        {
+            return null;
+        }
+        var cloud = azure.String("cloud") ?? "AzurePublic";
+        var mi = azure.Map("managed_identity");
+        var clientId = mi?.String("client_id");
+        mi?.Done();
+        var scope = azure.String("scope") ?? defaultScope;
+        azure.Done();
+        if (!Clouds.Contains(cloud, StringComparer.Ordinal))
+        {
+            throw azure.Ctx.Error(azure.Get("cloud"), azure.KeyPath("cloud"), $"unknown cloud \"{cloud}\" (one of {string.Join(", ", Clouds)})");
+        }
+        return new AzureAdConfig(cloud, string.IsNullOrWhiteSpace(clientId) ? null : clientId, scope);
+    }
+}
 
 internal static class Glob
 {
@@ -71,8 +95,6 @@ internal static class Glob
 /// <summary>Reads the datasources file with the same strictness and error positions as the other config files.</summary>
 public static class DatasourcesConfigLoader
 {
-    private static readonly string[] Clouds = ["AzurePublic", "AzureChina", "AzureGovernment"];
-
     public static DatasourcesConfig LoadFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -101,22 +123,7 @@ public static class DatasourcesConfigLoader
             var groups = d.StringList("rule_groups") ?? [];
             var files = d.StringList("rule_files") ?? [];
             var http = HttpClientConfigParser.Parse(d, "http_config");
-            var azure = d.Map("azuread");
-            AzureAdConfig? azureAd = null;
-            if (azure is not null)
-            {
-                var cloud = azure.String("cloud") ?? "AzurePublic";
-                var mi = azure.Map("managed_identity");
-                var clientId = mi?.String("client_id");
-                mi?.Done();
-                var scope = azure.String("scope") ?? DatasourceConfig.AzureMonitorScope;
-                azure.Done();
-                if (!Clouds.Contains(cloud, StringComparer.Ordinal))
-                {
-                    throw ctx.Error(azure.Get("cloud"), azure.KeyPath("cloud"), $"unknown cloud \"{cloud}\" (one of {string.Join(", ", Clouds)})");
-                }
-                azureAd = new AzureAdConfig(cloud, string.IsNullOrWhiteSpace(clientId) ? null : clientId, scope);
-            }
+            var azureAd = AzureAdConfig.Parse(d);
             d.Done();
             ctx.ThrowIfTypeErrors();
             if (string.IsNullOrWhiteSpace(name))

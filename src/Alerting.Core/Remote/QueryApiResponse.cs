@@ -76,6 +76,19 @@ public static class QueryApiResponse
                     }
                     return new VectorValue(samples);
                 }
+            case "matrix":
+                {
+                    // Range selectors answer with raw samples; the restore of ALERTS_FOR_STATE reads them.
+                    var series = new List<Series>(result.GetArrayLength());
+                    foreach (var e in result.EnumerateArray())
+                    {
+                        var points = e.TryGetProperty("values", out var values)
+                            ? values.EnumerateArray().Select(v => Point(v)).Select(p => new Sample(p.Item1, p.Item2)).ToArray()
+                            : throw new FormatException("native histogram samples are not supported from a remote datasource");
+                        series.Add(new Series(Metric(e.GetProperty("metric")), points));
+                    }
+                    return new MatrixValue(series);
+                }
             case "scalar":
                 {
                     var (ts, value) = Point(result);
@@ -84,7 +97,7 @@ public static class QueryApiResponse
             case "string":
                 return new StringValue((long)Math.Round(result[0].GetDouble() * 1000), result[1].GetString() ?? string.Empty);
             default:
-                throw new FormatException($"result type \"{resultType}\" is not an instant vector or scalar");
+                throw new FormatException($"result type \"{resultType}\" is not an instant vector, range vector or scalar");
         }
     }
 

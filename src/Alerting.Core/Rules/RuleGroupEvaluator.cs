@@ -127,6 +127,7 @@ public sealed class RuleGroupEvaluator(PromQlEngine engine)
     {
         VectorValue v => v.Samples,
         ScalarValue s => [new VectorSample(Labels.Empty, t, s.Value)],
+        MatrixValue => throw new RuleEvaluationException("rule result is a range vector; a rule's expression must give an instant vector or scalar"),
         _ => throw new RuleEvaluationException($"rule result is not a vector or scalar: {value.GetType().Name}"),
     };
 

@@ -28,6 +28,7 @@ public sealed partial class RuleRunner(
     IOptions<AlertingOptions> options,
     Heartbeats.DeadMansSwitch deadMansSwitch,
     Remote.RemoteDatasources datasources,
+    IOptions<Remote.RemoteOptions> remoteOptions,
     ILogger<RuleRunner> logger)
 {
     private readonly RuleGroupEvaluator _evaluator = new(new PromQlEngine());
@@ -61,9 +62,17 @@ public sealed partial class RuleRunner(
             return;
         }
         // A group a datasource covers is answered by that remote query API instead of the embedded store.
-        var result = datasources.For(group) is { } remote
+        var remote = datasources.For(group);
+        var result = remote is not null
             ? _evaluator.Evaluate(group, remote, now, loaded.Alerts, context, ct)
             : _evaluator.Evaluate(group, store, now, loaded.Alerts, context, ct);
+        if (remote is not null && loaded.LastEvaluatedAt is null)
+        {
+            // No state of ours for this group (a new instance or storage): take `for` progress back from the
+            // datasource's ALERTS_FOR_STATE, as Prometheus does after a restart.
+            var o = remoteOptions.Value;
+            result = ForStateRestore.Restore(group, result, now, remote, new ForStateRestoreOptions { OutageTolerance = o.ForOutageTolerance, ForGracePeriod = o.ForGracePeriod }, ct);
+        }
         if (!await state.TryClaimAsync(group, loaded, now, result.Health, ct).ConfigureAwait(false))
         {
             LogLostClaim(logger, group.Name);

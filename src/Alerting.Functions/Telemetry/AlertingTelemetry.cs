@@ -33,6 +33,23 @@ public static class AlertingTelemetry
     private static readonly Counter<long> Evaluations = Meter.CreateCounter<long>("alerting_evaluation_ticks_total", description: "Evaluation ticks, by outcome; a stalled alerter stops counting.");
     private static readonly Counter<long> HeartbeatPings = Meter.CreateCounter<long>("alerting_heartbeat_pings_total", description: "Pings received on /api/heartbeats/<name>.");
 
+    private static readonly Counter<long> RemoteWriteSamples = Meter.CreateCounter<long>("alerting_remote_write_samples_sent_total", description: "Samples a remote_write endpoint accepted (2xx), per endpoint.");
+    private static readonly Counter<long> RemoteWriteBytes = Meter.CreateCounter<long>("alerting_remote_write_bytes_sent_total", description: "Compressed request bytes a remote_write endpoint accepted, per endpoint.");
+    private static readonly Counter<long> RemoteWriteDropped = Meter.CreateCounter<long>("alerting_remote_write_samples_dropped_total", description: "Samples not forwarded to a remote_write endpoint, per endpoint and reason (rejected: a 4xx answer; too_old; native_histogram).");
+    private static readonly Counter<long> RemoteWriteFailures = Meter.CreateCounter<long>("alerting_remote_write_failed_requests_total", description: "Requests that failed after their retries (5xx, 429, no answer) and will be sent again, per endpoint.");
+
+    public static void RemoteWriteSent(string endpoint, long samples, long bytes)
+    {
+        var tag = new KeyValuePair<string, object?>("endpoint", endpoint);
+        RemoteWriteSamples.Add(samples, tag);
+        RemoteWriteBytes.Add(bytes, tag);
+    }
+
+    public static void RemoteWriteSamplesDropped(string endpoint, string reason, long samples) =>
+        RemoteWriteDropped.Add(samples, new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("reason", reason));
+
+    public static void RemoteWriteFailed(string endpoint) => RemoteWriteFailures.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint));
+
     public static void NotificationSent(string integration) => NotificationsSent.Add(1, new KeyValuePair<string, object?>("integration", integration));
 
     public static void NotificationFailed(string integration) => NotificationsFailed.Add(1, new KeyValuePair<string, object?>("integration", integration));

@@ -95,7 +95,7 @@ public sealed class DatasourcesConfigTests
 
     [Theory]
     [InlineData("", 200, "answer is not the Prometheus API's JSON", "(empty body)")]
-    [InlineData("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}", 200, "malformed query answer", "result type \"matrix\" is not an instant vector or scalar")]
+    [InlineData("{\"status\":\"success\",\"data\":{\"resultType\":\"streams\",\"result\":[]}}", 200, "malformed query answer", "result type \"streams\" is not an instant vector, range vector or scalar")]
     [InlineData("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1,\"abc\"]}]}}", 200, "malformed query answer", "sample value \"abc\" is not a number")]
     [InlineData("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"histogram\":[1,{}]}]}}", 200, "malformed query answer", "native histogram")]
     [InlineData("{\"status\":\"error\",\"errorType\":\"timeout\",\"error\":\"query timed out in expression evaluation\"}", 503, "status 503: timeout: query timed out", "")]

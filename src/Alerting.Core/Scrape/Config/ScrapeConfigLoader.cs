@@ -14,7 +14,7 @@ namespace Alerting.Core.Scrape.Config;
 public static class ScrapeConfigLoader
 {
     /// <summary>Sections of prometheus.yml that are valid but belong to parts we replace; accepted with a warning.</summary>
-    private static readonly string[] IgnoredTopLevel = ["alerting", "remote_write", "remote_read", "storage", "tracing", "otlp", "runtime"];
+    private static readonly string[] IgnoredTopLevel = ["alerting", "remote_read", "storage", "tracing", "otlp", "runtime"];
 
     /// <summary>Valid Prometheus globals with no effect here.</summary>
     private static readonly string[] IgnoredGlobal =
@@ -56,6 +56,7 @@ public static class ScrapeConfigLoader
         // The global section decides defaults for every job, so it is read first, as Go fills it in before validating jobs.
         var global = ParseGlobal(root);
         var ruleFiles = root.StringList("rule_files") ?? [];
+        var remoteWrite = Remote.Write.RemoteWriteConfigParser.Parse(root, warnings);
         foreach (var key in IgnoredTopLevel.Where(root.Has))
         {
             warnings.Add($"{fileName}:{root.KeyNode(key)!.Start.Line}: {key}: accepted but not used by this system");
@@ -96,7 +97,7 @@ public static class ScrapeConfigLoader
             }
             jobs.Add(job);
         }
-        return new CollectionConfig { Global = global, ScrapeConfigs = jobs, RuleFiles = ruleFiles, Warnings = warnings, SourcePath = fileName };
+        return new CollectionConfig { Global = global, ScrapeConfigs = jobs, RuleFiles = ruleFiles, RemoteWrite = remoteWrite, Warnings = warnings, SourcePath = fileName };
     }
 
     /// <summary>

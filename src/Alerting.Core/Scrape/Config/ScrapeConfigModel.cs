@@ -16,6 +16,9 @@ public sealed record CollectionConfig
     /// <summary>Rule file globs as written (resolved by the evaluator relative to <see cref="SourcePath"/>).</summary>
     public IReadOnlyList<string> RuleFiles { get; init; } = [];
 
+    /// <summary><c>remote_write</c>: endpoints every stored sample is forwarded to (remote write 1.0).</summary>
+    public IReadOnlyList<Remote.Write.RemoteWriteConfig> RemoteWrite { get; init; } = [];
+
     /// <summary>Prometheus sections we accept but do not act on (e.g. <c>alerting</c>), with where they were.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
