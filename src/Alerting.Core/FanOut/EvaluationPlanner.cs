@@ -6,9 +6,11 @@ namespace Alerting.Core.FanOut;
 /// <summary>A rule group as the evaluation timer sees it: identity, interval, and when it was last evaluated.</summary>
 public sealed record GroupSchedule(string File, string Name, TimeSpan Interval, DateTimeOffset? LastEvaluatedAt);
 
-/// <summary>One queue message's worth of evaluation: one rule group at one aligned timestamp.</summary>
-/// <param name="Missed">Evaluations skipped since the last one (Prometheus' <c>rule_group_iterations_missed_total</c>); never backfilled.</param>
-public sealed record GroupEvaluationWork(string File, string Name, DateTimeOffset EvaluateAt, int Missed);
+/// <summary>One queue message's worth of evaluation: one rule group for one aligned slot.</summary>
+/// <param name="Slot">The group's aligned slot this evaluation is for: every instance computes the same one, so it identifies the evaluation.</param>
+/// <param name="EvaluateAt">The query time: the timer run that planned the slot, at or just after it.</param>
+/// <param name="Missed">Slots skipped since the last evaluation (Prometheus' <c>rule_group_iterations_missed_total</c>); never backfilled.</param>
+public sealed record GroupEvaluationWork(string File, string Name, DateTimeOffset Slot, DateTimeOffset EvaluateAt, int Missed);
 
 /// <summary>What a group evaluation message does when it arrives.</summary>
 public enum EvaluationDecision
@@ -23,9 +25,11 @@ public enum EvaluationDecision
 }
 
 /// <summary>
-/// The evaluation timer's plan: each rule group is due once per interval at Prometheus' aligned timestamp
+/// The evaluation timer's plan: each rule group is due once per interval, in Prometheus' aligned slots
 /// (<c>Group.EvalTimestamp</c>: an offset of the group's hash modulo its interval, so groups spread over the
-/// interval and every instance computes the same slot). Pure.
+/// interval and every instance computes the same slot). A slot is evaluated by the first timer run at or
+/// after it, at that run's time: the timer's cadence quantizes Prometheus' ticker, and the query sees the
+/// scrapes up to the moment it was planned rather than up to an instant already past. Pure.
 /// </summary>
 public static class EvaluationPlanner
 {
@@ -48,10 +52,11 @@ public static class EvaluationPlanner
         var nowNs = (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * NanosPerTick;
         var adjusted = nowNs - offset;
         var slotNs = adjusted - Mod(adjusted, intervalNs) + offset;
-        return DateTimeOffset.UnixEpoch.AddTicks(slotNs / NanosPerTick);
+        // Rounded up to .NET's 100 ns: still at or before now (a multiple of 100 ns), and the slot of the slot itself.
+        return DateTimeOffset.UnixEpoch.AddTicks((slotNs + NanosPerTick - 1) / NanosPerTick);
     }
 
-    /// <summary>One work item per group whose current slot has not been evaluated yet; a group evaluated at or after it is left alone.</summary>
+    /// <summary>One work item per group whose current slot has not been evaluated yet (evaluated at <paramref name="now"/>); a group evaluated at or after its slot is left alone.</summary>
     public static IReadOnlyList<GroupEvaluationWork> Plan(IEnumerable<GroupSchedule> groups, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(groups);
@@ -64,19 +69,19 @@ public static class EvaluationPlanner
                 continue;
             }
             var missed = g.LastEvaluatedAt is { } l && g.Interval > TimeSpan.Zero ? Math.Max(0, (int)((slot - l).Ticks / g.Interval.Ticks) - 1) : 0;
-            work.Add(new GroupEvaluationWork(g.File, g.Name, slot, missed));
+            work.Add(new GroupEvaluationWork(g.File, g.Name, slot, now, missed));
         }
         return work;
     }
 
-    /// <summary>Whether a message for <paramref name="evaluateAt"/> evaluates, given the group's stored state and the clock.</summary>
-    public static EvaluationDecision Decide(DateTimeOffset evaluateAt, TimeSpan interval, DateTimeOffset? lastEvaluatedAt, DateTimeOffset now)
+    /// <summary>Whether a message for <paramref name="slot"/> evaluates, given the group's stored state and the clock.</summary>
+    public static EvaluationDecision Decide(DateTimeOffset slot, TimeSpan interval, DateTimeOffset? lastEvaluatedAt, DateTimeOffset now)
     {
-        if (lastEvaluatedAt is { } last && last >= evaluateAt)
+        if (lastEvaluatedAt is { } last && last >= slot)
         {
             return EvaluationDecision.AlreadyEvaluated;
         }
-        return interval > TimeSpan.Zero && now >= evaluateAt + interval ? EvaluationDecision.Superseded : EvaluationDecision.Evaluate;
+        return interval > TimeSpan.Zero && now >= slot + interval ? EvaluationDecision.Superseded : EvaluationDecision.Evaluate;
     }
 
     private static ulong GroupHash(string file, string name)

@@ -15,7 +15,7 @@ namespace Alerting.Functions.Pipeline;
 /// Rule evaluation, fanned out over instances. The <c>Evaluate</c> timer only plans (<see cref="PlanAsync"/>):
 /// from each group's last evaluation and Prometheus' aligned slot (<see cref="EvaluationPlanner"/>) it queues
 /// one message per due group on "evaluations". Whichever instance takes a message (<see cref="EvaluateAsync"/>)
-/// evaluates that group at the slot's timestamp over the sample store (PromQL reads each selector's series
+/// evaluates that group at the planning run's time over the sample store (PromQL reads each selector's series
 /// over the range it needs, from blocks and the head), claims the group's state row by ETag and saves it in
 /// Tables, stores its recorded series as a tick, and sends the alerts Prometheus would send to the "alerts"
 /// queue. A duplicate or late message does nothing; a lost one is planned again by the next timer run while
@@ -71,10 +71,10 @@ public sealed partial class RuleRunner(
         try
         {
             var loaded = await state.LoadAsync(group, ct).ConfigureAwait(false);
-            var decision = EvaluationPlanner.Decide(work.EvaluateAt, group.Interval, loaded.LastEvaluatedAt, time.GetUtcNow());
+            var decision = EvaluationPlanner.Decide(work.Slot, group.Interval, loaded.LastEvaluatedAt, time.GetUtcNow());
             if (decision != EvaluationDecision.Evaluate)
             {
-                LogSkipped(logger, group.Name, work.EvaluateAt, decision);
+                LogSkipped(logger, group.Name, work.Slot, decision);
                 return;
             }
             var store = await samples.QuerierAsync(SeriesSelection.Of(RuleRetention.Selectors(files)), ct).ConfigureAwait(false);
@@ -173,8 +173,8 @@ public sealed partial class RuleRunner(
     [LoggerMessage(Level = LogLevel.Information, Message = "Rule group {Group} in {File} is no longer loaded; its evaluation message is dropped")]
     private static partial void LogGroupGone(ILogger logger, string group, string file);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Evaluation of group {Group} at {At} skipped: {Decision}")]
-    private static partial void LogSkipped(ILogger logger, string group, DateTimeOffset at, EvaluationDecision decision);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Evaluation of group {Group} for slot {Slot} skipped: {Decision}")]
+    private static partial void LogSkipped(ILogger logger, string group, DateTimeOffset slot, EvaluationDecision decision);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group} was evaluated by another instance; dropped this result")]
     private static partial void LogLostClaim(ILogger logger, string group);

@@ -27,13 +27,13 @@ public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimePro
     private readonly ConcurrentDictionary<string, Entry> _cache = new(StringComparer.Ordinal);
 
     /// <summary>The matched apps with their machines; the last good answer when the API fails.</summary>
-    public async Task<IReadOnlyList<FlyAppMachines>> AppsAsync(FlySdConfig sd, string configDirectory, CancellationToken ct)
+    public async Task<IReadOnlyList<FlyAppMachines>> AppsAsync(FlySdConfig sd, string configDirectory, bool reuseKnown, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(sd);
         var baseUrl = BaseUrl(sd);
         var key = Key(sd);
         var now = time.GetUtcNow();
-        if (_cache.TryGetValue(key, out var cached) && now < cached.FetchedAt + sd.RefreshInterval)
+        if (_cache.TryGetValue(key, out var cached) && (reuseKnown || now < cached.FetchedAt + sd.RefreshInterval))
         {
             return cached.Apps;
         }
@@ -63,8 +63,8 @@ public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimePro
     }
 
     /// <summary>The targets of one fly_sd config.</summary>
-    public async Task<IReadOnlyList<TargetGroup>> GroupsAsync(FlySdConfig sd, string configDirectory, CancellationToken ct) =>
-        FlyTargets.Groups(sd, await AppsAsync(sd, configDirectory, ct).ConfigureAwait(false));
+    public async Task<IReadOnlyList<TargetGroup>> GroupsAsync(FlySdConfig sd, string configDirectory, bool reuseKnown, CancellationToken ct) =>
+        FlyTargets.Groups(sd, await AppsAsync(sd, configDirectory, reuseKnown, ct).ConfigureAwait(false));
 
     /// <summary>
     /// The machine-state series of every fly_sd config of a job, from the answers this tick's discovery

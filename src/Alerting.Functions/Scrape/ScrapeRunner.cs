@@ -84,11 +84,16 @@ public sealed partial class ScrapeRunner(
             LogJobGone(logger, work.Job);
             return;
         }
+        if (!work.Shard.IsWhole && await ticks.ShardWrittenAsync(work.Job, work.TickMs, work.Shard, ct).ConfigureAwait(false))
+        {
+            LogAlreadyWritten(logger, work.Job, work.Index, work.Count, work.TickMs);
+            return;
+        }
         var configDir = ConfigDirectory(config);
-        var groups = await discovery.GroupsAsync(configured, configDir, ct).ConfigureAwait(false);
+        var groups = await discovery.GroupsAsync(configured, configDir, reuseKnown: true, ct).ConfigureAwait(false);
         var job = ScrapeClients.ResolveFiles(configured, configDir);
-        // Rediscovered here rather than carried in the message: every target found now belongs to exactly one
-        // shard of the planned count, so a target that appeared since the plan is scraped too.
+        // Targets from this instance's discovery rather than carried in the message (a shard's targets can
+        // outgrow a queue message): every target found belongs to exactly one shard of the planned count.
         var shard = work.Shard;
         var targets = Targets(configured, groups).Where(t => shard.Contains(t.Instance)).ToArray();
         var results = new TargetSamples[targets.Length];
@@ -189,6 +194,9 @@ public sealed partial class ScrapeRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scrape of job {Job} shard {Shard} of {Shards} at {TickMs} arrived after the next tick was planned; that tick covers it")]
     private static partial void LogSuperseded(ILogger logger, string job, int shard, int shards, long tickMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scrape of job {Job} shard {Shard} of {Shards} at {TickMs} is already stored (a redelivered message)")]
+    private static partial void LogAlreadyWritten(ILogger logger, string job, int shard, int shards, long tickMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scrape job {Job} is no longer configured; its shard message is dropped")]
     private static partial void LogJobGone(ILogger logger, string job);

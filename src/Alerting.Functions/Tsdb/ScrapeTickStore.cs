@@ -39,11 +39,28 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
         // A shard's tick names its shard, so readers pick each shard's latest tick as staleness context.
-        var part = shard.IsWhole ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"{TickRef.ShardMarker}{shard.Index}of{shard.Count}-");
-        var name = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{part}{Guid.NewGuid():N}.bin";
+        var name = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{ShardPart(shard)}{Guid.NewGuid():N}.bin";
         await Container.UploadBlobAsync(name, encoded, ct).ConfigureAwait(false);
         return name;
     }
+
+    /// <summary>
+    /// Whether this shard's tick is already in the log: a redelivered shard message (its first taker died
+    /// after the write) does not scrape and write the shard a second time.
+    /// </summary>
+    public async Task<bool> ShardWrittenAsync(string job, long timestampMs, ScrapeShard shard, CancellationToken ct)
+    {
+        await init.EnsureAsync(ct).ConfigureAwait(false);
+        var prefix = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{ShardPart(shard)}";
+        await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
+        {
+            return true;
+        }
+        return false;
+    }
+
+    private static string ShardPart(ScrapeShard shard) =>
+        shard.IsWhole ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"{TickRef.ShardMarker}{shard.Index}of{shard.Count}-");
 
     /// <summary>The ticks of every job with timestamps in [<paramref name="sinceMs"/>, <paramref name="untilMs"/>], oldest first.</summary>
     public async Task<IReadOnlyList<TickRef>> ListAsync(long sinceMs, long untilMs, CancellationToken ct)

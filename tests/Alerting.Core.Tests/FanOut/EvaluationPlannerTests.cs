@@ -39,7 +39,7 @@ public sealed class EvaluationPlannerTests
         var offsetNs = System.IO.Hashing.XxHash64.HashToUInt64(bytes) % (ulong)(Minute.Ticks * 100);
         var slot = EvaluationPlanner.Slot("f.yml", "g", Minute, Now);
         var slotNs = (slot - DateTimeOffset.UnixEpoch).Ticks * 100;
-        Assert.Equal((long)(offsetNs / 100 * 100), ((slotNs % (Minute.Ticks * 100)) + (Minute.Ticks * 100)) % (Minute.Ticks * 100));
+        Assert.Equal((long)((offsetNs + 99) / 100 * 100) % (Minute.Ticks * 100), ((slotNs % (Minute.Ticks * 100)) + (Minute.Ticks * 100)) % (Minute.Ticks * 100));
     }
 
     [Fact]
@@ -52,7 +52,16 @@ public sealed class EvaluationPlannerTests
             new GroupSchedule("f.yml", "b", Minute, null),
         ], Now);
         var work = Assert.Single(plan);
-        Assert.Equal(("b", EvaluationPlanner.Slot("f.yml", "b", Minute, Now), 0), (work.Name, work.EvaluateAt, work.Missed));
+        Assert.Equal(("b", EvaluationPlanner.Slot("f.yml", "b", Minute, Now), Now, 0), (work.Name, work.Slot, work.EvaluateAt, work.Missed));
+    }
+
+    [Fact]
+    public void A_group_evaluated_by_a_timer_run_after_its_slot_is_due_again_at_its_next_slot_not_an_interval_later()
+    {
+        var slot = EvaluationPlanner.Slot("f.yml", "a", Minute, Now);
+        var group = new GroupSchedule("f.yml", "a", Minute, Now);
+        Assert.Empty(EvaluationPlanner.Plan([group], slot + Minute - TimeSpan.FromMilliseconds(1)));
+        Assert.Equal(slot + Minute, Assert.Single(EvaluationPlanner.Plan([group], slot + Minute)).Slot);
     }
 
     [Fact]
@@ -60,7 +69,7 @@ public sealed class EvaluationPlannerTests
     {
         var slot = EvaluationPlanner.Slot("f.yml", "a", Minute, Now);
         var work = Assert.Single(EvaluationPlanner.Plan([new GroupSchedule("f.yml", "a", Minute, slot - (4 * Minute))], Now));
-        Assert.Equal((slot, 3), (work.EvaluateAt, work.Missed));
+        Assert.Equal((slot, 3), (work.Slot, work.Missed));
     }
 
     [Fact]
@@ -69,6 +78,8 @@ public sealed class EvaluationPlannerTests
         var slot = EvaluationPlanner.Slot("f.yml", "a", Minute, Now);
         Assert.Equal(EvaluationDecision.Evaluate, EvaluationPlanner.Decide(slot, Minute, slot - Minute, Now));
         Assert.Equal(EvaluationDecision.AlreadyEvaluated, EvaluationPlanner.Decide(slot, Minute, slot, Now));
+        // Evaluated by the run that planned it, at that run's time (after the slot): still this slot's evaluation.
+        Assert.Equal(EvaluationDecision.AlreadyEvaluated, EvaluationPlanner.Decide(slot, Minute, Now, Now));
         Assert.Equal(EvaluationDecision.Superseded, EvaluationPlanner.Decide(slot, Minute, slot - Minute, slot + Minute));
     }
 }
