@@ -66,6 +66,7 @@ if (args.Length > 0 && args[0] == "prometheus")
     {
         var sw = Stopwatch.StartNew();
         await host.InvokeTimerAsync("Scrape");
+        await host.DrainQueuesAsync();
         var elapsed = sw.Elapsed;
         var stored = await host.Services.GetRequiredService<ScrapeTickStore>().ReadSinceAsync(0, CancellationToken.None);
         var last = stored[^1];

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Alerting.Core.Exposition;
+using Alerting.Core.Tsdb.Wal;
 using Alerting.Functions.Tsdb;
 using Alerting.LocalHost;
 using Alerting.LocalServices;
@@ -23,22 +24,28 @@ internal static class PrometheusBench
     {
         var targets = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 6;
+        // Instances sharing the scrape queue: 1, 2 and 3 by default (local hosts in this process, one Azurite).
+        var instanceCounts = args.Length > 2 ? args[2].Split(',').Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [1, 2, 3];
         var (fleet, ports) = await StartFleetProcessAsync(targets, work);
         await using var fleetOwner = fleet;
         var targetList = ports.Select(p => $"'127.0.0.1:{p}'").ToArray();
         Console.WriteLine($"{targets} demo-fleet targets on one Kestrel in a child process, {rounds} rounds each, {Environment.ProcessorCount} cores (shared)");
 
         // Ours first, then Prometheus, never both at once: they share two cores.
-        var ours = await OursAsync(storageConnection, work, targetList, targets, rounds);
+        var ours = new List<(int Instances, Ours Result)>();
+        foreach (var n in instanceCounts)
+        {
+            ours.Add((n, await OursAsync(storageConnection, work, targetList, targets, rounds, n)));
+        }
         var prom = await PrometheusAsync(work, targetList, targets, rounds);
 
         Console.WriteLine();
-        Console.WriteLine("| | ours (tick, concurrency 64) | Prometheus 2.42 (per scrape interval) |");
-        Console.WriteLine("|---|---|---|");
-        Console.WriteLine($"| targets up | {ours.Up} | {prom.Up} |");
-        Console.WriteLine($"| wall time of a round | {ours.TickBest.TotalSeconds:0.000} s best, {ours.TickMedian.TotalSeconds:0.000} s median (scrape, encode, store) | spread over {Interval.TotalSeconds:0} s by design |");
-        Console.WriteLine($"| per-target scrape_duration_seconds avg / max | {ours.TargetAvg * 1000:0.0} / {ours.TargetMax * 1000:0.0} ms | {prom.TargetAvg * 1000:0.0} / {prom.TargetMax * 1000:0.0} ms |");
-        Console.WriteLine($"| CPU per round (scraper process only) | {ours.CpuPerTick.TotalSeconds:0.000} s (+ Azurite storing the blob, not counted) | {prom.CpuPerRound.TotalSeconds:0.000} s (incl. its TSDB appends) |");
+        Console.WriteLine($"| | {string.Join(" | ", ours.Select(o => $"ours, {o.Instances} instance(s)"))} | Prometheus 2.42 (per scrape interval) |");
+        Console.WriteLine($"|---|{string.Concat(ours.Select(_ => "---|"))}---|");
+        Console.WriteLine($"| targets up | {string.Join(" | ", ours.Select(o => o.Result.Up))} | {prom.Up} |");
+        Console.WriteLine($"| wall time of a tick (plan, scrape shards, store) best / median | {string.Join(" | ", ours.Select(o => $"{o.Result.TickBest.TotalSeconds:0.000} / {o.Result.TickMedian.TotalSeconds:0.000} s"))} | spread over {Interval.TotalSeconds:0} s by design |");
+        Console.WriteLine($"| per-target scrape_duration_seconds avg / max | {string.Join(" | ", ours.Select(o => $"{o.Result.TargetAvg * 1000:0.0} / {o.Result.TargetMax * 1000:0.0} ms"))} | {prom.TargetAvg * 1000:0.0} / {prom.TargetMax * 1000:0.0} ms |");
+        Console.WriteLine($"| CPU per round per instance (bench process / instances; Azurite not counted) | {string.Join(" | ", ours.Select(o => $"{o.Result.CpuPerTick.TotalSeconds / o.Instances:0.000} s"))} | {prom.CpuPerRound.TotalSeconds:0.000} s (incl. its TSDB appends) |");
     }
 
     private sealed record Ours(int Up, TimeSpan TickBest, TimeSpan TickMedian, TimeSpan CpuPerTick, double TargetAvg, double TargetMax);
@@ -65,40 +72,54 @@ internal static class PrometheusBench
         return (process, (await File.ReadAllLinesAsync(portsFile)).Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToArray());
     }
 
-    private static async Task<Ours> OursAsync(string storageConnection, string work, string[] targetList, int targets, int rounds)
+    private static async Task<Ours> OursAsync(string storageConnection, string work, string[] targetList, int targets, int rounds, int instances)
     {
         var scrapeYml = Path.Combine(work, "scrape.yml");
         await File.WriteAllTextAsync(scrapeYml,
             $"global:\n  scrape_interval: {Interval.TotalSeconds}s\n  scrape_timeout: 2s\nscrape_configs:\n  - job_name: fleet\n    static_configs:\n      - targets: [{string.Join(", ", targetList)}]\n");
-        await using var host = await LocalFunctionHost.StartAsync(
-            new LocalHostOptions { Urls = "http://127.0.0.1:0", HostJsonPath = Path.Combine(RepoPaths.Root, "host.json"), EnableTimers = false, EnableQueuePumps = false },
-            new Dictionary<string, string?>
-            {
-                ["AzureWebJobsStorage"] = storageConnection,
-                ["ScrapeSchedule"] = "*/30 * * * * *",
-                ["EvaluateSchedule"] = "*/30 * * * * *",
-                ["Alerting:ScrapeConfigPath"] = scrapeYml,
-                ["Alerting:ScrapeConcurrency"] = "64",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
+        var hosts = new List<LocalFunctionHost>();
+        for (var i = 0; i < instances; i++)
+        {
+            hosts.Add(await LocalFunctionHost.StartAsync(
+                new LocalHostOptions { Urls = "http://127.0.0.1:0", HostJsonPath = Path.Combine(RepoPaths.Root, "host.json"), EnableTimers = false, EnableQueuePumps = false },
+                new Dictionary<string, string?>
+                {
+                    ["AzureWebJobsStorage"] = storageConnection,
+                    ["ScrapeSchedule"] = "*/30 * * * * *",
+                    ["EvaluateSchedule"] = "*/30 * * * * *",
+                    ["Alerting:ScrapeConfigPath"] = scrapeYml,
+                    ["Alerting:ScrapeConcurrency"] = "64",
+                    ["Logging:LogLevel:Default"] = "Warning",
+                }));
+        }
+        await using var hostsOwner = new AsyncDisposables(hosts);
+        var host = hosts[0];
+        // The timer plans on one instance; every instance drains the shared scrape queue at once.
+        async Task TickAsync()
+        {
+            await host.InvokeTimerAsync("Scrape");
+            await Task.WhenAll(hosts.Select(h => h.DrainQueuesAsync()));
+        }
         // One tick to open connections and JIT, as Prometheus also gets its first round before measuring.
-        await host.InvokeTimerAsync("Scrape");
+        await TickAsync();
         var ticks = new List<TimeSpan>();
         var cpu = TimeSpan.Zero;
         for (var i = 0; i < rounds; i++)
         {
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
-            await host.InvokeTimerAsync("Scrape");
+            await TickAsync();
             ticks.Add(sw.Elapsed);
             cpu += Process.GetCurrentProcess().TotalProcessorTime - cpu0;
         }
         var stored = await host.Services.GetRequiredService<ScrapeTickStore>().ReadSinceAsync(0, CancellationToken.None);
-        var last = stored[^1];
+        // The last tick is every shard stored at the last tick's time.
+        var lastTs = stored[^1].TimestampMs;
+        var last = new ScrapeTick(stored[^1].Job, lastTs, [.. stored.Where(t => t.TimestampMs == lastTs).SelectMany(t => t.Targets)]);
         var durations = last.Targets.SelectMany(t => t.Samples).Where(s => s.Labels.Name == "scrape_duration_seconds").Select(s => s.Value).ToArray();
         var up = last.Targets.Count(t => t.Samples.Any(s => s.Labels.Name == "up" && s.Value == 1));
         ticks.Sort();
-        Console.WriteLine($"ours: ticks {string.Join(", ", ticks.Select(t => t.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)))} s; {up}/{targets} up");
+        Console.WriteLine($"ours, {instances} instance(s): ticks {string.Join(", ", ticks.Select(t => t.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)))} s; {up}/{targets} up");
         return new Ours(up, ticks[0], ticks[ticks.Count / 2], cpu / rounds, durations.Average(), durations.Max());
     }
 
@@ -167,5 +188,17 @@ internal static class PrometheusBench
     {
         var body = await http.GetByteArrayAsync(new Uri("metrics", UriKind.Relative));
         return ExpositionParser.Parse(body, ExpositionFormat.PrometheusText).Samples.Single(s => s.Labels.Name == "process_cpu_seconds_total").Value;
+    }
+}
+
+/// <summary>Disposes the local hosts of one measurement together.</summary>
+internal sealed class AsyncDisposables(IEnumerable<IAsyncDisposable> items) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var item in items)
+        {
+            await item.DisposeAsync();
+        }
     }
 }

@@ -73,6 +73,9 @@ public static class AlertingServices
         services.AddSingleton<TargetDiscovery>();
         services.AddSingleton<ScrapeClients>();
         services.AddSingleton<PushGroupStore>();
+        services.AddOptions<ScrapeOptions>().Bind(configuration.GetSection(ScrapeOptions.Section))
+            .Validate(o => o.ShardSize >= 1, $"{ScrapeOptions.Section}:ShardSize must be at least 1 target")
+            .ValidateOnStart();
         services.AddSingleton<ScrapeRunner>();
         services.AddSingleton<RuleRunner>();
         services.AddOptions<Remote.RemoteOptions>().Bind(configuration.GetSection(Remote.RemoteOptions.Section))

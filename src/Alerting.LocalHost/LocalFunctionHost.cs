@@ -113,7 +113,7 @@ public sealed partial class LocalFunctionHost : IAsyncDisposable
                     break;
                 case TriggerKind.Timer:
                     FunctionInvoker.Validate(fn, _ => false);
-                    timers.Add(new TimerScheduler(fn, invoker, Resolve, logger));
+                    timers.Add(new TimerScheduler(fn, invoker, Resolve, logger, TimerClaimFor(config)));
                     break;
                 case TriggerKind.Queue:
                     FunctionInvoker.Validate(fn, QueuePump.CanBindExtra);
@@ -217,6 +217,19 @@ public sealed partial class LocalFunctionHost : IAsyncDisposable
     /// The queue service of a trigger's <c>connection</c> (default AzureWebJobsStorage), read as the host and the
     /// app read it: a connection string, or an identity-based connection (<c>__accountName</c>, service URIs, <c>__credential</c>).
     /// </summary>
+    /// <summary>The cross-process timer claim on the app's storage account; none when the app has no storage configured.</summary>
+    private static TimerOccurrenceClaim? TimerClaimFor(IConfiguration config)
+    {
+        try
+        {
+            return new TimerOccurrenceClaim(StorageAccount.FromConfiguration(config, StorageNames.Connection).CreateBlobServiceClient());
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     internal static QueueServiceClient QueueServiceFor(FunctionDescriptor fn, IConfiguration config, QueueSettings settings)
     {
         var name = ((QueueTriggerBinding)fn.Trigger).Connection ?? StorageNames.Connection;

@@ -18,8 +18,11 @@ public sealed partial class TimerScheduler
     private readonly Func<DateTime, DateTime> _next;
     private readonly bool _runOnStartup;
 
-    public TimerScheduler(FunctionDescriptor function, FunctionInvoker invoker, Func<string, string> resolve, ILogger logger)
+    private readonly TimerOccurrenceClaim? _claim;
+
+    public TimerScheduler(FunctionDescriptor function, FunctionInvoker invoker, Func<string, string> resolve, ILogger logger, TimerOccurrenceClaim? claim = null)
     {
+        _claim = claim;
         _function = function;
         _invoker = invoker;
         _logger = logger;
@@ -70,9 +73,43 @@ public sealed partial class TimerScheduler
             // Past due when we woke a whole period late (e.g. the process was suspended).
             var pastDue = fired - next > (next - last);
             last = next;
+            if (!await ClaimAsync(next, ct).ConfigureAwait(false))
+            {
+                continue;
+            }
             await InvokeAsync(pastDue, next, ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Whether this process runs the occurrence: always without a claim, else only the one host that claims it.</summary>
+    private async Task<bool> ClaimAsync(DateTimeOffset occurrence, CancellationToken ct)
+    {
+        if (_claim is null)
+        {
+            return true;
+        }
+        try
+        {
+            if (await _claim.TryClaimAsync(_function.Name, occurrence, ct).ConfigureAwait(false))
+            {
+                return true;
+            }
+            LogClaimedElsewhere(_logger, _function.Name, occurrence);
+            return false;
+        }
+        catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+        {
+            // Storage down: every other function fails too; skipping this occurrence loses nothing the next does not cover.
+            LogClaimFailed(_logger, e, _function.Name);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Timer {Function} at {Occurrence} runs on another host")]
+    private static partial void LogClaimedElsewhere(ILogger logger, string function, DateTimeOffset occurrence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Timer {Function}: could not claim the occurrence; skipped")]
+    private static partial void LogClaimFailed(ILogger logger, Exception e, string function);
 
     public async Task InvokeAsync(bool pastDue, DateTimeOffset scheduled, CancellationToken ct)
     {

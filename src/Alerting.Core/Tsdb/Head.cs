@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Alerting.Core.Exposition;
+using Alerting.Core.FanOut;
 using Alerting.Core.Model;
 using Alerting.Core.Model.Histograms;
 using Alerting.Core.Tsdb.Chunks;
@@ -85,7 +86,7 @@ public sealed class Head : IPostingsSource, ISeriesSource
         }
     }
 
-    /// <summary>Appends an encoded tick (see <see cref="ScrapeTickCodec"/>); ticks at or before the job's last one are ignored.</summary>
+    /// <summary>Appends an encoded tick (see <see cref="ScrapeTickCodec"/>); a whole-job tick at or before the job's last one is ignored, a shard's target at or before its own last tick too.</summary>
     public void Append(ReadOnlySpan<byte> tickBlob, bool contextOnly = false)
     {
         _lock.EnterWriteLock();
@@ -125,7 +126,7 @@ public sealed class Head : IPostingsSource, ISeriesSource
         try
         {
             _appender.ContextOnly = contextOnly;
-            _appender.Begin(tick.Job, tick.TimestampMs, [.. table]);
+            _appender.Begin(tick.Job, tick.TimestampMs, [.. table], tick.Shard);
             for (var t = 0; t < tick.Targets.Count; t++)
             {
                 _appender.Target(tick.Targets[t].Instance, tick.Targets[t].Metadata ?? []);
@@ -473,6 +474,9 @@ public sealed class Head : IPostingsSource, ISeriesSource
 
         public Dictionary<string, uint[]> Targets { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Each target's last tick time: shards of one tick arrive separately and in any order.</summary>
+        public Dictionary<string, long> TargetTimes { get; } = new(StringComparer.Ordinal);
+
         public Dictionary<string, MetricMetadata[]> Metadata { get; set; } = new(StringComparer.Ordinal);
     }
 
@@ -482,6 +486,10 @@ public sealed class Head : IPostingsSource, ISeriesSource
         private JobState? _job;
         private long _ts;
         private bool _skip;
+        private ScrapeShard _shard;
+
+        /// <summary>This target already has a tick at or after this one (a late shard): its samples are not appended.</summary>
+        private bool _skipTarget;
 
         /// <summary>A remote-write tick: its senders mark staleness themselves, so no target bookkeeping.</summary>
         private bool _written;
@@ -499,12 +507,13 @@ public sealed class Head : IPostingsSource, ISeriesSource
         {
             _job = null;
             _instance = null;
+            _skipTarget = false;
             _current.Clear();
             _seen.Clear();
             _metadata = new(StringComparer.Ordinal);
         }
 
-        public void Begin(string job, long timestampMs, string[] symbols)
+        public void Begin(string job, long timestampMs, string[] symbols, ScrapeShard shard)
         {
             if (!head._jobs.TryGetValue(job, out var state))
             {
@@ -513,7 +522,9 @@ public sealed class Head : IPostingsSource, ISeriesSource
             }
             _job = state;
             _ts = timestampMs;
-            _skip = timestampMs <= state.LastTimestamp;
+            _shard = shard;
+            // A whole-job tick at or before the job's last is a replay; a shard's tick is judged per target.
+            _skip = shard.IsWhole && timestampMs <= state.LastTimestamp;
             _written = ScrapeTick.IsRemoteWrite(job);
             _tickSymbols = symbols;
             if (_map.Length < symbols.Length)
@@ -532,6 +543,7 @@ public sealed class Head : IPostingsSource, ISeriesSource
             }
             _instance = instance;
             _seen.Add(instance);
+            _skipTarget = _job!.TargetTimes.TryGetValue(instance, out var last) && last >= _ts;
             foreach (var m in metadata)
             {
                 if (!_metadata.TryGetValue(m.Family, out var set))
@@ -562,7 +574,7 @@ public sealed class Head : IPostingsSource, ISeriesSource
         /// <summary>The head series of a tick sample, remembered as part of this target's tick; null when skipped.</summary>
         private HeadSeries? Series(ReadOnlySpan<int> labelSymbols)
         {
-            if (_skip)
+            if (_skip || _skipTarget)
             {
                 return null;
             }
@@ -597,13 +609,28 @@ public sealed class Head : IPostingsSource, ISeriesSource
             {
                 return;
             }
-            foreach (var gone in _job.Targets.Keys.Where(k => !_seen.Contains(k)).ToArray())
+            // A target absent from this tick left the job, if it was this tick's to report (its shard) and
+            // no later tick has seen it (it may have been written by a newer tick's shard already).
+            foreach (var gone in _job.Targets.Keys.Where(k => !_seen.Contains(k) && _shard.Contains(k) && _job.TargetTimes.GetValueOrDefault(k, long.MinValue) < _ts).ToArray())
             {
                 MarkStale(_job.Targets[gone], []);
                 _job.Targets.Remove(gone);
+                _job.TargetTimes.Remove(gone);
             }
-            _job.LastTimestamp = _ts;
-            _job.Metadata = _metadata.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+            _job.LastTimestamp = Math.Max(_job.LastTimestamp, _ts);
+            var metadata = _metadata.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+            if (_shard.IsWhole)
+            {
+                _job.Metadata = metadata;
+            }
+            else
+            {
+                // A shard describes its own targets' families; the job's metadata is the union of its shards'.
+                foreach (var (family, entries) in metadata)
+                {
+                    _job.Metadata[family] = entries;
+                }
+            }
             if (!ContextOnly && _ts > head.MaxTime)
             {
                 head.MaxTime = _ts;
@@ -616,10 +643,11 @@ public sealed class Head : IPostingsSource, ISeriesSource
             {
                 return;
             }
-            if (_written)
+            if (_written || _skipTarget)
             {
                 _current.Clear();
                 _instance = null;
+                _skipTarget = false;
                 return;
             }
             _current.Sort();
@@ -629,6 +657,7 @@ public sealed class Head : IPostingsSource, ISeriesSource
                 MarkStale(before, ids);
             }
             _job.Targets[_instance] = ids;
+            _job.TargetTimes[_instance] = _ts;
             _current.Clear();
             _instance = null;
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Alerting.Core.FanOut;
 using Alerting.Functions.Pipeline;
 using Alerting.Functions.Scrape;
 using Alerting.Functions.Storage;
@@ -10,11 +11,32 @@ namespace Alerting.Functions.Functions;
 /// <summary>The timer and queue functions of the pipeline; each is a thin trigger over domain code.</summary>
 public sealed class PipelineFunctions(ScrapeRunner scrape, RuleRunner rules, AlertRouter router, GroupFlusher flusher, IncidentService incidents, TimeProvider time)
 {
+    /// <summary>Plans the tick: one "scrapes" message per shard, superseded when the timer fires next.</summary>
     [Function("Scrape")]
-    public Task Scrape([TimerTrigger("%ScrapeSchedule%")] TimerInfo timer, CancellationToken ct) => scrape.RunTickAsync(ct);
+    public Task Scrape([TimerTrigger("%ScrapeSchedule%")] TimerInfo timer, CancellationToken ct) =>
+        scrape.PlanTickAsync(timer?.ScheduleStatus is { Next: var next } && next != default ? new DateTimeOffset(DateTime.SpecifyKind(next, DateTimeKind.Utc)) : null, ct);
 
+    [Function("ScrapeShard")]
+    public async Task ScrapeShard([QueueTrigger(StorageNames.ScrapesQueue, Connection = StorageNames.Connection)] string message, CancellationToken ct)
+    {
+        using var activity = AlertingTelemetry.StartHandling("scrape", message);
+        var work = Read<ScrapeShardWork>(message);
+        AlertingTelemetry.QueueMessageHandled(StorageNames.ScrapesQueue, time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(work.TickMs));
+        await scrape.ScrapeShardAsync(work, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Plans evaluations: one "evaluations" message per rule group whose aligned slot is due.</summary>
     [Function("Evaluate")]
-    public Task Evaluate([TimerTrigger("%EvaluateSchedule%")] TimerInfo timer, CancellationToken ct) => rules.RunTickAsync(ct);
+    public Task Evaluate([TimerTrigger("%EvaluateSchedule%")] TimerInfo timer, CancellationToken ct) => rules.PlanAsync(ct);
+
+    [Function("EvaluateGroup")]
+    public async Task EvaluateGroup([QueueTrigger(StorageNames.EvaluationsQueue, Connection = StorageNames.Connection)] string message, CancellationToken ct)
+    {
+        using var activity = AlertingTelemetry.StartHandling("evaluate", message);
+        var work = Read<GroupEvaluationWork>(message);
+        AlertingTelemetry.QueueMessageHandled(StorageNames.EvaluationsQueue, time.GetUtcNow() - work.EvaluateAt);
+        await rules.EvaluateAsync(work, ct).ConfigureAwait(false);
+    }
 
     [Function("Route")]
     public async Task Route([QueueTrigger(StorageNames.AlertsQueue, Connection = StorageNames.Connection)] string message, long dequeueCount, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Alerting.Core.FanOut;
 using Alerting.Core.PromQL;
 using Alerting.Core.Rules;
 using Alerting.Core.Tsdb;
@@ -11,10 +12,14 @@ using Microsoft.Extensions.Options;
 namespace Alerting.Functions.Pipeline;
 
 /// <summary>
-/// One evaluation tick: every rule group whose interval has elapsed is evaluated over the sample store
-/// (PromQL reads each selector's series over the range it needs, from blocks and the head), its state
-/// claimed and saved in Tables, its recorded series stored as a tick, and the alerts Prometheus would
-/// send go to the "alerts" queue. A failing group is logged and never stops the others.
+/// Rule evaluation, fanned out over instances. The <c>Evaluate</c> timer only plans (<see cref="PlanAsync"/>):
+/// from each group's last evaluation and Prometheus' aligned slot (<see cref="EvaluationPlanner"/>) it queues
+/// one message per due group on "evaluations". Whichever instance takes a message (<see cref="EvaluateAsync"/>)
+/// evaluates that group at the planning run's time over the sample store (PromQL reads each selector's series
+/// over the range it needs, from blocks and the head), claims the group's state row by ETag and saves it in
+/// Tables, stores its recorded series as a tick, and sends the alerts Prometheus would send to the "alerts"
+/// queue. A duplicate or late message does nothing; a lost one is planned again by the next timer run while
+/// its slot lasts. A failing group is logged and never stops the others.
 /// </summary>
 public sealed partial class RuleRunner(
     ConfigProvider config,
@@ -33,34 +38,59 @@ public sealed partial class RuleRunner(
 {
     private readonly RuleGroupEvaluator _evaluator = new(new PromQlEngine());
 
-    public async Task RunTickAsync(CancellationToken ct)
+    /// <summary>Queues one evaluation per group whose current slot has not been evaluated.</summary>
+    public async Task<IReadOnlyList<GroupEvaluationWork>> PlanAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var files = retention.Usable(config.RuleFiles());
-        var store = await samples.QuerierAsync(SeriesSelection.Of(RuleRetention.Selectors(files)), ct).ConfigureAwait(false);
-        var context = new RuleEvaluationContext(ExternalLabels(), options.Value.ExternalUrl, options.Value.ResendDelay);
-        foreach (var group in files.SelectMany(f => f.Groups))
+        var groups = retention.Usable(config.RuleFiles()).SelectMany(f => f.Groups).ToArray();
+        var last = new DateTimeOffset?[groups.Length];
+        await Parallel.ForEachAsync(Enumerable.Range(0, groups.Length), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
+            last[i] = await state.LastEvaluatedAsync(groups[i], token).ConfigureAwait(false)).ConfigureAwait(false);
+        var plan = EvaluationPlanner.Plan(groups.Select((g, i) => new GroupSchedule(g.File, g.Name, g.Interval, last[i])), now);
+        await Parallel.ForEachAsync(plan, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (work, token) =>
         {
-            try
+            if (work.Missed > 0)
             {
-                await EvaluateGroupAsync(group, store, now, context, ct).ConfigureAwait(false);
+                LogMissed(logger, work.Name, work.File, work.Missed);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogGroupFailed(logger, e, group.Name, group.File);
-            }
-        }
+            await queues.SendAsync(StorageNames.EvaluationsQueue, work, token).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         await deadMansSwitch.OnEvaluationAsync(succeeded: true, ct).ConfigureAwait(false);
+        return plan;
     }
 
-    private async Task EvaluateGroupAsync(RuleGroup group, Core.Model.ISeriesSource store, DateTimeOffset now, RuleEvaluationContext context, CancellationToken ct)
+    /// <summary>Evaluates one group at its planned timestamp, unless it was evaluated since or its next slot has begun.</summary>
+    public async Task EvaluateAsync(GroupEvaluationWork work, CancellationToken ct)
     {
-        var loaded = await state.LoadAsync(group, ct).ConfigureAwait(false);
-        // Allow a little early firing: timer jitter must not make a 30s group skip a 15s tick pair.
-        if (loaded.LastEvaluatedAt is { } last && now - last < group.Interval - TimeSpan.FromSeconds(1))
+        ArgumentNullException.ThrowIfNull(work);
+        var files = retention.Usable(config.RuleFiles());
+        if (files.SelectMany(f => f.Groups).FirstOrDefault(g => g.File == work.File && g.Name == work.Name) is not { } group)
         {
+            LogGroupGone(logger, work.Name, work.File);
             return;
         }
+        try
+        {
+            var loaded = await state.LoadAsync(group, ct).ConfigureAwait(false);
+            var decision = EvaluationPlanner.Decide(work.Slot, group.Interval, loaded.LastEvaluatedAt, time.GetUtcNow());
+            if (decision != EvaluationDecision.Evaluate)
+            {
+                LogSkipped(logger, group.Name, work.Slot, decision);
+                return;
+            }
+            var store = await samples.QuerierAsync(SeriesSelection.Of(RuleRetention.Selectors(files)), ct).ConfigureAwait(false);
+            var context = new RuleEvaluationContext(ExternalLabels(), options.Value.ExternalUrl, options.Value.ResendDelay);
+            await EvaluateGroupAsync(group, loaded, store, work.EvaluateAt, context, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Logged, not thrown: a redelivered message would find the same broken group; the next slot tries again.
+            LogGroupFailed(logger, e, group.Name, group.File);
+        }
+    }
+
+    private async Task EvaluateGroupAsync(RuleGroup group, RuleGroupState loaded, Core.Model.ISeriesSource store, DateTimeOffset now, RuleEvaluationContext context, CancellationToken ct)
+    {
         // A group a datasource covers is answered by that remote query API instead of the embedded store.
         var remote = datasources.For(group);
         var result = remote is not null
@@ -145,6 +175,15 @@ public sealed partial class RuleRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {Rule} in group {Group} is unhealthy: {Error}")]
     private static partial void LogRuleError(ILogger logger, string group, string rule, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rule group {Group} in {File} missed {Missed} evaluations (not backfilled, as in Prometheus)")]
+    private static partial void LogMissed(ILogger logger, string group, string file, int missed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rule group {Group} in {File} is no longer loaded; its evaluation message is dropped")]
+    private static partial void LogGroupGone(ILogger logger, string group, string file);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Evaluation of group {Group} for slot {Slot} skipped: {Decision}")]
+    private static partial void LogSkipped(ILogger logger, string group, DateTimeOffset slot, EvaluationDecision decision);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group} was evaluated by another instance; dropped this result")]
     private static partial void LogLostClaim(ILogger logger, string group);

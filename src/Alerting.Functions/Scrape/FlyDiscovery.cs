@@ -33,14 +33,14 @@ public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimePro
     private readonly ConcurrentDictionary<string, State> _state = new(StringComparer.Ordinal);
 
     /// <summary>The matched apps with their machines; the last good answer when the API fails.</summary>
-    public async Task<IReadOnlyList<FlyAppMachines>> AppsAsync(FlySdConfig sd, string configDirectory, CancellationToken ct)
+    public async Task<IReadOnlyList<FlyAppMachines>> AppsAsync(FlySdConfig sd, string configDirectory, bool reuseKnown, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(sd);
         var baseUrl = BaseUrl(sd);
         var key = Key(sd);
         var now = time.GetUtcNow();
         var state = _state.GetOrAdd(key, _ => new State());
-        if ((state.Apps is not null && now < state.FetchedAt + sd.RefreshInterval) || now < state.RetryNotBefore)
+        if ((state.Apps is not null && (reuseKnown || now < state.FetchedAt + sd.RefreshInterval)) || now < state.RetryNotBefore)
         {
             return state.Apps ?? [];
         }
@@ -85,8 +85,8 @@ public sealed partial class FlyDiscovery(IHttpClientFactory httpFactory, TimePro
     }
 
     /// <summary>The targets of one fly_sd config.</summary>
-    public async Task<IReadOnlyList<TargetGroup>> GroupsAsync(FlySdConfig sd, string configDirectory, CancellationToken ct) =>
-        FlyTargets.Groups(sd, await AppsAsync(sd, configDirectory, ct).ConfigureAwait(false));
+    public async Task<IReadOnlyList<TargetGroup>> GroupsAsync(FlySdConfig sd, string configDirectory, bool reuseKnown, CancellationToken ct) =>
+        FlyTargets.Groups(sd, await AppsAsync(sd, configDirectory, reuseKnown, ct).ConfigureAwait(false));
 
     /// <summary>
     /// The machine-state series of every fly_sd config of a job, from the answers this tick's discovery

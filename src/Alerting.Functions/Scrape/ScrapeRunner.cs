@@ -2,6 +2,7 @@ using Alerting.Core.Model;
 using Alerting.Core.Scrape.Config;
 using Alerting.Core.Push;
 using Alerting.Core.Discovery;
+using Alerting.Core.FanOut;
 using Alerting.Core.Tsdb.Wal;
 using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
@@ -13,11 +14,13 @@ using Microsoft.Extensions.Options;
 namespace Alerting.Functions.Scrape;
 
 /// <summary>
-/// One scrape tick: every target of every job (static and discovered) is scraped (the timer's schedule is
-/// the scrape interval) with one bounded concurrency across all jobs, so a hanging target costs its own
-/// timeout, not the tick, and a big job does not wait for a small one. Each job is written to the sample
-/// store's log as one immutable tick as soon as it is scraped; pushed groups are written as the
-/// <see cref="PushJob"/> tick. Compaction, not the scrape, removes old ticks.
+/// Scraping, fanned out over instances. The <c>Scrape</c> timer only plans (<see cref="PlanTickAsync"/>):
+/// it discovers every job's targets, lets <see cref="ScrapeSharding"/> hash them into shards of about
+/// <see cref="ScrapeOptions.ShardSize"/> targets and queues one message per shard (and one for the pushed
+/// groups) on "scrapes". Whichever instance takes a message (<see cref="ScrapeShardAsync"/>) scrapes that
+/// shard's targets with bounded concurrency, so a hanging target costs its own timeout, and writes the
+/// shard to the sample store's log as its own immutable tick. A message still unhandled when the next tick
+/// is planned does nothing: that tick covers its shard. Compaction, not the scrape, removes old ticks.
 /// </summary>
 public sealed partial class ScrapeRunner(
     TargetScraper scraper,
@@ -26,8 +29,10 @@ public sealed partial class ScrapeRunner(
     ConfigProvider configs,
     ScrapeTickStore ticks,
     PushGroupStore pushes,
+    QueueSender queues,
     TimeProvider time,
     IOptions<AlertingOptions> options,
+    IOptions<ScrapeOptions> scrapeOptions,
     ILogger<ScrapeRunner> logger)
 {
     /// <summary>
@@ -39,35 +44,70 @@ public sealed partial class ScrapeRunner(
     /// <summary>The scrape configuration of the snapshot in force.</summary>
     public CollectionConfig Config() => configs.Scrape();
 
-    public async Task RunTickAsync(CancellationToken ct)
+    /// <summary>
+    /// Plans one tick: one message per shard of every job, stamped with the tick's time and superseded at
+    /// <paramref name="nextTick"/> (the timer's next occurrence; without one, a global scrape interval later).
+    /// </summary>
+    public async Task<IReadOnlyList<ScrapeShardWork>> PlanTickAsync(DateTimeOffset? nextTick, CancellationToken ct)
     {
         var config = Config();
-        var configDir = Path.GetDirectoryName(Path.GetFullPath(config.SourcePath ?? ".")) ?? ".";
+        var configDir = ConfigDirectory(config);
         var tickMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-
-        // Discovery of all jobs at once: one slow http_sd endpoint must not delay every other job's scrape.
+        // Discovery of all jobs at once: one slow http_sd endpoint must not delay every other job's plan.
         var discovered = await Task.WhenAll(config.ScrapeConfigs.Select(job => discovery.GroupsAsync(job, configDir, ct))).ConfigureAwait(false);
-        var jobs = config.ScrapeConfigs.Select((job, i) => (Job: ScrapeClients.ResolveFiles(job, configDir), Targets: Targets(job, discovered[i]).ToArray())).ToList();
-        var work = jobs.SelectMany((j, ji) => j.Targets.Select((_, ti) => (ji, ti))).ToArray();
-        var results = jobs.Select(j => new TargetSamples[j.Targets.Length]).ToArray();
-        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Value.ScrapeConcurrency), CancellationToken = ct }, async (w, token) =>
-        {
-            var (job, targets) = jobs[w.ji];
-            results[w.ji][w.ti] = await scraper.ScrapeAsync(targets[w.ti], job, tickMs, token).ConfigureAwait(false);
-        }).ConfigureAwait(false);
-
-        for (var i = 0; i < jobs.Count; i++)
-        {
-            var job = jobs[i].Job;
-            if (job.FlySdConfigs.Count > 0)
-            {
-                results[i] = [.. results[i], FlyMachines(job, tickMs)];
-            }
-            await ticks.WriteAsync(new ScrapeTick(job.JobName, tickMs, results[i]), ct).ConfigureAwait(false);
-            LogScraped(logger, job.JobName, results[i].Length, results[i].Count(r => r.Samples.Any(s => s.Labels.Name == "up" && s.Value == 1)));
-        }
-        await WritePushTickAsync(tickMs, ct).ConfigureAwait(false);
+        var jobs = config.ScrapeConfigs.Select((job, i) => (job.JobName, Targets(job, discovered[i]).Count())).Append((PushJob, 0)).ToArray();
+        var nextMs = nextTick?.ToUnixTimeMilliseconds() ?? tickMs + (long)config.Global.ScrapeInterval.TotalMilliseconds;
+        var plan = ScrapeSharding.Plan(jobs, tickMs, nextMs, scrapeOptions.Value.ShardSize);
+        await Parallel.ForEachAsync(plan, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (work, token) =>
+            await queues.SendAsync(StorageNames.ScrapesQueue, work, token).ConfigureAwait(false)).ConfigureAwait(false);
+        LogPlanned(logger, plan.Count, jobs.Length - 1, jobs.Sum(j => j.Item2));
+        return plan;
     }
+
+    /// <summary>Scrapes one shard of one job (or stores the pushed groups) and writes it as the shard's tick.</summary>
+    public async Task ScrapeShardAsync(ScrapeShardWork work, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (ScrapeSharding.IsSuperseded(work, time.GetUtcNow().ToUnixTimeMilliseconds()))
+        {
+            LogSuperseded(logger, work.Job, work.Index, work.Count, work.TickMs);
+            return;
+        }
+        if (work.Job == PushJob)
+        {
+            await WritePushTickAsync(work.TickMs, ct).ConfigureAwait(false);
+            return;
+        }
+        var config = Config();
+        if (config.ScrapeConfigs.FirstOrDefault(j => j.JobName == work.Job) is not { } configured)
+        {
+            LogJobGone(logger, work.Job);
+            return;
+        }
+        if (!work.Shard.IsWhole && await ticks.ShardWrittenAsync(work.Job, work.TickMs, work.Shard, ct).ConfigureAwait(false))
+        {
+            LogAlreadyWritten(logger, work.Job, work.Index, work.Count, work.TickMs);
+            return;
+        }
+        var configDir = ConfigDirectory(config);
+        var groups = await discovery.GroupsAsync(configured, configDir, reuseKnown: true, ct).ConfigureAwait(false);
+        var job = ScrapeClients.ResolveFiles(configured, configDir);
+        // Targets from this instance's discovery rather than carried in the message (a shard's targets can
+        // outgrow a queue message): every target found belongs to exactly one shard of the planned count.
+        var shard = work.Shard;
+        var targets = Targets(configured, groups).Where(t => shard.Contains(t.Instance)).ToArray();
+        var results = new TargetSamples[targets.Length];
+        await Parallel.ForEachAsync(Enumerable.Range(0, targets.Length), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Value.ScrapeConcurrency), CancellationToken = ct }, async (i, token) =>
+            results[i] = await scraper.ScrapeAsync(targets[i], job, work.TickMs, token).ConfigureAwait(false)).ConfigureAwait(false);
+        if (job.FlySdConfigs.Count > 0 && shard.Contains(FlyMachinesInstance))
+        {
+            results = [.. results, FlyMachines(job, work.TickMs)];
+        }
+        await ticks.WriteAsync(new ScrapeTick(job.JobName, work.TickMs, results) { Shard = shard }, ct).ConfigureAwait(false);
+        LogScraped(logger, job.JobName, work.Index, work.Count, results.Length, results.Count(r => r.Samples.Any(s => s.Labels.Name == "up" && s.Value == 1)));
+    }
+
+    private static string ConfigDirectory(CollectionConfig config) => Path.GetDirectoryName(Path.GetFullPath(config.SourcePath ?? ".")) ?? ".";
 
     /// <summary>
     /// The pushed groups as a scrape of a Pushgateway with <c>honor_labels: true</c>: every series keeps its
@@ -146,8 +186,20 @@ public sealed partial class ScrapeRunner(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Scraped job {Job}: {Targets} targets, {Up} up")]
-    private static partial void LogScraped(ILogger logger, string job, int targets, int up);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scraped job {Job} shard {Shard} of {Shards}: {Targets} targets, {Up} up")]
+    private static partial void LogScraped(ILogger logger, string job, int shard, int shards, int targets, int up);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Planned scrape tick: {Messages} shard messages for {Jobs} jobs, {Targets} targets")]
+    private static partial void LogPlanned(ILogger logger, int messages, int jobs, int targets);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scrape of job {Job} shard {Shard} of {Shards} at {TickMs} arrived after the next tick was planned; that tick covers it")]
+    private static partial void LogSuperseded(ILogger logger, string job, int shard, int shards, long tickMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scrape of job {Job} shard {Shard} of {Shards} at {TickMs} is already stored (a redelivered message)")]
+    private static partial void LogAlreadyWritten(ILogger logger, string job, int shard, int shards, long tickMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scrape job {Job} is no longer configured; its shard message is dropped")]
+    private static partial void LogJobGone(ILogger logger, string job);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stored pushed metrics: {Groups} groups, {Samples} samples")]
     private static partial void LogPushed(ILogger logger, int groups, int samples);

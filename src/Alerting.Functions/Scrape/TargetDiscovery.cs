@@ -29,7 +29,15 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, FlyD
     private readonly ConcurrentDictionary<string, TimedEntry> _remote = new(StringComparer.Ordinal);
 
     /// <summary>Static plus discovered target groups of one job, in a stable order.</summary>
-    public async Task<IReadOnlyList<TargetGroup>> GroupsAsync(ScrapeConfig job, string configDirectory, CancellationToken ct)
+    public Task<IReadOnlyList<TargetGroup>> GroupsAsync(ScrapeConfig job, string configDirectory, CancellationToken ct) =>
+        GroupsAsync(job, configDirectory, reuseKnown: false, ct);
+
+    /// <summary>
+    /// The same; with <paramref name="reuseKnown"/> a remote source this instance has answers for is not
+    /// refreshed whatever their age (a scrape shard reuses what its instance's discovery knows: the planning
+    /// timer refreshes on refresh_interval, so a shard adds no discovery requests and no second retry).
+    /// </summary>
+    public async Task<IReadOnlyList<TargetGroup>> GroupsAsync(ScrapeConfig job, string configDirectory, bool reuseKnown, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(job);
         var groups = new List<TargetGroup>(job.StaticConfigs);
@@ -39,15 +47,15 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, FlyD
         }
         foreach (var sd in job.HttpSdConfigs)
         {
-            groups.AddRange(await HttpGroupsAsync(sd, ct).ConfigureAwait(false));
+            groups.AddRange(await HttpGroupsAsync(sd, reuseKnown, ct).ConfigureAwait(false));
         }
-        foreach (var dns in await Task.WhenAll(job.DnsSdConfigs.Select(sd => DnsGroupsAsync(sd, ct))).ConfigureAwait(false))
+        foreach (var dns in await Task.WhenAll(job.DnsSdConfigs.Select(sd => DnsGroupsAsync(sd, reuseKnown, ct))).ConfigureAwait(false))
         {
             groups.AddRange(dns);
         }
         foreach (var sd in job.FlySdConfigs)
         {
-            groups.AddRange(await fly.GroupsAsync(sd, configDirectory, ct).ConfigureAwait(false));
+            groups.AddRange(await fly.GroupsAsync(sd, configDirectory, reuseKnown, ct).ConfigureAwait(false));
         }
         return groups;
     }
@@ -99,11 +107,11 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, FlyD
         return result;
     }
 
-    private async Task<IReadOnlyList<TargetGroup>> HttpGroupsAsync(HttpSdConfig sd, CancellationToken ct)
+    private async Task<IReadOnlyList<TargetGroup>> HttpGroupsAsync(HttpSdConfig sd, bool reuseKnown, CancellationToken ct)
     {
         var key = "http:" + sd.Url;
         var now = time.GetUtcNow();
-        if (_remote.TryGetValue(key, out var cached) && now < cached.FetchedAt + sd.RefreshInterval)
+        if (_remote.TryGetValue(key, out var cached) && (reuseKnown || now < cached.FetchedAt + sd.RefreshInterval))
         {
             return cached.Groups;
         }
@@ -130,19 +138,19 @@ public sealed partial class TargetDiscovery(IHttpClientFactory httpFactory, FlyD
         }
     }
 
-    private async Task<IReadOnlyList<TargetGroup>> DnsGroupsAsync(DnsSdConfig sd, CancellationToken ct)
+    private async Task<IReadOnlyList<TargetGroup>> DnsGroupsAsync(DnsSdConfig sd, bool reuseKnown, CancellationToken ct)
     {
         // Names (and a job's dns_sd configs) are resolved concurrently, as Prometheus does: with a dead server
         // each costs a whole timeout, and the tick waits for discovery. Results keep the configured order.
-        var perName = await Task.WhenAll(sd.Names.Select(name => NameGroupsAsync(sd, name, ct))).ConfigureAwait(false);
+        var perName = await Task.WhenAll(sd.Names.Select(name => NameGroupsAsync(sd, name, reuseKnown, ct))).ConfigureAwait(false);
         return perName.SelectMany(g => g).ToArray();
     }
 
-    private async Task<IReadOnlyList<TargetGroup>> NameGroupsAsync(DnsSdConfig sd, string name, CancellationToken ct)
+    private async Task<IReadOnlyList<TargetGroup>> NameGroupsAsync(DnsSdConfig sd, string name, bool reuseKnown, CancellationToken ct)
     {
         var key = $"dns:{sd.Type}:{name}:{sd.Port}";
         var now = time.GetUtcNow();
-        if (_remote.TryGetValue(key, out var cached) && now < cached.FetchedAt + sd.RefreshInterval)
+        if (_remote.TryGetValue(key, out var cached) && (reuseKnown || now < cached.FetchedAt + sd.RefreshInterval))
         {
             return cached.Groups;
         }

@@ -56,6 +56,14 @@ public sealed class RuleStateStore(TableServiceClient tables, StorageInitializer
         return new RuleGroupState(last, alerts, health) { ETag = etag };
     }
 
+    /// <summary>When the group was last evaluated, from its header row alone (the evaluation timer's plan reads every group's).</summary>
+    public async Task<DateTimeOffset?> LastEvaluatedAsync(RuleGroup group, CancellationToken ct)
+    {
+        await init.EnsureAsync(ct).ConfigureAwait(false);
+        var header = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionFor(group), HeaderRow, ["LastEvaluatedAt"], ct).ConfigureAwait(false);
+        return header.HasValue ? header.Value!.GetDateTimeOffset("LastEvaluatedAt") : null;
+    }
+
     /// <summary>
     /// Claims this evaluation by updating the header row against the ETag read by <see cref="LoadAsync"/>.
     /// False means another instance already evaluated the group since: drop our results.

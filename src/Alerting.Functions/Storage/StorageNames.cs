@@ -8,6 +8,8 @@ public static class StorageNames
     public const string AlertsQueue = "alerts";
     public const string NotificationsQueue = "notifications";
     public const string EscalationsQueue = "escalations";
+    public const string ScrapesQueue = "scrapes";
+    public const string EvaluationsQueue = "evaluations";
 
     public const string RuleStateTable = "rulestate";
     public const string AlertsTable = "alerts";
@@ -22,6 +24,6 @@ public static class StorageNames
 
     public const string SamplesContainer = "samples";
 
-    public static readonly string[] Queues = [AlertsQueue, NotificationsQueue, EscalationsQueue];
+    public static readonly string[] Queues = [AlertsQueue, NotificationsQueue, EscalationsQueue, ScrapesQueue, EvaluationsQueue];
     public static readonly string[] Tables = [RuleStateTable, AlertsTable, GroupsTable, NotificationLogTable, IncidentsTable, AuditTable, LinkNoncesTable, HeartbeatsTable, PagerDutyKeysTable, InhibitSourcesTable];
 }

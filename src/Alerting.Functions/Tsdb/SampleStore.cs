@@ -30,6 +30,9 @@ public sealed partial class SampleStore(
     /// <summary>Ticks before this were listed in an earlier catch-up (less a margin for late writers).</summary>
     private long _listedThrough = long.MinValue;
 
+    /// <summary>Ticks this head holds, by blob name, with their times (pruned once below the listing window).</summary>
+    private readonly Dictionary<string, long> _appended = new(StringComparer.Ordinal);
+
     /// <summary>How late a tick may land in storage after its timestamp and still be seen by a catching-up head.</summary>
     private static readonly long LateWriteMs = (long)TimeSpan.FromMinutes(15).TotalMilliseconds;
 
@@ -58,6 +61,7 @@ public sealed partial class SampleStore(
             {
                 _head = new Head(selection, range);
                 _listedThrough = long.MinValue;
+                _appended.Clear();
                 LogHeadCreated(logger, selection.IsAll ? "all series" : $"{selection.Count} selectors");
             }
             var head = _head;
@@ -86,16 +90,27 @@ public sealed partial class SampleStore(
         var fresh = new List<TickRef>();
         foreach (var job in ticks.GroupBy(t => t.Job, StringComparer.Ordinal))
         {
-            var last = head.LastTimestamp(job.Key);
-            if (last is null && !ScrapeTick.IsRemoteWrite(job.Key) && job.LastOrDefault(t => t.TimestampMs < watermark) is { } before)
+            if (head.LastTimestamp(job.Key) is null && !ScrapeTick.IsRemoteWrite(job.Key))
             {
-                context.Add(before);
+                // One context tick per stream: a sharded job's shards each wrote their own.
+                context.AddRange(job.Where(t => t.TimestampMs < watermark).GroupBy(t => t.Stream, StringComparer.Ordinal).Select(g => g.Last()));
             }
-            fresh.AddRange(job.Where(t => t.TimestampMs >= watermark && (last is null || t.TimestampMs > last)));
+            // By name, not by the job's last time: the shards of one tick land separately and late, in any order.
+            fresh.AddRange(job.Where(t => t.TimestampMs >= watermark && !_appended.ContainsKey(t.Name)));
         }
         fresh.Sort(static (a, b) => a.TimestampMs.CompareTo(b.TimestampMs));
+        context.Sort(static (a, b) => a.TimestampMs.CompareTo(b.TimestampMs));
         await TickReplay.AppendAsync(log, head, context, contextOnly: true, ReportTick, ct).ConfigureAwait(false);
         await TickReplay.AppendAsync(log, head, fresh, contextOnly: false, ReportTick, ct).ConfigureAwait(false);
+        foreach (var t in fresh)
+        {
+            _appended[t.Name] = t.TimestampMs;
+        }
+        // Names below this catch-up's listing start are never listed again.
+        foreach (var (name, ts) in _appended.Where(kv => kv.Value < since).ToArray())
+        {
+            _appended.Remove(name);
+        }
     }
 
     /// <summary>A head with every series, for a query the rules' head does not cover (made on demand, synchronously).</summary>
@@ -107,7 +122,7 @@ public sealed partial class SampleStore(
         Task.Run(async () =>
         {
             var ticks = await log.ListAsync(watermark - range, now + range, ct).ConfigureAwait(false);
-            var context = ticks.Where(t => t.TimestampMs < watermark && !ScrapeTick.IsRemoteWrite(t.Job)).GroupBy(t => t.Job, StringComparer.Ordinal).Select(g => g.Last()).ToArray();
+            var context = ticks.Where(t => t.TimestampMs < watermark && !ScrapeTick.IsRemoteWrite(t.Job)).GroupBy(t => t.Stream, StringComparer.Ordinal).Select(g => g.Last()).OrderBy(t => t.TimestampMs).ToArray();
             await TickReplay.AppendAsync(log, head, context, contextOnly: true, ReportTick, ct).ConfigureAwait(false);
             await TickReplay.AppendAsync(log, head, [.. ticks.Where(t => t.TimestampMs >= watermark)], contextOnly: false, ReportTick, ct).ConfigureAwait(false);
         }, ct).GetAwaiter().GetResult();

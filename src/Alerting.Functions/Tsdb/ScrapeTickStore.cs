@@ -1,4 +1,5 @@
 using System.Globalization;
+using Alerting.Core.FanOut;
 using Alerting.Core.Tsdb.Compaction;
 using Alerting.Core.Tsdb.Wal;
 using Alerting.Functions.Storage;
@@ -9,8 +10,9 @@ using Azure.Storage.Blobs.Models;
 namespace Alerting.Functions.Tsdb;
 
 /// <summary>
-/// The store's write-ahead log: every scrape of a job (and every rule group's output) is one immutable blob
-/// <c>ticks/&lt;bucket&gt;/&lt;job&gt;/&lt;unix ms, 13 digits&gt;-&lt;id&gt;.bin</c> in container "samples", written as
+/// The store's write-ahead log: every scrape of a job or of one shard of it (and every rule group's output) is
+/// one immutable blob <c>ticks/&lt;bucket&gt;/&lt;job&gt;/&lt;unix ms, 13 digits&gt;-[s&lt;i&gt;of&lt;n&gt;-]&lt;id&gt;.bin</c>
+/// in container "samples", written as
 /// soon as it is scraped, so a crash loses nothing. The bucket is the time in units of 10^6 ms (about 17
 /// minutes), so a reader catching up lists only the one or two buckets it has not fully seen, whatever
 /// the number of jobs and however long the log; compaction deletes ticks once they are in a block.
@@ -26,17 +28,39 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     public Task<string> WriteAsync(ScrapeTick tick, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tick);
-        return WriteEncodedAsync(tick.Job, tick.TimestampMs, new BinaryData(ScrapeTickCodec.Encode(tick)), ct);
+        return WriteEncodedAsync(tick.Job, tick.TimestampMs, new BinaryData(ScrapeTickCodec.Encode(tick)), tick.Shard, ct);
     }
 
     /// <summary>Stores a tick already encoded with <see cref="ScrapeTickCodec"/> (tools that produce ticks in bulk).</summary>
-    public async Task<string> WriteEncodedAsync(string job, long timestampMs, BinaryData encoded, CancellationToken ct)
+    public Task<string> WriteEncodedAsync(string job, long timestampMs, BinaryData encoded, CancellationToken ct) =>
+        WriteEncodedAsync(job, timestampMs, encoded, ScrapeShard.Whole, ct);
+
+    private async Task<string> WriteEncodedAsync(string job, long timestampMs, BinaryData encoded, ScrapeShard shard, CancellationToken ct)
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
-        var name = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{Guid.NewGuid():N}.bin";
+        // A shard's tick names its shard, so readers pick each shard's latest tick as staleness context.
+        var name = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{ShardPart(shard)}{Guid.NewGuid():N}.bin";
         await Container.UploadBlobAsync(name, encoded, ct).ConfigureAwait(false);
         return name;
     }
+
+    /// <summary>
+    /// Whether this shard's tick is already in the log: a redelivered shard message (its first taker died
+    /// after the write) does not scrape and write the shard a second time.
+    /// </summary>
+    public async Task<bool> ShardWrittenAsync(string job, long timestampMs, ScrapeShard shard, CancellationToken ct)
+    {
+        await init.EnsureAsync(ct).ConfigureAwait(false);
+        var prefix = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{ShardPart(shard)}";
+        await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
+        {
+            return true;
+        }
+        return false;
+    }
+
+    private static string ShardPart(ScrapeShard shard) =>
+        shard.IsWhole ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"{TickRef.ShardMarker}{shard.Index}of{shard.Count}-");
 
     /// <summary>The ticks of every job with timestamps in [<paramref name="sinceMs"/>, <paramref name="untilMs"/>], oldest first.</summary>
     public async Task<IReadOnlyList<TickRef>> ListAsync(long sinceMs, long untilMs, CancellationToken ct)

@@ -105,6 +105,7 @@ public sealed class IngestTests : IAsyncLifetime
 
         var started = DateTime.UtcNow;
         await _stack.Host.InvokeTimerAsync("Scrape");
+        await _stack.Host.DrainQueuesAsync();
         Assert.InRange(DateTime.UtcNow - started, TimeSpan.Zero, TimeSpan.FromSeconds(10));
 
         var store = (ScrapeTickStore)_stack.Host.Services.GetService(typeof(ScrapeTickStore))!;

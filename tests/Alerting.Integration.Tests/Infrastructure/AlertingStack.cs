@@ -152,7 +152,10 @@ public sealed class AlertingStack : IAsyncDisposable
     /// <summary>One step of application time: scrape, evaluate, route and notify, then advance the clock.</summary>
     public async Task StepAsync(TimeSpan step)
     {
+        // The timers only plan; the shards are scraped before the groups are planned, as a tick's scrape
+        // lands before the next evaluation slot in a running app.
         await Host.InvokeTimerAsync("Scrape");
+        await Host.DrainQueuesAsync(maxPasses: 3);
         await Host.InvokeTimerAsync("Evaluate");
         await DrainAsync();
         Time.Advance(step);

@@ -83,7 +83,9 @@ public sealed class CollectionHost : IAsyncDisposable
     {
         var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
         await Host.InvokeTimerAsync("Scrape");
+        await Host.DrainQueuesAsync();
         await Host.InvokeTimerAsync("Evaluate");
+        await Host.DrainQueuesAsync();
         return await SeriesAtAsync(now);
     }
 
@@ -92,6 +94,7 @@ public sealed class CollectionHost : IAsyncDisposable
     {
         var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
         await Host.InvokeTimerAsync("Scrape");
+        await Host.DrainQueuesAsync();
         return await SeriesAtAsync(now);
     }
 

@@ -52,7 +52,7 @@ public sealed class FlyApiErrorTests : IAsyncLifetime
     private async Task<int> TickAsync(FlySdConfig sd)
     {
         _time.Advance(TimeSpan.FromSeconds(31));
-        return (await _discovery.GroupsAsync(sd, _dir, CancellationToken.None)).Count;
+        return (await _discovery.GroupsAsync(sd, _dir, reuseKnown: false, CancellationToken.None)).Count;
     }
 
     private (LogLevel Level, string Category, string Message)[] Logged(LogLevel level) =>
@@ -74,7 +74,7 @@ public sealed class FlyApiErrorTests : IAsyncLifetime
             _fly.AddApp(Org, $"hotdash-{a}");
         }
 
-        var groups = await _discovery.GroupsAsync(Sd(), _dir, CancellationToken.None);
+        var groups = await _discovery.GroupsAsync(Sd(), _dir, reuseKnown: false, CancellationToken.None);
 
         Assert.Equal(1 + (149 * 4), groups.Count);
         Assert.Equal(150, groups.Select(g => g.Labels[FlyTargets.AppLabel]).Distinct().Count());

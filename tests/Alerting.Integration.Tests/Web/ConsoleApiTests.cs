@@ -77,7 +77,7 @@ public sealed class ConsoleApiTests(ConsoleFixture f)
         Assert.Equal(f.Scenario.Stack.Time.GetUtcNow(), body["scrape"]!["lastScrape"]!.GetValue<DateTimeOffset>());
         Assert.NotEmpty(body["rules"]!["groups"]!.AsArray());
         Assert.Equal(f.Scenario.Stack.Time.GetUtcNow(), body["rules"]!["lastEvaluation"]!.GetValue<DateTimeOffset>());
-        Assert.Equal(["alerts", "notifications", "escalations"], body["queues"]!.AsArray().Select(q => q!["name"]!.GetValue<string>()).ToArray());
+        Assert.Equal(["alerts", "notifications", "escalations", "scrapes", "evaluations"], body["queues"]!.AsArray().Select(q => q!["name"]!.GetValue<string>()).ToArray());
         Assert.All(body["queues"]!.AsArray(), q => Assert.Equal(0, q!["poison"]!.GetValue<int>()));
         Assert.Equal("ok", body["config"]!["alertmanager"]!.GetValue<string>());
         Assert.Equal("ok", body["config"]!["onCall"]!.GetValue<string>());

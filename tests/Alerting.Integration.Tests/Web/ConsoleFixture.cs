@@ -54,6 +54,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         Scenario.Stack.Time.Advance(TimeSpan.FromMinutes(1));
         await Scenario.FireAsync();
         await Scenario.Stack.Host.InvokeTimerAsync("Scrape");
+        await Scenario.Stack.Host.DrainQueuesAsync(maxPasses: 3);
         await Scenario.Stack.Host.InvokeTimerAsync("Evaluate");
         await Scenario.Stack.DrainAsync();
 

@@ -3,7 +3,25 @@ using Alerting.Core.Tsdb.Wal;
 namespace Alerting.Core.Tsdb.Compaction;
 
 /// <summary>One tick blob of the log: its job, scrape time and blob name.</summary>
-public sealed record TickRef(string Job, long TimestampMs, string Name);
+public sealed record TickRef(string Job, long TimestampMs, string Name)
+{
+    /// <summary>The marker of a shard's tick in its blob name: <c>&lt;ms&gt;-s&lt;index&gt;of&lt;count&gt;-&lt;id&gt;.bin</c>.</summary>
+    public const string ShardMarker = "s";
+
+    /// <summary>
+    /// The job, or the job and shard for a shard's tick: the unit whose latest tick is the staleness context
+    /// of the next (each shard of a job writes its own ticks, so a job has one context tick per shard).
+    /// </summary>
+    public string Stream
+    {
+        get
+        {
+            var file = Name[(Name.LastIndexOf('/') + 1)..];
+            var parts = file.Split('-');
+            return parts.Length == 3 && parts[1].StartsWith(ShardMarker, StringComparison.Ordinal) ? Job + "/" + parts[1] : Job;
+        }
+    }
+}
 
 /// <summary>The time a window of ticks becomes a block, the ticks that go into it, and the ticks just before it (for staleness).</summary>
 public sealed record CompactionWindow(long Start, long End, IReadOnlyList<TickRef> Ticks, IReadOnlyList<TickRef> Context);
@@ -71,8 +89,9 @@ public static class CompactionPlanner
             {
                 var inWindow = ticks.Where(t => t.TimestampMs >= start && t.TimestampMs < end).OrderBy(t => t.TimestampMs).ThenBy(t => t.Name, StringComparer.Ordinal).ToArray();
                 var context = ticks.Where(t => t.TimestampMs < start && !ScrapeTick.IsRemoteWrite(t.Job))
-                    .GroupBy(t => t.Job, StringComparer.Ordinal)
+                    .GroupBy(t => t.Stream, StringComparer.Ordinal)
                     .Select(g => g.MaxBy(t => t.TimestampMs)!)
+                    .OrderBy(t => t.TimestampMs)
                     .ToArray();
                 window = new CompactionWindow(start, end, inWindow, context);
             }

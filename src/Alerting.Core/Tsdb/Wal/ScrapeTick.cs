@@ -19,12 +19,16 @@ public readonly record struct CollectedSample(Labels Labels, double Value, long 
 public sealed record TargetSamples(string Instance, IReadOnlyList<CollectedSample> Samples, IReadOnlyList<MetricMetadata>? Metadata = null);
 
 /// <summary>
-/// The unit of the write-ahead log: one job's scrape at one tick, written as one immutable blob as soon as
-/// it is scraped. Staleness is derived by comparing consecutive ticks of a job, so a tick needs no
-/// knowledge of the one before it and any instance can write the next.
+/// The unit of the write-ahead log: one job's scrape at one tick (or one <see cref="Shard"/> of it), written
+/// as one immutable blob as soon as it is scraped. Staleness is derived by comparing consecutive ticks of
+/// each target, so a tick needs no knowledge of the one before it and any instance can write the next;
+/// the shards of one tick are written separately by whoever scraped them.
 /// </summary>
 public sealed record ScrapeTick(string Job, long TimestampMs, IReadOnlyList<TargetSamples> Targets)
 {
+    /// <summary>The part of the job this tick holds: its absent targets go stale only if they hash into it.</summary>
+    public FanOut.ScrapeShard Shard { get; init; } = FanOut.ScrapeShard.Whole;
+
     /// <summary>
     /// The job of a tick written by remote write (<c>Remote/Write</c>). Each such tick has a job of its own
     /// and carries its senders' explicit stale markers, so the head derives no staleness from it and

@@ -9,8 +9,8 @@ namespace Alerting.Core.Tsdb.Wal;
 /// <summary>Receives a tick's content as it is decoded, without materialising a label set per sample.</summary>
 public interface ITickVisitor
 {
-    /// <summary>The tick's job, timestamp and string table (label names and values are indices into it).</summary>
-    void Begin(string job, long timestampMs, string[] symbols);
+    /// <summary>The tick's job, timestamp, string table (label names and values are indices into it) and the part of the job it holds.</summary>
+    void Begin(string job, long timestampMs, string[] symbols, FanOut.ScrapeShard shard);
 
     /// <summary>One target; its samples follow until the next target or the end.</summary>
     void Target(string instance, IReadOnlyList<MetricMetadata> metadata);
@@ -37,6 +37,7 @@ public static class ScrapeTickCodec
 {
     private const uint Magic = 0x33544641; // "AFT3" little-endian
     private const uint MagicFloatsOnly = 0x32544641; // "AFT2": before native histograms
+    private const uint MagicSharded = 0x34544641; // "AFT4": AFT3 with the shard after the timestamp
     private const int HeaderLength = 16;
 
     public static byte[] Encode(ScrapeTick tick)
@@ -98,6 +99,11 @@ public static class ScrapeTickCodec
         var head = new ByteWriter(4096);
         head.PutUvarintString(tick.Job);
         head.PutVarint(tick.TimestampMs);
+        if (!tick.Shard.IsWhole)
+        {
+            head.PutUvarint((ulong)tick.Shard.Count);
+            head.PutUvarint((ulong)tick.Shard.Index);
+        }
         head.PutUvarint((ulong)table.Count);
         foreach (var s in table)
         {
@@ -123,7 +129,8 @@ public static class ScrapeTickCodec
         }
         var blob = ms.ToArray();
         var payload = blob.AsSpan(HeaderLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(blob, Magic);
+        // A whole-job tick stays AFT3, byte for byte what readers before sharding wrote and read.
+        BinaryPrimitives.WriteUInt32LittleEndian(blob, tick.Shard.IsWhole ? Magic : MagicSharded);
         BinaryPrimitives.WriteInt32LittleEndian(blob.AsSpan(4), payload.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(blob.AsSpan(8), Crc32C.Compute(payload));
         BinaryPrimitives.WriteInt32LittleEndian(blob.AsSpan(12), raw.Length);
@@ -150,7 +157,7 @@ public static class ScrapeTickCodec
             throw new TsdbFormatException($"tick blob is {data.Length} bytes, shorter than its {HeaderLength}-byte header", data.Length);
         }
         var magic = BinaryPrimitives.ReadUInt32LittleEndian(data);
-        if (magic is not (Magic or MagicFloatsOnly))
+        if (magic is not (Magic or MagicFloatsOnly or MagicSharded))
         {
             throw new TsdbFormatException("not a scrape tick (bad magic number)", 0);
         }
@@ -175,7 +182,7 @@ public static class ScrapeTickCodec
         {
             throw new TsdbFormatException("tick payload does not decompress to its recorded size", HeaderLength);
         }
-        Parse(raw, visitor, magic == Magic);
+        Parse(raw, visitor, magic != MagicFloatsOnly, magic == MagicSharded);
     }
 
     private static void PutHistogram(ByteWriter w, FloatHistogram h)
@@ -286,12 +293,24 @@ public static class ScrapeTickCodec
         return FloatHistogram.FromSpans(spans, counts);
     }
 
-    private static void Parse(byte[] raw, ITickVisitor visitor, bool histograms)
+    private static void Parse(byte[] raw, ITickVisitor visitor, bool histograms, bool sharded)
     {
         // Offsets in errors below are within the decompressed payload.
         var r = new ByteReader(raw);
         var job = r.UvarintString();
         var ts = r.Varint();
+        var shard = FanOut.ScrapeShard.Whole;
+        if (sharded)
+        {
+            var at = r.FileOffset;
+            var count = r.UvarintInt();
+            var index = r.UvarintInt();
+            if (count < 1 || index >= count)
+            {
+                throw new TsdbFormatException($"shard {index} of {count} in tick payload", at);
+            }
+            shard = new FanOut.ScrapeShard(index, count);
+        }
         var symbolCount = r.UvarintInt();
         var symbols = new string[symbolCount];
         for (var i = 0; i < symbolCount; i++)
@@ -310,7 +329,7 @@ public static class ScrapeTickCodec
             var unit = r.UvarintInt() - 1;
             metadata[i] = new MetricMetadata(family, type, help < 0 ? null : Sym(help, at), unit < 0 ? null : Sym(unit, at));
         }
-        visitor.Begin(job, ts, symbols);
+        visitor.Begin(job, ts, symbols, shard);
         var targets = r.UvarintInt();
         var labelBuffer = new int[64];
         for (var t = 0; t < targets; t++)
@@ -363,6 +382,7 @@ public static class ScrapeTickCodec
     {
         private string _job = string.Empty;
         private long _ts;
+        private FanOut.ScrapeShard _shard;
         private string[] _symbols = [];
         private readonly List<TargetSamples> _targets = [];
         private List<CollectedSample>? _samples;
@@ -371,10 +391,11 @@ public static class ScrapeTickCodec
 
         public ScrapeTick? Tick { get; private set; }
 
-        public void Begin(string job, long timestampMs, string[] symbols)
+        public void Begin(string job, long timestampMs, string[] symbols, FanOut.ScrapeShard shard)
         {
             _job = job;
             _ts = timestampMs;
+            _shard = shard;
             _symbols = symbols;
         }
 
@@ -409,7 +430,7 @@ public static class ScrapeTickCodec
         public void End()
         {
             Flush();
-            Tick = new ScrapeTick(_job, _ts, [.. _targets]);
+            Tick = new ScrapeTick(_job, _ts, [.. _targets]) { Shard = _shard };
         }
 
         private void Flush()
