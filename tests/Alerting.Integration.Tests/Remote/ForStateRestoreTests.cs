@@ -82,8 +82,11 @@ public sealed class ForStateRestoreTests
 
     private static async Task StepAsync(CollectionHost app)
     {
+        // The timers plan; the shards and groups they plan run from the queues.
         await app.Host.InvokeTimerAsync("Scrape");
+        await app.Host.DrainQueuesAsync();
         await app.Host.InvokeTimerAsync("Evaluate");
+        await app.Host.DrainQueuesAsync();
         await app.Host.InvokeTimerAsync("ForwardRemoteWrite");
         app.Time.Advance(TimeSpan.FromMinutes(1));
     }
