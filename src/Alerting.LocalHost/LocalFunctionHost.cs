@@ -213,10 +213,6 @@ public sealed partial class LocalFunctionHost : IAsyncDisposable
         _stop.Dispose();
     }
 
-    /// <summary>
-    /// The queue service of a trigger's <c>connection</c> (default AzureWebJobsStorage), read as the host and the
-    /// app read it: a connection string, or an identity-based connection (<c>__accountName</c>, service URIs, <c>__credential</c>).
-    /// </summary>
     /// <summary>The cross-process timer claim on the app's storage account; none when the app has no storage configured.</summary>
     private static TimerOccurrenceClaim? TimerClaimFor(IConfiguration config)
     {
@@ -230,6 +226,10 @@ public sealed partial class LocalFunctionHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The queue service of a trigger's <c>connection</c> (default AzureWebJobsStorage), read as the host and the
+    /// app read it: a connection string, or an identity-based connection (<c>__accountName</c>, service URIs, <c>__credential</c>).
+    /// </summary>
     internal static QueueServiceClient QueueServiceFor(FunctionDescriptor fn, IConfiguration config, QueueSettings settings)
     {
         var name = ((QueueTriggerBinding)fn.Trigger).Connection ?? StorageNames.Connection;

@@ -97,9 +97,16 @@ public sealed partial class TimerScheduler
             LogClaimedElsewhere(_logger, _function.Name, occurrence);
             return false;
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Storage down: every other function fails too; skipping this occurrence loses nothing the next does not cover.
+            // Shutting down (the claim may sit in the storage SDK's retry wait): the loop ends.
+            return false;
+        }
+        catch (Exception e)
+        {
+            // Storage down: every other function fails too; skipping this occurrence loses nothing the next does not
+            // cover. Any failure, not only RequestFailedException: after retries the SDK throws an AggregateException,
+            // and a scheduler that dies on it would never fire this timer again.
             LogClaimFailed(_logger, e, _function.Name);
             return false;
         }

@@ -146,6 +146,23 @@ public sealed class LocalHostSemanticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_timer_keeps_its_schedule_through_a_storage_outage_and_the_host_stops_cleanly()
+    {
+        await using var host = await StartHostAsync(timers: true);
+        await Eventually.UntilAsync("the scheduler to wait for 12:00:05", () => _time.Waits.Contains(TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
+        // Storage goes away: the occurrence claim fails after the storage SDK's retries (an AggregateException).
+        await _azurite.DisposeAsync();
+        var armed = _time.Waits.Count;
+        _time.Advance(TimeSpan.FromSeconds(5));
+        // The scheduler skips that occurrence and arms its wait for the next one rather than dying.
+        await Eventually.UntilAsync("the scheduler to arm the next occurrence", () => _time.Waits.Count > armed, TimeSpan.FromSeconds(60));
+        Assert.Empty(_seen.TimerCalls);
+        // Stopping while a claim sits in the SDK's retry wait ends the scheduler, not the process.
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await host.StopAsync();
+    }
+
+    [Fact]
     public void Schedules_accept_six_field_cron_five_field_cron_and_intervals()
     {
         var t = new DateTime(2026, 11, 24, 12, 0, 1, DateTimeKind.Utc);
