@@ -107,9 +107,10 @@ public sealed partial class GroupFlusher(
         {
             await groups.UpdateAsync(groupId, g => g?.ClaimedBy == claimId ? (g with { ClaimedBy = null, ClaimedUntil = null }, true) : (g, false), ct, withMembers: false).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or ConcurrentUpdateException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Best effort: the claim lapses after ClaimLease anyway; the original failure matters more.
+            // Best effort, whatever the failure (also the storage SDK's AggregateException after retries): the claim
+            // lapses after ClaimLease anyway; the original failure matters more.
         }
     }
 

@@ -145,8 +145,10 @@ public sealed partial class ConfigContainerMirror(
         {
             LogContainerMissing(logger, options.Value.Name);
         }
-        catch (Exception e) when (e is RequestFailedException or IOException or UnauthorizedAccessException or Azure.Identity.AuthenticationFailedException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            // Any failure (the storage SDK throws an AggregateException after its retries): the loop must survive
+            // it, or the mirror would stop following the container for good. The next refresh tries again.
             LogSyncFailed(logger, options.Value.Name, e.Message);
         }
     }
