@@ -22,6 +22,7 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     public const string Prefix = "ticks/";
     public const long BucketMs = 1_000_000;
     private const int MaxBucketLists = 512;
+    private const int ParallelLists = 8;
 
     private BlobContainerClient Container => blobs.GetBlobContainerClient(StorageNames.SamplesContainer);
 
@@ -68,21 +69,28 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
         await init.EnsureAsync(ct).ConfigureAwait(false);
         var first = FloorDiv(sinceMs, BucketMs);
         var last = FloorDiv(untilMs, BucketMs);
-        IEnumerable<string> prefixes = first < 0 || last < first || last - first >= MaxBucketLists
+        string[] prefixes = first < 0 || last < first || last - first >= MaxBucketLists
             ? [Prefix]
-            : Enumerable.Range(0, (int)(last - first + 1)).Select(i => $"{Prefix}{Bucket((first + i) * BucketMs)}/");
+            : [.. Enumerable.Range(0, (int)(last - first + 1)).Select(i => $"{Prefix}{Bucket((first + i) * BucketMs)}/")];
+        // Buckets are listed side by side: a steady catch-up spans two, and each listing is a round trip.
+        var lists = new List<TickRef>[prefixes.Length];
+        await Parallel.ForAsync(0, prefixes.Length, new ParallelOptions { MaxDegreeOfParallelism = ParallelLists, CancellationToken = ct },
+            async (i, token) => lists[i] = await ListPrefixAsync(prefixes[i], sinceMs, untilMs, token).ConfigureAwait(false)).ConfigureAwait(false);
+        var result = lists.Length == 1 ? lists[0] : [.. lists.SelectMany(l => l)];
+        result.Sort(static (a, b) => a.TimestampMs != b.TimestampMs ? a.TimestampMs.CompareTo(b.TimestampMs) : string.CompareOrdinal(a.Name, b.Name));
+        return result;
+    }
+
+    private async Task<List<TickRef>> ListPrefixAsync(string prefix, long sinceMs, long untilMs, CancellationToken ct)
+    {
         var result = new List<TickRef>();
-        foreach (var prefix in prefixes)
+        await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
         {
-            await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
+            if (Parse(item.Name) is { } t && t.TimestampMs >= sinceMs && t.TimestampMs <= untilMs)
             {
-                if (Parse(item.Name) is { } t && t.TimestampMs >= sinceMs && t.TimestampMs <= untilMs)
-                {
-                    result.Add(t);
-                }
+                result.Add(t);
             }
         }
-        result.Sort(static (a, b) => a.TimestampMs != b.TimestampMs ? a.TimestampMs.CompareTo(b.TimestampMs) : string.CompareOrdinal(a.Name, b.Name));
         return result;
     }
 
