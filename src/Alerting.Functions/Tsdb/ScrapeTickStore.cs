@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Alerting.Core.FanOut;
 using Alerting.Core.Tsdb.Compaction;
 using Alerting.Core.Tsdb.Wal;
@@ -100,7 +101,7 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
         try
         {
             var content = await Container.GetBlobClient(name).DownloadContentAsync(ct).ConfigureAwait(false);
-            return content.Value.Content.ToArray();
+            return Bytes(content.Value.Content);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -112,13 +113,22 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     {
         try
         {
-            return Container.GetBlobClient(name).DownloadContent(ct).Value.Content.ToArray();
+            return Bytes(Container.GetBlobClient(name).DownloadContent(ct).Value.Content);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             return null;
         }
     }
+
+    /// <summary>
+    /// The downloaded bytes without a second copy when the content is one whole array: a 1,000,000-series
+    /// tick is a few MB on the large object heap, and readers only decode it.
+    /// </summary>
+    private static byte[] Bytes(BinaryData content) =>
+        MemoryMarshal.TryGetArray(content.ToMemory(), out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : content.ToArray();
 
     public Task DeleteAsync(string name, CancellationToken ct) =>
         Container.DeleteBlobIfExistsAsync(name, cancellationToken: ct);
