@@ -104,7 +104,7 @@ internal static class Eval
             }
         });
 
-        var times = new List<(TimeSpan Wall, TimeSpan Catchup)>();
+        var times = new List<(TimeSpan Wall, TimeSpan Catchup, TimeSpan Evaluate, TimeSpan Write)>();
         var evalTicks = (int)((layout.EndMs - layout.EvalStartMs) / layout.StepMs);
         for (var k = 0; k <= evalTicks; k++)
         {
@@ -114,30 +114,38 @@ internal static class Eval
             var sw = Stopwatch.StartNew();
             var querier = await store.QuerierAsync(selection, CancellationToken.None);
             var catchup = sw.Elapsed;
+            var evaluate = TimeSpan.Zero;
+            var write = TimeSpan.Zero;
             for (var g = 0; g < groups.Length; g++)
             {
+                var span = Stopwatch.StartNew();
                 var result = evaluator.Evaluate(groups[g], querier, time.GetUtcNow(), state[g], RuleEvaluationContext.Default);
+                evaluate += span.Elapsed;
                 state[g] = result.State;
                 // RuleRunner writes each group's output (ALERTS, ALERTS_FOR_STATE) to the log.
+                span.Restart();
                 var samples = result.Recorded.SelectMany(s => s.Samples.Select(x => new CollectedSample(s.Labels, x.Value, x.TimestampMs))).ToArray();
                 await log.WriteAsync(new ScrapeTick("__rules__/" + groups[g].Key, now, [new TargetSamples(groups[g].Key, samples)]), CancellationToken.None);
+                write += span.Elapsed;
                 foreach (var h in result.Health.Where(h => h.Health == RuleHealth.Err))
                 {
                     Console.WriteLine($"  rule {h.Rule}: {h.LastError}");
                 }
             }
-            times.Add((sw.Elapsed, catchup));
-            Console.WriteLine($"tick {k}: {sw.Elapsed.TotalSeconds:0.000} s (catch-up {catchup.TotalSeconds:0.000} s), working set {Process.GetCurrentProcess().WorkingSet64 / 1048576} MiB");
+            times.Add((sw.Elapsed, catchup, evaluate, write));
+            Console.WriteLine($"tick {k}: {sw.Elapsed.TotalSeconds:0.000} s (catch-up {catchup.TotalSeconds:0.000} s, evaluate {evaluate.TotalSeconds:0.000} s, write {write.TotalSeconds:0.000} s), working set {Process.GetCurrentProcess().WorkingSet64 / 1048576} MiB");
         }
         sampling.Cancel();
         await sampler;
 
         var steady = times.Skip(1).Select(t => t.Wall.TotalSeconds).Order().ToArray();
+        double Median(Func<(TimeSpan Wall, TimeSpan Catchup, TimeSpan Evaluate, TimeSpan Write), TimeSpan> part) =>
+            times.Skip(1).Select(t => part(t).TotalSeconds).Order().ElementAt((times.Count - 1) / 2);
         var (series, headSamples, chunkBytes) = store.HeadStats;
         var firing = state.SelectMany(s => s).Where(a => a.State == AlertState.Firing).GroupBy(a => a.Rule).Select(g => $"{g.Key} {g.Count()}");
         Console.WriteLine();
         Console.WriteLine($"head ({(allSeries ? "all series" : "the rules' series")}): {series:N0} series, {headSamples:N0} samples, {chunkBytes / (double)Math.Max(1, headSamples):0.00} chunk bytes/sample; block cache {store.BlockCacheBytes / 1048576.0:0.0} MiB");
-        Console.WriteLine($"first tick {times[0].Wall.TotalSeconds:0.000} s; steady ticks median {steady[steady.Length / 2]:0.000} s, max {steady[^1]:0.000} s");
+        Console.WriteLine($"first tick {times[0].Wall.TotalSeconds:0.000} s; steady ticks median {steady[steady.Length / 2]:0.000} s, max {steady[^1]:0.000} s; medians of the parts: catch-up {Median(t => t.Catchup):0.000} s, evaluate {Median(t => t.Evaluate):0.000} s, write {Median(t => t.Write):0.000} s");
         Console.WriteLine($"working set: before evaluating {baseline / 1048576} MiB, peak while evaluating {peak / 1048576} MiB (process peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB); GC heap {GC.GetTotalMemory(false) / 1048576} MiB");
         Console.WriteLine($"firing at the end: {string.Join(", ", firing)}");
     }

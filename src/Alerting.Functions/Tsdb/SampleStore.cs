@@ -30,6 +30,9 @@ public sealed partial class SampleStore(
     /// <summary>Ticks before this were listed in an earlier catch-up (less a margin for late writers).</summary>
     private long _listedThrough = long.MinValue;
 
+    /// <summary>The compaction watermark of the last catch-up.</summary>
+    private long _watermark = long.MinValue;
+
     /// <summary>Ticks this head holds, by blob name, with their times (pruned once below the listing window).</summary>
     private readonly Dictionary<string, long> _appended = new(StringComparer.Ordinal);
 
@@ -53,7 +56,18 @@ public sealed partial class SampleStore(
         try
         {
             var range = (long)options.Value.BlockDuration.TotalMilliseconds;
-            var manifest = (await manifests.ReadAsync(ct).ConfigureAwait(false)).Manifest;
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            // A warm head lists the log while the manifest is read (two round trips at once): the watermark
+            // only moves forward, so listing from the last one's start covers what the new one needs.
+            var manifestRead = manifests.ReadAsync(ct);
+            var early = _listedThrough != long.MinValue && _head?.Selection.Fingerprint == selection.Fingerprint
+                ? log.ListAsync(Since(_watermark, range), now + range, ct)
+                : null;
+            if (early is not null)
+            {
+                await Task.WhenAll(manifestRead, early).ConfigureAwait(false);
+            }
+            var manifest = (await manifestRead.ConfigureAwait(false)).Manifest;
             var watermark = manifest.CompactedThrough;
             SyncReaders(manifest);
 
@@ -69,7 +83,9 @@ public sealed partial class SampleStore(
             {
                 head.Truncate(watermark);
             }
-            await CatchUpAsync(head, watermark, range, ct).ConfigureAwait(false);
+            var listed = early is not null && watermark >= _watermark ? await early.ConfigureAwait(false) : null;
+            _watermark = watermark;
+            await CatchUpAsync(head, watermark, range, now, listed, ct).ConfigureAwait(false);
             TrimCaches();
             var readers = _readers.Where(r => !_damaged.Contains(r.Key)).Select(r => r.Value).ToArray();
             return new TsdbQuerier(readers, head, watermark, () => FullHead(watermark, range, ct), ReportBlock);
@@ -80,11 +96,17 @@ public sealed partial class SampleStore(
         }
     }
 
-    private async Task CatchUpAsync(Head head, long watermark, long range, CancellationToken ct)
+    /// <summary>Where a catch-up lists from: a block range before the watermark at first, then back from the last listing by the late-write margin.</summary>
+    private long Since(long watermark, long range) =>
+        _listedThrough == long.MinValue ? watermark - range : Math.Max(watermark - range, _listedThrough - LateWriteMs);
+
+    /// <summary>Appends the ticks the head has not seen; <paramref name="listed"/> is a listing from at or before this catch-up's start, or null to list now.</summary>
+    private async Task CatchUpAsync(Head head, long watermark, long range, long now, IReadOnlyList<TickRef>? listed, CancellationToken ct)
     {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var since = _listedThrough == long.MinValue ? watermark - range : Math.Max(watermark - range, _listedThrough - LateWriteMs);
-        var ticks = await log.ListAsync(since, now + range, ct).ConfigureAwait(false);
+        var since = Since(watermark, range);
+        var ticks = listed is null
+            ? await log.ListAsync(since, now + range, ct).ConfigureAwait(false)
+            : [.. listed.Where(t => t.TimestampMs >= since)];
         _listedThrough = Math.Max(_listedThrough, now);
         var context = new List<TickRef>();
         var fresh = new List<TickRef>();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Alerting.Core.FanOut;
 using Alerting.Core.Tsdb.Compaction;
 using Alerting.Core.Tsdb.Wal;
@@ -22,6 +23,7 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     public const string Prefix = "ticks/";
     public const long BucketMs = 1_000_000;
     private const int MaxBucketLists = 512;
+    private const int ParallelLists = 8;
 
     private BlobContainerClient Container => blobs.GetBlobContainerClient(StorageNames.SamplesContainer);
 
@@ -68,21 +70,28 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
         await init.EnsureAsync(ct).ConfigureAwait(false);
         var first = FloorDiv(sinceMs, BucketMs);
         var last = FloorDiv(untilMs, BucketMs);
-        IEnumerable<string> prefixes = first < 0 || last < first || last - first >= MaxBucketLists
+        string[] prefixes = first < 0 || last < first || last - first >= MaxBucketLists
             ? [Prefix]
-            : Enumerable.Range(0, (int)(last - first + 1)).Select(i => $"{Prefix}{Bucket((first + i) * BucketMs)}/");
+            : [.. Enumerable.Range(0, (int)(last - first + 1)).Select(i => $"{Prefix}{Bucket((first + i) * BucketMs)}/")];
+        // Buckets are listed side by side: a steady catch-up spans two, and each listing is a round trip.
+        var lists = new List<TickRef>[prefixes.Length];
+        await Parallel.ForAsync(0, prefixes.Length, new ParallelOptions { MaxDegreeOfParallelism = ParallelLists, CancellationToken = ct },
+            async (i, token) => lists[i] = await ListPrefixAsync(prefixes[i], sinceMs, untilMs, token).ConfigureAwait(false)).ConfigureAwait(false);
+        var result = lists.Length == 1 ? lists[0] : [.. lists.SelectMany(l => l)];
+        result.Sort(static (a, b) => a.TimestampMs != b.TimestampMs ? a.TimestampMs.CompareTo(b.TimestampMs) : string.CompareOrdinal(a.Name, b.Name));
+        return result;
+    }
+
+    private async Task<List<TickRef>> ListPrefixAsync(string prefix, long sinceMs, long untilMs, CancellationToken ct)
+    {
         var result = new List<TickRef>();
-        foreach (var prefix in prefixes)
+        await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
         {
-            await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
+            if (Parse(item.Name) is { } t && t.TimestampMs >= sinceMs && t.TimestampMs <= untilMs)
             {
-                if (Parse(item.Name) is { } t && t.TimestampMs >= sinceMs && t.TimestampMs <= untilMs)
-                {
-                    result.Add(t);
-                }
+                result.Add(t);
             }
         }
-        result.Sort(static (a, b) => a.TimestampMs != b.TimestampMs ? a.TimestampMs.CompareTo(b.TimestampMs) : string.CompareOrdinal(a.Name, b.Name));
         return result;
     }
 
@@ -92,7 +101,7 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
         try
         {
             var content = await Container.GetBlobClient(name).DownloadContentAsync(ct).ConfigureAwait(false);
-            return content.Value.Content.ToArray();
+            return Bytes(content.Value.Content);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -104,13 +113,22 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     {
         try
         {
-            return Container.GetBlobClient(name).DownloadContent(ct).Value.Content.ToArray();
+            return Bytes(Container.GetBlobClient(name).DownloadContent(ct).Value.Content);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             return null;
         }
     }
+
+    /// <summary>
+    /// The downloaded bytes without a second copy when the content is one whole array: a 1,000,000-series
+    /// tick is a few MB on the large object heap, and readers only decode it.
+    /// </summary>
+    private static byte[] Bytes(BinaryData content) =>
+        MemoryMarshal.TryGetArray(content.ToMemory(), out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : content.ToArray();
 
     public Task DeleteAsync(string name, CancellationToken ct) =>
         Container.DeleteBlobIfExistsAsync(name, cancellationToken: ct);
