@@ -91,6 +91,7 @@ await using (var azurite = await Azurite.StartAsync())
     await DrainAsync(TimeSpan.FromMinutes(1));
 
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    using var profile = new IngestProfile();
     // Where the time goes: the alerts queue's backlog, sampled every second from the start of the load, and
     // how long each POST took to be answered (the HTTP side: parse, validate, enqueue).
     var backlog = new List<(double Seconds, int Messages)>();
@@ -155,6 +156,10 @@ await using (var azurite = await Azurite.StartAsync())
         $"routed {latencies.Length:N0} ({total - latencies.Length} lost), {groupCount - 1} groups with flushes queued; " +
         $"ingest->routed p50 {P(latencies, 0.5):F0} ms, p99 {P(latencies, 0.99):F0} ms, max {latencies.LastOrDefault():F0} ms; " +
         $"function app CPU {cpu.TotalSeconds:F1} s; load average {LoadAverage()}");
+    foreach (var line in profile.Report(total))
+    {
+        Console.WriteLine(line);
+    }
 }
 
 // --- the real Alertmanager, webhook to a local sink ---

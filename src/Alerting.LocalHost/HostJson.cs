@@ -32,6 +32,10 @@ public sealed record HostJson
             {
                 s = s with { BatchSize = b.GetInt32() };
             }
+            if (q.TryGetProperty("newBatchThreshold", out var n))
+            {
+                s = s with { NewBatchThreshold = n.GetInt32() };
+            }
             if (q.TryGetProperty("maxDequeueCount", out var m))
             {
                 s = s with { MaxDequeueCount = m.GetInt32() };
@@ -58,6 +62,15 @@ public sealed record HostJson
 public sealed record QueueSettings
 {
     public int BatchSize { get; init; } = 16;
+
+    /// <summary>host.json's <c>newBatchThreshold</c>; null for the host's default.</summary>
+    public int? NewBatchThreshold { get; init; }
+
+    /// <summary>
+    /// When the messages still running are down to this many, the next batch is fetched. The host's
+    /// default is <c>batchSize / 2</c> per processor (the documented <c>N*batchSize/2</c>).
+    /// </summary>
+    public int EffectiveNewBatchThreshold => Math.Max(0, NewBatchThreshold ?? Math.Clamp(BatchSize, 1, 32) / 2 * Environment.ProcessorCount);
 
     public int MaxDequeueCount { get; init; } = 5;
 

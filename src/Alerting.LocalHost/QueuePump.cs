@@ -8,7 +8,7 @@ namespace Alerting.LocalHost;
 
 /// <summary>
 /// Pumps one Azure Storage queue into one <c>[QueueTrigger]</c> function with the Functions host's
-/// semantics: batches of <c>batchSize</c>, a failed message becomes visible again after
+/// semantics: batches of <c>batchSize</c>, the next fetched when <c>newBatchThreshold</c> are still running, a failed message becomes visible again after
 /// <c>visibilityTimeout</c>, and a message that has failed <c>maxDequeueCount</c> times is copied to
 /// <c>&lt;queue&gt;-poison</c> and deleted so it cannot block the queue.
 /// </summary>
@@ -63,69 +63,111 @@ public sealed partial class QueuePump
     /// Runs until cancelled, backing off up to <c>maxPollingInterval</c> while the queue is empty, and
     /// polling at once when the app in this process stored a message that is now visible.
     /// </summary>
+    /// <remarks>
+    /// As the host's queue listener does, a new batch is fetched as soon as the messages still running are
+    /// down to <c>newBatchThreshold</c>, not when the whole previous batch has finished: one slow message
+    /// does not hold up the queue, and at most <c>batchSize + newBatchThreshold</c> messages run at once.
+    /// </remarks>
     public async Task RunAsync(TimeProvider time, CancellationToken ct)
     {
         var idle = TimeSpan.FromMilliseconds(100);
-        while (!ct.IsCancellationRequested)
+        var running = new List<Task>();
+        try
         {
-            int handled;
-            try
+            while (!ct.IsCancellationRequested)
             {
-                handled = await ProcessBatchAsync(ct).ConfigureAwait(false);
-                if (_storageDown)
+                running.RemoveAll(t => t.IsCompleted);
+                if (running.Count > _settings.EffectiveNewBatchThreshold)
                 {
-                    _storageDown = false;
-                    LogPollRecovered(_logger, QueueName);
+                    await Task.WhenAny(running).ConfigureAwait(false);
+                    continue;
                 }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // Whatever a poll throws (the storage SDK wraps exhausted retries of broken connections in an
-                // AggregateException), the pump must outlive it, as the Functions host's listener does: a dead
-                // pump stops every later message on this queue without a word. Once per outage, not per poll.
-                if (!_storageDown)
+                int handled;
+                try
                 {
-                    _storageDown = true;
-                    LogPollFailed(_logger, QueueName, e.Message);
+                    var messages = await ReceiveAsync(ct).ConfigureAwait(false);
+                    running.AddRange(messages.Select(m => ProcessObservedAsync(m, ct)));
+                    handled = messages.Length;
+                    if (_storageDown)
+                    {
+                        _storageDown = false;
+                        LogPollRecovered(_logger, QueueName);
+                    }
                 }
-                handled = 0;
-            }
-            if (handled > 0)
-            {
-                idle = TimeSpan.FromMilliseconds(100);
-                continue;
-            }
-            try
-            {
-                // Real time on purpose: polling cadence is an I/O concern, not application time.
-                if (_wakeups is not null && await _wakeups.WaitAsync(QueueName, idle, ct).ConfigureAwait(false))
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
                 {
-                    // Our own message is visible: poll now, and soon again if another instance took it first.
+                    return;
+                }
+                catch (Exception e)
+                {
+                    // Whatever a poll throws (the storage SDK wraps exhausted retries of broken connections in an
+                    // AggregateException), the pump must outlive it, as the Functions host's listener does: a dead
+                    // pump stops every later message on this queue without a word. Once per outage, not per poll.
+                    if (!_storageDown)
+                    {
+                        _storageDown = true;
+                        LogPollFailed(_logger, QueueName, e.Message);
+                    }
+                    handled = 0;
+                }
+                if (handled > 0)
+                {
                     idle = TimeSpan.FromMilliseconds(100);
                     continue;
                 }
-                if (_wakeups is null)
+                try
                 {
-                    await Task.Delay(idle, ct).ConfigureAwait(false);
+                    // Real time on purpose: polling cadence is an I/O concern, not application time.
+                    if (_wakeups is not null && await _wakeups.WaitAsync(QueueName, idle, ct).ConfigureAwait(false))
+                    {
+                        // Our own message is visible: poll now, and soon again if another instance took it first.
+                        idle = TimeSpan.FromMilliseconds(100);
+                        continue;
+                    }
+                    if (_wakeups is null)
+                    {
+                        await Task.Delay(idle, ct).ConfigureAwait(false);
+                    }
                 }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _settings.MaxPollingInterval.Ticks));
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _settings.MaxPollingInterval.Ticks));
+        }
+        finally
+        {
+            // Stopping waits for the messages under way, as stopping after a whole batch did: each either
+            // completes or, cancelled, is left to reappear after its lease.
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<QueueMessage[]> ReceiveAsync(CancellationToken ct) =>
+        (await _queue.ReceiveMessagesAsync(Math.Clamp(_settings.BatchSize, 1, 32), _lease, ct).ConfigureAwait(false)).Value;
+
+    /// <summary>One message of a background batch; nothing awaits it but the pump's stop, so its failures are logged here.</summary>
+    private async Task ProcessObservedAsync(QueueMessage message, CancellationToken ct)
+    {
+        try
+        {
+            await ProcessOneAsync(message, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Poisoning failed (storage unreachable): the message reappears after its lease and is poisoned then.
+            LogSettleFailed(_logger, message.MessageId, QueueName, e.Message);
         }
     }
 
     /// <summary>Receives one batch and processes it; returns how many messages were received.</summary>
     public async Task<int> ProcessBatchAsync(CancellationToken ct)
     {
-        var response = await _queue.ReceiveMessagesAsync(Math.Clamp(_settings.BatchSize, 1, 32), _lease, ct).ConfigureAwait(false);
-        var messages = response.Value;
+        var messages = await ReceiveAsync(ct).ConfigureAwait(false);
         if (messages.Length == 0)
         {
             return 0;

@@ -104,13 +104,27 @@ public sealed partial class AlertRouter(
     private async Task JoinAsync(Membership membership, bool redelivered, DateTimeOffset now, CancellationToken ct)
     {
         var (fresh, members, oldestStart) = membership;
-        var created = await groups.AddMembersAsync(fresh with { Fingerprints = members }, members, ct).ConfigureAwait(false);
+        // The header is read while the members are written, not after: adding members changes none of the
+        // fields the decision below reads, so the two round trips overlap and each message waits one fewer.
+        var header = groups.GetHeaderAsync(fresh.GroupId, ct);
+        GroupRecord? created;
+        try
+        {
+            created = await groups.AddMembersAsync(fresh with { Fingerprints = members }, members, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ObserveAsync(header).ConfigureAwait(false);
+            throw;
+        }
         if (created is not null)
         {
+            await ObserveAsync(header).ConfigureAwait(false);
             await ScheduleAsync(created, now, ct).ConfigureAwait(false);
             return;
         }
-        if (await groups.GetHeaderAsync(fresh.GroupId, ct).ConfigureAwait(false) is not { } existing)
+        // Absent when read: another message created the group meanwhile and scheduled its first flush.
+        if (await header.ConfigureAwait(false) is not { } existing)
         {
             return;
         }
@@ -140,6 +154,18 @@ public sealed partial class AlertRouter(
         {
             LogResentFlush(logger, existing.GroupId);
             await ScheduleAsync(existing, now, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for a read whose answer is no longer needed, so its failure is not left unobserved.</summary>
+    private static async Task ObserveAsync(Task<GroupRecord?> read)
+    {
+        try
+        {
+            await read.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Azure.RequestFailedException or OperationCanceledException or System.Net.Http.HttpRequestException)
+        {
         }
     }
 

@@ -95,6 +95,32 @@ public sealed class LocalHostSemanticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_background_pump_fetches_the_next_batch_once_the_running_messages_are_down_to_new_batch_threshold()
+    {
+        var hostJson = Path.GetTempFileName();
+        await File.WriteAllTextAsync(hostJson, """{ "extensions": { "queues": { "batchSize": 4, "newBatchThreshold": 2, "maxPollingInterval": "00:00:01" } } }""");
+        // Queued before the host starts, so its first poll finds them all.
+        await Queue(TestFunctions.Queue).CreateIfNotExistsAsync();
+        for (var i = 0; i < 8; i++)
+        {
+            await Queue(TestFunctions.Queue).SendMessageAsync($"hold-{i}");
+        }
+        await using var host = await StartHostAsync(pumps: true, hostJson: hostJson);
+
+        await Eventually.UntilAsync("the first batch of four to run", () => _seen.Running == 4, TimeSpan.FromSeconds(10));
+        // Two of the four finish: two still run, which is the threshold, so the next four are fetched at
+        // once rather than after the whole first batch (the host's listener does the same).
+        _seen.Gate.Release(2);
+        await Eventually.UntilAsync("the second batch to run beside the rest of the first", () => _seen.Running == 6, TimeSpan.FromSeconds(10));
+        _seen.Gate.Release(6);
+        await Eventually.UntilAsync("every message to finish", () => _seen.QueueCalls.Count == 8 && _seen.Running == 0, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(6, _seen.MaxConcurrent);
+        await Eventually.UntilAsync("the queue to be empty", async () => (await Queue(TestFunctions.Queue).PeekMessagesAsync(10)).Value.Length == 0, TimeSpan.FromSeconds(10));
+        File.Delete(hostJson);
+    }
+
+    [Fact]
     public async Task A_failed_message_stays_invisible_for_the_visibility_timeout()
     {
         var hostJson = Path.GetTempFileName();

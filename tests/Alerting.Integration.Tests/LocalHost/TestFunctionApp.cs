@@ -18,6 +18,12 @@ public sealed class Observations
 
     public int MaxConcurrent => _maxRunning;
 
+    /// <summary>How many runs are under way now.</summary>
+    public int Running => Volatile.Read(ref _running);
+
+    /// <summary>Holds "hold-*" messages until the test lets them through, one per release.</summary>
+    public SemaphoreSlim Gate { get; } = new(0);
+
     public async Task RunAsync(Func<Task> body)
     {
         var now = Interlocked.Increment(ref _running);
@@ -54,6 +60,11 @@ public sealed class TestFunctions(Observations seen)
         seen.RunAsync(async () =>
         {
             seen.QueueCalls.Enqueue((message, dequeueCount));
+            if (message.StartsWith("hold", StringComparison.Ordinal))
+            {
+                await seen.Gate.WaitAsync(ct);
+                return;
+            }
             // Simulated work that takes a while, so overlapping runs of a batch can be observed.
             await Task.Delay(150, ct);
             if (message.StartsWith("fail", StringComparison.Ordinal))
