@@ -5,6 +5,7 @@ using Alerting.StoreBench;
 //   prepare    --dir D --machines N --series S --hours H [--step-seconds 60] [--ticks K]
 //   eval       --dir D [--head all|rules]        our store: blocks and tick log on Azurite, K evaluation ticks
 //   prometheus --dir D                           Prometheus: same blocks, the head window by remote write
+//   remote-eval --dir D                          our rules against Prometheus as the datasource vs its own evaluation
 //   rest       --dir D --machines N --hours H    promtool's backfill of the same data vs our blocks
 //   remote-write --machines N --series S --rounds R  the remote write receiver, ours vs Prometheus'
 //   remote-write-out --machines N --series S --rounds R  remote_write out: our forwarder vs Prometheus' sender, one receiver
@@ -28,6 +29,9 @@ switch (args[0])
         return 0;
     case "prometheus":
         await PrometheusRun.RunAsync(dir);
+        return 0;
+    case "remote-eval":
+        await RemoteEval.RunAsync(dir);
         return 0;
     case "rest":
         AtRest.Run(dir, Int("--machines", 100), Int("--series", 100), Int("--hours", 24), TimeSpan.FromSeconds(Int("--step-seconds", 60)));

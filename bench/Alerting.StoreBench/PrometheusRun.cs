@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Alerting.Core.Tsdb.Wal;
-using Alerting.LocalServices;
 
 namespace Alerting.StoreBench;
 
@@ -17,52 +14,12 @@ internal static class PrometheusRun
 {
     public static async Task RunAsync(string dir)
     {
-        var layout = Layout.Load(dir);
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        if (now > layout.EndMs)
-        {
-            throw new InvalidOperationException("the prepared data has ended; run prepare again (Prometheus evaluates at wall-clock time)");
-        }
-        var config = Path.Combine(dir, "prometheus.yml");
-        await File.WriteAllTextAsync(config, "global:\n  evaluation_interval: 1m\nrule_files:\n" + string.Concat(Layout.RuleFiles.Select(f => $"  - {f}\n")));
-        var port = ExternalProcess.FreePort();
-        await using var prometheus = ExternalProcess.Start("prometheus", $"--config.file={config}", $"--storage.tsdb.path={Layout.BlocksDir(dir)}",
-            $"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver", "--storage.tsdb.retention.time=30d",
-            "--storage.tsdb.max-block-duration=2h", "--log.level=warn");
-        await prometheus.WaitForPortAsync(port, TimeSpan.FromMinutes(5));
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(5) };
-        while (!(await http.GetAsync("-/ready")).IsSuccessStatusCode)
-        {
-            await Task.Delay(500);
-        }
-        var heap0 = await MetricAsync(http, "go_memstats_heap_inuse_bytes");
+        await using var loaded = await LoadedPrometheus.StartAsync(dir);
+        var http = loaded.Http;
+        var heap0 = loaded.HeapAfterOpen;
+        var sent = loaded.SamplesSent;
 
-        // The head window, tick by tick in time order, up to now (later samples would be in the future for it).
-        var sw = Stopwatch.StartNew();
-        long sent = 0;
-        foreach (var file in Directory.GetFiles(Layout.TicksDir(dir)).Order(StringComparer.Ordinal))
-        {
-            var ts = long.Parse(Path.GetFileNameWithoutExtension(file), CultureInfo.InvariantCulture);
-            if (ts < layout.CompactedThrough || ts > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
-            {
-                continue;
-            }
-            var tick = ScrapeTickCodec.Decode(await File.ReadAllBytesAsync(file));
-            await RemoteWrite.SendAsync(http, new Uri(http.BaseAddress!, "api/v1/write"), tick, 20_000);
-            sent += tick.Targets.Sum(t => t.Samples.Count);
-        }
-        GC.Collect();
-        var headSamples = await MetricAsync(http, "prometheus_tsdb_head_samples_appended_total");
-        var headSeries = await MetricAsync(http, "prometheus_tsdb_head_series");
-        Console.WriteLine($"remote-wrote {sent:N0} samples in {sw.Elapsed.TotalSeconds:0} s; head: {headSeries:N0} series, {headSamples:N0} samples appended");
-
-        // Three evaluation rounds of every group after the data is in.
-        var start = await IterationsAsync(http);
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
-        while ((await IterationsAsync(http)).Zip(start).Any(p => p.First - p.Second < 3) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(2000);
-        }
+        await loaded.WaitForRoundsAsync(3);
         var durations = await SeriesAsync(http, "prometheus_rule_group_last_duration_seconds");
         foreach (var (group, seconds) in durations)
         {
@@ -77,10 +34,10 @@ internal static class PrometheusRun
         Console.WriteLine($"firing: {firing}");
     }
 
-    private static async Task<double> MetricAsync(HttpClient http, string name) =>
+    internal static async Task<double> MetricAsync(HttpClient http, string name) =>
         (await SeriesAsync(http, name)).Sum(s => s.Seconds);
 
-    private static async Task<List<(string Group, double Seconds)>> SeriesAsync(HttpClient http, string name)
+    internal static async Task<List<(string Group, double Seconds)>> SeriesAsync(HttpClient http, string name)
     {
         var text = await http.GetStringAsync("metrics");
         var result = new List<(string, double)>();
@@ -96,7 +53,7 @@ internal static class PrometheusRun
         return result;
     }
 
-    private static async Task<double[]> IterationsAsync(HttpClient http) =>
+    internal static async Task<double[]> IterationsAsync(HttpClient http) =>
         [.. (await SeriesAsync(http, "prometheus_rule_group_iterations_total")).Select(s => s.Seconds)];
 
     private static async Task<string> QueryAsync(HttpClient http, string query)

@@ -94,7 +94,9 @@ public static class AlertingServices
         services.AddSingleton<Heartbeats.HeartbeatStore>();
         services.AddSingleton<Heartbeats.DeadMansSwitch>();
 
-        services.AddHttpClient("scrape", c => c.Timeout = Timeout.InfiniteTimeSpan);
+        // The shared scrape client serves http_configs at their defaults, enable_http2 included.
+        services.AddHttpClient("scrape", c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler(() => HttpClientConfigs.HttpVersion(Core.Config.HttpClientConfig.Default));
         // Receivers: one HTTP client factory (http_config, one resilience pipeline), one notifier per kind,
         // one delivery path for group flushes and escalation steps.
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section));

@@ -12,11 +12,11 @@ namespace Alerting.Functions;
 /// </summary>
 public static class HttpClientConfigs
 {
-    /// <summary>Whether <paramref name="config"/> needs a handler of its own (anything but default TLS, redirects on, no proxy).</summary>
+    /// <summary>Whether <paramref name="config"/> needs a handler of its own (anything but default TLS, redirects on, no proxy, HTTP/2 offered).</summary>
     public static bool NeedsOwnHandler(HttpClientConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return config.TlsConfig != TlsConfig.Default || !config.FollowRedirects || config.Proxy != ProxyConfig.None;
+        return config.TlsConfig != TlsConfig.Default || !config.FollowRedirects || config.Proxy != ProxyConfig.None || !config.EnableHttp2;
     }
 
     /// <summary>
@@ -63,8 +63,16 @@ public static class HttpClientConfigs
     /// </summary>
     public static DelegatingHandler HttpVersion(HttpClientConfig config, HttpMessageHandler inner)
     {
+        var handler = HttpVersion(config);
+        handler.InnerHandler = inner;
+        return handler;
+    }
+
+    /// <summary>The same, for an <c>IHttpClientFactory</c> pipeline, which sets the inner handler itself.</summary>
+    public static DelegatingHandler HttpVersion(HttpClientConfig config)
+    {
         ArgumentNullException.ThrowIfNull(config);
-        return new HttpVersionHandler(config.EnableHttp2) { InnerHandler = inner };
+        return new HttpVersionHandler(config.EnableHttp2);
     }
 
     private sealed class HttpVersionHandler(bool enableHttp2) : DelegatingHandler

@@ -112,7 +112,9 @@ public sealed class VectorSelector : Expr
         }
         if (shown.Count > 0 || Name is null)
         {
-            sb.Append('{').Append(string.Join(", ", shown)).Append('}');
+            // As Prometheus 2.42 prints a selector (format_query, the rules API's query): matchers sorted as text, joined by ",".
+            shown.Sort(StringComparer.Ordinal);
+            sb.Append('{').Append(string.Join(",", shown)).Append('}');
         }
         AppendModifiers(sb, At, AtMs, OffsetMs);
         return sb.ToString();
@@ -173,9 +175,12 @@ public sealed class SubqueryExpr(Expr inner, long rangeMs, long stepMs) : Expr
 
     public override PromQlValueType Type => PromQlValueType.Matrix;
 
-    public override string ToString()
+    public override string ToString() => Inner + RangeText();
+
+    /// <summary><c>[range:step]</c> and the modifiers, as printed after the inner expression.</summary>
+    public string RangeText()
     {
-        var sb = new StringBuilder(Inner.ToString()).Append('[').Append(FormatDuration(RangeMs)).Append(':');
+        var sb = new StringBuilder().Append('[').Append(FormatDuration(RangeMs)).Append(':');
         if (StepMs != 0)
         {
             sb.Append(FormatDuration(StepMs));
@@ -292,7 +297,13 @@ public sealed class BinaryExpr(BinaryOp op, Expr lhs, Expr rhs) : Expr
 
     public override string ToString()
     {
-        var sb = new StringBuilder().Append(Lhs).Append(' ').Append(OpText(Op));
+        return new StringBuilder().Append(Lhs).Append(' ').Append(OperatorText()).Append(' ').Append(Rhs).ToString();
+    }
+
+    /// <summary>The operator with its <c>bool</c> and matching clauses, as printed between the operands.</summary>
+    public string OperatorText()
+    {
+        var sb = new StringBuilder(OpText(Op));
         if (ReturnBool)
         {
             sb.Append(" bool");
@@ -305,7 +316,7 @@ public sealed class BinaryExpr(BinaryOp op, Expr lhs, Expr rhs) : Expr
                 sb.Append(m.Card == Cardinality.ManyToOne ? " group_left (" : " group_right (").Append(string.Join(", ", m.Include)).Append(')');
             }
         }
-        return sb.Append(' ').Append(Rhs).ToString();
+        return sb.ToString();
     }
 }
 
@@ -354,13 +365,20 @@ public sealed class AggregateExpr(AggregateOp op, Expr inner, Expr? param, IRead
         _ => op.ToString().ToLowerInvariant(),
     };
 
-    public override string ToString()
+    /// <summary>The operator with its <c>by</c>/<c>without</c> clause, as printed before the opening parenthesis.</summary>
+    public string OperatorText()
     {
         var sb = new StringBuilder(OpName(Op));
         if (HasGrouping || Grouping.Count > 0)
         {
             sb.Append(Without ? " without (" : " by (").Append(string.Join(", ", Grouping)).Append(") ");
         }
+        return sb.ToString();
+    }
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder(OperatorText());
         sb.Append('(');
         if (Param is not null)
         {

@@ -140,14 +140,14 @@ public sealed class QueryApi(PromQlEngine engine, QueryLimits limits)
         return HasSelector(expr) ? ApiJson.Success(w => { w.WriteStartArray(); w.WriteEndArray(); }) : ApiResponse.NoContent;
     }
 
-    /// <summary>/api/v1/format_query: the expression as the parser reads it back.</summary>
+    /// <summary>/api/v1/format_query: the expression as the parser reads it back, split over lines as Prometheus' prettifier does.</summary>
     public static ApiResponse FormatQuery(ApiForm form)
     {
         ArgumentNullException.ThrowIfNull(form);
         try
         {
             var expr = PromQlParser.Parse(form.Value("query"));
-            return ApiJson.Success(w => w.WriteStringValue(expr.ToString()));
+            return ApiJson.Success(w => w.WriteStringValue(Prettier.Prettify(expr)));
         }
         catch (PromQlParseException e)
         {

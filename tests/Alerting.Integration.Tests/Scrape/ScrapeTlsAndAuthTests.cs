@@ -9,7 +9,8 @@ namespace Alerting.Integration.Tests.Scrape;
 
 /// <summary>
 /// tls_config and basic_auth reach the scrape: a private CA file or skipped verification (relative paths
-/// from the scrape config's folder, as in Prometheus), and a password file, against a local HTTPS server.
+/// from the scrape config's folder, as in Prometheus), and a password file, against a local HTTPS server;
+/// and enable_http2 (Prometheus 2.42's default true offers HTTP/2 over TLS, false pins HTTP/1.1).
 /// </summary>
 public sealed class ScrapeTlsAndAuthTests : IAsyncLifetime
 {
@@ -27,10 +28,15 @@ public sealed class ScrapeTlsAndAuthTests : IAsyncLifetime
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         _certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
 
-        _server = await LocalServer.StartAsync(app => app.MapGet("/metrics", (HttpContext ctx) =>
-            ctx.Request.Headers.Authorization == "Basic " + Convert.ToBase64String("prom:s3cret"u8.ToArray())
-                ? Results.Text("secured_metric 1\n", "text/plain; version=0.0.4")
-                : Results.StatusCode(StatusCodes.Status401Unauthorized)), _certificate);
+        _server = await LocalServer.StartAsync(app =>
+        {
+            app.MapGet("/metrics", (HttpContext ctx) =>
+                ctx.Request.Headers.Authorization == "Basic " + Convert.ToBase64String("prom:s3cret"u8.ToArray())
+                    ? Results.Text("secured_metric 1\n", "text/plain; version=0.0.4")
+                    : Results.StatusCode(StatusCodes.Status401Unauthorized));
+            // Says which protocol the scrape came over, as a label the test can read back.
+            app.MapGet("/protocol", (HttpContext ctx) => Results.Text($"served_over{{protocol=\"{ctx.Request.Protocol}\"}} 1\n", "text/plain; version=0.0.4"));
+        }, _certificate);
 
         var target = $"['{_server.Address}']";
         _host = await CollectionHost.StartAsync($$"""
@@ -57,6 +63,17 @@ public sealed class ScrapeTlsAndAuthTests : IAsyncLifetime
                 static_configs: [{targets: {{target}}}]
                 tls_config: {insecure_skip_verify: true}
                 basic_auth: {username: prom, password: guess}
+              - job_name: http2-default
+                scheme: https
+                metrics_path: /protocol
+                static_configs: [{targets: {{target}}}]
+                tls_config: {insecure_skip_verify: true}
+              - job_name: http2-disabled
+                scheme: https
+                metrics_path: /protocol
+                static_configs: [{targets: {{target}}}]
+                tls_config: {insecure_skip_verify: true}
+                enable_http2: false
             """);
         Directory.CreateDirectory(Path.Combine(_host.ConfigDir, "certs"));
         Directory.CreateDirectory(Path.Combine(_host.ConfigDir, "secrets"));
@@ -82,5 +99,15 @@ public sealed class ScrapeTlsAndAuthTests : IAsyncLifetime
         Assert.Equal(0, Up("untrusted"));
         Assert.Equal(0, Up("wrong-password"));
         Assert.Equal(1, series[Labels.From(("__name__", "secured_metric"), ("instance", _server.Address), ("job", "private-ca"))]);
+    }
+
+    [Fact]
+    public async Task Https_scrapes_offer_HTTP2_by_default_and_enable_http2_false_pins_HTTP1_1()
+    {
+        var series = await _host.ScrapeAsync();
+
+        string Protocol(string job) => Assert.Single(series.Keys, l => l.Get("__name__") == "served_over" && l.Get("job") == job)["protocol"];
+        Assert.Equal("HTTP/2", Protocol("http2-default"));
+        Assert.Equal("HTTP/1.1", Protocol("http2-disabled"));
     }
 }
