@@ -15,7 +15,8 @@ public sealed class PrettierTests
     {
         var query = "sum by (job) (rate(http_requests_total{job=\"api\", instance=~\"web-.*\"}[5m]))";
 
-        Assert.Equal(query, Pretty(query));
+        // One line, matchers sorted and joined by "," as 2.42 prints a selector (its own answer for this query).
+        Assert.Equal("sum by (job) (rate(http_requests_total{instance=~\"web-.*\",job=\"api\"}[5m]))", Pretty(query));
     }
 
     [Fact]
@@ -52,9 +53,7 @@ public sealed class PrettierTests
 
         Assert.Equal(
             "-max_over_time(\n" +
-            "  (\n" +
-            "    sum by (instance) (rate(trader_errors_total{instance=~\"vyx-user-1.*\",job=\"fly-machines\"}[5m])) / 2\n" +
-            "  )[30m:1m]\n" +
+            "  (sum by (instance) (rate(trader_errors_total{instance=~\"vyx-user-1.*\",job=\"fly-machines\"}[5m])) / 2)[30m:1m]\n" +
             ")",
             Pretty(query));
     }
