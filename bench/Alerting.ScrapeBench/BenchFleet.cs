@@ -26,7 +26,8 @@ internal sealed class BenchFleet : IAsyncDisposable
 
     public FleetMachine[] Machines { get; }
 
-    public static async Task<BenchFleet> StartAsync(int targets, int hanging)
+    /// <param name="seriesPerTarget">Pads each machine's page with gauges up to this many series (0: the demo page as it is, about a dozen).</param>
+    public static async Task<BenchFleet> StartAsync(int targets, int hanging, int seriesPerTarget = 0)
     {
         var clock = TimeProvider.System;
         var machines = Enumerable.Range(1, targets).Select(i => new FleetMachine(i.ToString(CultureInfo.InvariantCulture), MachineMode.Healthy, clock, clock.GetUtcNow())).ToArray();
@@ -44,19 +45,34 @@ internal sealed class BenchFleet : IAsyncDisposable
             {
                 o.Listen(IPAddress.Loopback, p);
             }
+            // Idle connections close before a 30 s interval's next scrape: 5,000 listeners plus a kept-alive
+            // connection per target per scraper would pass the process' 20,000 file descriptors.
+            o.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(20);
         });
         var app = builder.Build();
         app.MapGet("/metrics", async (HttpContext ctx) =>
         {
             if (byPort.TryGetValue(ctx.Connection.LocalPort, out var m))
             {
-                return Results.Text(m.RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
+                return Results.Text(seriesPerTarget > 0 ? Pad(m.RenderMetrics(), seriesPerTarget) : m.RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
             }
             await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
             return Results.Empty;
         });
         await app.StartAsync();
         return new BenchFleet(app, ports, machines);
+    }
+
+    /// <summary>The page plus <c>fleet_filler{i="k"}</c> gauges up to <paramref name="series"/> sample lines.</summary>
+    private static string Pad(string page, int series)
+    {
+        var lines = page.Split('\n').Count(l => l.Length > 0 && l[0] != '#');
+        var sb = new System.Text.StringBuilder(page).Append("# TYPE fleet_filler gauge\n");
+        for (var i = lines; i < series; i++)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"fleet_filler{{i=\"{i}\"}} {i * 0.5}\n");
+        }
+        return sb.ToString();
     }
 
     // All held open together, so the operating system cannot hand out one port twice.

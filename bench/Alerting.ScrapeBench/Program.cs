@@ -8,12 +8,15 @@ using Alerting.LocalServices;
 // Measures one scrape tick of the real function app (local host + Azurite) over many demo-fleet targets,
 // some of which never answer. Usage: dotnet run -c Release --project bench/Alerting.ScrapeBench -- [targets] [hanging] [concurrency]
 // Other modes: "parse [MB] [runs]" (parser throughput, ParseBench.cs) and
-// "prometheus [targets] [rounds]" (our tick next to real Prometheus over the same targets, PrometheusBench.cs).
+// "prometheus [targets] [rounds]" (our tick next to real Prometheus over the same targets, PrometheusBench.cs),
+// "processes [targets] [ticks] [1,2,3] [series] [interval s]" (the same with each instance its own process, ProcessScrapeBench.cs) and
+// "fanout-check [hosts] [targets] [groups]" (issue 22's exactly-once check over host processes with a kill, FanOutCheck.cs).
 if (args.Length > 0 && args[0] == "serve-fleet")
 {
     // Child process of the "prometheus" mode: serves the fleet until killed, so neither scraper's CPU
     // figure includes the cost of answering the scrapes.
-    await using var served = await Alerting.ScrapeBench.BenchFleet.StartAsync(int.Parse(args[1], CultureInfo.InvariantCulture), hanging: 0);
+    await using var served = await Alerting.ScrapeBench.BenchFleet.StartAsync(int.Parse(args[1], CultureInfo.InvariantCulture), hanging: 0,
+        seriesPerTarget: args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 0);
     await File.WriteAllLinesAsync(args[2] + ".tmp", served.Ports.Select(p => p.ToString(CultureInfo.InvariantCulture)));
     File.Move(args[2] + ".tmp", args[2]);
     await Task.Delay(Timeout.Infinite);
@@ -24,14 +27,25 @@ if (args.Length > 0 && args[0] == "parse")
     Alerting.ScrapeBench.ParseBench.Run(args[1..]);
     return;
 }
-var targets = args.Length > 0 && args[0] != "prometheus" ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
-var hanging = args.Length > 1 && args[0] != "prometheus" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+var mode = args.Length > 0 && !char.IsAsciiDigit(args[0][0]) ? args[0] : null;
+var targets = args.Length > 0 && mode is null ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
+var hanging = args.Length > 1 && mode is null ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var concurrency = args.Length > 2 ? args[2] : "64";
 var root = RepoPaths.Root;
 await using var azurite = await Azurite.StartAsync();
 var connection = azurite.ConnectionString;
 var work = Directory.CreateTempSubdirectory("scrape-bench-").FullName;
-if (args.Length > 0 && args[0] == "prometheus")
+if (mode == "fanout-check")
+{
+    Environment.ExitCode = await Alerting.ScrapeBench.FanOutCheck.RunAsync(args[1..], connection, work);
+    return;
+}
+if (mode == "processes")
+{
+    await Alerting.ScrapeBench.ProcessScrapeBench.RunAsync(args[1..], connection, work);
+    return;
+}
+if (mode == "prometheus")
 {
     await Alerting.ScrapeBench.PrometheusBench.RunAsync(args[1..], connection, work);
     return;

@@ -50,15 +50,16 @@ internal static class PrometheusBench
 
     private sealed record Ours(int Up, TimeSpan TickBest, TimeSpan TickMedian, TimeSpan CpuPerTick, double TargetAvg, double TargetMax);
 
-    private sealed record Prom(int Up, double TargetAvg, double TargetMax, TimeSpan CpuPerRound);
+    internal sealed record Prom(int Up, double TargetAvg, double TargetMax, TimeSpan CpuPerRound, double IntervalP99 = double.NaN);
 
-    private static async Task<(ExternalProcess Process, int[] Ports)> StartFleetProcessAsync(int targets, string work)
+    /// <summary>A child process serving <paramref name="targets"/> demo machines, each padded to <paramref name="series"/> series (0: as rendered).</summary>
+    internal static async Task<(ExternalProcess Process, int[] Ports)> StartFleetProcessAsync(int targets, string work, int series = 0, string name = "fleet-ports.txt")
     {
-        var portsFile = Path.Combine(work, "fleet-ports.txt");
+        var portsFile = Path.Combine(work, name);
         var self = Environment.ProcessPath!;
         // Run as "dotnet x.dll" the process path is the dotnet host, which needs the assembly; as the apphost it does not.
         string[] prefix = Path.GetFileNameWithoutExtension(self) == "dotnet" ? [typeof(PrometheusBench).Assembly.Location] : [];
-        var process = ExternalProcess.Start(self, [.. prefix, "serve-fleet", targets.ToString(CultureInfo.InvariantCulture), portsFile]);
+        var process = ExternalProcess.Start(self, [.. prefix, "serve-fleet", targets.ToString(CultureInfo.InvariantCulture), portsFile, series.ToString(CultureInfo.InvariantCulture)]);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!File.Exists(portsFile))
         {
@@ -123,11 +124,12 @@ internal static class PrometheusBench
         return new Ours(up, ticks[0], ticks[ticks.Count / 2], cpu / rounds, durations.Average(), durations.Max());
     }
 
-    private static async Task<Prom> PrometheusAsync(string work, string[] targetList, int targets, int rounds)
+    internal static async Task<Prom> PrometheusAsync(string work, string[] targetList, int targets, int rounds, TimeSpan? scrapeInterval = null)
     {
+        var interval = scrapeInterval ?? Interval;
         var config = Path.Combine(work, "prometheus.yml");
         await File.WriteAllTextAsync(config,
-            $"global:\n  scrape_interval: {Interval.TotalSeconds}s\n  scrape_timeout: 2s\nscrape_configs:\n  - job_name: fleet\n    static_configs:\n      - targets: [{string.Join(", ", targetList)}]\n");
+            $"global:\n  scrape_interval: {interval.TotalSeconds}s\n  scrape_timeout: 2s\nscrape_configs:\n  - job_name: fleet\n    static_configs:\n      - targets: [{string.Join(", ", targetList)}]\n");
         var port = ExternalProcess.FreePort();
         var tsdb = Directory.CreateDirectory(Path.Combine(work, "tsdb")).FullName;
         await using var prometheus = ExternalProcess.Start("prometheus", $"--config.file={config}", $"--storage.tsdb.path={tsdb}",
@@ -137,7 +139,7 @@ internal static class PrometheusBench
 
         // Wait (bounded) until it serves queries (it answers 503 while the TSDB opens), then for a full
         // round in which every target is up, then one more interval as warm-up.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(Math.Max(90, interval.TotalSeconds * 4));
         while (!await ReadyAsync(http))
         {
             if (DateTime.UtcNow > deadline)
@@ -154,18 +156,20 @@ internal static class PrometheusBench
             }
             await Task.Delay(1000);
         }
-        await Task.Delay(Interval);
+        await Task.Delay(interval);
 
         var promCpu0 = await OwnCpuSecondsAsync(http);
-        await Task.Delay(Interval * rounds);
+        await Task.Delay(interval * rounds);
         var promCpu1 = await OwnCpuSecondsAsync(http);
 
-        var range = $"{(int)(Interval * rounds).TotalSeconds}s";
+        var range = $"{(int)(interval * rounds).TotalSeconds}s";
         var up = (int)await QueryAsync(http, "count(up == 1)");
         var avg = await QueryAsync(http, $"avg(avg_over_time(scrape_duration_seconds[{range}]))");
         var max = await QueryAsync(http, $"max(max_over_time(scrape_duration_seconds[{range}]))");
-        Console.WriteLine($"prometheus: {up}/{targets} up; process CPU {promCpu1 - promCpu0:0.00} s over {rounds} intervals");
-        return new Prom(up, avg, max, TimeSpan.FromSeconds((promCpu1 - promCpu0) / rounds));
+        // How late its scrape loops ran against the interval (a summary over every target's loop).
+        var intervalP99 = await QueryAsync(http, $"max(prometheus_target_interval_length_seconds{{quantile=\"0.99\"}})");
+        Console.WriteLine($"prometheus: {up}/{targets} up; process CPU {promCpu1 - promCpu0:0.00} s over {rounds} intervals; interval length p99 {intervalP99:0.000} s");
+        return new Prom(up, avg, max, TimeSpan.FromSeconds((promCpu1 - promCpu0) / rounds), intervalP99);
     }
 
     private static async Task<bool> ReadyAsync(HttpClient http)

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
@@ -187,7 +188,7 @@ public sealed partial class QueuePump
         }
         var lease = new Lease(message.PopReceipt);
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var renewing = RenewAsync(message.MessageId, lease, renewal.Token);
+        var renewing = RenewAsync(message.MessageId, lease, renewal.Token, ct);
         Exception? failure = null;
         try
         {
@@ -224,6 +225,14 @@ public sealed partial class QueuePump
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+        catch (RequestFailedException e) when (IsLeaseLost(e))
+        {
+            // Our lease ended before we settled (this process stalled past it) and another instance received
+            // the message, or has already completed it. Nothing is lost: the other taker runs it to the end
+            // and the handlers are idempotent for a redelivery (a stored shard is not scraped again, an
+            // evaluated slot is left alone). A normal outcome of at-least-once delivery, not a fault.
+            LogLeaseLost(_logger, message.MessageId, QueueName, failure is null ? "completed" : "failed", e.ErrorCode ?? e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         catch (Exception e)
         {
             // Storage failed while settling the message: it reappears when its lease ends and runs again,
@@ -238,20 +247,47 @@ public sealed partial class QueuePump
         public string PopReceipt { get; set; } = popReceipt;
     }
 
-    /// <summary>Renews the lease at half its length until cancelled, as the host's listener does while a function runs.</summary>
-    private async Task RenewAsync(string messageId, Lease lease, CancellationToken ct)
+    /// <summary>
+    /// Storage's answer to an update or delete with a pop receipt that is no longer the message's: it was
+    /// received again by another instance after our lease ran out (400 PopReceiptMismatch), or completed and
+    /// deleted (404 MessageNotFound).
+    /// </summary>
+    private static bool IsLeaseLost(RequestFailedException e) =>
+        e.ErrorCode == QueueErrorCode.PopReceiptMismatch.ToString() || e.ErrorCode == QueueErrorCode.MessageNotFound.ToString()
+        || (e.ErrorCode is null && e.Status == 404);
+
+    /// <summary>
+    /// Renews the lease at half its length until <paramref name="stop"/>, as the host's listener does while a
+    /// function runs. Stopping cancels only the wait between renewals, never a renewal in flight: storage may
+    /// apply an update whose response the client abandoned, and then the receipt held here is stale and the
+    /// message's delete fails with PopReceiptMismatch, leaving a completed message to run again.
+    /// </summary>
+    private async Task RenewAsync(string messageId, Lease lease, CancellationToken stop, CancellationToken ct)
     {
         while (true)
         {
             try
             {
                 // Real time on purpose: a lease is storage's clock, not application time.
-                await Task.Delay(_lease / 2, ct).ConfigureAwait(false);
+                await Task.Delay(_lease / 2, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            try
+            {
                 var renewed = await _queue.UpdateMessageAsync(messageId, lease.PopReceipt, visibilityTimeout: _lease, cancellationToken: ct).ConfigureAwait(false);
                 lease.PopReceipt = renewed.Value.PopReceipt;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
+                return;
+            }
+            catch (RequestFailedException e) when (IsLeaseLost(e))
+            {
+                // Another instance holds the message now; renewing again cannot get it back.
+                LogRenewLeaseLost(_logger, messageId, QueueName);
                 return;
             }
             catch (Exception e)
@@ -319,6 +355,12 @@ public sealed partial class QueuePump
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of message {MessageId} on {Queue} failed: {Error}")]
     private static partial void LogRenewFailed(ILogger logger, string messageId, string queue, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageId} on {Queue} {Outcome} here after its lease passed to another instance ({Code}); that instance runs or ran it, and the handlers tolerate the repeat")]
+    private static partial void LogLeaseLost(ILogger logger, string messageId, string queue, string outcome, string code);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Lease of message {MessageId} on {Queue} passed to another instance while the function ran; no longer renewed")]
+    private static partial void LogRenewLeaseLost(ILogger logger, string messageId, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Settling message {MessageId} on {Queue} failed: {Error}; it runs again when its lease ends")]
     private static partial void LogSettleFailed(ILogger logger, string messageId, string queue, string error);

@@ -31,6 +31,9 @@ public sealed class ExternalProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The operating system's process id (benchmarks read its CPU time from <c>/proc/&lt;id&gt;/stat</c>).</summary>
+    public int Id => _process.Id;
+
     /// <summary>Lets starters that wait on something other than a port (a file, a log line) fail fast on a crash.</summary>
     public bool HasExited => _process.HasExited;
 

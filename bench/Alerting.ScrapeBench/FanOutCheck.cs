@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Alerting.Core.FanOut;
+using Alerting.Fakes;
+using Azure.Storage.Blobs;
+
+namespace Alerting.ScrapeBench;
+
+/// <summary>
+/// Issue 22's full-size fan-out check, too slow for CI: <c>hosts</c> local hosts as separate processes on one
+/// Azurite, <c>targets</c> targets (one in-process server told apart by a relabelled <c>target</c> parameter) in
+/// shards of the default size, <c>groups</c> rule groups each recording a series and firing one alert routed to
+/// the Slack fake. After two ticks the host busiest at the start of the next tick is killed with SIGKILL; the
+/// others must finish its shards. Prints per tick how often each target was stored, per group its evaluations
+/// per slot, the notifications, and each host's warnings; exits non-zero on any violation.
+/// </summary>
+internal static class FanOutCheck
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+    private const int TicksAfterKill = 3;
+    private const int QueueLeaseSeconds = 4;
+
+    public static async Task<int> RunAsync(string[] args, string storage, string work)
+    {
+        var hostCount = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
+        var targets = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000;
+        var groups = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100;
+        await using var slack = await SlackWebhookFake.StartAsync();
+        var served = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        await using var fleet = await FanOutScenario.StartFleetAsync(served);
+        await FanOutScenario.WriteFilesAsync(work, new Uri(fleet.Urls.First()).Authority, slack.WebhookUrl, targets, groups);
+        var settings = await HostProcess.WriteSettingsAsync(work, storage, FanOutScenario.HostSettings(work));
+        Console.WriteLine($"fan-out check: {hostCount} host processes, {targets} targets (shards of 200), {groups} rule groups at {Interval.TotalSeconds:0} s, queue lease {QueueLeaseSeconds} s; load average {HostProcess.LoadAverage()}");
+
+        var hosts = new List<HostProcess>();
+        try
+        {
+            for (var i = 0; i < hostCount; i++)
+            {
+                hosts.Add(await HostProcess.StartAsync(settings, QueueLeaseSeconds));
+            }
+            var samples = new BlobServiceClient(storage).GetBlobContainerClient("samples");
+            if (!await WaitForAsync(async () => (await FanOutScenario.FleetTicksAsync(samples)).Select(t => t.Ts).Distinct().Count() >= 2, TimeSpan.FromSeconds(120)))
+            {
+                throw new TimeoutException("no two fleet ticks within 120 s: " + hosts[0].Process.Output);
+            }
+
+            // Kill, 0.8 s into the next tick, the host that burnt the most CPU since the tick began: the one scraping.
+            var nextTick = DateTimeOffset.FromUnixTimeMilliseconds(((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 10_000) + 1) * 10_000);
+            await Task.Delay(nextTick - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(300));
+            var cpu0 = hosts.Select(h => h.CpuSeconds()).ToArray();
+            await Task.Delay(500);
+            var busy = hosts.Select((h, i) => (Delta: h.CpuSeconds() - cpu0[i], Index: i)).MaxBy(x => x.Delta);
+            var victim = hosts[busy.Index];
+            var killedAt = DateTimeOffset.UtcNow;
+            await victim.Process.DisposeAsync();
+            Console.WriteLine($"killed host {busy.Index} at {killedAt:HH:mm:ss.fff} (CPU in the 0.5 s before: {busy.Delta:0.00} s)");
+
+            var violations = new List<string>();
+            // Past the kill a timeout is a finding, not a crash: the counts below say what did arrive.
+            if (!await WaitForAsync(async () => (await FanOutScenario.FleetTicksAsync(samples)).Any(t => t.Ts >= nextTick.ToUnixTimeMilliseconds() + (TicksAfterKill * 10_000)), TimeSpan.FromSeconds(120)))
+            {
+                violations.Add($"no tick {TicksAfterKill} intervals after the kill within 120 s");
+            }
+            if (!await WaitForAsync(() => Task.FromResult(slack.Received.Count >= groups), TimeSpan.FromSeconds(120)))
+            {
+                violations.Add($"{slack.Received.Count} of {groups} notifications within 120 s");
+            }
+            // Then one more tick's time, so a late shard, a second evaluation or a second notification would show.
+            var settledAt = DateTimeOffset.UtcNow;
+            await Task.Delay(Interval);
+
+            var killedMs = nextTick.ToUnixTimeMilliseconds();
+
+            // Scrapes: every target stored exactly once in every tick whose shards had time to land.
+            var fleetTicks = (await FanOutScenario.FleetTicksAsync(samples)).Where(t => t.Ts <= settledAt.ToUnixTimeMilliseconds() - 10_000).GroupBy(t => t.Ts).OrderBy(g => g.Key).ToArray();
+            Console.WriteLine();
+            Console.WriteLine("| tick | shards stored | targets stored once | missing | stored twice or more |");
+            Console.WriteLine("|---|---|---|---|---|");
+            foreach (var tick in fleetTicks)
+            {
+                var counts = tick.SelectMany(t => t.Instances).GroupBy(i => i, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+                var once = counts.Count(c => c.Value == 1);
+                var twice = counts.Count(c => c.Value > 1);
+                var missing = targets - counts.Count;
+                var mark = tick.Key >= killedMs && tick.Key < killedMs + 10_000 ? " (kill)" : string.Empty;
+                Console.WriteLine($"| {DateTimeOffset.FromUnixTimeMilliseconds(tick.Key):HH:mm:ss.fff}{mark} | {tick.Count()} | {once} | {missing} | {twice} |");
+                if (once != targets)
+                {
+                    violations.Add($"tick {tick.Key}: {missing} targets missing, {twice} stored more than once");
+                }
+            }
+            if (fleetTicks.Length < 2 + TicksAfterKill || !fleetTicks.Any(g => g.Key >= killedMs && g.Key < killedMs + 10_000))
+            {
+                violations.Add($"only {fleetTicks.Length} complete ticks, or none at the kill");
+            }
+            var stored = fleetTicks.Sum(g => g.Sum(t => t.Instances.Length));
+            Console.WriteLine($"scrapes served {served.Values.Sum()}, stored {stored} (the difference: scrapes of the killed host's shards that died with it, and ticks outside the window)");
+
+            // Evaluations: at most one per group per slot, and every slot but the one the kill may cost.
+            var evaluations = await FanOutScenario.RuleTicksAsync(samples, settledAt.ToUnixTimeMilliseconds() - 10_000);
+            var duplicates = 0;
+            var missedAtKill = 0;
+            var missedElsewhere = 0;
+            var slotsSeen = 0;
+            foreach (var (job, times) in evaluations)
+            {
+                var key = job["__rules__/".Length..];
+                var semi = key.IndexOf(';', StringComparison.Ordinal);
+                var (file, name) = (key[..semi], key[(semi + 1)..]);
+                var slots = times.Select(t => EvaluationPlanner.Slot(file, name, Interval, DateTimeOffset.FromUnixTimeMilliseconds(t)).ToUnixTimeMilliseconds()).ToArray();
+                slotsSeen += slots.Length;
+                duplicates += slots.Length - slots.Distinct().Count();
+                foreach (var (a, b) in slots.Zip(slots.Skip(1)).Where(p => p.Second - p.First > 10_000))
+                {
+                    var missed = (int)((b - a) / 10_000) - 1;
+                    // A slot whose message the killed host held and whose next slot began before its lease ran out.
+                    if (missed == 1 && a < killedAt.ToUnixTimeMilliseconds() && b > killedAt.ToUnixTimeMilliseconds())
+                    {
+                        missedAtKill++;
+                    }
+                    else
+                    {
+                        missedElsewhere += missed;
+                    }
+                }
+            }
+            Console.WriteLine($"evaluations: {evaluations.Count} of {groups} groups evaluated, {slotsSeen} group slots, {duplicates} slots evaluated twice, {missedAtKill} slots lost to the kill, {missedElsewhere} missed otherwise");
+            if (evaluations.Count != groups || duplicates > 0 || missedElsewhere > 0)
+            {
+                violations.Add($"evaluations: {evaluations.Count}/{groups} groups, {duplicates} doubled, {missedElsewhere} missed away from the kill");
+            }
+
+            // Notifications: one per group (group_by alertname, group_interval far beyond the run).
+            var titles = slack.Received.SelectMany(r => r.Body["attachments"]?.AsArray() ?? []).Select(a => a?["title"]?.GetValue<string>() ?? string.Empty).ToArray();
+            Console.WriteLine($"notifications: {slack.Received.Count} Slack messages, {titles.Distinct().Count()} distinct alerts, {slack.Rejected} rejected");
+            if (slack.Received.Count != groups || titles.Distinct().Count() != groups)
+            {
+                violations.Add($"notifications: {slack.Received.Count} messages for {titles.Distinct().Count()} of {groups} alerts");
+            }
+
+            foreach (var (h, i) in hosts.Select((h, i) => (h, i)))
+            {
+                var (warnings, mismatches) = h.LogCounts();
+                Console.WriteLine($"host {i}{(h == victim ? " (killed)" : string.Empty)}: {(h == victim ? "killed" : $"{h.CpuSeconds():0.0} s CPU")}, {warnings} warning/error lines, {mismatches} naming PopReceiptMismatch");
+                if (warnings > 0)
+                {
+                    Console.WriteLine(string.Join('\n', h.Process.Output.Split('\n').Where(l => l.Contains(" warn: ", StringComparison.Ordinal) || l.Contains(" fail: ", StringComparison.Ordinal)).Take(8)));
+                }
+            }
+            Console.WriteLine($"load average {HostProcess.LoadAverage()}");
+            Console.WriteLine(violations.Count == 0 ? "OK: exactly once" : "VIOLATIONS:\n  " + string.Join("\n  ", violations));
+            return violations.Count == 0 ? 0 : 1;
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.Process.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds (true) or <paramref name="timeout"/> passes (false).</summary>
+    private static async Task<bool> WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+            await Task.Delay(500);
+        }
+        return true;
+    }
+}
