@@ -28,8 +28,18 @@ public sealed record ChaosOptions
 
     public TimeSpan MaxUptime { get; init; } = TimeSpan.FromSeconds(12);
 
-    /// <summary>How long the app runs undisturbed after the last kill before everything is counted.</summary>
-    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(100);
+    /// <summary>
+    /// The longest the settle phase after the last kill waits for the backlog to drain. It ends earlier,
+    /// as soon as every alert is accounted for or the backlog is provably empty (see <see cref="Quiet"/>).
+    /// </summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// How long nothing may be due or delivered before the backlog counts as empty: longer than the local
+    /// host's 30 s queue lease (a message leased by a killed process is visible again after it) plus a
+    /// few group intervals, so no pending work can still be hidden.
+    /// </summary>
+    public TimeSpan Quiet { get; init; } = TimeSpan.FromSeconds(90);
 
     public int Seed { get; init; } = 1;
 
@@ -75,6 +85,14 @@ public sealed record ChaosReport(
     TimeSpan LargestExtraDelay,
     TimeSpan Duration)
 {
+    /// <summary>How long the settle phase after the last disruption took, and why it ended.</summary>
+    public TimeSpan DrainTime { get; init; }
+
+    public string DrainedBecause { get; init; } = string.Empty;
+
+    /// <summary>The alerts delivered more than once, worst first, with the disruption that preceded the extra copy.</summary>
+    public IReadOnlyList<string> WorstDuplicates { get; init; } = [];
+
     /// <summary>Every app process's console output, in order (each kill starts a new one).</summary>
     public string AppLog { get; init; } = string.Empty;
 
@@ -82,6 +100,7 @@ public sealed record ChaosReport(
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"kills: {Kills}, storage outages: {Outages}, alerts: {Alerts}, run: {Duration.TotalMinutes:F1} min");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"drained in {DrainTime.TotalSeconds:F0} s after the last disruption: {DrainedBecause}");
         sb.AppendLine("channel     expected  lost  duplicated (alerts)  median latency  max latency");
         foreach (var c in Channels)
         {
@@ -90,6 +109,10 @@ public sealed record ChaosReport(
         foreach (var c in Channels.Where(c => c.LostAlerts.Count > 0))
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"lost in {c.Channel}: {string.Join(", ", c.LostAlerts)}");
+        }
+        foreach (var d in WorstDuplicates)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"duplicate: {d}");
         }
         sb.AppendLine(CultureInfo.InvariantCulture, $"silenced alerts notified: {SilencedNotified}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"acknowledged alerts paged afterwards: {AcknowledgedThenPaged}");
@@ -116,6 +139,9 @@ public sealed class ChaosRun : IAsyncDisposable
     private const string Key = "local-function-key";
     private static readonly TimeSpan LateStep = TimeSpan.FromSeconds(45);
 
+    /// <summary>The local host's default queue lease: a killed process's message is visible again after it.</summary>
+    private static readonly TimeSpan QueueLease = TimeSpan.FromSeconds(30);
+
     private readonly ChaosOptions _options;
     private readonly Random _random;
     private readonly string _dir = Directory.CreateTempSubdirectory("alerting-chaos-").FullName;
@@ -133,6 +159,7 @@ public sealed class ChaosRun : IAsyncDisposable
     private readonly List<FaultProxy> _proxies = [];
     private readonly StringBuilder _appLog = new();
     private readonly List<StorageFault> _outageKinds = [];
+    private readonly List<(DateTimeOffset At, string What)> _disruptions = [];
     private int _outages;
     private int _kills;
     private int _outageErrorLines;
@@ -167,6 +194,8 @@ public sealed class ChaosRun : IAsyncDisposable
     public async Task<ChaosReport> RunAsync(CancellationToken ct = default)
     {
         var started = Stopwatch.StartNew();
+        var drain = TimeSpan.Zero;
+        var drainedBecause = "not settled";
         await StartPeersAsync().ConfigureAwait(false);
         await StartAppAsync(ct).ConfigureAwait(false);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -184,24 +213,120 @@ public sealed class ChaosRun : IAsyncDisposable
                 await Task.Delay(uptime, ct).ConfigureAwait(false);
                 if (_options.OutageEvery > 0 && kill % _options.OutageEvery == 0)
                 {
+                    _disruptions.Add((DateTimeOffset.UtcNow, $"outage {_outages + 1} ({_options.OutageKinds[_outages % _options.OutageKinds.Count]})"));
                     await OutageAsync(ct).ConfigureAwait(false);
                     _options.Log.WriteLine($"[chaos] storage outage {_outages} ({_outageKinds[^1]}, {_options.OutageLength.TotalSeconds:F0} s) in round {kill}/{_options.Kills}");
                     continue;
                 }
                 await KillAppAsync().ConfigureAwait(false);
                 _kills++;
+                _disruptions.Add((DateTimeOffset.UtcNow, $"kill {_kills}"));
                 _options.Log.WriteLine($"[chaos] kill {kill}/{_options.Kills} after {uptime.TotalSeconds:F1} s ({_alerts.Count} alerts so far)");
                 await StartAppAsync(ct).ConfigureAwait(false);
             }
-            _options.Log.WriteLine($"[chaos] settling for {_options.Settle.TotalSeconds:F0} s");
-            await Task.Delay(_options.Settle, ct).ConfigureAwait(false);
+            _options.Log.WriteLine($"[chaos] settling until every alert is accounted for or the backlog is provably empty (at most {_options.Settle.TotalSeconds:F0} s)");
+            (drain, drainedBecause) = await SettleAsync(ct).ConfigureAwait(false);
+            _options.Log.WriteLine($"[chaos] drained in {drain.TotalSeconds:F0} s: {drainedBecause}");
         }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(resender, acker).ConfigureAwait(false);
         }
-        return await CountAsync(started.Elapsed).ConfigureAwait(false);
+        return await CountAsync(started.Elapsed).ConfigureAwait(false) with { DrainTime = drain, DrainedBecause = drainedBecause };
+    }
+
+    /// <summary>
+    /// Waits, polling every 2 s, until the backlog is provably empty: for <see cref="ChaosOptions.Quiet"/> no
+    /// channel received anything, no queue held a message that was due (visible) beyond the re-sends' own,
+    /// and no group had a flush unfinished or overdue. A message leased by a killed process is visible
+    /// again within one lease, so a quiet window longer than the lease means nothing is pending anywhere.
+    /// Once every alert is accounted for (each unsilenced one in every channel, each escalated one
+    /// acknowledged and past its later step) the window shrinks to one lease and a little, which is what a
+    /// late duplicate needs. A fixed sleep could count a slow backlog as lost, or stop before a duplicate.
+    /// </summary>
+    private async Task<(TimeSpan Drain, string Because)> SettleAsync(CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var queues = new[] { "alerts", "notifications", "escalations" }.Select(q => new Azure.Storage.Queues.QueueClient(_azurite.ConnectionString, q)).ToArray();
+        var groups = new Azure.Data.Tables.TableClient(_azurite.ConnectionString, "groups");
+        var lastDeliveries = -1;
+        var quietSince = clock.Elapsed;
+        var lastBusy = string.Empty;
+        while (clock.Elapsed < _options.Settle)
+        {
+            await Task.Delay(2000, ct).ConfigureAwait(false);
+            var seen = await SeenAsync().ConfigureAwait(false);
+            var missing = _alerts.Values.Where(a => a.Flow != Flow.Silenced).Sum(a => seen.Channels.Count(c => !c.Deliveries(a).Any()));
+            var unacked = _alerts.Values.Count(a => a.Flow == Flow.Acknowledged && a.AcknowledgedAt is null);
+            var lastAck = _alerts.Values.Select(a => a.AcknowledgedAt ?? DateTimeOffset.MinValue).DefaultIfEmpty(DateTimeOffset.MinValue).Max();
+            // Accounted for: every first copy is in. A redelivered copy can still come within one lease of
+            // the last disruption, and a wrong later step within LateStep of the last acknowledgement, so the
+            // quiet window below still has to pass, only shorter.
+            var accounted = missing == 0 && unacked == 0 && DateTimeOffset.UtcNow > lastAck + LateStep + TimeSpan.FromSeconds(15);
+            var quietNeeded = accounted ? TimeSpan.FromTicks(Math.Min(_options.Quiet.Ticks, (QueueLease + TimeSpan.FromSeconds(15)).Ticks)) : _options.Quiet;
+
+            var busy = new List<string>();
+            foreach (var q in queues)
+            {
+                try
+                {
+                    var due = (await q.PeekMessagesAsync(32, ct).ConfigureAwait(false)).Value.Length;
+                    // The re-sender posts one message every 5 s: one visible alerts message is its own, not backlog.
+                    if (due > (q.Name == "alerts" ? 1 : 0))
+                    {
+                        busy.Add($"{due} due in {q.Name}");
+                    }
+                }
+                catch (Azure.RequestFailedException e) when (e.Status == 404)
+                {
+                }
+            }
+            var now = DateTimeOffset.UtcNow;
+            var unfinished = 0;
+            var overdue = 0;
+            try
+            {
+                await foreach (var g in groups.QueryAsync<Azure.Data.Tables.TableEntity>("RowKey eq '~group'", cancellationToken: ct).ConfigureAwait(false))
+                {
+                    unfinished += g.GetDateTimeOffset("AttemptedAt") is null ? 0 : 1;
+                    overdue += g.GetDateTimeOffset("NextFlushAt") < now - (2 * QueueLease) ? 1 : 0;
+                }
+            }
+            catch (Azure.RequestFailedException e) when (e.Status == 404)
+            {
+            }
+            if (unfinished > 0)
+            {
+                busy.Add($"{unfinished} flushes unfinished");
+            }
+            if (overdue > 0)
+            {
+                busy.Add($"{overdue} flushes overdue");
+            }
+            if (seen.Count != lastDeliveries)
+            {
+                busy.Add("new deliveries");
+                lastDeliveries = seen.Count;
+            }
+            if (busy.Count > 0)
+            {
+                quietSince = clock.Elapsed;
+                var status = string.Join(", ", busy);
+                if (status != lastBusy)
+                {
+                    _options.Log.WriteLine($"[chaos] {clock.Elapsed.TotalSeconds:F0} s: {missing} deliveries and {unacked} acknowledgements missing; {status}");
+                    lastBusy = status;
+                }
+            }
+            else if (clock.Elapsed - quietSince >= quietNeeded)
+            {
+                return (clock.Elapsed, accounted
+                    ? $"every alert accounted for in every channel, then {quietNeeded.TotalSeconds:F0} s with nothing due or delivered"
+                    : $"backlog provably empty ({quietNeeded.TotalSeconds:F0} s with nothing due or delivered) with {missing} deliveries and {unacked} acknowledgements missing");
+            }
+        }
+        return (clock.Elapsed, $"settle deadline of {_options.Settle.TotalSeconds:F0} s reached before the backlog drained: what is missing may still be pending");
     }
 
     /// <summary>Storage unreachable for a while (every connection reset), then back; the app keeps running.</summary>
@@ -562,29 +687,48 @@ public sealed class ChaosRun : IAsyncDisposable
     private static DateTimeOffset EmailTime(JsonObject email) =>
         DateTimeOffset.TryParse(email["time"]?.GetValue<string>() ?? email["date"]?.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.UtcNow;
 
-    private async Task<ChaosReport> CountAsync(TimeSpan duration)
+    /// <summary>One channel's deliveries of an alert, as the channel shows them.</summary>
+    private sealed record SeenChannel(string Name, Func<ChaosAlert, IEnumerable<DateTimeOffset>> Deliveries);
+
+    /// <summary>What the three channels hold now; <paramref name="Count"/> grows with every delivery.</summary>
+    private sealed record Seen(JsonObject[] Emails, (string Body, DateTimeOffset ReceivedAt)[] Slack, IReadOnlyList<SeenChannel> Channels, int Count);
+
+    private async Task<Seen> SeenAsync()
     {
         var emails = (await _mail.EmailsAsync().ConfigureAwait(false)).OfType<JsonObject>().ToArray();
         // Each message once, as the channel shows it, with the request that posted it and when.
         var slack = _slack.ChatMessages.Where(m => m.Channel == SlackChannel)
-            .Select(m => (Body: m.History[0].Request, ReceivedAt: m.History[0].At)).ToArray();
-        var pagerDuty = _pagerDuty.Received;
-        var notified = _alerts.Values.Where(a => a.Flow != Flow.Silenced).ToArray();
-
-        var channels = new List<ChannelReport>
+            .Select(m => (Body: m.History[0].Request.ToJsonString(), ReceivedAt: m.History[0].At)).ToArray();
+        var pagerDuty = _pagerDuty.Received.Select(r => (Body: r.Body.ToJsonString(), Key: r.Body["dedup_key"]?.GetValue<string>(), r.ReceivedAt)).ToArray();
+        var channels = new SeenChannel[]
         {
-            Channel("email", notified, a => emails.Where(e => To(e) == "chaos@chaos.test" && Mentions(e, a.Id)).Select(EmailTime)),
-            Channel("slack", notified, a => slack.Where(r => r.Body.ToJsonString().Contains(a.Id, StringComparison.Ordinal)).Select(r => r.ReceivedAt)),
+            new("email", a => emails.Where(e => To(e) == "chaos@chaos.test" && Mentions(e, a.Id)).Select(EmailTime)),
+            new("slack", a => slack.Where(r => r.Body.Contains(a.Id, StringComparison.Ordinal)).Select(r => r.ReceivedAt)),
             // PagerDuty folds repeated triggers with one dedup_key into one incident: duplicates are incidents, not events.
-            Channel("pagerduty", notified, a =>
+            new("pagerduty", a =>
             {
-                var events = pagerDuty.Where(r => r.Body.ToJsonString().Contains(a.Id, StringComparison.Ordinal)).ToArray();
-                var keys = events.Select(r => r.Body["dedup_key"]?.GetValue<string>()).Distinct(StringComparer.Ordinal).Count();
-                return events.Length == 0 ? [] : Enumerable.Repeat(events.Min(r => r.ReceivedAt), keys);
+                var events = pagerDuty.Where(r => r.Body.Contains(a.Id, StringComparison.Ordinal)).ToArray();
+                return events.GroupBy(r => r.Key, StringComparer.Ordinal).Select(g => g.Min(r => r.ReceivedAt));
             }),
         };
+        return new Seen(emails, slack, channels, emails.Length + slack.Length + pagerDuty.Length);
+    }
+
+    private async Task<ChaosReport> CountAsync(TimeSpan duration)
+    {
+        var seen = await SeenAsync().ConfigureAwait(false);
+        var (emails, slack) = (seen.Emails, seen.Slack);
+        var notified = _alerts.Values.Where(a => a.Flow != Flow.Silenced).ToArray();
+        var channels = seen.Channels.Select(c => Channel(c.Name, notified, c.Deliveries)).ToList();
+        var worstDuplicates = seen.Channels
+            .SelectMany(c => notified.Select(a => (Channel: c.Name, Alert: a, Times: c.Deliveries(a).Order().ToArray())))
+            .Where(d => d.Times.Length > 1)
+            .OrderByDescending(d => d.Times.Length).ThenBy(d => d.Alert.Id, StringComparer.Ordinal)
+            .Take(10)
+            .Select(d => DuplicateCause(d.Channel, d.Alert, d.Times))
+            .ToArray();
         var silencedNotified = _alerts.Values.Where(a => a.Flow == Flow.Silenced)
-            .Count(a => emails.Any(e => Mentions(e, a.Id)) || slack.Any(r => r.Body.ToJsonString().Contains(a.Id, StringComparison.Ordinal)));
+            .Count(a => emails.Any(e => Mentions(e, a.Id)) || slack.Any(r => r.Body.Contains(a.Id, StringComparison.Ordinal)));
         var ackedThenPaged = _alerts.Values.Where(a => a.Flow == Flow.Acknowledged && a.AcknowledgedAt is not null)
             .Count(a => emails.Any(e => To(e) == "late@chaos.test" && Mentions(e, a.Id) && EmailTime(e) > a.AcknowledgedAt!.Value + TimeSpan.FromSeconds(2)));
         var typical = channels.Max(c => c.MedianLatency);
@@ -593,7 +737,25 @@ public sealed class ChaosRun : IAsyncDisposable
             worst > typical ? worst - typical : TimeSpan.Zero, duration)
         {
             AppLog = _appLog.ToString() + "----- running app -----\n" + _app?.Output,
+            WorstDuplicates = worstDuplicates,
         };
+    }
+
+    /// <summary>
+    /// A duplicated alert with its copies' times and the disruption last before each extra copy's first
+    /// one: a kill or outage between a send and its record is the one cause the design allows.
+    /// </summary>
+    private string DuplicateCause(string channel, ChaosAlert alert, DateTimeOffset[] times)
+    {
+        var causes = times.Skip(1).Select(t =>
+        {
+            var before = _disruptions.Where(d => d.At <= t).Select(d => ((DateTimeOffset At, string What)?)d).LastOrDefault();
+            return before is { } d && d.At >= times[0] - TimeSpan.FromSeconds(60)
+                ? string.Create(CultureInfo.InvariantCulture, $"{d.What} at {d.At:HH:mm:ss}, {(t - d.At).TotalSeconds:F0} s before the copy")
+                : "no kill or outage within 60 s of the first copy";
+        });
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{channel} {alert.Id} ({alert.Flow}) {times.Length} copies at {string.Join(", ", times.Select(t => t.ToString("HH:mm:ss", CultureInfo.InvariantCulture)))}; {string.Join("; ", causes)}");
     }
 
     private static ChannelReport Channel(string name, IReadOnlyList<ChaosAlert> alerts, Func<ChaosAlert, IEnumerable<DateTimeOffset>> deliveries)
