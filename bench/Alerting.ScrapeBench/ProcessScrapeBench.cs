@@ -23,7 +23,8 @@ internal static class ProcessScrapeBench
     {
         var targets = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
         var ticks = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
-        var counts = args.Length > 2 ? args[2].Split(',').Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [1, 2, 3];
+        // "none": Prometheus alone (e.g. to repeat its side of a run).
+        var counts = args.Length > 2 ? args[2] == "none" ? [] : args[2].Split(',').Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : new[] { 1, 2, 3 };
         var series = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 100;
         var interval = TimeSpan.FromSeconds(args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 30);
 
