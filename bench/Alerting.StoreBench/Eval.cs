@@ -29,18 +29,8 @@ internal static class Eval
         var layout = Layout.Load(dir);
         await using var azurite = await Azurite.StartAsync();
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(layout.EvalStartMs));
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["Alerting:Tsdb:HeadSeries"] = allSeries ? "All" : "Rules",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<TimeProvider>(time);
-        services.AddAlerting(configuration);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = await AppServices.StartAsync(azurite, new Dictionary<string, string?> { ["Alerting:Tsdb:HeadSeries"] = allSeries ? "All" : "Rules" }, time);
         var container = provider.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(StorageNames.SamplesContainer);
-        await provider.GetRequiredService<StorageInitializer>().EnsureAsync(CancellationToken.None);
         var log = provider.GetRequiredService<ScrapeTickStore>();
 
         var load = Stopwatch.StartNew();

@@ -32,12 +32,7 @@ internal static class RemoteWriteIn
         Console.WriteLine($"{bodies.Count} requests, {samples:N0} samples, {bytes:N0} bytes on the wire ({(double)bytes / samples:0.00} bytes/sample)");
 
         await using var azurite = await Azurite.StartAsync();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = azurite.ConnectionString }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddAlerting(configuration);
-        await using var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<StorageInitializer>().EnsureAsync(CancellationToken.None);
+        await using var provider = await AppServices.StartAsync(azurite);
         var receiver = provider.GetRequiredService<RemoteWriteReceiver>();
         var ours = await TimeAsync(bodies, async b =>
         {

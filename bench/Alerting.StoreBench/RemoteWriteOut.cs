@@ -35,12 +35,7 @@ internal static class RemoteWriteOut
 
         await using var receiver = await StartPrometheusAsync("global: {}\n");
         await using var azurite = await Azurite.StartAsync();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = azurite.ConnectionString }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddAlerting(configuration);
-        await using var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<StorageInitializer>().EnsureAsync(CancellationToken.None);
+        await using var provider = await AppServices.StartAsync(azurite);
         var log = provider.GetRequiredService<ScrapeTickStore>();
         for (var r = 0; r < rounds; r++)
         {
