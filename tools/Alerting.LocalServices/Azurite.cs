@@ -28,32 +28,32 @@ public sealed class Azurite : IAsyncDisposable
             throw new InvalidOperationException($"{bin} is missing: run .ci/install-deps (npm ci) first");
         }
         var dir = Directory.CreateTempSubdirectory("azurite-").FullName;
-        int blob = ExternalProcess.FreePort(), queue = ExternalProcess.FreePort(), table = ExternalProcess.FreePort();
-        var p = ExternalProcess.Start(bin, "--silent", "--skipApiVersionCheck", "--loose", "--location", dir,
-            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-            "--tableHost", "127.0.0.1", "--tablePort", $"{table}");
-        var azurite = new Azurite(p, dir, blob, queue, table);
         try
         {
-            await p.WaitForPortAsync(blob);
-            await p.WaitForPortAsync(queue);
-            await p.WaitForPortAsync(table);
+            var (p, ports) = await ExternalProcess.StartListeningAsync(3, ports => ExternalProcess.Start(bin, "--silent", "--skipApiVersionCheck", "--loose",
+                "--location", dir, "--blobHost", "127.0.0.1", "--blobPort", $"{ports[0]}", "--queueHost", "127.0.0.1", "--queuePort", $"{ports[1]}",
+                "--tableHost", "127.0.0.1", "--tablePort", $"{ports[2]}"));
+            return new Azurite(p, dir, ports[0], ports[1], ports[2]);
         }
         catch
         {
-            // A start that times out (a loaded machine) must not leave the node process behind.
-            await azurite.DisposeAsync();
+            // StartListeningAsync has stopped the node process; the data folder is ours to remove.
+            TryDelete(dir);
             throw;
         }
-        return azurite;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _process.DisposeAsync();
+        TryDelete(_dir);
+    }
+
+    private static void TryDelete(string dir)
+    {
         try
         {
-            Directory.Delete(_dir, recursive: true);
+            Directory.Delete(dir, recursive: true);
         }
         catch (IOException)
         {

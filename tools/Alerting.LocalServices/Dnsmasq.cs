@@ -34,12 +34,11 @@ public sealed class Dnsmasq : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(hostRecords);
         ArgumentNullException.ThrowIfNull(srvRecords);
         var bin = Binary ?? throw new InvalidOperationException("dnsmasq is not installed: run .ci/install-deps");
-        var port = ExternalProcess.FreePort();
         // No upstreams, no /etc/hosts, no config file: every answer comes from the arguments, and any other
         // name is NXDOMAIN instead of leaking to the real network. No pid file, so nothing outlives the test.
         List<string> args =
         [
-            "--no-daemon", "--keep-in-foreground", $"--port={port}", "--listen-address=127.0.0.1", "--bind-interfaces",
+            "--no-daemon", "--keep-in-foreground", "--listen-address=127.0.0.1", "--bind-interfaces",
             "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--pid-file=", "--log-facility=-", "--log-queries",
             $"--local=/{localDomain}/",
         ];
@@ -51,10 +50,9 @@ public sealed class Dnsmasq : IAsyncDisposable
         }
         args.AddRange(hostRecords.Select(h => $"--host-record={h.Name},{h.Address}"));
         args.AddRange(srvRecords.Select(s => $"--srv-host={s.Service},{s.Target},{s.Port.ToString(CultureInfo.InvariantCulture)},0,10"));
-        var p = ExternalProcess.Start(bin, [.. args]);
         // dnsmasq serves TCP on the same port as UDP, so the port opening means it is answering.
-        await p.WaitForPortAsync(port);
-        return new Dnsmasq(p, port);
+        var (p, ports) = await ExternalProcess.StartListeningAsync(1, ports => ExternalProcess.Start(bin, [$"--port={ports[0]}", .. args]));
+        return new Dnsmasq(p, ports[0]);
     }
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();

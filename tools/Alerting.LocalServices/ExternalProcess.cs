@@ -54,6 +54,45 @@ public sealed class ExternalProcess : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// Starts a process that listens on <paramref name="portCount"/> fresh loopback ports and waits until all of them
+    /// accept connections. A port picked by <see cref="FreePort"/> is only free when it is picked: another process can
+    /// bind it before ours does (EADDRINUSE), so a process that exits before it is listening is started again on new
+    /// ports, a bounded number of times.
+    /// </summary>
+    public static async Task<(ExternalProcess Process, int[] Ports)> StartListeningAsync(int portCount, Func<int[], ExternalProcess> start, int attempts = 4)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        for (var attempt = 1; ; attempt++)
+        {
+            var ports = Enumerable.Range(0, portCount).Select(_ => FreePort()).ToArray();
+            var process = start(ports);
+            try
+            {
+                foreach (var port in ports)
+                {
+                    await process.WaitForPortAsync(port).ConfigureAwait(false);
+                }
+                // A port can answer for someone else who took it; our process then exits on the bind error just after.
+                await Task.Delay(200).ConfigureAwait(false);
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"process exited with {process._process.ExitCode}: {process.Output}");
+                }
+                return (process, ports);
+            }
+            catch (InvalidOperationException) when (attempt < attempts)
+            {
+                await process.DisposeAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                await process.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
     /// <summary>Waits (bounded) until the port accepts connections, failing with the process output.</summary>
     public async Task WaitForPortAsync(int port, TimeSpan? timeout = null)
     {

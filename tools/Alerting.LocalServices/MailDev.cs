@@ -21,12 +21,9 @@ public sealed class MailDev : IAsyncDisposable
     public static async Task<MailDev> StartAsync()
     {
         var bin = Path.Combine(RepoPaths.Root, "node_modules", ".bin", "maildev");
-        int smtp = ExternalProcess.FreePort(), web = ExternalProcess.FreePort();
-        var p = ExternalProcess.Start(bin, "--ip", "127.0.0.1", "--smtp", $"{smtp}", "--web", $"{web}");
-        var m = new MailDev(p, smtp, web);
-        await p.WaitForPortAsync(smtp);
-        await p.WaitForPortAsync(web);
-        return m;
+        var (p, ports) = await ExternalProcess.StartListeningAsync(2, ports =>
+            ExternalProcess.Start(bin, "--ip", "127.0.0.1", "--smtp", $"{ports[0]}", "--web", $"{ports[1]}"));
+        return new MailDev(p, ports[0], ports[1]);
     }
 
     /// <summary>Every stored message: subject, to, html, text, headers (MailDev's JSON).</summary>

@@ -18,10 +18,8 @@ public sealed class NodeExporter : IAsyncDisposable
     public static async Task<NodeExporter> StartAsync()
     {
         var bin = Binary ?? throw new InvalidOperationException("prometheus-node-exporter is not installed: run .ci/install-deps");
-        var port = ExternalProcess.FreePort();
-        var p = ExternalProcess.Start(bin, $"--web.listen-address=127.0.0.1:{port}");
-        await p.WaitForPortAsync(port);
-        return new NodeExporter(p, port);
+        var (p, ports) = await ExternalProcess.StartListeningAsync(1, ports => ExternalProcess.Start(bin, $"--web.listen-address=127.0.0.1:{ports[0]}"));
+        return new NodeExporter(p, ports[0]);
     }
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();

@@ -27,11 +27,9 @@ public sealed class RealAlertmanager : IAsyncDisposable
         var dir = Directory.CreateTempSubdirectory("alertmanager-").FullName;
         var config = Path.Combine(dir, "alertmanager.yml");
         await File.WriteAllTextAsync(config, configYaml);
-        var port = ExternalProcess.FreePort();
-        var p = ExternalProcess.Start(bin, $"--config.file={config}", $"--storage.path={dir}", $"--web.listen-address=127.0.0.1:{port}",
-            "--cluster.listen-address=", $"--web.external-url={externalUrl}");
-        await p.WaitForPortAsync(port);
-        return new RealAlertmanager(p, dir, port);
+        var (p, ports) = await ExternalProcess.StartListeningAsync(1, ports => ExternalProcess.Start(bin, $"--config.file={config}", $"--storage.path={dir}",
+            $"--web.listen-address=127.0.0.1:{ports[0]}", "--cluster.listen-address=", $"--web.external-url={externalUrl}"));
+        return new RealAlertmanager(p, dir, ports[0]);
     }
 
     public async Task PostAlertsAsync(string json)

@@ -42,19 +42,16 @@ public sealed class RealPrometheus : IAsyncDisposable
         {
             await File.WriteAllTextAsync(Path.Combine(dir, name), text);
         }
-        var port = ExternalProcess.FreePort();
-        string[] args =
+        var (process, ports) = await ExternalProcess.StartListeningAsync(1, ports => ExternalProcess.Start(bin,
         [
             "--config.file=" + Path.Combine(dir, "prometheus.yml"),
             "--storage.tsdb.path=" + Path.Combine(dir, "data"),
-            $"--web.listen-address=127.0.0.1:{port}",
+            $"--web.listen-address=127.0.0.1:{ports[0]}",
             .. extraArgs,
-        ];
-        var process = ExternalProcess.Start(bin, args);
-        var prometheus = new RealPrometheus(process, dir, port);
+        ]));
+        var prometheus = new RealPrometheus(process, dir, ports[0]);
         try
         {
-            await process.WaitForPortAsync(port);
             await prometheus.WaitReadyAsync(TimeSpan.FromSeconds(120));
         }
         catch

@@ -49,12 +49,10 @@ public sealed class StartTlsSmtp : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(dir, "cert.pem"), cert.ExportCertificatePem());
             await File.WriteAllTextAsync(Path.Combine(dir, "key.pem"), key.ExportPkcs8PrivateKeyPem());
         }
-        var port = ExternalProcess.FreePort();
-        var p = ExternalProcess.Start("/usr/bin/python3", Path.Combine(RepoPaths.Root, "tools", "Alerting.LocalServices", "starttls-smtp.py"),
-            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cert", Path.Combine(dir, "cert.pem"), "--key", Path.Combine(dir, "key.pem"),
-            "--user", User, "--password", Password, "--out", Path.Combine(dir, "messages.jsonl"));
-        await p.WaitForPortAsync(port);
-        return new StartTlsSmtp(p, dir, port);
+        var (p, ports) = await ExternalProcess.StartListeningAsync(1, ports => ExternalProcess.Start("/usr/bin/python3", Path.Combine(RepoPaths.Root, "tools", "Alerting.LocalServices", "starttls-smtp.py"),
+            "--port", ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture), "--cert", Path.Combine(dir, "cert.pem"), "--key", Path.Combine(dir, "key.pem"),
+            "--user", User, "--password", Password, "--out", Path.Combine(dir, "messages.jsonl")));
+        return new StartTlsSmtp(p, dir, ports[0]);
     }
 
     /// <summary>Messages accepted so far: from, to, whether the session was TLS and authenticated, and the raw data.</summary>

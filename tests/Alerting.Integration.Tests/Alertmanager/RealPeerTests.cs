@@ -71,7 +71,6 @@ public sealed class RealPeerTests : IAsyncLifetime
     [Fact]
     public async Task An_alert_posted_to_a_real_alertmanager_reaches_slack_and_email_through_its_webhook()
     {
-        var port = ExternalProcess.FreePort();
         var config = Path.Combine(_dir, "alertmanager.yml");
         await File.WriteAllTextAsync(config, $"""
             route:
@@ -87,10 +86,11 @@ public sealed class RealPeerTests : IAsyncLifetime
                     send_resolved: true
             """);
         Directory.CreateDirectory(Path.Combine(_dir, "am-data"));
-        await using var am = ExternalProcess.Start(Require("/usr/bin/prometheus-alertmanager"),
+        var (am, ports) = await ExternalProcess.StartListeningAsync(1, ports => ExternalProcess.Start(Require("/usr/bin/prometheus-alertmanager"),
             $"--config.file={config}", $"--storage.path={Path.Combine(_dir, "am-data")}",
-            $"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=");
-        await am.WaitForPortAsync(port);
+            $"--web.listen-address=127.0.0.1:{ports[0]}", "--cluster.listen-address="));
+        await using var _ = am;
+        var port = ports[0];
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
         using var posted = await http.PostAsync("api/v2/alerts", new StringContent(
@@ -106,7 +106,6 @@ public sealed class RealPeerTests : IAsyncLifetime
     [Fact]
     public async Task A_real_prometheus_sends_its_firing_rule_to_us_as_its_alertmanager()
     {
-        var port = ExternalProcess.FreePort();
         var rules = Path.Combine(_dir, "always.rules.yml");
         await File.WriteAllTextAsync(rules, """
             groups:
@@ -134,13 +133,13 @@ public sealed class RealPeerTests : IAsyncLifetime
                   static_configs:
                     - targets: ['127.0.0.1:{_stack.Host.BaseAddress.Port}']
             """);
-        await using var prometheus = ExternalProcess.Start(Require("/usr/bin/prometheus"),
+        var (prometheus, _) = await ExternalProcess.StartListeningAsync(1, ports => ExternalProcess.Start(Require("/usr/bin/prometheus"),
             $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(_dir, "prom-data")}",
-            $"--web.listen-address=127.0.0.1:{port}",
+            $"--web.listen-address=127.0.0.1:{ports[0]}",
             // The first send happens before notifier discovery knows us and is dropped; without this
             // the next attempt would wait for the default one-minute resend delay.
-            "--rules.alert.resend-delay=1s");
-        await prometheus.WaitForPortAsync(port);
+            "--rules.alert.resend-delay=1s"));
+        await using var __ = prometheus;
 
         var title = await WaitForSlackAsync("PrometheusSaysHello", prometheus);
         Assert.StartsWith("[FIRING:1] PrometheusSaysHello warning", title, StringComparison.Ordinal);

@@ -28,12 +28,10 @@ public sealed class SilenceApiConformanceTests : IAsyncLifetime
         _stack.Time.Advance(DateTimeOffset.UtcNow - _stack.Time.GetUtcNow());
         var config = Path.Combine(_dir, "alertmanager.yml");
         await File.WriteAllTextAsync(config, "route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n");
-        var port = ExternalProcess.FreePort();
         var bin = File.Exists("/usr/bin/prometheus-alertmanager") ? "/usr/bin/prometheus-alertmanager" : throw new InvalidOperationException("prometheus-alertmanager is not installed: run .ci/install-deps");
-        _am = ExternalProcess.Start(bin, $"--config.file={config}", $"--storage.path={Path.Combine(_dir, "data")}",
-            $"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=");
-        await _am.WaitForPortAsync(port);
-        _amHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        (_am, var ports) = await ExternalProcess.StartListeningAsync(1, ports => ExternalProcess.Start(bin, $"--config.file={config}",
+            $"--storage.path={Path.Combine(_dir, "data")}", $"--web.listen-address=127.0.0.1:{ports[0]}", "--cluster.listen-address="));
+        _amHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}/") };
     }
 
     public async Task DisposeAsync()

@@ -96,9 +96,9 @@ public sealed class IngestTests : IAsyncLifetime
     public async Task A_target_that_times_out_is_marked_down_without_failing_the_tick()
     {
         // A listener that accepts connections but never answers: the scrape must give up at its timeout.
-        var port = ExternalProcess.FreePort();
-        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
         var scrape = Path.Combine(_stack.ConfigDir, "scrape.yml");
         await File.WriteAllTextAsync(scrape, $"global:\n  scrape_interval: 30s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: 'hangs'\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n");
         File.SetLastWriteTimeUtc(scrape, DateTime.UtcNow.AddSeconds(5));

@@ -121,10 +121,9 @@ public sealed partial class PrometheusQueryParityFixture : IAsyncLifetime
         }
         var config = Path.Combine(dir, "prometheus.yml");
         await File.WriteAllTextAsync(config, "global:\n  evaluation_interval: 1m\n");
-        var port = ExternalProcess.FreePort();
-        _prometheus = ExternalProcess.Start("prometheus", $"--config.file={config}", $"--storage.tsdb.path={data}",
-            $"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=30d", "--log.level=warn");
-        await _prometheus.WaitForPortAsync(port, TimeSpan.FromMinutes(2));
+        (_prometheus, var ports) = await ExternalProcess.StartListeningAsync(1, ports => ExternalProcess.Start("prometheus", $"--config.file={config}",
+            $"--storage.tsdb.path={data}", $"--web.listen-address=127.0.0.1:{ports[0]}", "--storage.tsdb.retention.time=30d", "--log.level=warn"));
+        var port = ports[0];
         PrometheusUrl = $"http://127.0.0.1:{port}";
         Prometheus = new HttpClient { BaseAddress = new Uri(PrometheusUrl + "/") };
         await Eventually.UntilAsync("Prometheus to become ready", async () =>

@@ -1,4 +1,3 @@
-using Alerting.LocalServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -15,14 +14,14 @@ internal sealed class TinyHttpServer(WebApplication app, int port) : IAsyncDispo
 
     public static async Task<TinyHttpServer> StartAsync(RequestDelegate handle)
     {
-        var port = ExternalProcess.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        // Port 0: Kestrel binds a port the kernel picks, so no other process can take it between pick and bind.
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         app.Run(handle);
         await app.StartAsync();
-        return new TinyHttpServer(app, port);
+        return new TinyHttpServer(app, new Uri(app.Urls.Single()).Port);
     }
 
     public async ValueTask DisposeAsync()
