@@ -14,10 +14,10 @@ namespace Alerting.Functions.Pipeline;
 /// one of its alerts started over group_wait ago, <see cref="FirstFlush"/>);
 /// an existing group already has a flush chain.
 /// <para>
-/// The messages of concurrent invocations are handled together (<see cref="GroupCommit{T}"/>): one
-/// conditional write per alert and one membership write per group for the whole batch, all sent through
-/// <see cref="TableBatcher"/>, so they travel in shared transactions. A message completes only after every
-/// alert of its batch is stored and in its groups; each step is idempotent, so a redelivered message merges to the same state
+/// A whole message is handled at once: one conditional write per alert and one membership write per
+/// group, all sent through <see cref="TableBatcher"/>, so the writes of concurrent messages to the same
+/// partition or group travel in shared transactions. The message completes only after every alert is
+/// stored and in its groups; each step is idempotent, so a redelivered message merges to the same state
 /// and adds no duplicate members. A redelivery also re-sends the pending flush of each group it touches,
 /// which a crash between creating a group and queueing its first flush would otherwise leave without one
 /// (a duplicate flush message carries the same token and does nothing).
@@ -36,61 +36,24 @@ public sealed partial class AlertRouter(
     // Escalation lookups run concurrently, but not as many at once as a message has alerts.
     private const int IncidentConcurrency = 16;
 
-    // Batches of messages routed at once while none is full: two, so one batch's slowest round trip
-    // overlaps the next batch's work. The Functions host runs batchSize + newBatchThreshold (24)
-    // invocations at a time, so under load each batch carries several messages.
-    private const int BatchesInFlight = 2;
-
-    // A batch stops growing here (a full one goes at once, without waiting for a slot).
-    private const int MaxAlertsPerBatch = 2_000;
-
-    private GroupCommit<Delivery>? _batches;
-
-    /// <summary>Concurrent invocations' messages, routed together.</summary>
-    private GroupCommit<Delivery> Batches => LazyInitializer.EnsureInitialized(ref _batches,
-        () => new GroupCommit<Delivery>(RouteTogetherAsync, BatchesInFlight, MaxAlertsPerBatch, d => Math.Max(1, d.Batch.Alerts.Count), isolateFailures: true));
-
     public Task RouteAsync(AlertBatchMessage batch, CancellationToken ct) => RouteAsync(batch, redelivered: false, ct);
 
-    /// <summary>
-    /// Routes one message's alerts, in a batch with the messages other invocations on this instance are
-    /// routing at the same time: their alerts share one merge, one inhibition record and one membership
-    /// write per group. Completes when this message's alerts are stored and in their groups; if the
-    /// batch fails, this message is routed again alone, and only its own failure is thrown (so a message
-    /// that can never be stored does not take every batch it joins to the poison queue with it).
-    /// </summary>
     /// <param name="redelivered">The message was received before (its dequeue count is above 1).</param>
-    public Task RouteAsync(AlertBatchMessage batch, bool redelivered, CancellationToken ct)
+    public async Task RouteAsync(AlertBatchMessage batch, bool redelivered, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return Batches.SubmitAsync(new Delivery(batch, redelivered), ct);
-    }
-
-    /// <summary>A received message and whether it was received before.</summary>
-    private sealed record Delivery(AlertBatchMessage Batch, bool Redelivered);
-
-    // Shared by every message of the batch, so it runs on no one invocation's token.
-    private async Task RouteTogetherAsync(IReadOnlyList<Delivery> deliveries)
-    {
-        var ct = CancellationToken.None;
         var (am, _) = config.Alertmanager();
         var now = time.GetUtcNow();
-        // In arrival order: alerts with one fingerprint in several messages merge as received one after the other.
-        var incoming = deliveries
-            .SelectMany(d => d.Batch.Alerts.Select(m => (Normalized: Normalize(m, now, am.Global.ResolveTimeout), d.Redelivered)))
-            .ToArray();
+        var incoming = batch.Alerts.Select(m => Normalize(m, now, am.Global.ResolveTimeout)).ToArray();
 
-        var stored = await alerts.MergeAsync(incoming.Select(i => i.Normalized).ToArray(), now, ct).ConfigureAwait(false);
+        var stored = await alerts.MergeAsync(incoming, now, ct).ConfigureAwait(false);
         await inhibitSources.RecordAsync(am.InhibitRules, stored, ct).ConfigureAwait(false);
         await Parallel.ForEachAsync(stored, new ParallelOptions { MaxDegreeOfParallelism = IncidentConcurrency, CancellationToken = ct }, async (s, token) =>
             await incidents.OnAlertAsync(s.Alert, token).ConfigureAwait(false)).ConfigureAwait(false);
 
-        var memberships = Memberships(am, incoming.Select(i => (i.Normalized.Alert, i.Redelivered)), now);
-        await Task.WhenAll(memberships.Select(m => JoinAsync(m, now, ct))).ConfigureAwait(false);
-        foreach (var d in deliveries)
-        {
-            LogRouted(logger, d.Batch.Alerts.Count, d.Batch.Source);
-        }
+        var memberships = Memberships(am, incoming.Select(i => i.Alert), now);
+        await Task.WhenAll(memberships.Select(m => JoinAsync(m, redelivered, now, ct))).ConfigureAwait(false);
+        LogRouted(logger, batch.Alerts.Count, batch.Source);
     }
 
     /// <summary>Alertmanager's defaults for a received alert: start now, and end after resolve_timeout if no end was given.</summary>
@@ -105,44 +68,42 @@ public sealed partial class AlertRouter(
 
     /// <summary>
     /// Each group the alerts belong to (one per matching route and group key), as it would be created, with
-    /// its members, the earliest start among them (which decides whether its first flush waits group_wait)
-    /// and whether a redelivered message brought any of them.
+    /// its members and the earliest start among them (which decides whether its first flush waits group_wait).
     /// </summary>
-    private static IReadOnlyList<Membership> Memberships(AlertmanagerConfig am, IEnumerable<(Alert Alert, bool Redelivered)> alerts, DateTimeOffset now)
+    private static IReadOnlyList<Membership> Memberships(AlertmanagerConfig am, IEnumerable<Alert> alerts, DateTimeOffset now)
     {
-        var byGroup = new Dictionary<string, (RouteMatch Route, Labels Labels, DateTimeOffset OldestStart, HashSet<string> Members, bool Redelivered)>(StringComparer.Ordinal);
-        foreach (var (alert, redelivered) in alerts)
+        var byGroup = new Dictionary<string, (RouteMatch Route, Labels Labels, DateTimeOffset OldestStart, HashSet<string> Members)>(StringComparer.Ordinal);
+        foreach (var alert in alerts)
         {
             foreach (var route in am.Root.Match(alert.Labels))
             {
                 var id = GroupStore.IdFor(route.Receiver, route.GroupKey(alert.Labels));
                 if (!byGroup.TryGetValue(id, out var group))
                 {
-                    group = (route, alert.Labels, alert.StartsAt, new HashSet<string>(StringComparer.Ordinal), false);
+                    group = (route, alert.Labels, alert.StartsAt, new HashSet<string>(StringComparer.Ordinal));
                 }
                 group.Members.Add(alert.Fingerprint);
-                byGroup[id] = group with { OldestStart = alert.StartsAt < group.OldestStart ? alert.StartsAt : group.OldestStart, Redelivered = group.Redelivered || redelivered };
+                byGroup[id] = group with { OldestStart = alert.StartsAt < group.OldestStart ? alert.StartsAt : group.OldestStart };
             }
         }
         return byGroup.Select(g =>
             {
-                var (route, labels, oldest, members, redelivered) = g.Value;
+                var (route, labels, oldest, members) = g.Value;
                 var fresh = new GroupRecord(g.Key, route.GroupKey(labels), route.RouteId, route.Receiver, route.GroupLabels(labels), [], Guid.NewGuid().ToString("N"),
                     FirstFlush.At(oldest, now, route.GroupWait), route.GroupWait, route.GroupInterval, route.RepeatInterval, now);
-                return (fresh, oldest, members, redelivered);
+                return (fresh, oldest, members);
             })
-            .SelectMany(g => g.members.Order(StringComparer.Ordinal).Chunk(GroupStore.MembersPerWrite).Select(chunk => new Membership(g.fresh, chunk, g.oldest, g.redelivered)))
+            .SelectMany(g => g.members.Order(StringComparer.Ordinal).Chunk(GroupStore.MembersPerWrite).Select(chunk => new Membership(g.fresh, chunk, g.oldest)))
             .ToArray();
     }
 
-    /// <param name="Redelivered">A redelivered message brought some of the members: the group's pending flush is sent again.</param>
-    private sealed record Membership(GroupRecord Fresh, IReadOnlyList<string> Members, DateTimeOffset OldestStart, bool Redelivered);
+    private sealed record Membership(GroupRecord Fresh, IReadOnlyList<string> Members, DateTimeOffset OldestStart);
 
     private enum Restart { None, Overdue, Early }
 
-    private async Task JoinAsync(Membership membership, DateTimeOffset now, CancellationToken ct)
+    private async Task JoinAsync(Membership membership, bool redelivered, DateTimeOffset now, CancellationToken ct)
     {
-        var (fresh, members, oldestStart, redelivered) = membership;
+        var (fresh, members, oldestStart) = membership;
         // The header is read while the members are written, not after: adding members changes none of the
         // fields the decision below reads, so the two round trips overlap and each message waits one fewer.
         var header = groups.GetHeaderAsync(fresh.GroupId, ct);

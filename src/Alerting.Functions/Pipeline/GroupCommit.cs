@@ -9,20 +9,14 @@ namespace Alerting.Functions.Pipeline;
 /// <para>
 /// A full batch never waits for a slot: its items gain nothing from waiting longer, so it is committed
 /// at once in an extra slot that ends with it. Each caller's task completes when the batch holding its
-/// item is committed, and fails with the batch's exception if it failed (or, with
-/// <c>isolateFailures</c>, only if its item fails again when committed alone).
+/// item is committed, and fails with the batch's exception if it failed.
 /// </para>
 /// </summary>
 /// <param name="commit">Commits one batch; throwing fails it. Runs on no caller's token: the batch is shared.</param>
 /// <param name="slots">Batches committed at once while none is full.</param>
 /// <param name="maxBatch">The largest total size of a batch; one item larger than this is committed alone.</param>
 /// <param name="sizeOf">An item's size in the unit of <paramref name="maxBatch"/>.</param>
-/// <param name="isolateFailures">
-/// A failed batch of several items commits each item again alone, so an item that can never commit (a
-/// write storage refuses) fails its own caller only, instead of every batch it joins until all of them
-/// are given up on.
-/// </param>
-public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int slots, long maxBatch, Func<T, long> sizeOf, bool isolateFailures = false)
+public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int slots, long maxBatch, Func<T, long> sizeOf)
 {
     private readonly object _gate = new();
     private readonly Queue<Entry> _waiting = new();
@@ -103,10 +97,6 @@ public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int slot
             {
                 entry.Done.TrySetResult();
             }
-        }
-        catch (Exception) when (isolateFailures && batch.Count > 1)
-        {
-            await Task.WhenAll(batch.Select(entry => CommitAsync([entry]))).ConfigureAwait(false);
         }
         catch (Exception e)
         {

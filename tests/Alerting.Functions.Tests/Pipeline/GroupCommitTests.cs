@@ -82,42 +82,6 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
-    public async Task With_isolation_a_failed_batch_is_committed_item_by_item_and_only_the_faulty_item_fails()
-    {
-        var batches = new ConcurrentQueue<IReadOnlyList<string>>();
-        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var group = new GroupCommit<string>(async items =>
-        {
-            batches.Enqueue(items);
-            if (items.Contains("hold"))
-            {
-                firstStarted.SetResult();
-                await releaseFirst.Task;
-            }
-            if (items.Contains("bad"))
-            {
-                throw new InvalidOperationException("refused");
-            }
-        }, slots: 1, maxBatch: 100, sizeOf: _ => 1, isolateFailures: true);
-
-        var hold = group.SubmitAsync("hold");
-        await firstStarted.Task;
-        var good1 = group.SubmitAsync("good1");
-        var bad = group.SubmitAsync("bad");
-        var good2 = group.SubmitAsync("good2");
-        releaseFirst.SetResult();
-
-        await Task.WhenAll(hold, good1, good2);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => bad);
-        var all = batches.ToArray();
-        Assert.Contains(all, b => b.SequenceEqual(["good1", "bad", "good2"]));
-        Assert.Contains(all, b => b.SequenceEqual(["good1"]));
-        Assert.Contains(all, b => b.SequenceEqual(["bad"]));
-        Assert.Contains(all, b => b.SequenceEqual(["good2"]));
-    }
-
-    [Fact]
     public async Task A_full_batch_is_committed_without_waiting_for_the_busy_slot_and_batches_never_exceed_the_limit()
     {
         var commit = new GatedCommit();
