@@ -85,6 +85,7 @@ public static class AlertingServices
         services.AddSingleton<Remote.Write.RemoteWriteReceiver>();
         services.AddSingleton<Remote.Write.RemoteWriteCursorStore>();
         services.AddSingleton<Remote.Write.RemoteWriteForwarder>();
+        services.AddSingleton<AlertEnqueuer>();
         services.AddSingleton<AlertRouter>();
         services.AddSingleton<GroupFlusher>();
 

@@ -24,7 +24,7 @@ public sealed class AlertmanagerClientFunctions(
     ConfigProvider config,
     AlertStore alerts,
     SilenceStore silences,
-    QueueSender queues,
+    AlertEnqueuer queue,
     TimeProvider time,
     IOptions<AlertingOptions> options,
     IConfiguration configuration)
@@ -34,7 +34,7 @@ public sealed class AlertmanagerClientFunctions(
 
     private readonly AlertmanagerApiFunctions _read = new(config, alerts, silences, time);
     private readonly SilenceFunctions _silences = new(silences, time, options);
-    private readonly IngestFunctions _ingest = new(queues, options, configuration);
+    private readonly IngestFunctions _ingest = new(queue, options, configuration);
 
     [Function("AlertmanagerClientGetAlerts")]
     public Task<IActionResult> GetAlerts(

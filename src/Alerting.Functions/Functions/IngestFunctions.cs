@@ -1,6 +1,5 @@
 using Alerting.Functions.Options;
 using Alerting.Functions.Pipeline;
-using Alerting.Functions.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -12,9 +11,9 @@ namespace Alerting.Functions.Functions;
 /// <summary>
 /// Where alerts enter from outside: an Alertmanager webhook receiver (version 4 payload) and
 /// Alertmanager's own <c>POST /api/v2/alerts</c>, so Prometheus or an Alertmanager can hand alerts to us.
-/// Bad input is rejected before anything is queued.
+/// Bad input is rejected before anything is queued; a 200 means every alert is in the "alerts" queue.
 /// </summary>
-public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions> options, IConfiguration configuration)
+public sealed class IngestFunctions(AlertEnqueuer queue, IOptions<AlertingOptions> options, IConfiguration configuration)
 {
     /// <summary>App setting with the secret Prometheus presents as bearer token or basic-auth password.</summary>
     public const string PrometheusTokenSetting = "Alerting:PrometheusToken";
@@ -66,10 +65,8 @@ public sealed class IngestFunctions(QueueSender queues, IOptions<AlertingOptions
         {
             return ApiResults.Error(StatusCodes.Status400BadRequest, e.Message);
         }
-        foreach (var batch in RuleRunner.Batches(alerts))
-        {
-            await queues.SendAsync(StorageNames.AlertsQueue, new AlertBatchMessage(batch, source), ct).ConfigureAwait(false);
-        }
+        // Answered only once the queue holds every alert, in messages shared with concurrent requests.
+        await queue.EnqueueAsync(alerts, source, ct).ConfigureAwait(false);
         return new OkObjectResult(new { status = "success", alerts = alerts.Count });
     }
 }
