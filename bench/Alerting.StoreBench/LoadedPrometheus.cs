@@ -31,6 +31,14 @@ internal sealed class LoadedPrometheus : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Prometheus' peak resident set so far (VmHWM of /proc/&lt;pid&gt;/status), in bytes; 0 where there is no /proc.</summary>
+    public long PeakRss()
+    {
+        var status = $"/proc/{_process.Id}/status";
+        var line = File.Exists(status) ? File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) : null;
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
     public int Port { get; }
 
     public long SamplesSent { get; }
@@ -112,16 +120,16 @@ internal sealed class LoadedPrometheus : IAsyncDisposable
         return 0;
     }
 
-    /// <summary>Waits until every group has been evaluated <paramref name="rounds"/> more times (at most 10 minutes).</summary>
+    /// <summary>Waits until every group has been evaluated <paramref name="rounds"/> more times (at most 15 minutes: a 1,000,000-series round takes minutes).</summary>
     public async Task WaitForRoundsAsync(int rounds)
     {
         var start = await PrometheusRun.IterationsAsync(Http);
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(15);
         while ((await PrometheusRun.IterationsAsync(Http)).Zip(start).Any(p => p.First - p.Second < rounds))
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Prometheus did not evaluate every group {rounds} times within 10 minutes");
+                throw new TimeoutException($"Prometheus did not evaluate every group {rounds} times within 15 minutes");
             }
             await Task.Delay(2000);
         }
