@@ -112,10 +112,10 @@ internal static class Eval
                 var result = evaluator.Evaluate(groups[g], querier, time.GetUtcNow(), state[g], RuleEvaluationContext.Default);
                 evaluate += span.Elapsed;
                 state[g] = result.State;
-                // RuleRunner writes each group's output (ALERTS, ALERTS_FOR_STATE) to the log.
+                // RuleRunner writes each group's output (ALERTS, ALERTS_FOR_STATE) to the log and into its head.
                 span.Restart();
                 var samples = result.Recorded.SelectMany(s => s.Samples.Select(x => new CollectedSample(s.Labels, x.Value, x.TimestampMs))).ToArray();
-                await log.WriteAsync(new ScrapeTick("__rules__/" + groups[g].Key, now, [new TargetSamples(groups[g].Key, samples)]), CancellationToken.None);
+                await store.AppendOwnAsync(new ScrapeTick("__rules__/" + groups[g].Key, now, [new TargetSamples(groups[g].Key, samples)]), CancellationToken.None);
                 write += span.Elapsed;
                 foreach (var h in result.Health.Where(h => h.Health == RuleHealth.Err))
                 {

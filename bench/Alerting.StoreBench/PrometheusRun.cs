@@ -30,7 +30,7 @@ internal static class PrometheusRun
         var firing = await QueryAsync(http, "count by (alertname) (ALERTS{alertstate=\"firing\"})");
         Console.WriteLine();
         Console.WriteLine($"rule evaluation per round (sum of the groups' last durations): {durations.Sum(d => d.Seconds):0.000} s");
-        Console.WriteLine($"memory: heap in use {heap / 1048576:0} MiB ({(heap - heap0) / Math.Max(1, sent):0.00} bytes per head sample over the heap after opening the blocks), RSS {rss / 1048576:0} MiB");
+        Console.WriteLine($"memory: heap in use {heap / 1048576:0} MiB ({(heap - heap0) / Math.Max(1, sent):0.00} bytes per head sample over the heap after opening the blocks), RSS {rss / 1048576:0} MiB, peak RSS {loaded.PeakRss() / 1048576} MiB");
         Console.WriteLine($"firing: {firing}");
     }
 

@@ -24,7 +24,6 @@ namespace Alerting.Functions.Pipeline;
 public sealed partial class RuleRunner(
     ConfigProvider config,
     Scrape.ScrapeRunner scrape,
-    ScrapeTickStore ticks,
     SampleStore samples,
     SampleRetention retention,
     RuleStateStore state,
@@ -111,10 +110,11 @@ public sealed partial class RuleRunner(
         await state.SaveAlertsAsync(group, loaded.Alerts, result.State, ct).ConfigureAwait(false);
         if (group.Rules.Count > 0)
         {
-            // Written even when empty, so series that stopped being produced get staleness markers.
-            var samples = result.Recorded.SelectMany(s => s.Samples.Select(x => new CollectedSample(s.Labels, x.Value, x.TimestampMs))
+            // Written even when empty, so series that stopped being produced get staleness markers; into
+            // this instance's head at once, so its next catch-up does not download it back.
+            var recorded = result.Recorded.SelectMany(s => s.Samples.Select(x => new CollectedSample(s.Labels, x.Value, x.TimestampMs))
                 .Concat(s.Histograms.Select(x => new CollectedSample(s.Labels, 0, x.TimestampMs) { Histogram = x.Histogram }))).ToArray();
-            await ticks.WriteAsync(new ScrapeTick("__rules__/" + group.Key, now.ToUnixTimeMilliseconds(), [new TargetSamples(group.Key, samples)]), ct).ConfigureAwait(false);
+            await samples.AppendOwnAsync(new ScrapeTick("__rules__/" + group.Key, now.ToUnixTimeMilliseconds(), [new TargetSamples(group.Key, recorded)]), ct).ConfigureAwait(false);
         }
         Telemetry.AlertingTelemetry.RuleGroupEvaluated(group.Name, TimeSpan.FromTicks(result.Health.Sum(h => h.Duration.Ticks)), result.Health.Count(h => h.Health == RuleHealth.Err));
         foreach (var status in result.Health.Where(h => h.Health == RuleHealth.Err))

@@ -39,6 +39,15 @@ public sealed partial class SampleStore(
     /// <summary>How late a tick may land in storage after its timestamp and still be seen by a catching-up head.</summary>
     private static readonly long LateWriteMs = (long)TimeSpan.FromMinutes(15).TotalMilliseconds;
 
+    /// <summary>
+    /// How far past its own clock a catch-up lists: another instance's clock may run ahead. A tick stamped
+    /// later still is listed by the first catch-up after its time (the listing starts from the last one's
+    /// end less <see cref="LateWriteMs"/>); rule evaluations never read past their own time, and a query
+    /// past now sees such a tick from then on. Listing a block range ahead instead, as before, cost eight
+    /// more bucket listings per catch-up (three times the listing's time), all of them empty.
+    /// </summary>
+    private static readonly long ClockSkewMs = (long)TimeSpan.FromMinutes(1).TotalMilliseconds;
+
     /// <summary>The head's size after the last catch-up (for logs and benchmarks).</summary>
     public (int Series, long Samples, long ChunkBytes) HeadStats => _head is { } h ? (h.SeriesCount, h.SampleCount, h.ChunkBytes()) : (0, 0, 0);
 
@@ -61,7 +70,7 @@ public sealed partial class SampleStore(
             // only moves forward, so listing from the last one's start covers what the new one needs.
             var manifestRead = manifests.ReadAsync(ct);
             var early = _listedThrough != long.MinValue && _head?.Selection.Fingerprint == selection.Fingerprint
-                ? log.ListAsync(Since(_watermark, range), now + range, ct)
+                ? log.ListAsync(Since(_watermark, range), now + ClockSkewMs, ct)
                 : null;
             if (early is not null)
             {
@@ -96,6 +105,39 @@ public sealed partial class SampleStore(
         }
     }
 
+    /// <summary>
+    /// Writes a tick this instance produced (a rule group's recorded series and ALERTS) to the log and
+    /// appends the same bytes to this instance's head, so its next catch-up skips the blob by name instead
+    /// of downloading what it wrote. The log stays the source of truth: other instances read the tick from
+    /// it, and so does this one when its head cannot take the tick in order (not built yet, rebuilt since,
+    /// the tick below the watermark, or a job the head has no earlier tick of, which needs the catch-up's
+    /// staleness context). One case differs from reading it back later: another instance's older tick of
+    /// the same job landing after this one is dropped from the head as out of order (it is still in the
+    /// log, and in the block compaction makes of it); a group's next slot starts only after the previous
+    /// evaluation is claimed, so that needs a write slower than the group's interval.
+    /// </summary>
+    public async Task<string> AppendOwnAsync(ScrapeTick tick, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tick);
+        var encoded = ScrapeTickCodec.Encode(tick);
+        var name = await log.WriteAsync(tick, encoded, ct).ConfigureAwait(false);
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_head is { } head && _listedThrough != long.MinValue && tick.TimestampMs >= _watermark
+                && head.LastTimestamp(tick.Job) is { } last && last < tick.TimestampMs)
+            {
+                head.Append(encoded);
+                _appended[name] = tick.TimestampMs;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        return name;
+    }
+
     /// <summary>Where a catch-up lists from: a block range before the watermark at first, then back from the last listing by the late-write margin.</summary>
     private long Since(long watermark, long range) =>
         _listedThrough == long.MinValue ? watermark - range : Math.Max(watermark - range, _listedThrough - LateWriteMs);
@@ -105,7 +147,7 @@ public sealed partial class SampleStore(
     {
         var since = Since(watermark, range);
         var ticks = listed is null
-            ? await log.ListAsync(since, now + range, ct).ConfigureAwait(false)
+            ? await log.ListAsync(since, now + ClockSkewMs, ct).ConfigureAwait(false)
             : [.. listed.Where(t => t.TimestampMs >= since)];
         _listedThrough = Math.Max(_listedThrough, now);
         var context = new List<TickRef>();

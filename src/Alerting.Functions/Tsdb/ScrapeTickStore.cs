@@ -30,7 +30,14 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     public Task<string> WriteAsync(ScrapeTick tick, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tick);
-        return WriteEncodedAsync(tick.Job, tick.TimestampMs, new BinaryData(ScrapeTickCodec.Encode(tick)), tick.Shard, ct);
+        return WriteAsync(tick, ScrapeTickCodec.Encode(tick), ct);
+    }
+
+    /// <summary>Stores <paramref name="tick"/> as <paramref name="encoded"/> (its <see cref="ScrapeTickCodec"/> bytes), for a writer that also appends those bytes elsewhere.</summary>
+    public Task<string> WriteAsync(ScrapeTick tick, byte[] encoded, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tick);
+        return WriteEncodedAsync(tick.Job, tick.TimestampMs, new BinaryData(encoded), tick.Shard, ct);
     }
 
     /// <summary>Stores a tick already encoded with <see cref="ScrapeTickCodec"/> (tools that produce ticks in bulk).</summary>

@@ -285,4 +285,67 @@ public sealed class SampleStoreTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.Equal(reference.Select(errors, origin, h.Now).Sum(s => s.Samples.Count), querier.Select(errors, origin, h.Now).Sum(s => s.Samples.Count));
         Assert.Equal(["errors_total", "up", "y"], querier.LabelValues("__name__", [], origin, h.Now));
     }
+
+    /// <summary>A rule group's output tick: one recorded sample of <c>job:up:sum</c> at the current time.</summary>
+    private static ScrapeTick OutputTick(StoreHarness h, double value) =>
+        new("__rules__/g", h.Now, [new TargetSamples("g", [new CollectedSample(Labels.From(("__name__", "job:up:sum")), value, h.Now)])]);
+
+    private static bool IsRulesTickRead(Azure.Core.Request r) =>
+        r.Method == Azure.Core.RequestMethod.Get && r.Uri.Path.Contains("__rules__", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task An_instances_own_output_tick_is_queryable_at_once_and_never_downloaded_back_while_other_instances_read_it_from_the_log()
+    {
+        await using var a = await StoreHarness.StartAsync(azurite.Azurite);
+        await using var b = await StoreHarness.StartAsync(azurite.Azurite, a.Time, clean: false);
+        var origin = a.Now;
+        await WriteTicksAsync(a, 3, origin);
+        var recorded = new[] { new LabelMatcher(MatcherType.Equal, "__name__", "job:up:sum") };
+        await a.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None);
+        // The group's first tick: the head has no earlier one of its job, so it comes in through the log.
+        await a.Samples.AppendOwnAsync(OutputTick(a, 1), CancellationToken.None);
+        var querier = await a.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None);
+        Assert.Equal([1.0], querier.Select(recorded, origin, a.Now).SelectMany(s => s.Samples).Select(x => x.Value));
+
+        a.Time.Advance(Step);
+        var second = a.Now;
+        await a.Samples.AppendOwnAsync(OutputTick(a, 2), CancellationToken.None);
+        // Before any catch-up, the querier already handed out sees it: it is in the head.
+        Assert.Equal([1.0, 2.0], querier.Select(recorded, origin, a.Now).SelectMany(s => s.Samples).Select(x => x.Value));
+
+        // Downloads of output ticks would now fail: the catch-up must not make any, and must not append it twice.
+        a.Faults.FailNext(IsRulesTickRead, 1000);
+        a.Time.Advance(Step);
+        await a.WriteFleetTickAsync(origin);
+        querier = await a.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None);
+        Assert.Equal(0, a.Faults.Injected);
+        Assert.Equal([(origin + (3 * 60_000), 1.0), (second, 2.0)], querier.Select(recorded, origin, a.Now).SelectMany(s => s.Samples).Select(x => (x.TimestampMs, x.Value)));
+        a.Faults.Clear();
+
+        // Another instance has only the log: it reads both ticks from there.
+        var other = await b.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None);
+        Assert.Equal([1.0, 2.0], other.Select(recorded, origin, b.Now).SelectMany(s => s.Samples).Select(x => x.Value));
+    }
+
+    [Fact]
+    public async Task A_tick_stamped_ahead_of_this_instances_clock_is_read_once_its_time_has_come()
+    {
+        await using var h = await StoreHarness.StartAsync(azurite.Azurite);
+        var origin = h.Now;
+        await WriteTicksAsync(h, 2, origin);
+        await h.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None);
+        // A writer whose clock runs five minutes ahead.
+        var ahead = h.Now + 300_000;
+        var sample = new CollectedSample(Labels.From(("__name__", "ahead"), ("job", "skewed")), 7, ahead);
+        await h.Log.WriteAsync(new ScrapeTick("skewed", ahead, [new TargetSamples("w", [sample])]), CancellationToken.None);
+        var matcher = new[] { new LabelMatcher(MatcherType.Equal, "__name__", "ahead") };
+
+        // A catch-up before its time: the listing moves on past the writer's clock without it.
+        h.Time.Advance(TimeSpan.FromMinutes(2));
+        await h.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None);
+
+        h.Time.Advance(TimeSpan.FromMinutes(3));
+        var later = await h.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None);
+        Assert.Equal([(ahead, 7.0)], later.Select(matcher, origin, ahead).SelectMany(s => s.Samples).Select(x => (x.TimestampMs, x.Value)));
+    }
 }
