@@ -84,6 +84,24 @@ public static class EvaluationPlanner
         return interval > TimeSpan.Zero && now >= slot + interval ? EvaluationDecision.Superseded : EvaluationDecision.Evaluate;
     }
 
+    /// <summary>
+    /// What a message does, and the query time it evaluates at. A message whose slot has passed evaluates the slot
+    /// <paramref name="now"/> is in, unless that one is done: when every message waits in the queue longer than the
+    /// group's interval (instances behind on a loaded machine), superseding each late one would leave the group never
+    /// evaluated, where Prometheus' slow group misses iterations and evaluates at its next tick. The next slot's own
+    /// message then finds it evaluated, so no slot is evaluated twice.
+    /// </summary>
+    public static (EvaluationDecision Decision, DateTimeOffset EvaluateAt) Resolve(GroupEvaluationWork work, TimeSpan interval, DateTimeOffset? lastEvaluatedAt, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var decision = Decide(work.Slot, interval, lastEvaluatedAt, now);
+        if (decision != EvaluationDecision.Superseded)
+        {
+            return (decision, work.EvaluateAt);
+        }
+        return (Decide(Slot(work.File, work.Name, interval, now), interval, lastEvaluatedAt, now), now);
+    }
+
     private static ulong GroupHash(string file, string name)
     {
         var bytes = new List<byte>(file.Length + name.Length + 16);

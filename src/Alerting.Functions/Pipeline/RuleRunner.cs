@@ -71,7 +71,7 @@ public sealed partial class RuleRunner(
         try
         {
             var loaded = await state.LoadAsync(group, ct).ConfigureAwait(false);
-            var decision = EvaluationPlanner.Decide(work.Slot, group.Interval, loaded.LastEvaluatedAt, time.GetUtcNow());
+            var (decision, evaluateAt) = EvaluationPlanner.Resolve(work, group.Interval, loaded.LastEvaluatedAt, time.GetUtcNow());
             if (decision != EvaluationDecision.Evaluate)
             {
                 LogSkipped(logger, group.Name, work.Slot, decision);
@@ -79,7 +79,7 @@ public sealed partial class RuleRunner(
             }
             var store = await samples.QuerierAsync(SeriesSelection.Of(RuleRetention.Selectors(files)), ct).ConfigureAwait(false);
             var context = new RuleEvaluationContext(ExternalLabels(), options.Value.ExternalUrl, options.Value.ResendDelay);
-            await EvaluateGroupAsync(group, loaded, store, work.EvaluateAt, context, ct).ConfigureAwait(false);
+            await EvaluateGroupAsync(group, loaded, store, evaluateAt, context, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -82,4 +82,40 @@ public sealed class EvaluationPlannerTests
         Assert.Equal(EvaluationDecision.AlreadyEvaluated, EvaluationPlanner.Decide(slot, Minute, Now, Now));
         Assert.Equal(EvaluationDecision.Superseded, EvaluationPlanner.Decide(slot, Minute, slot - Minute, slot + Minute));
     }
+
+    [Fact]
+    public void A_group_whose_messages_all_arrive_an_interval_late_is_still_evaluated_once_per_slot_it_reaches()
+    {
+        // Every message waits 1.5 intervals in the queue (instances behind on a loaded machine).
+        var lag = Minute + TimeSpan.FromSeconds(30);
+        var first = EvaluationPlanner.Slot("f.yml", "a", Minute, Now);
+        DateTimeOffset? last = first - Minute;
+        var evaluatedSlots = new List<DateTimeOffset>();
+        for (var k = 0; k < 6; k++)
+        {
+            var slot = first + (k * Minute);
+            var work = new GroupEvaluationWork("f.yml", "a", slot, slot, 0);
+            var arrives = slot + lag;
+            var (decision, at) = EvaluationPlanner.Resolve(work, Minute, last, arrives);
+            if (decision == EvaluationDecision.Evaluate)
+            {
+                Assert.Equal(arrives, at);
+                evaluatedSlots.Add(EvaluationPlanner.Slot("f.yml", "a", Minute, at));
+                last = at;
+            }
+        }
+        // Late, but not starved: every other message evaluates (the slot it arrives in), and no slot twice.
+        Assert.Equal(3, evaluatedSlots.Count);
+        Assert.Equal(evaluatedSlots.Count, evaluatedSlots.Distinct().Count());
+    }
+
+    [Fact]
+    public void A_message_on_time_evaluates_at_its_planned_time_and_a_late_one_not_at_a_slot_already_done()
+    {
+        var slot = EvaluationPlanner.Slot("f.yml", "a", Minute, Now);
+        var work = new GroupEvaluationWork("f.yml", "a", slot, slot + TimeSpan.FromSeconds(1), 0);
+        Assert.Equal((EvaluationDecision.Evaluate, slot + TimeSpan.FromSeconds(1)), EvaluationPlanner.Resolve(work, Minute, slot - Minute, slot + TimeSpan.FromSeconds(2)));
+        // Late by an interval, but the slot it arrives in was evaluated already (by that slot's own message).
+        Assert.Equal(EvaluationDecision.AlreadyEvaluated, EvaluationPlanner.Resolve(work, Minute, slot + Minute, slot + Minute + TimeSpan.FromSeconds(5)).Decision);
+    }
 }
