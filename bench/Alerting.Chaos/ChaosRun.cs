@@ -96,6 +96,9 @@ public sealed record ChaosReport(
 
     public string DrainedBecause { get; init; } = string.Empty;
 
+    /// <summary>Re-send batches posted, and those the app did not take (down, or no answer within 10 s).</summary>
+    public (int Sent, int Dropped) Resends { get; init; }
+
     /// <summary>Every extra copy in every channel, charged to a kill, an outage, a resolve or nothing.</summary>
     public IReadOnlyList<ExtraCopy> ExtraCopies { get; init; } = [];
 
@@ -132,6 +135,7 @@ public sealed record ChaosReport(
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"  extra: {c}");
         }
+        sb.AppendLine(CultureInfo.InvariantCulture, $"re-send batches: {Resends.Sent}, not taken by the app: {Resends.Dropped}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"silenced alerts notified: {SilencedNotified}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"acknowledged alerts paged afterwards: {AcknowledgedThenPaged}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"largest extra delay a kill caused: {LargestExtraDelay.TotalSeconds:F1} s");
@@ -182,6 +186,8 @@ public sealed class ChaosRun : IAsyncDisposable
     private int _kills;
     private int _outageErrorLines;
     private int _appPort;
+    private int _resends;
+    private int _resendsDropped;
     private int _next;
 
     public ChaosRun(ChaosOptions options)
@@ -642,7 +648,9 @@ public sealed class ChaosRun : IAsyncDisposable
                 var pushed = _alerts.Values.Where(a => a.Flow != Flow.Scraped).Select(Body).ToArray();
                 if (pushed.Length > 0)
                 {
+                    _resends++;
                     using var r = await _http.PostAsync(Api("v2/alerts"), new StringContent(new JsonArray(pushed).ToJsonString(), Encoding.UTF8, "application/json"), ct).ConfigureAwait(false);
+                    _resendsDropped += r.IsSuccessStatusCode ? 0 : 1;
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -651,7 +659,9 @@ public sealed class ChaosRun : IAsyncDisposable
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // The app is down; the next round re-sends.
+                // The app is down; the next round re-sends (Prometheus drops a batch it could not deliver too).
+                // Counted: enough dropped in a row let an alert's endsAt pass, and it resolves and fires again.
+                _resendsDropped++;
             }
         }
     }
@@ -704,8 +714,14 @@ public sealed class ChaosRun : IAsyncDisposable
     private static string To(JsonObject email) => email["to"]?.AsArray().FirstOrDefault()?["address"]?.GetValue<string>() ?? string.Empty;
 
     private static bool Mentions(JsonObject email, string id) =>
-        (email["subject"]?.GetValue<string>() ?? string.Empty).Contains(id, StringComparison.Ordinal)
-        || (email["text"]?.GetValue<string>() ?? string.Empty).Contains(id, StringComparison.Ordinal);
+        Names(email["subject"]?.GetValue<string>(), id) || Names(email["text"]?.GetValue<string>(), id);
+
+    /// <summary>
+    /// Whether a message names the alert id as a word: "a0011" (an acknowledged alert's id) is valid hex, and a
+    /// plain substring test found it inside other groups' dedup_keys and fingerprints, counting their messages as its copies.
+    /// </summary>
+    private static bool Names(string? text, string id) =>
+        text is not null && System.Text.RegularExpressions.Regex.IsMatch(text, $@"\b{id}\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private static DateTimeOffset EmailTime(JsonObject email) =>
         DateTimeOffset.TryParse(email["time"]?.GetValue<string>() ?? email["date"]?.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.UtcNow;
@@ -730,13 +746,13 @@ public sealed class ChaosRun : IAsyncDisposable
         // A resolve event carries no payload, so it is found through the dedup_key of the alert's triggers.
         (string? Key, string? Action, DateTimeOffset At)[] Events(ChaosAlert a)
         {
-            var keys = pagerDuty.Where(r => r.Action == "trigger" && r.Body.Contains(a.Id, StringComparison.Ordinal)).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+            var keys = pagerDuty.Where(r => r.Action == "trigger" && Names(r.Body, a.Id)).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
             return [.. pagerDuty.Where(r => keys.Contains(r.Key)).Select(r => (r.Key, r.Action, r.ReceivedAt)).OrderBy(r => r.ReceivedAt)];
         }
         var channels = new SeenChannel[]
         {
             new("email", a => emails.Where(e => To(e) == "chaos@chaos.test" && Mentions(e, a.Id)).Select(EmailTime)),
-            new("slack", a => slack.Where(r => r.Body.Contains(a.Id, StringComparison.Ordinal)).Select(r => r.ReceivedAt)),
+            new("slack", a => slack.Where(r => Names(r.Body, a.Id)).Select(r => r.ReceivedAt)),
             // PagerDuty folds repeated triggers with one dedup_key into one open incident, and opens a new one
             // for a trigger after a resolve: a copy here is an incident opened, not an event.
             new("pagerduty", a =>
@@ -770,7 +786,7 @@ public sealed class ChaosRun : IAsyncDisposable
             seen.Channels.SelectMany(c => notified.Select(a => new AlertDeliveries(c.Name, a.Id, [.. c.Deliveries(a)], seen.Resolves(a)))),
             _disruptions, QueueLease);
         var silencedNotified = _alerts.Values.Where(a => a.Flow == Flow.Silenced)
-            .Count(a => emails.Any(e => Mentions(e, a.Id)) || slack.Any(r => r.Body.Contains(a.Id, StringComparison.Ordinal)));
+            .Count(a => emails.Any(e => Mentions(e, a.Id)) || slack.Any(r => Names(r.Body, a.Id)));
         var ackedThenPaged = _alerts.Values.Where(a => a.Flow == Flow.Acknowledged && a.AcknowledgedAt is not null)
             .Count(a => emails.Any(e => To(e) == "late@chaos.test" && Mentions(e, a.Id) && EmailTime(e) > a.AcknowledgedAt!.Value + TimeSpan.FromSeconds(2)));
         var typical = channels.Max(c => c.MedianLatency);
@@ -781,6 +797,7 @@ public sealed class ChaosRun : IAsyncDisposable
             AppLog = _appLog.ToString() + "----- running app -----\n" + _app?.Output,
             ExtraCopies = extra,
             DuplicateBreaches = DuplicateAttribution.Breaches(extra),
+            Resends = (_resends, _resendsDropped),
         };
     }
 
