@@ -96,6 +96,9 @@ public sealed record ChaosReport(
 
     public string DrainedBecause { get; init; } = string.Empty;
 
+    /// <summary>Extra email copies carrying the Message-ID of an earlier copy of the same alert: a resend a mail client can recognise and fold.</summary>
+    public int? EmailCopiesWithRepeatedMessageId { get; init; }
+
     /// <summary>Re-send batches posted, and those the app did not take (down, or no answer within 10 s).</summary>
     public (int Sent, int Dropped) Resends { get; init; }
 
@@ -135,6 +138,7 @@ public sealed record ChaosReport(
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"  extra: {c}");
         }
+        sb.AppendLine(CultureInfo.InvariantCulture, $"extra email copies repeating an earlier copy's Message-ID (recognisable resends): {EmailCopiesWithRepeatedMessageId?.ToString(CultureInfo.InvariantCulture) ?? "unknown (MailDev showed no Message-ID)"}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"re-send batches: {Resends.Sent}, not taken by the app: {Resends.Dropped}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"silenced alerts notified: {SilencedNotified}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"acknowledged alerts paged afterwards: {AcknowledgedThenPaged}");
@@ -723,6 +727,9 @@ public sealed class ChaosRun : IAsyncDisposable
     private static bool Names(string? text, string id) =>
         text is not null && System.Text.RegularExpressions.Regex.IsMatch(text, $@"\b{id}\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
+    private static string? MessageId(JsonObject email) =>
+        (email["messageId"] as JsonValue)?.GetValue<string>() ?? (email["headers"]?["message-id"] as JsonValue)?.GetValue<string>();
+
     private static DateTimeOffset EmailTime(JsonObject email) =>
         DateTimeOffset.TryParse(email["time"]?.GetValue<string>() ?? email["date"]?.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.UtcNow;
 
@@ -798,6 +805,9 @@ public sealed class ChaosRun : IAsyncDisposable
             ExtraCopies = extra,
             DuplicateBreaches = DuplicateAttribution.Breaches(extra),
             Resends = (_resends, _resendsDropped),
+            EmailCopiesWithRepeatedMessageId = emails.Any(e => MessageId(e) is not null)
+                ? notified.Sum(a => emails.Where(e => To(e) == "chaos@chaos.test" && Mentions(e, a.Id)).GroupBy(e => MessageId(e) ?? string.Empty, StringComparer.Ordinal).Sum(g => g.Count() - 1))
+                : null,
         };
     }
 
