@@ -720,12 +720,7 @@ public sealed class ChaosRun : IAsyncDisposable
     private static bool Mentions(JsonObject email, string id) =>
         Names(email["subject"]?.GetValue<string>(), id) || Names(email["text"]?.GetValue<string>(), id);
 
-    /// <summary>
-    /// Whether a message names the alert id as a word: "a0011" (an acknowledged alert's id) is valid hex, and a
-    /// plain substring test found it inside other groups' dedup_keys and fingerprints, counting their messages as its copies.
-    /// </summary>
-    private static bool Names(string? text, string id) =>
-        text is not null && System.Text.RegularExpressions.Regex.IsMatch(text, $@"\b{id}\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static bool Names(string? text, string id) => AlertIds.Named(text, id);
 
     private static string? MessageId(JsonObject email) =>
         (email["messageId"] as JsonValue)?.GetValue<string>() ?? (email["headers"]?["message-id"] as JsonValue)?.GetValue<string>();

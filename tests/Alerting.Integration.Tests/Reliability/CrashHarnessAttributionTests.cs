@@ -87,3 +87,20 @@ public sealed class CrashHarnessAttributionTests
         Assert.Single(DuplicateAttribution.Breaches([copy]));
     }
 }
+
+/// <summary>How the crash harness finds an alert's messages: an acknowledged alert's id is valid hex.</summary>
+public sealed class CrashHarnessAlertIdTests
+{
+    [Fact]
+    public void An_id_inside_another_groups_dedup_key_is_not_that_alerts_message()
+    {
+        Assert.False(AlertIds.Named("""{"dedup_key":"3fa0011c9e","payload":{"summary":"chaos alert w0012"}}""", "a0011"));
+    }
+
+    [Fact]
+    public void An_id_in_the_alerts_labels_or_summary_is_its_message()
+    {
+        Assert.True(AlertIds.Named("""{"text":"[FIRING:1] ChaosAck (alert_id=\"a0011\")"}""", "a0011"));
+        Assert.True(AlertIds.Named("chaos alert a0011", "a0011"));
+    }
+}
