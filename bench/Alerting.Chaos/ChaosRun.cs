@@ -43,6 +43,12 @@ public sealed record ChaosOptions
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>
+    /// How often pushed alerts are re-sent, as Prometheus' <c>--rules.alert.resend-delay</c> (default 1 m); each
+    /// copy carries endsAt = now + 4 × this, Prometheus' rule, so three missed re-sends still do not resolve it.
+    /// </summary>
+    public TimeSpan Resend { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Every Nth round storage is cut off (all connections reset) instead of the app being killed; 0 never.</summary>
     public int OutageEvery { get; init; }
 
@@ -90,8 +96,17 @@ public sealed record ChaosReport(
 
     public string DrainedBecause { get; init; } = string.Empty;
 
-    /// <summary>The alerts delivered more than once, worst first, with the disruption that preceded the extra copy.</summary>
-    public IReadOnlyList<string> WorstDuplicates { get; init; } = [];
+    /// <summary>Extra email copies carrying the Message-ID of an earlier copy of the same alert: a resend a mail client can recognise and fold.</summary>
+    public int? EmailCopiesWithRepeatedMessageId { get; init; }
+
+    /// <summary>Re-send batches posted, and those the app did not take (down, or no answer within 10 s).</summary>
+    public (int Sent, int Dropped) Resends { get; init; }
+
+    /// <summary>Every extra copy in every channel, charged to a kill, an outage, a resolve or nothing.</summary>
+    public IReadOnlyList<ExtraCopy> ExtraCopies { get; init; } = [];
+
+    /// <summary>Where the duplicate goal is missed: a kill or outage with more than one extra copy in a channel, a PagerDuty copy, an unexplained copy.</summary>
+    public IReadOnlyList<string> DuplicateBreaches { get; init; } = [];
 
     /// <summary>Every app process's console output, in order (each kill starts a new one).</summary>
     public string AppLog { get; init; } = string.Empty;
@@ -110,10 +125,21 @@ public sealed record ChaosReport(
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"lost in {c.Channel}: {string.Join(", ", c.LostAlerts)}");
         }
-        foreach (var d in WorstDuplicates)
+        sb.Append(DuplicateAttribution.Format(ExtraCopies, [.. Channels.Select(c => c.Channel)], Kills, Outages));
+        sb.AppendLine(DuplicateBreaches.Count == 0
+            ? "duplicate goal met: at most one extra copy per channel per kill or outage, none in PagerDuty, none unexplained"
+            : $"duplicate goal NOT met ({DuplicateBreaches.Count} breaches):");
+        foreach (var b in DuplicateBreaches)
         {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"duplicate: {d}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  {b}");
         }
+        // The copies charged to kills and outages, so each can be checked against the app's log.
+        foreach (var c in ExtraCopies.Where(c => c.Cause is CopyCause.Kill or CopyCause.Outage).Take(40))
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  extra: {c}");
+        }
+        sb.AppendLine(CultureInfo.InvariantCulture, $"extra email copies repeating an earlier copy's Message-ID (recognisable resends): {EmailCopiesWithRepeatedMessageId?.ToString(CultureInfo.InvariantCulture) ?? "unknown (MailDev showed no Message-ID)"}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"re-send batches: {Resends.Sent}, not taken by the app: {Resends.Dropped}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"silenced alerts notified: {SilencedNotified}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"acknowledged alerts paged afterwards: {AcknowledgedThenPaged}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"largest extra delay a kill caused: {LargestExtraDelay.TotalSeconds:F1} s");
@@ -129,7 +155,7 @@ public sealed record ChaosReport(
 /// The crash harness: the function app as a real process (the local host) on a real Azurite, MailDev,
 /// the Slack fake and the PagerDuty fake, killed with SIGKILL at random points and restarted on the
 /// same storage while alerts flow in four ways: scraped from a target and evaluated by a rule, posted to
-/// the v2 API and re-sent every 5 s as Prometheus does, posted after a silence that covers them, and
+/// the v2 API and re-sent every resend delay as Prometheus does, posted after a silence that covers them, and
 /// escalated then acknowledged through the operator API. Afterwards every alert is looked up in each
 /// channel: each must arrive exactly once (twice only where a send completed and the kill came before
 /// its record), never for a silenced alert, and an acknowledged alert must not reach its later step.
@@ -159,11 +185,13 @@ public sealed class ChaosRun : IAsyncDisposable
     private readonly List<FaultProxy> _proxies = [];
     private readonly StringBuilder _appLog = new();
     private readonly List<StorageFault> _outageKinds = [];
-    private readonly List<(DateTimeOffset At, string What)> _disruptions = [];
+    private readonly List<Disruption> _disruptions = [];
     private int _outages;
     private int _kills;
     private int _outageErrorLines;
     private int _appPort;
+    private int _resends;
+    private int _resendsDropped;
     private int _next;
 
     public ChaosRun(ChaosOptions options)
@@ -213,16 +241,16 @@ public sealed class ChaosRun : IAsyncDisposable
                 await Task.Delay(uptime, ct).ConfigureAwait(false);
                 if (_options.OutageEvery > 0 && kill % _options.OutageEvery == 0)
                 {
-                    _disruptions.Add((DateTimeOffset.UtcNow, $"outage {_outages + 1} ({_options.OutageKinds[_outages % _options.OutageKinds.Count]})"));
                     await OutageAsync(ct).ConfigureAwait(false);
                     _options.Log.WriteLine($"[chaos] storage outage {_outages} ({_outageKinds[^1]}, {_options.OutageLength.TotalSeconds:F0} s) in round {kill}/{_options.Kills}");
                     continue;
                 }
+                var killedAt = DateTimeOffset.UtcNow;
                 await KillAppAsync().ConfigureAwait(false);
                 _kills++;
-                _disruptions.Add((DateTimeOffset.UtcNow, $"kill {_kills}"));
                 _options.Log.WriteLine($"[chaos] kill {kill}/{_options.Kills} after {uptime.TotalSeconds:F1} s ({_alerts.Count} alerts so far)");
                 await StartAppAsync(ct).ConfigureAwait(false);
+                _disruptions.Add(new Disruption(DisruptionKind.Kill, _kills, killedAt, DateTimeOffset.UtcNow));
             }
             _options.Log.WriteLine($"[chaos] settling until every alert is accounted for or the backlog is provably empty (at most {_options.Settle.TotalSeconds:F0} s)");
             (drain, drainedBecause) = await SettleAsync(ct).ConfigureAwait(false);
@@ -272,7 +300,7 @@ public sealed class ChaosRun : IAsyncDisposable
                 try
                 {
                     var due = (await q.PeekMessagesAsync(32, ct).ConfigureAwait(false)).Value.Length;
-                    // The re-sender posts one message every 5 s: one visible alerts message is its own, not backlog.
+                    // The re-sender posts one message per resend delay: one visible alerts message is its own, not backlog.
                     if (due > (q.Name == "alerts" ? 1 : 0))
                     {
                         busy.Add($"{due} due in {q.Name}");
@@ -335,9 +363,11 @@ public sealed class ChaosRun : IAsyncDisposable
         var kind = _options.OutageKinds[_outages % _options.OutageKinds.Count];
         _outages++;
         var before = StorageErrorLines(_app?.Output);
+        var from = DateTimeOffset.UtcNow;
         _proxies.ForEach(p => Set(p, kind, on: true));
         await Task.Delay(_options.OutageLength, ct).ConfigureAwait(false);
         _proxies.ForEach(p => Set(p, kind, on: false));
+        _disruptions.Add(new Disruption(DisruptionKind.Outage, _outages, from, DateTimeOffset.UtcNow));
         // Let the app notice it works again before the lines are counted.
         await Task.Delay(TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
         _outageErrorLines += StorageErrorLines(_app?.Output) - before;
@@ -566,7 +596,7 @@ public sealed class ChaosRun : IAsyncDisposable
         }
     }
 
-    private static JsonObject Body(ChaosAlert a) => new()
+    private JsonObject Body(ChaosAlert a) => new()
     {
         ["labels"] = new JsonObject
         {
@@ -576,7 +606,7 @@ public sealed class ChaosRun : IAsyncDisposable
         },
         ["annotations"] = new JsonObject { ["summary"] = $"chaos alert {a.Id}" },
         ["startsAt"] = a.StartedAt.ToString("O"),
-        ["endsAt"] = DateTimeOffset.UtcNow.AddMinutes(5).ToString("O"),
+        ["endsAt"] = (DateTimeOffset.UtcNow + (4 * _options.Resend)).ToString("O"),
     };
 
     private Task SendAsync(ChaosAlert a, CancellationToken ct) => RetryPostAsync("v2/alerts", new JsonArray(Body(a)).ToJsonString(), ct);
@@ -608,18 +638,23 @@ public sealed class ChaosRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Prometheus re-sends firing alerts on every evaluation; here every 5 s.</summary>
+    /// <summary>
+    /// Prometheus re-sends a firing alert once per resend delay (not on every evaluation) and drops a batch
+    /// the Alertmanager did not take; here all pushed alerts in one batch per resend delay.
+    /// </summary>
     private async Task ResendLoopAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(5000, ct).ConfigureAwait(false);
+                await Task.Delay(_options.Resend, ct).ConfigureAwait(false);
                 var pushed = _alerts.Values.Where(a => a.Flow != Flow.Scraped).Select(Body).ToArray();
                 if (pushed.Length > 0)
                 {
+                    _resends++;
                     using var r = await _http.PostAsync(Api("v2/alerts"), new StringContent(new JsonArray(pushed).ToJsonString(), Encoding.UTF8, "application/json"), ct).ConfigureAwait(false);
+                    _resendsDropped += r.IsSuccessStatusCode ? 0 : 1;
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -628,7 +663,9 @@ public sealed class ChaosRun : IAsyncDisposable
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // The app is down; the next round re-sends.
+                // The app is down; the next round re-sends (Prometheus drops a batch it could not deliver too).
+                // Counted: enough dropped in a row let an alert's endsAt pass, and it resolves and fires again.
+                _resendsDropped++;
             }
         }
     }
@@ -681,8 +718,12 @@ public sealed class ChaosRun : IAsyncDisposable
     private static string To(JsonObject email) => email["to"]?.AsArray().FirstOrDefault()?["address"]?.GetValue<string>() ?? string.Empty;
 
     private static bool Mentions(JsonObject email, string id) =>
-        (email["subject"]?.GetValue<string>() ?? string.Empty).Contains(id, StringComparison.Ordinal)
-        || (email["text"]?.GetValue<string>() ?? string.Empty).Contains(id, StringComparison.Ordinal);
+        Names(email["subject"]?.GetValue<string>(), id) || Names(email["text"]?.GetValue<string>(), id);
+
+    private static bool Names(string? text, string id) => AlertIds.Named(text, id);
+
+    private static string? MessageId(JsonObject email) =>
+        (email["messageId"] as JsonValue)?.GetValue<string>() ?? (email["headers"]?["message-id"] as JsonValue)?.GetValue<string>();
 
     private static DateTimeOffset EmailTime(JsonObject email) =>
         DateTimeOffset.TryParse(email["time"]?.GetValue<string>() ?? email["date"]?.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.UtcNow;
@@ -690,8 +731,11 @@ public sealed class ChaosRun : IAsyncDisposable
     /// <summary>One channel's deliveries of an alert, as the channel shows them.</summary>
     private sealed record SeenChannel(string Name, Func<ChaosAlert, IEnumerable<DateTimeOffset>> Deliveries);
 
-    /// <summary>What the three channels hold now; <paramref name="Count"/> grows with every delivery.</summary>
-    private sealed record Seen(JsonObject[] Emails, (string Body, DateTimeOffset ReceivedAt)[] Slack, IReadOnlyList<SeenChannel> Channels, int Count);
+    /// <summary>
+    /// What the three channels hold now; <paramref name="Count"/> grows with every delivery. <paramref name="Resolves"/>
+    /// are the times an alert's group was resolved, as PagerDuty saw them (the one integration that sends resolves here).
+    /// </summary>
+    private sealed record Seen(JsonObject[] Emails, (string Body, DateTimeOffset ReceivedAt)[] Slack, IReadOnlyList<SeenChannel> Channels, Func<ChaosAlert, IReadOnlyList<DateTimeOffset>> Resolves, int Count);
 
     private async Task<Seen> SeenAsync()
     {
@@ -699,19 +743,39 @@ public sealed class ChaosRun : IAsyncDisposable
         // Each message once, as the channel shows it, with the request that posted it and when.
         var slack = _slack.ChatMessages.Where(m => m.Channel == SlackChannel)
             .Select(m => (Body: m.History[0].Request.ToJsonString(), ReceivedAt: m.History[0].At)).ToArray();
-        var pagerDuty = _pagerDuty.Received.Select(r => (Body: r.Body.ToJsonString(), Key: r.Body["dedup_key"]?.GetValue<string>(), r.ReceivedAt)).ToArray();
+        var pagerDuty = _pagerDuty.Received.Select(r => (Body: r.Body.ToJsonString(), Key: r.Body["dedup_key"]?.GetValue<string>(),
+            Action: r.Body["event_action"]?.GetValue<string>(), r.ReceivedAt)).ToArray();
+        // A resolve event carries no payload, so it is found through the dedup_key of the alert's triggers.
+        (string? Key, string? Action, DateTimeOffset At)[] Events(ChaosAlert a)
+        {
+            var keys = pagerDuty.Where(r => r.Action == "trigger" && Names(r.Body, a.Id)).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+            return [.. pagerDuty.Where(r => keys.Contains(r.Key)).Select(r => (r.Key, r.Action, r.ReceivedAt)).OrderBy(r => r.ReceivedAt)];
+        }
         var channels = new SeenChannel[]
         {
             new("email", a => emails.Where(e => To(e) == "chaos@chaos.test" && Mentions(e, a.Id)).Select(EmailTime)),
-            new("slack", a => slack.Where(r => r.Body.Contains(a.Id, StringComparison.Ordinal)).Select(r => r.ReceivedAt)),
-            // PagerDuty folds repeated triggers with one dedup_key into one incident: duplicates are incidents, not events.
+            new("slack", a => slack.Where(r => Names(r.Body, a.Id)).Select(r => r.ReceivedAt)),
+            // PagerDuty folds repeated triggers with one dedup_key into one open incident, and opens a new one
+            // for a trigger after a resolve: a copy here is an incident opened, not an event.
             new("pagerduty", a =>
             {
-                var events = pagerDuty.Where(r => r.Body.Contains(a.Id, StringComparison.Ordinal)).ToArray();
-                return events.GroupBy(r => r.Key, StringComparer.Ordinal).Select(g => g.Min(r => r.ReceivedAt));
+                var open = new HashSet<string?>();
+                var opened = new List<DateTimeOffset>();
+                foreach (var e in Events(a))
+                {
+                    if (e.Action == "resolve")
+                    {
+                        open.Remove(e.Key);
+                    }
+                    else if (e.Action == "trigger" && open.Add(e.Key))
+                    {
+                        opened.Add(e.At);
+                    }
+                }
+                return opened;
             }),
         };
-        return new Seen(emails, slack, channels, emails.Length + slack.Length + pagerDuty.Length);
+        return new Seen(emails, slack, channels, a => [.. Events(a).Where(e => e.Action == "resolve").Select(e => e.At)], emails.Length + slack.Length + pagerDuty.Length);
     }
 
     private async Task<ChaosReport> CountAsync(TimeSpan duration)
@@ -720,15 +784,11 @@ public sealed class ChaosRun : IAsyncDisposable
         var (emails, slack) = (seen.Emails, seen.Slack);
         var notified = _alerts.Values.Where(a => a.Flow != Flow.Silenced).ToArray();
         var channels = seen.Channels.Select(c => Channel(c.Name, notified, c.Deliveries)).ToList();
-        var worstDuplicates = seen.Channels
-            .SelectMany(c => notified.Select(a => (Channel: c.Name, Alert: a, Times: c.Deliveries(a).Order().ToArray())))
-            .Where(d => d.Times.Length > 1)
-            .OrderByDescending(d => d.Times.Length).ThenBy(d => d.Alert.Id, StringComparer.Ordinal)
-            .Take(10)
-            .Select(d => DuplicateCause(d.Channel, d.Alert, d.Times))
-            .ToArray();
+        var extra = DuplicateAttribution.Attribute(
+            seen.Channels.SelectMany(c => notified.Select(a => new AlertDeliveries(c.Name, a.Id, [.. c.Deliveries(a)], seen.Resolves(a)))),
+            _disruptions, QueueLease);
         var silencedNotified = _alerts.Values.Where(a => a.Flow == Flow.Silenced)
-            .Count(a => emails.Any(e => Mentions(e, a.Id)) || slack.Any(r => r.Body.Contains(a.Id, StringComparison.Ordinal)));
+            .Count(a => emails.Any(e => Mentions(e, a.Id)) || slack.Any(r => Names(r.Body, a.Id)));
         var ackedThenPaged = _alerts.Values.Where(a => a.Flow == Flow.Acknowledged && a.AcknowledgedAt is not null)
             .Count(a => emails.Any(e => To(e) == "late@chaos.test" && Mentions(e, a.Id) && EmailTime(e) > a.AcknowledgedAt!.Value + TimeSpan.FromSeconds(2)));
         var typical = channels.Max(c => c.MedianLatency);
@@ -737,25 +797,13 @@ public sealed class ChaosRun : IAsyncDisposable
             worst > typical ? worst - typical : TimeSpan.Zero, duration)
         {
             AppLog = _appLog.ToString() + "----- running app -----\n" + _app?.Output,
-            WorstDuplicates = worstDuplicates,
+            ExtraCopies = extra,
+            DuplicateBreaches = DuplicateAttribution.Breaches(extra),
+            Resends = (_resends, _resendsDropped),
+            EmailCopiesWithRepeatedMessageId = emails.Any(e => MessageId(e) is not null)
+                ? notified.Sum(a => emails.Where(e => To(e) == "chaos@chaos.test" && Mentions(e, a.Id)).GroupBy(e => MessageId(e) ?? string.Empty, StringComparer.Ordinal).Sum(g => g.Count() - 1))
+                : null,
         };
-    }
-
-    /// <summary>
-    /// A duplicated alert with its copies' times and the disruption last before each extra copy's first
-    /// one: a kill or outage between a send and its record is the one cause the design allows.
-    /// </summary>
-    private string DuplicateCause(string channel, ChaosAlert alert, DateTimeOffset[] times)
-    {
-        var causes = times.Skip(1).Select(t =>
-        {
-            var before = _disruptions.Where(d => d.At <= t).Select(d => ((DateTimeOffset At, string What)?)d).LastOrDefault();
-            return before is { } d && d.At >= times[0] - TimeSpan.FromSeconds(60)
-                ? string.Create(CultureInfo.InvariantCulture, $"{d.What} at {d.At:HH:mm:ss}, {(t - d.At).TotalSeconds:F0} s before the copy")
-                : "no kill or outage within 60 s of the first copy";
-        });
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{channel} {alert.Id} ({alert.Flow}) {times.Length} copies at {string.Join(", ", times.Select(t => t.ToString("HH:mm:ss", CultureInfo.InvariantCulture)))}; {string.Join("; ", causes)}");
     }
 
     private static ChannelReport Channel(string name, IReadOnlyList<ChaosAlert> alerts, Func<ChaosAlert, IEnumerable<DateTimeOffset>> deliveries)

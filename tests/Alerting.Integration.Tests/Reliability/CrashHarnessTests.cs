@@ -10,6 +10,7 @@ namespace Alerting.Integration.Tests.Reliability;
 /// Nothing may be lost in any channel, PagerDuty may not open a second incident, a silenced alert may
 /// not be notified, an acknowledged one may not reach its later step, and each kill may cost at most
 /// one extra message per channel (per outage too: a send can complete just before storage goes away).
+/// Pushed alerts are re-sent as Prometheus does by default (every minute, endsAt four minutes ahead).
 /// </summary>
 public sealed class CrashHarnessTests(ITestOutputHelper output)
 {
@@ -39,9 +40,9 @@ public sealed class CrashHarnessTests(ITestOutputHelper output)
         }
 
         Assert.All(report.Channels, c => Assert.Equal(0, c.Lost));
-        // A storage outage opens the same window as a kill (sent, then the record fails): one extra each at most.
-        Assert.All(report.Channels, c => Assert.True(c.Duplicated <= report.Kills + report.Outages, $"{c.Channel}: {c.Duplicated} duplicates over {report.Kills} kills and {report.Outages} outages"));
-        Assert.Equal(0, report.Channels.Single(c => c.Channel == "pagerduty").Duplicated);
+        // Every extra copy charged to its cause: at most one per channel per kill or outage (a storage outage
+        // opens the same window as a kill: sent, then the record fails), none in PagerDuty, none unexplained.
+        Assert.Empty(report.DuplicateBreaches);
         Assert.Equal(0, report.SilencedNotified);
         Assert.Equal(0, report.AcknowledgedThenPaged);
         Assert.Equal(2, report.Outages);
