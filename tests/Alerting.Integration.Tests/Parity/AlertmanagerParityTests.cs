@@ -69,7 +69,7 @@ public sealed class AlertmanagerParityTests : IAsyncLifetime
     [Fact]
     public async Task Slack_message_and_email_match_the_real_alertmanager()
     {
-        var startsAt = _stack.Time.GetUtcNow().AddMinutes(-3).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        var startsAt = ReceiverParity.FreshStartsAt().ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
         var alerts = $$"""
             [{"labels":{"alertname":"UserMachineDown","severity":"critical","instance":"vyx-user-35714585","job":"fly-machines"},
               "annotations":{"summary":"User machine vyx-user-35714585 is down","description":"Machine has been unreachable for 2 minutes","dashboard":""},

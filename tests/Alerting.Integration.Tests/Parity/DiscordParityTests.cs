@@ -59,8 +59,8 @@ public sealed class DiscordParityTests : IAsyncLifetime
     [Fact]
     public async Task Firing_and_resolved_messages_match_the_real_alertmanager()
     {
-        var startsAt = _stack.Time.GetUtcNow().AddMinutes(-3);
-        await SendAsync(startsAt, resolved: false);
+        var startsAt = ReceiverParity.FreshStartsAt();
+        await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: false);
         await WaitForAsync(2);
 
         Assert.Equal((2, 2), (_theirs.Received.Count, _ours.Received.Count));
@@ -68,7 +68,7 @@ public sealed class DiscordParityTests : IAsyncLifetime
         Assert.Empty(_ours.Rejected);
 
         _stack.Time.Advance(TimeSpan.FromMinutes(2));
-        await SendAsync(startsAt, resolved: true);
+        await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: true);
         await WaitForAsync(4);
 
         Assert.Equal((4, 4), (_theirs.Received.Count, _ours.Received.Count));
@@ -81,27 +81,6 @@ public sealed class DiscordParityTests : IAsyncLifetime
     /// <summary>The two integrations' messages from <paramref name="skip"/> on, ordered (they are sent concurrently).</summary>
     private static string[] Bodies(DiscordWebhookFake fake, int skip) =>
         fake.Received.Skip(skip).Take(2).Select(r => r.Body.ToJsonString()).Order(StringComparer.Ordinal).ToArray();
-
-    /// <summary>Posts the two alerts to both; resolved ones end a second ago by each one's clock (ours is a test clock).</summary>
-    private async Task SendAsync(DateTimeOffset startsAt, bool resolved)
-    {
-        await _alertmanager.PostAlertsAsync(Alerts(startsAt, resolved ? DateTimeOffset.UtcNow.AddSeconds(-1) : null));
-        using var ours = await _stack.Http.PostAsync("api/v2/alerts?code=local-function-key",
-            new StringContent(Alerts(startsAt, resolved ? _stack.Time.GetUtcNow().AddSeconds(-1) : null), System.Text.Encoding.UTF8, "application/json"));
-        ours.EnsureSuccessStatusCode();
-    }
-
-    private static string Alerts(DateTimeOffset startsAt, DateTimeOffset? endsAt)
-    {
-        static string Time(DateTimeOffset t) => t.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
-        var ends = endsAt is { } e ? $",\"endsAt\":\"{Time(e)}\"" : string.Empty;
-        return $$"""
-            [{"labels":{"alertname":"DiskFull","severity":"critical","instance":"m1","job":"fly"},
-              "annotations":{"summary":"Disk on m1 is full"},"startsAt":"{{Time(startsAt)}}"{{ends}},"generatorURL":"http://prometheus/graph?g0.expr=disk"},
-             {"labels":{"alertname":"DiskFull","severity":"critical","instance":"m2","job":"fly"},
-              "annotations":{"summary":"Disk on m2 is full"},"startsAt":"{{Time(startsAt)}}"{{ends}},"generatorURL":"http://prometheus/graph?g0.expr=disk"}]
-            """;
-    }
 
     private Task WaitForAsync(int requests) =>
         ReceiverParity.BothReceiveAsync(_stack, "Discord", requests, () => _theirs.Received.Count, () => _ours.Received.Count);

@@ -69,7 +69,7 @@ public sealed class IncidentioParityTests : IAsyncLifetime
     [Fact]
     public async Task Firing_and_resolved_events_are_alertmanagers_message_with_version_1()
     {
-        var startsAt = _stack.Time.GetUtcNow().AddMinutes(-3);
+        var startsAt = ReceiverParity.FreshStartsAt();
         await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: false);
         await ReceiverParity.BothReceiveAsync(_stack, "incident.io", 1, () => _theirs.Received.Count, () => _ours.Received.Count);
 

@@ -64,8 +64,8 @@ public sealed class OpsGenieParityTests : IAsyncLifetime
     [Fact]
     public async Task Create_and_close_requests_match_the_real_alertmanager()
     {
-        var startsAt = _stack.Time.GetUtcNow().AddMinutes(-3);
-        await SendAsync(startsAt, resolved: false);
+        var startsAt = ReceiverParity.FreshStartsAt();
+        await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: false);
         await WaitForAsync(1);
 
         var theirs = Assert.Single(_theirs.Received);
@@ -75,34 +75,13 @@ public sealed class OpsGenieParityTests : IAsyncLifetime
         Assert.Empty(_ours.Rejected);
 
         _stack.Time.Advance(TimeSpan.FromMinutes(2));
-        await SendAsync(startsAt, resolved: true);
+        await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: true);
         await WaitForAsync(2);
 
         Assert.Equal(_theirs.Received[1].Path, _ours.Received[1].Path);
         Assert.Equal(_theirs.Received[1].Body.ToJsonString(), _ours.Received[1].Body.ToJsonString());
         Assert.Equal("closed", Assert.Single(_ours.Alerts).Status);
         Assert.Equal("closed", Assert.Single(_theirs.Alerts).Status);
-    }
-
-    /// <summary>Posts the two alerts to both; resolved ones end a second ago by each one's clock (ours is a test clock).</summary>
-    private async Task SendAsync(DateTimeOffset startsAt, bool resolved)
-    {
-        await _alertmanager.PostAlertsAsync(Alerts(startsAt, resolved ? DateTimeOffset.UtcNow.AddSeconds(-1) : null));
-        using var ours = await _stack.Http.PostAsync("api/v2/alerts?code=local-function-key",
-            new StringContent(Alerts(startsAt, resolved ? _stack.Time.GetUtcNow().AddSeconds(-1) : null), System.Text.Encoding.UTF8, "application/json"));
-        ours.EnsureSuccessStatusCode();
-    }
-
-    private static string Alerts(DateTimeOffset startsAt, DateTimeOffset? endsAt)
-    {
-        static string Time(DateTimeOffset t) => t.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
-        var ends = endsAt is { } e ? $",\"endsAt\":\"{Time(e)}\"" : string.Empty;
-        return $$"""
-            [{"labels":{"alertname":"DiskFull","severity":"critical","instance":"m1","job":"fly"},
-              "annotations":{"summary":"Disk on m1 is full"},"startsAt":"{{Time(startsAt)}}"{{ends}},"generatorURL":"http://prometheus/graph?g0.expr=disk"},
-             {"labels":{"alertname":"DiskFull","severity":"critical","instance":"m2","job":"fly"},
-              "annotations":{"summary":"Disk on m2 is full"},"startsAt":"{{Time(startsAt)}}"{{ends}},"generatorURL":"http://prometheus/graph?g0.expr=disk"}]
-            """;
     }
 
     private Task WaitForAsync(int requests) =>

@@ -8,12 +8,29 @@ namespace Alerting.Integration.Tests.Parity;
 /// </summary>
 internal static class ReceiverParity
 {
-    /// <summary>Posts the two alerts to both; resolved ones end a second ago by each one's clock (ours is a test clock).</summary>
-    public static async Task SendAsync(RealAlertmanager alertmanager, AlertingStack stack, DateTimeOffset startsAt, bool resolved)
+    /// <summary>
+    /// A startsAt whose group_wait is not yet over on either side: a second or two ahead of real time.
+    /// Alertmanager flushes a new group at once when its first alert's startsAt + group_wait is already
+    /// past (dispatch.go's aggrGroup.insert), which can run before the POST's second alert is inserted:
+    /// it then sends the first alert alone and both a group_interval later. An older startsAt made that
+    /// race this test's, not the notifier's (CI saw Alertmanager send 4 Discord messages for one flush).
+    /// </summary>
+    public static DateTimeOffset FreshStartsAt() => DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 2);
+
+    /// <summary>
+    /// Posts the alerts (the two DiskFull ones unless <paramref name="alerts"/> renders others) to both.
+    /// Resolved ones end a second ago by each side's clock (ours is a test clock), but never before they
+    /// start: both reject an alert that ends before it starts.
+    /// </summary>
+    public static async Task SendAsync(RealAlertmanager alertmanager, AlertingStack stack, DateTimeOffset startsAt, bool resolved,
+        Func<DateTimeOffset, DateTimeOffset?, string>? alerts = null)
     {
-        await alertmanager.PostAlertsAsync(Alerts(startsAt, resolved ? DateTimeOffset.UtcNow.AddSeconds(-1) : null));
+        alerts ??= Alerts;
+        DateTimeOffset? EndsAt(DateTimeOffset now) =>
+            resolved ? (now.AddSeconds(-1) > startsAt ? now.AddSeconds(-1) : startsAt.AddSeconds(1)) : null;
+        await alertmanager.PostAlertsAsync(alerts(startsAt, EndsAt(DateTimeOffset.UtcNow)));
         using var ours = await stack.Http.PostAsync("api/v2/alerts?code=local-function-key",
-            new StringContent(Alerts(startsAt, resolved ? stack.Time.GetUtcNow().AddSeconds(-1) : null), System.Text.Encoding.UTF8, "application/json"));
+            new StringContent(alerts(startsAt, EndsAt(stack.Time.GetUtcNow())), System.Text.Encoding.UTF8, "application/json"));
         ours.EnsureSuccessStatusCode();
     }
 

@@ -68,14 +68,14 @@ public sealed class WeChatParityTests : IAsyncLifetime
     [Fact]
     public async Task Token_and_message_requests_match_the_real_alertmanager_firing_and_resolved()
     {
-        var startsAt = _stack.Time.GetUtcNow().AddMinutes(-3);
-        await SendAsync(startsAt, resolved: false);
+        var startsAt = ReceiverParity.FreshStartsAt();
+        await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: false, Alerts);
         await WaitForAsync(2);
 
         AssertSame(0, 2);
 
         _stack.Time.Advance(TimeSpan.FromMinutes(2));
-        await SendAsync(startsAt, resolved: true);
+        await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: true, Alerts);
         await WaitForAsync(3);
         // The first integration keeps send_resolved: false, so the resolved round is one message on both sides.
         AssertSame(2, 3);
@@ -95,15 +95,6 @@ public sealed class WeChatParityTests : IAsyncLifetime
         var theirs = Round(_theirs, from, to);
         Assert.Equal(to - from, theirs.Length);
         Assert.Equal(theirs, Round(_ours, from, to));
-    }
-
-    /// <summary>Posts the two alerts to both; resolved ones end a second ago by each one's clock (ours is a test clock).</summary>
-    private async Task SendAsync(DateTimeOffset startsAt, bool resolved)
-    {
-        await _alertmanager.PostAlertsAsync(Alerts(startsAt, resolved ? DateTimeOffset.UtcNow.AddSeconds(-1) : null));
-        using var ours = await _stack.Http.PostAsync("api/v2/alerts?code=local-function-key",
-            new StringContent(Alerts(startsAt, resolved ? _stack.Time.GetUtcNow().AddSeconds(-1) : null), System.Text.Encoding.UTF8, "application/json"));
-        ours.EnsureSuccessStatusCode();
     }
 
     private static string Alerts(DateTimeOffset startsAt, DateTimeOffset? endsAt)

@@ -67,7 +67,7 @@ public sealed class WebexParityTests : IAsyncLifetime
     [Fact]
     public async Task Firing_and_resolved_messages_match_the_real_alertmanager()
     {
-        var startsAt = _stack.Time.GetUtcNow().AddMinutes(-3);
+        var startsAt = ReceiverParity.FreshStartsAt();
         await ReceiverParity.SendAsync(_alertmanager, _stack, startsAt, resolved: false);
         await ReceiverParity.BothReceiveAsync(_stack, "Webex", 2, () => _theirs.Received.Count, () => _ours.Received.Count);
 
