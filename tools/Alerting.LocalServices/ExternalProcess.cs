@@ -58,9 +58,11 @@ public sealed class ExternalProcess : IAsyncDisposable
     /// Starts a process that listens on <paramref name="portCount"/> fresh loopback ports and waits until all of them
     /// accept connections. A port picked by <see cref="FreePort"/> is only free when it is picked: another process can
     /// bind it before ours does (EADDRINUSE), so a process that exits before it is listening is started again on new
-    /// ports, a bounded number of times.
+    /// ports, a bounded number of times. A peer that can tell whether the listener on its port is its own (an empty
+    /// in-memory store, a log line saying it bound) passes <paramref name="isOurs"/>: false also means start again.
     /// </summary>
-    public static async Task<(ExternalProcess Process, int[] Ports)> StartListeningAsync(int portCount, Func<int[], ExternalProcess> start, int attempts = 4)
+    public static async Task<(ExternalProcess Process, int[] Ports)> StartListeningAsync(int portCount, Func<int[], ExternalProcess> start, int attempts = 4,
+        Func<ExternalProcess, int[], Task<bool>>? isOurs = null)
     {
         ArgumentNullException.ThrowIfNull(start);
         for (var attempt = 1; ; attempt++)
@@ -78,6 +80,10 @@ public sealed class ExternalProcess : IAsyncDisposable
                 if (process.HasExited)
                 {
                     throw new InvalidOperationException($"process exited with {process._process.ExitCode}: {process.Output}");
+                }
+                if (isOurs is not null && !await isOurs(process, ports).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException($"another process answers on port {string.Join(", ", ports)}: {process.Output}");
                 }
                 return (process, ports);
             }

@@ -44,4 +44,23 @@ public sealed class ExternalProcessStartTests
         Assert.Contains("cannot bind", error.Message, StringComparison.Ordinal);
         Assert.Contains("exited with 3", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_peer_that_finds_someone_else_on_its_port_is_started_again_on_new_ports()
+    {
+        var checkedPorts = new List<int>();
+        var (process, ports) = await ExternalProcess.StartListeningAsync(1,
+            p => ExternalProcess.Start("/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", $"{p[0]}"),
+            // The first listener reached is taken for someone else's, as a peer with stored state would be.
+            isOurs: (_, p) =>
+            {
+                checkedPorts.Add(p[0]);
+                return Task.FromResult(checkedPorts.Count > 1);
+            });
+        await using var _ = process;
+
+        Assert.Equal(2, checkedPorts.Count);
+        Assert.Equal(checkedPorts[1], ports[0]);
+        Assert.False(process.HasExited);
+    }
 }

@@ -288,35 +288,26 @@ public sealed class PushgatewayApiTests : IAsyncLifetime
     /// <summary>
     /// A fresh, in-memory Pushgateway of our own. Other test runs on this machine start peers on free ports
     /// too; if one took the port first, ours exits with "address already in use" and we would talk to
-    /// theirs, so check that the gateway we reach is empty and ours, and retry on another port otherwise.
+    /// theirs, so the gateway we reach must say it bound the port and hold no pushes yet.
     /// </summary>
     private static async Task<(ExternalProcess Process, HttpClient Client)> StartPushgatewayAsync()
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = ExternalProcess.FreePort();
+        var (process, ports) = await ExternalProcess.StartListeningAsync(1,
             // Debian's build persists to /var/lib/prometheus/pushgateway.data by default: keep ours in memory.
-            var process = ExternalProcess.Start("/usr/bin/prometheus-pushgateway", $"--web.listen-address=127.0.0.1:{port}", "--persistence.file=");
-            var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            try
+            ports => ExternalProcess.Start("/usr/bin/prometheus-pushgateway", $"--web.listen-address=127.0.0.1:{ports[0]}", "--persistence.file="),
+            isOurs: async (process, ports) =>
             {
-                await process.WaitForPortAsync(port);
-                // Someone else's listener also answers on the port: ours says it bound it, or says why not.
                 await Eventually.UntilAsync("our pushgateway to report that it listens or that it failed",
                     () => process.Output.Contains("msg=\"Listening on\"", StringComparison.Ordinal) || process.Output.Contains("address already in use", StringComparison.Ordinal) || process.HasExited,
                     TimeSpan.FromSeconds(10), () => process.Output);
-                if (!process.Output.Contains("address already in use", StringComparison.Ordinal) && PushedSeries(await client.GetStringAsync("metrics")).Count == 0)
+                if (process.Output.Contains("address already in use", StringComparison.Ordinal))
                 {
-                    return (process, client);
+                    return false;
                 }
-            }
-            catch (InvalidOperationException) when (attempt < 3)
-            {
-            }
-            client.Dispose();
-            await process.DisposeAsync();
-            Assert.True(attempt < 3, "could not start a private prometheus-pushgateway");
-        }
+                using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}/") };
+                return PushedSeries(await client.GetStringAsync("metrics")).Count == 0;
+            });
+        return (process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}/") });
     }
 
     private static async Task<(HttpStatusCode Status, string Text)> SendAsync(HttpClient http, string method, string path, string? body)
