@@ -78,6 +78,26 @@ public sealed record ChannelReport(string Channel, int Expected, int Lost, int D
 {
     /// <summary>The lost alerts as "id (flow, started at)", so a failed run says where to look in the app's log.</summary>
     public IReadOnlyList<string> LostAlerts { get; init; } = [];
+
+    /// <summary>The slowest deliveries, each with the kills and outages that began while it waited.</summary>
+    public IReadOnlyList<SlowDelivery> Slowest { get; init; } = [];
+
+    /// <summary>Of every delivery, the one with the largest delay beyond the median per disruption it waited through.</summary>
+    public SlowDelivery? WorstPerDisruption { get; init; }
+}
+
+/// <summary>
+/// One alert's first delivery in a channel and the disruptions that began between its start and that delivery:
+/// an alert that waited through nine kills was not delayed by one kill nine times over.
+/// </summary>
+public sealed record SlowDelivery(string Id, string Flow, TimeSpan Latency, int Kills, int Outages)
+{
+    /// <summary>Its delay beyond the channel's median, shared out over the disruptions it waited through (all of it when none).</summary>
+    public TimeSpan ExtraPerDisruption(TimeSpan median) =>
+        Latency <= median ? TimeSpan.Zero : (Latency - median) / Math.Max(1, Kills + Outages);
+
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Id} ({Flow}) {Latency.TotalSeconds:F1} s through {Kills} kills and {Outages} outages");
 }
 
 public sealed record ChaosReport(
@@ -142,7 +162,15 @@ public sealed record ChaosReport(
         sb.AppendLine(CultureInfo.InvariantCulture, $"re-send batches: {Resends.Sent}, not taken by the app: {Resends.Dropped}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"silenced alerts notified: {SilencedNotified}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"acknowledged alerts paged afterwards: {AcknowledgedThenPaged}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"largest extra delay a kill caused: {LargestExtraDelay.TotalSeconds:F1} s");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"largest extra delay (slowest delivery minus the median): {LargestExtraDelay.TotalSeconds:F1} s");
+        foreach (var c in Channels.Where(c => c.Slowest.Count > 0))
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"slowest in {c.Channel}: {string.Join("; ", c.Slowest)}");
+            if (c.WorstPerDisruption is { } worst)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"  largest delay beyond the median per disruption waited through, {c.Channel}: {worst.ExtraPerDisruption(c.MedianLatency).TotalSeconds:F1} s ({worst})");
+            }
+        }
         if (Outages > 0)
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"warning/error log lines about storage per outage: {(double)OutageErrorLines / Outages:F1}");
@@ -783,7 +811,7 @@ public sealed class ChaosRun : IAsyncDisposable
         var seen = await SeenAsync().ConfigureAwait(false);
         var (emails, slack) = (seen.Emails, seen.Slack);
         var notified = _alerts.Values.Where(a => a.Flow != Flow.Silenced).ToArray();
-        var channels = seen.Channels.Select(c => Channel(c.Name, notified, c.Deliveries)).ToList();
+        var channels = seen.Channels.Select(c => Channel(c.Name, notified, c.Deliveries, _disruptions)).ToList();
         var extra = DuplicateAttribution.Attribute(
             seen.Channels.SelectMany(c => notified.Select(a => new AlertDeliveries(c.Name, a.Id, [.. c.Deliveries(a)], seen.Resolves(a)))),
             _disruptions, QueueLease);
@@ -806,8 +834,10 @@ public sealed class ChaosRun : IAsyncDisposable
         };
     }
 
-    private static ChannelReport Channel(string name, IReadOnlyList<ChaosAlert> alerts, Func<ChaosAlert, IEnumerable<DateTimeOffset>> deliveries)
+    private static ChannelReport Channel(string name, IReadOnlyList<ChaosAlert> alerts, Func<ChaosAlert, IEnumerable<DateTimeOffset>> deliveries,
+        IReadOnlyList<Disruption> disruptions)
     {
+        var slow = new List<SlowDelivery>();
         var lost = 0;
         var lostAlerts = new List<string>();
         var duplicated = 0;
@@ -828,13 +858,19 @@ public sealed class ChaosRun : IAsyncDisposable
                 withDuplicates++;
             }
             latencies.Add(times[0] - a.StartedAt);
+            var waited = disruptions.Where(d => d.From >= a.StartedAt && d.From < times[0]).ToArray();
+            slow.Add(new SlowDelivery(a.Id, a.Flow.ToString(), times[0] - a.StartedAt,
+                waited.Count(d => d.Kind == DisruptionKind.Kill), waited.Count(d => d.Kind == DisruptionKind.Outage)));
         }
         latencies.Sort();
+        var median = latencies.Count == 0 ? TimeSpan.Zero : latencies[latencies.Count / 2];
         return new ChannelReport(name, alerts.Count, lost, duplicated, withDuplicates,
             latencies.Count == 0 ? TimeSpan.Zero : latencies[latencies.Count / 2],
             latencies.Count == 0 ? TimeSpan.Zero : latencies[^1])
         {
             LostAlerts = lostAlerts,
+            Slowest = [.. slow.OrderByDescending(d => d.Latency).Take(5)],
+            WorstPerDisruption = slow.MaxBy(d => d.ExtraPerDisruption(median)),
         };
     }
 
