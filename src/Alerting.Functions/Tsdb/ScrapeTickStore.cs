@@ -25,6 +25,9 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     private const int MaxBucketLists = 512;
     private const int ParallelLists = 8;
 
+    /// <summary>The id part of a shard tick's name: fixed, so the tick and the shard alone name the blob.</summary>
+    private const string OnceId = "once";
+
     private BlobContainerClient Container => blobs.GetBlobContainerClient(StorageNames.SamplesContainer);
 
     public Task<string> WriteAsync(ScrapeTick tick, CancellationToken ct)
@@ -48,7 +51,23 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
         // A shard's tick names its shard, so readers pick each shard's latest tick as staleness context.
-        var name = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{ShardPart(shard)}{Guid.NewGuid():N}.bin";
+        // It has one name per tick and shard, created only if absent: when a shard's lease ran out mid-scrape
+        // and a second instance took the message, both scrape but only the first write lands (the 3-host
+        // fan-out check stored 2 of 10 shards twice in a warm-up tick with random names).
+        if (!shard.IsWhole)
+        {
+            var once = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{ShardPart(shard)}{OnceId}.bin";
+            try
+            {
+                await Container.GetBlobClient(once).UploadAsync(encoded, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, ct).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // Already stored by the other taker (or by our own retried request whose answer was lost).
+            }
+            return once;
+        }
+        var name = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{Guid.NewGuid():N}.bin";
         await Container.UploadBlobAsync(name, encoded, ct).ConfigureAwait(false);
         return name;
     }

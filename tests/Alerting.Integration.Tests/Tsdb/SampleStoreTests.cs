@@ -1,3 +1,4 @@
+using Alerting.Core.FanOut;
 using Alerting.Core.Model;
 using Alerting.Core.Tsdb;
 using Alerting.Core.Tsdb.Compaction;
@@ -78,6 +79,29 @@ public sealed class SampleStoreTests(AzuriteFixture azurite) : IClassFixture<Azu
         manifest = (await h.Manifests.ReadAsync(CancellationToken.None)).Manifest;
         Assert.Equal(manifest.Blocks.Select(b => b.Ulid).Order(StringComparer.Ordinal), await BlockFoldersAsync(h));
         await AssertSameAsync(reference, h, origin, h.Now);
+    }
+
+    [Fact]
+    public async Task A_shard_tick_written_by_two_takers_of_its_message_is_stored_once()
+    {
+        await using var a = await StoreHarness.StartAsync(azurite.Azurite);
+        await using var b = await StoreHarness.StartAsync(azurite.Azurite, a.Time, clean: false);
+        var shard = new ScrapeShard(3, 10);
+        ScrapeTick Scraped(double value) => new("fleet", a.Now, [new TargetSamples("m1:9100", [new(Labels.From(("__name__", "up"), ("instance", "m1:9100"), ("job", "fleet")), value, a.Now)])])
+        {
+            Shard = shard,
+        };
+
+        // Both instances scraped the shard (the first one's lease ran out mid-scrape) and write at once; a third write
+        // is the first one's storage retry after its answer was lost.
+        var names = await Task.WhenAll(a.Log.WriteAsync(Scraped(1), CancellationToken.None), b.Log.WriteAsync(Scraped(1), CancellationToken.None));
+        await a.Log.WriteAsync(Scraped(1), CancellationToken.None);
+
+        var stored = await a.Log.ListAsync(long.MinValue, long.MaxValue / 2, CancellationToken.None);
+        Assert.Equal(names[0], Assert.Single(stored).Name);
+        Assert.Equal(names[0], names[1]);
+        Assert.True(await b.Log.ShardWrittenAsync("fleet", a.Now, shard, CancellationToken.None));
+        Assert.False(await b.Log.ShardWrittenAsync("fleet", a.Now, new ScrapeShard(4, 10), CancellationToken.None));
     }
 
     [Fact]
