@@ -56,7 +56,7 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
         // fan-out check stored 2 of 10 shards twice in a warm-up tick with random names).
         if (!shard.IsWhole)
         {
-            var once = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{ShardPart(shard)}{OnceId}.bin";
+            var once = $"{Stem(job, timestampMs, shard)}{OnceId}.bin";
             try
             {
                 await Container.GetBlobClient(once).UploadAsync(encoded, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, ct).ConfigureAwait(false);
@@ -67,7 +67,7 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
             }
             return once;
         }
-        var name = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{Guid.NewGuid():N}.bin";
+        var name = $"{Stem(job, timestampMs, shard)}{Guid.NewGuid():N}.bin";
         await Container.UploadBlobAsync(name, encoded, ct).ConfigureAwait(false);
         return name;
     }
@@ -79,13 +79,17 @@ public sealed class ScrapeTickStore(BlobServiceClient blobs, StorageInitializer 
     public async Task<bool> ShardWrittenAsync(string job, long timestampMs, ScrapeShard shard, CancellationToken ct)
     {
         await init.EnsureAsync(ct).ConfigureAwait(false);
-        var prefix = $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{ShardPart(shard)}";
-        await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct).ConfigureAwait(false))
+        // A listing by the stem, not a lookup of the one name: ticks written before shard names were fixed have random ids.
+        await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, Stem(job, timestampMs, shard), ct).ConfigureAwait(false))
         {
             return true;
         }
         return false;
     }
+
+    /// <summary>A tick's blob name up to its id, <c>ticks/&lt;bucket&gt;/&lt;job&gt;/&lt;ms&gt;-[s&lt;i&gt;of&lt;n&gt;-]</c>: what the writer names and the redelivery check lists.</summary>
+    private static string Stem(string job, long timestampMs, ScrapeShard shard) =>
+        $"{Prefix}{Bucket(timestampMs)}/{Escape(job)}/{Stamp(timestampMs)}-{ShardPart(shard)}";
 
     private static string ShardPart(ScrapeShard shard) =>
         shard.IsWhole ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"{TickRef.ShardMarker}{shard.Index}of{shard.Count}-");
