@@ -79,7 +79,7 @@ public sealed class ExternalProcess : IAsyncDisposable
                 await Task.Delay(200).ConfigureAwait(false);
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"process exited with {process._process.ExitCode}: {process.Output}");
+                    throw await process.ExitedAsync().ConfigureAwait(false);
                 }
                 if (isOurs is not null && !await isOurs(process, ports).ConfigureAwait(false))
                 {
@@ -99,6 +99,24 @@ public sealed class ExternalProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The error for a process that exited, with all it printed: the exit is seen before the last redirected
+    /// lines are read, so wait (bounded) for the output to end first, or the message can lack the reason.
+    /// </summary>
+    private async Task<InvalidOperationException> ExitedAsync()
+    {
+        using var outputEnd = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _process.WaitForExitAsync(outputEnd.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A child that inherited the pipes can hold them open: report what was read so far.
+        }
+        return new InvalidOperationException($"process exited with {_process.ExitCode}: {Output}");
+    }
+
     /// <summary>Waits (bounded) until the port accepts connections, failing with the process output.</summary>
     public async Task WaitForPortAsync(int port, TimeSpan? timeout = null)
     {
@@ -108,7 +126,7 @@ public sealed class ExternalProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"process exited with {_process.ExitCode}: {Output}");
+                throw await ExitedAsync().ConfigureAwait(false);
             }
             try
             {
