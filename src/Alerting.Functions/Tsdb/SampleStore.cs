@@ -27,6 +27,12 @@ public sealed partial class SampleStore(
     private readonly HashSet<string> _damaged = new(StringComparer.Ordinal);
     private Head? _head;
 
+    /// <summary>Callers of <see cref="QuerierAsync"/> so far, numbered as they arrive.</summary>
+    private long _arrivals;
+
+    /// <summary>The last arrival number a finished catch-up covers: it began after they arrived, so it saw all they would.</summary>
+    private long _coveredArrivals;
+
     /// <summary>Ticks before this were listed in an earlier catch-up (less a margin for late writers).</summary>
     private long _listedThrough = long.MinValue;
 
@@ -61,10 +67,19 @@ public sealed partial class SampleStore(
         {
             selection = SeriesSelection.All;
         }
+        var arrival = Interlocked.Increment(ref _arrivals);
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var range = (long)options.Value.BlockDuration.TotalMilliseconds;
+            // Catch-ups are shared: one that began after this caller arrived listed and read everything this
+            // caller's own would have, so concurrent evaluations on one instance wait for one listing instead
+            // of each making their own in turn (a listing spans minutes of ticks, thousands of blobs at scale).
+            if (arrival <= _coveredArrivals && _head is { } current && current.Selection.Fingerprint == selection.Fingerprint)
+            {
+                return Querier(current, _watermark, range, ct);
+            }
+            _coveredArrivals = Interlocked.Read(ref _arrivals);
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             // A warm head lists the log while the manifest is read (two round trips at once): the watermark
             // only moves forward, so listing from the last one's start covers what the new one needs.
@@ -96,13 +111,24 @@ public sealed partial class SampleStore(
             _watermark = watermark;
             await CatchUpAsync(head, watermark, range, now, listed, ct).ConfigureAwait(false);
             TrimCaches();
-            var readers = _readers.Where(r => !_damaged.Contains(r.Key)).Select(r => r.Value).ToArray();
-            return new TsdbQuerier(readers, head, watermark, () => FullHead(watermark, range, ct), ReportBlock);
+            return Querier(head, watermark, range, ct);
+        }
+        catch
+        {
+            // A failed catch-up covers nobody: the callers that arrived before it try their own.
+            _coveredArrivals = 0;
+            throw;
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private TsdbQuerier Querier(Head head, long watermark, long range, CancellationToken ct)
+    {
+        var readers = _readers.Where(r => !_damaged.Contains(r.Key)).Select(r => r.Value).ToArray();
+        return new TsdbQuerier(readers, head, watermark, () => FullHead(watermark, range, ct), ReportBlock);
     }
 
     /// <summary>

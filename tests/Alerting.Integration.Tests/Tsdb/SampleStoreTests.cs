@@ -372,4 +372,32 @@ public sealed class SampleStoreTests(AzuriteFixture azurite) : IClassFixture<Azu
         var later = await h.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None);
         Assert.Equal([(ahead, 7.0)], later.Select(matcher, origin, ahead).SelectMany(s => s.Samples).Select(x => (x.TimestampMs, x.Value)));
     }
+
+    [Fact]
+    public async Task Concurrent_evaluations_on_one_instance_share_a_catch_up_and_a_later_one_still_sees_a_new_tick()
+    {
+        await using var h = await StoreHarness.StartAsync(azurite.Azurite);
+        var origin = h.Now;
+        await WriteTicksAsync(h, 3, origin);
+        await h.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None);
+        var before = h.Faults.Lists;
+        await h.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None);
+        var perCatchUp = h.Faults.Lists - before;
+        Assert.True(perCatchUp >= 1, "a warm catch-up lists the tick log");
+
+        // Eight evaluations arrive at once: the first catches up, the second's catch-up begins after all the
+        // others arrived and covers them.
+        before = h.Faults.Lists;
+        var queriers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => h.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None)));
+        Assert.Equal(2 * perCatchUp, h.Faults.Lists - before);
+        var up = new[] { new LabelMatcher(MatcherType.Equal, "__name__", "up") };
+        Assert.All(queriers, q => Assert.Equal(3, q.Select(up, origin, h.Now).Count()));
+
+        // A tick written after those catch-ups is seen by the next caller: it arrived after they began.
+        var matcher = new[] { new LabelMatcher(MatcherType.Equal, "__name__", "late") };
+        var sample = new CollectedSample(Labels.From(("__name__", "late"), ("job", "other")), 5, h.Now);
+        await h.Log.WriteAsync(new ScrapeTick("other", h.Now, [new TargetSamples("w", [sample])]), CancellationToken.None);
+        var next = await h.Samples.QuerierAsync(SeriesSelection.All, CancellationToken.None);
+        Assert.Equal([(h.Now, 5.0)], next.Select(matcher, origin, h.Now).SelectMany(s => s.Samples).Select(x => (x.TimestampMs, x.Value)));
+    }
 }

@@ -147,6 +147,11 @@ internal sealed class BlobFaults : HttpPipelinePolicy
 
     public int Injected { get; private set; }
 
+    private int _lists;
+
+    /// <summary>Container listings made so far (each a round trip that pages through the tick log's names).</summary>
+    public int Lists => Volatile.Read(ref _lists);
+
     /// <summary>The next <paramref name="count"/> requests matching <paramref name="when"/> fail with 503.</summary>
     public void FailNext(Func<Request, bool> when, int count = 1)
     {
@@ -174,6 +179,10 @@ internal sealed class BlobFaults : HttpPipelinePolicy
 
     private void Check(HttpMessage message)
     {
+        if (message.Request.Method == RequestMethod.Get && message.Request.Uri.Query.Contains("comp=list", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _lists);
+        }
         if (_fail is { } f && _remaining > 0 && f(message.Request))
         {
             _remaining--;
