@@ -68,7 +68,11 @@ public static class EvaluationPlanner
             {
                 continue;
             }
-            var missed = g.LastEvaluatedAt is { } l && g.Interval > TimeSpan.Zero ? Math.Max(0, (int)((slot - l).Ticks / g.Interval.Ticks) - 1) : 0;
+            // Counted from the slot the last evaluation was for, not its time: a group is evaluated after its slot
+            // began (the planning run's time), so the time alone would hide the slot just skipped.
+            var missed = g.LastEvaluatedAt is { } l && g.Interval > TimeSpan.Zero
+                ? Math.Max(0, (int)((slot - Slot(g.File, g.Name, g.Interval, l)).Ticks / g.Interval.Ticks) - 1)
+                : 0;
             work.Add(new GroupEvaluationWork(g.File, g.Name, slot, now, missed));
         }
         return work;

@@ -73,6 +73,16 @@ public sealed class EvaluationPlannerTests
     }
 
     [Fact]
+    public void A_slot_skipped_is_counted_when_the_last_evaluation_ran_late_in_its_own_slot()
+    {
+        var slot = EvaluationPlanner.Slot("f.yml", "a", Minute, Now);
+        // Evaluated 50 s into the slot two before this one; the slot in between was never evaluated.
+        var lastRun = slot - (2 * Minute) + TimeSpan.FromSeconds(50);
+        var work = Assert.Single(EvaluationPlanner.Plan([new GroupSchedule("f.yml", "a", Minute, lastRun)], Now));
+        Assert.Equal(1, work.Missed);
+    }
+
+    [Fact]
     public void A_message_evaluates_once_then_duplicates_and_late_copies_do_nothing()
     {
         var slot = EvaluationPlanner.Slot("f.yml", "a", Minute, Now);
