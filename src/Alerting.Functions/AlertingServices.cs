@@ -91,6 +91,7 @@ public static class AlertingServices
 
         // Self-monitoring: the app's own metrics (GET /api/metrics/self) and the dead man's switch.
         services.AddSingleton<Telemetry.SelfMetrics>();
+        services.AddHostedService<Telemetry.SelfMetricsStart>();
         services.AddOptions<Heartbeats.HeartbeatOptions>().Bind(configuration.GetSection(Heartbeats.HeartbeatOptions.Section));
         services.AddSingleton<Heartbeats.HeartbeatStore>();
         services.AddSingleton<Heartbeats.DeadMansSwitch>();

@@ -61,6 +61,23 @@ public sealed class IngestTests : IAsyncLifetime
         Assert.Equal(1, await QueuedAlertsAsync());
     }
 
+    [Fact]
+    public async Task The_apps_own_metrics_count_what_it_handled_before_they_were_first_read()
+    {
+        var response = await _stack.Http.PostAsync("api/v2/alerts" + Key, Json("""[{"labels":{"alertname":"Counted","severity":"warning"}}]"""));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        for (var i = 0; i < 5 && !_stack.SlackTitles().Any(t => t.Contains("Counted", StringComparison.Ordinal)); i++)
+        {
+            await _stack.DrainAsync();
+            _stack.Time.Advance(TimeSpan.FromSeconds(15));
+        }
+        Assert.Contains(_stack.SlackTitles(), t => t.Contains("Counted", StringComparison.Ordinal));
+
+        var metrics = await _stack.Http.GetStringAsync(new Uri("api/metrics/self" + Key, UriKind.Relative));
+        Assert.Matches(@"(?m)^alerting_notifications_sent_total\{integration=""slack""\} [1-9]", metrics);
+        Assert.Matches(@"(?m)^alerting_queue_message_age_seconds_count\{queue=""notifications""\} [1-9]", metrics);
+    }
+
     [Theory]
     [InlineData("{\"version\":\"4\",\"alerts\":[", "malformed JSON")]
     [InlineData("{\"version\":\"4\"}", "alerts\\\" is required")]
