@@ -45,6 +45,7 @@ public sealed partial class RuleRunner(
         var last = new DateTimeOffset?[groups.Length];
         await Parallel.ForEachAsync(Enumerable.Range(0, groups.Length), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
             last[i] = await state.LastEvaluatedAsync(groups[i], token).ConfigureAwait(false)).ConfigureAwait(false);
+        var read = time.GetUtcNow();
         var plan = EvaluationPlanner.Plan(groups.Select((g, i) => new GroupSchedule(g.File, g.Name, g.Interval, last[i])), now);
         await Parallel.ForEachAsync(plan, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (work, token) =>
         {
@@ -54,6 +55,7 @@ public sealed partial class RuleRunner(
             }
             await queues.SendAsync(StorageNames.EvaluationsQueue, work, token).ConfigureAwait(false);
         }).ConfigureAwait(false);
+        LogPlanned(logger, plan.Count, groups.Length, (read - now).TotalMilliseconds, (time.GetUtcNow() - read).TotalMilliseconds);
         await deadMansSwitch.OnEvaluationAsync(succeeded: true, ct).ConfigureAwait(false);
         return plan;
     }
@@ -166,6 +168,9 @@ public sealed partial class RuleRunner(
             yield return batch;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Planned {Messages} evaluations of {Groups} groups: states read in {ReadMs:0} ms, messages sent in {SendMs:0} ms")]
+    private static partial void LogPlanned(ILogger logger, int messages, int groups, double readMs, double sendMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Evaluated group {Group}: {Firing} firing, {Pending} pending, {Sent} sent")]
     private static partial void LogEvaluated(ILogger logger, string group, int firing, int pending, int sent);
