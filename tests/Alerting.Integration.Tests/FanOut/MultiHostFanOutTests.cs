@@ -9,10 +9,10 @@ using Xunit.Abstractions;
 namespace Alerting.Integration.Tests.FanOut;
 
 /// <summary>
-/// Scrape and evaluation fanned out over two local hosts, separate processes on one Azurite: 300 targets
+/// Scrape and evaluation fanned out over two and three local hosts, separate processes on one Azurite: 300 targets
 /// (one in-process fleet server, told apart by a relabelled <c>target</c> parameter) in shards of 50, and
 /// 20 rule groups each recording a series and firing one alert. One host is killed with SIGKILL while it
-/// scrapes; the other finishes its shards. The tick log and the Slack fake are the evidence: every target
+/// scrapes; the others finish its shards. The tick log and the Slack fake are the evidence: every target
 /// stored exactly once per tick, every group evaluated at most once per slot and at every slot but around
 /// the kill, every alert notified exactly once.
 /// </summary>
@@ -23,8 +23,10 @@ public sealed class MultiHostFanOutTests(ITestOutputHelper output)
     private const int QueueLeaseSeconds = 4;
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
-    [Fact]
-    public async Task Two_hosts_share_the_ticks_and_groups_and_the_survivor_finishes_a_killed_hosts_shards()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Hosts_share_the_ticks_and_groups_and_the_survivors_finish_a_killed_hosts_shards(int hostCount)
     {
         await using var azurite = await Azurite.StartAsync();
         await using var slack = await SlackWebhookFake.StartAsync();
@@ -35,24 +37,28 @@ public sealed class MultiHostFanOutTests(ITestOutputHelper output)
         var settings = await HostProcess.WriteSettingsAsync(dir, azurite.ConnectionString, FanOutScenario.HostSettings(dir, shardSize: 50));
 
         // A short queue lease, so a killed host's shards come back within the tick (Azure's listener: 10 min).
-        var hosts = new[] { await HostProcess.StartAsync(settings, QueueLeaseSeconds), await HostProcess.StartAsync(settings, QueueLeaseSeconds) };
+        var hosts = new List<HostProcess>();
+        for (var i = 0; i < hostCount; i++)
+        {
+            hosts.Add(await HostProcess.StartAsync(settings, QueueLeaseSeconds));
+        }
         try
         {
             var samples = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("samples");
-            // Two complete ticks, then kill host 1 while the next tick is being scraped: when that tick's first shard
+            // Two complete ticks, then kill the last host while the next tick is being scraped: when that tick's first shard
             // is stored, its plan is in the queue (a plan killed before it was sent is lost with its host and the tick
             // after covers it, so a fixed delay after the occurrence could land before the plan on a loaded machine),
-            // and the other shards are still being scraped, some of them by host 1.
+            // and the other shards are still being scraped, some of them by that host.
             await WaitForAsync(async () => (await FanOutScenario.FleetTicksAsync(samples)).Select(t => t.Ts).Distinct().Count() >= 2, TimeSpan.FromSeconds(90), "two fleet ticks");
             var before = (await FanOutScenario.FleetTicksAsync(samples)).Max(t => t.Ts);
             var killed = 0L;
             await WaitForAsync(async () => (killed = (await FanOutScenario.FleetTicksAsync(samples)).Select(t => t.Ts).Where(ts => ts > before).DefaultIfEmpty().Min()) > 0,
                 TimeSpan.FromSeconds(60), "the next tick's first shard");
             var killedAt = DateTimeOffset.UtcNow;
-            await hosts[1].Process.DisposeAsync();
-            output.WriteLine($"killed host 1 at {killedAt:HH:mm:ss.fff}, during the tick stamped {DateTimeOffset.FromUnixTimeMilliseconds(killed):HH:mm:ss.fff}");
+            await hosts[^1].Process.DisposeAsync();
+            output.WriteLine($"killed host {hostCount - 1} at {killedAt:HH:mm:ss.fff}, during the tick stamped {DateTimeOffset.FromUnixTimeMilliseconds(killed):HH:mm:ss.fff}");
 
-            // The survivor covers the following ticks on its own.
+            // The survivors cover the following ticks.
             await WaitForAsync(async () => (await FanOutScenario.FleetTicksAsync(samples)).Any(t => t.Ts >= killed + 25_000), TimeSpan.FromSeconds(60), "three ticks after the kill");
             await WaitForAsync(() => Task.FromResult(slack.Received.Count >= Groups), TimeSpan.FromSeconds(30), "a notification per group");
             var settledAt = DateTimeOffset.UtcNow;
@@ -64,7 +70,7 @@ public sealed class MultiHostFanOutTests(ITestOutputHelper output)
             output.WriteLine($"{byTick.Length} fleet ticks, {fleetTicks.Length} shard blobs; scrapes served {scrapes.Values.Sum()}");
             output.WriteLine($"ticks at {string.Join(", ", byTick.Select(g => DateTimeOffset.FromUnixTimeMilliseconds(g.Key).ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)))}; settled at {settledAt:HH:mm:ss.fff}");
             Assert.True(byTick.Length >= 4, $"{byTick.Length} ticks");
-            // The tick the kill interrupted is there, complete (checked below), and so are the survivor's.
+            // The tick the kill interrupted is there, complete (checked below), and so are the survivors'.
             // (A tick is stamped when its timer run plans it, just after the schedule's occurrence.)
             Assert.Contains(byTick, g => g.Key == killed);
             Assert.Contains(byTick, g => g.Key >= killed + 15_000 && g.Key < killed + 30_000);
