@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Alerting.Core.Exposition;
 using Alerting.Core.FanOut;
 using Alerting.Fakes;
 using Azure.Storage.Blobs;
@@ -11,8 +12,9 @@ namespace Alerting.ScrapeBench;
 /// Azurite, <c>targets</c> targets (one in-process server told apart by a relabelled <c>target</c> parameter) in
 /// shards of the default size, <c>groups</c> rule groups each recording a series and firing one alert routed to
 /// the Slack fake. Once warm (every group evaluated, one tick with every target; what the warm-up missed is printed
-/// apart) the host busiest at the start of the next tick is killed with SIGKILL; the others must finish its shards. Prints per tick how often each target was stored, per group its evaluations
-/// per slot, the notifications, and each host's warnings; exits non-zero on any violation.
+/// apart) the host busiest at the start of the next tick is killed with SIGKILL; the others must finish its shards.
+/// Prints per tick how often each target was stored, per group its evaluations per slot, the notifications, and
+/// each host's warnings; exits non-zero on any violation.
 /// </summary>
 internal static class FanOutCheck
 {
@@ -93,6 +95,7 @@ internal static class FanOutCheck
             var warmMs = warmAt.ToUnixTimeMilliseconds();
             // A planner killed while sending its shard messages loses the unsent ones for that tick (the next tick
             // scrapes them, as a restarted Prometheus misses a scrape); a plan a survivor finished must be complete.
+            bool IsKillTick(long ts) => ts >= killedMs && ts < killedMs + 10_000;
             var plannedBySurvivor = hosts.Where(h => h != victim).Any(h => LoggedBetween(h.Process.Output, "Planned scrape tick", killedMs, killedMs + 10_000));
             foreach (var tick in fleetTicks)
             {
@@ -101,7 +104,7 @@ internal static class FanOutCheck
                 var twice = counts.Count(c => c.Value > 1);
                 var missing = targets - counts.Count;
                 var warmUp = tick.Key < warmMs;
-                var killTick = tick.Key >= killedMs && tick.Key < killedMs + 10_000;
+                var killTick = IsKillTick(tick.Key);
                 var plannerKilled = killTick && !plannedBySurvivor;
                 var mark = plannerKilled ? " (kill; the killed host planned it)" : killTick ? " (kill)" : warmUp ? " (warm-up)" : string.Empty;
                 Console.WriteLine($"| {DateTimeOffset.FromUnixTimeMilliseconds(tick.Key):HH:mm:ss.fff}{mark} | {tick.Count()} | {once} | {missing} | {twice} |");
@@ -111,7 +114,7 @@ internal static class FanOutCheck
                     violations.Add($"tick {tick.Key}: {missing} targets missing, {twice} stored more than once");
                 }
             }
-            if (fleetTicks.Count(g => g.Key >= warmMs) < TicksAfterKill || !fleetTicks.Any(g => g.Key >= killedMs && g.Key < killedMs + 10_000))
+            if (fleetTicks.Count(g => g.Key >= warmMs) < TicksAfterKill || !fleetTicks.Any(g => IsKillTick(g.Key)))
             {
                 violations.Add($"only {fleetTicks.Length} complete ticks, or none at the kill");
             }
@@ -179,14 +182,15 @@ internal static class FanOutCheck
             {
                 var output = h.Process.Output;
                 await File.WriteAllTextAsync(Path.Combine(work, $"host-{i}.log"), output);
-                var superseded = output.Split('\n').Count(l => l.Contains("arrived after the next tick was planned", StringComparison.Ordinal));
-                var missedLines = output.Split('\n').Count(l => l.Contains("evaluations (not backfilled", StringComparison.Ordinal));
+                var lines = output.Split('\n');
+                var superseded = lines.Count(l => l.Contains("arrived after the next tick was planned", StringComparison.Ordinal));
+                var missedLines = lines.Count(l => l.Contains("evaluations (not backfilled", StringComparison.Ordinal));
                 Console.WriteLine($"host {i}: {superseded} shard messages superseded, {missedLines} plans that counted missed slots; queue ages: {(h == victim ? "(killed)" : await QueueAgesAsync(h))}");
                 var (warnings, mismatches) = h.LogCounts();
                 Console.WriteLine($"host {i}{(h == victim ? " (killed)" : string.Empty)}: {(h == victim ? "killed" : $"{h.CpuSeconds():0.0} s CPU")}, {warnings} warning/error lines, {mismatches} naming PopReceiptMismatch");
                 if (warnings > 0)
                 {
-                    Console.WriteLine(string.Join('\n', h.Process.Output.Split('\n').Where(l => l.Contains(" warn: ", StringComparison.Ordinal) || l.Contains(" fail: ", StringComparison.Ordinal)).Take(8)));
+                    Console.WriteLine(string.Join('\n', lines.Where(l => l.Contains(" warn: ", StringComparison.Ordinal) || l.Contains(" fail: ", StringComparison.Ordinal)).Take(8)));
                 }
             }
             Console.WriteLine($"load average {HostProcess.LoadAverage()}; host logs in {work}/host-*.log");
@@ -209,17 +213,13 @@ internal static class FanOutCheck
         try
         {
             var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{host.Port}/api/metrics/self?code=local-function-key"));
-            var sums = new Dictionary<string, (double Sum, double Count)>(StringComparer.Ordinal);
-            foreach (var line in text.Split('\n').Where(l => l.StartsWith("alerting_queue_message_age_seconds_", StringComparison.Ordinal)))
-            {
-                var queue = line.Split("queue=\"")[1].Split('"')[0];
-                var value = double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-                var (sum, count) = sums.GetValueOrDefault(queue);
-                sums[queue] = line.Contains("_sum{", StringComparison.Ordinal) ? (value, count) : line.Contains("_count{", StringComparison.Ordinal) ? (sum, value) : (sum, count);
-            }
-            return string.Join(", ", sums.Select(kv => $"{kv.Key} {kv.Value.Count:0} messages, mean {(kv.Value.Count > 0 ? kv.Value.Sum / kv.Value.Count : 0):0.00} s"));
+            var samples = ExpositionParser.Parse(text).Samples;
+            double Value(string name, string queue) => samples.Where(s => s.Labels.Name == name && s.Labels["queue"] == queue).Sum(s => s.Value);
+            return string.Join(", ", samples.Where(s => s.Labels.Name == "alerting_queue_message_age_seconds_count").Select(s => s.Labels["queue"]).Select(q =>
+                (Queue: q, Count: Value("alerting_queue_message_age_seconds_count", q), Sum: Value("alerting_queue_message_age_seconds_sum", q)))
+                .Select(q => $"{q.Queue} {q.Count:0} messages, mean {(q.Count > 0 ? q.Sum / q.Count : 0):0.00} s"));
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ExpositionParseException)
         {
             return "(no answer: " + e.Message + ")";
         }
