@@ -66,12 +66,7 @@ public sealed class IngestTests : IAsyncLifetime
     {
         var response = await _stack.Http.PostAsync("api/v2/alerts" + Key, Json("""[{"labels":{"alertname":"Counted","severity":"warning"}}]"""));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        for (var i = 0; i < 5 && !_stack.SlackTitles().Any(t => t.Contains("Counted", StringComparison.Ordinal)); i++)
-        {
-            await _stack.DrainAsync();
-            _stack.Time.Advance(TimeSpan.FromSeconds(15));
-        }
-        Assert.Contains(_stack.SlackTitles(), t => t.Contains("Counted", StringComparison.Ordinal));
+        await _stack.DrainUntilAsync("the Slack message for Counted", () => _stack.SlackTitles().Any(t => t.Contains("Counted", StringComparison.Ordinal)), step: TimeSpan.FromSeconds(15));
 
         var metrics = await _stack.Http.GetStringAsync(new Uri("api/metrics/self" + Key, UriKind.Relative));
         Assert.Matches(@"(?m)^alerting_notifications_sent_total\{integration=""slack""\} [1-9]", metrics);
